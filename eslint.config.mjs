@@ -1,0 +1,53 @@
+// Lint rules, including the dependency direction of ../ARCHITECTURE: the protocol core (src/scim) knows
+// nothing of HTTP or databases, stores know nothing of HTTP, and services never reach a concrete store.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const httpModules = ['express', 'express/*', 'passport', 'passport-*', 'supertest'];
+const dbModules = ['mongodb', 'mongodb/*', 'better-sqlite3', 'sqlite3', 'mingo'];
+
+const ban = (groups, message) => ({
+  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ group: [group], message })) }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly', structuredClone: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-require-imports': 'off',
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use an `as const` object and a union type instead of enum.' }],
+    },
+  },
+  {
+    files: ['src/scim/**/*.ts'],
+    rules: {
+      ...ban([...httpModules, ...dbModules], 'src/scim is the protocol core: no HTTP framework or database here.'),
+      'no-restricted-globals': ['error', { name: 'process', message: 'src/scim must not read process state; take it as a parameter.' }],
+    },
+  },
+  {
+    files: ['src/store/**/*.ts'],
+    rules: ban([...httpModules, '**/http/**', '**/resources/**'], 'Stores know nothing of HTTP or services.'),
+  },
+  {
+    files: ['src/resources/**/*.ts', 'src/extensions/**/*.ts', 'src/auth/**/*.ts'],
+    rules: ban([...dbModules, '**/store/sqlite/**', '**/store/mongo/**', '**/http/**'], 'Services use the store port, never a concrete store or HTTP.'),
+  },
+  {
+    files: ['src/auth/passport-*.ts'],
+    rules: ban([...dbModules, '**/store/sqlite/**', '**/store/mongo/**'], 'Auth adapters use the store port.'),
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: ban([...dbModules, '**/store/sqlite/**', '**/store/mongo/**'], 'HTTP uses services, never a store.'),
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/main.ts', 'src/admin/**'],
+    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/main.ts (and the admin CLI) read process.env; pass config in.' }] },
+  },
+);
