@@ -1,0 +1,83 @@
+// The one protocol error (RFC 7644 §3.12). Thrown anywhere in the core and services; serialised only by the
+// HTTP error middleware, so that the thrown value and the wire body stay separate.
+import { URN } from './urns';
+
+/** scimType keywords of RFC 7644 §3.12 Table 9, plus the cursor errors of RFC 9865 §2.5. */
+export const ScimType = {
+  invalidFilter: 'invalidFilter',
+  tooMany: 'tooMany',
+  uniqueness: 'uniqueness',
+  mutability: 'mutability',
+  invalidSyntax: 'invalidSyntax',
+  invalidPath: 'invalidPath',
+  noTarget: 'noTarget',
+  invalidValue: 'invalidValue',
+  invalidVers: 'invalidVers',
+  sensitive: 'sensitive',
+  invalidCursor: 'invalidCursor',
+  expiredCursor: 'expiredCursor',
+} as const;
+export type ScimType = (typeof ScimType)[keyof typeof ScimType];
+
+export interface ScimErrorBody {
+  schemas: [typeof URN.message.error];
+  status: string;
+  scimType?: ScimType;
+  detail: string;
+}
+
+export class ScimError extends Error {
+  readonly status: number;
+  readonly scimType?: ScimType;
+  readonly detail: string;
+  /** Extra response headers (e.g. Retry-After, WWW-Authenticate). */
+  readonly headers?: Readonly<Record<string, string>>;
+
+  constructor(status: number, detail: string, options: { scimType?: ScimType; cause?: unknown; headers?: Record<string, string> } = {}) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ScimError';
+    this.status = status;
+    this.detail = detail;
+    this.scimType = options.scimType;
+    this.headers = options.headers;
+  }
+
+  toBody(): ScimErrorBody {
+    const body: ScimErrorBody = { schemas: [URN.message.error], status: String(this.status), detail: this.detail };
+    if (this.scimType) body.scimType = this.scimType;
+    return body;
+  }
+}
+
+export function isScimError(value: unknown): value is ScimError {
+  return value instanceof ScimError;
+}
+
+// Factories named after the RFC 7644 §3.12 keywords and statuses, so call sites read like the RFC.
+export const scimErrors = {
+  invalidFilter: (detail: string, cause?: unknown) => new ScimError(400, detail, { scimType: ScimType.invalidFilter, cause }),
+  tooMany: (detail: string) => new ScimError(400, detail, { scimType: ScimType.tooMany }),
+  uniqueness: (detail: string, cause?: unknown) => new ScimError(409, detail, { scimType: ScimType.uniqueness, cause }),
+  mutability: (detail: string) => new ScimError(400, detail, { scimType: ScimType.mutability }),
+  invalidSyntax: (detail: string, cause?: unknown) => new ScimError(400, detail, { scimType: ScimType.invalidSyntax, cause }),
+  invalidPath: (detail: string) => new ScimError(400, detail, { scimType: ScimType.invalidPath }),
+  noTarget: (detail: string) => new ScimError(400, detail, { scimType: ScimType.noTarget }),
+  invalidValue: (detail: string) => new ScimError(400, detail, { scimType: ScimType.invalidValue }),
+  invalidVersion: (detail: string) => new ScimError(400, detail, { scimType: ScimType.invalidVers }),
+  sensitive: (detail: string) => new ScimError(400, detail, { scimType: ScimType.sensitive }),
+  invalidCursor: (detail: string) => new ScimError(400, detail, { scimType: ScimType.invalidCursor }),
+  expiredCursor: (detail: string) => new ScimError(400, detail, { scimType: ScimType.expiredCursor }),
+  badRequest: (detail: string) => new ScimError(400, detail),
+  unauthorized: (detail: string) => new ScimError(401, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="scim"' } }),
+  forbidden: (detail: string) => new ScimError(403, detail),
+  notFound: (detail: string) => new ScimError(404, detail),
+  methodNotAllowed: (detail: string, allow: string[]) => new ScimError(405, detail, { headers: { Allow: allow.join(', ') } }),
+  conflict: (detail: string) => new ScimError(409, detail),
+  preconditionFailed: (detail: string) => new ScimError(412, detail),
+  payloadTooLarge: (detail: string) => new ScimError(413, detail),
+  unsupportedMediaType: (detail: string) => new ScimError(415, detail),
+  tooManyRequests: (detail: string, retryAfterSeconds: number) => new ScimError(429, detail, { headers: { 'Retry-After': String(retryAfterSeconds) } }),
+  internal: (cause?: unknown) => new ScimError(500, 'Internal server error', { cause }),
+  notImplemented: (detail: string) => new ScimError(501, detail),
+  unavailable: (detail: string, cause?: unknown) => new ScimError(503, detail, { cause, headers: { 'Retry-After': '5' } }),
+} as const;

@@ -1,0 +1,176 @@
+// Validates a resource body on create and replace: canonical form, types (ajv, compiled once from schemas/),
+// then the SCIM characteristics that JSON Schema cannot express: required, mutability and writeOnly.
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { scimErrors } from '../errors';
+import type { AttributeDefinition, ResourceTypeDefinition, ScimAttributes } from './attribute';
+import { canonicaliseInput } from './canonicalise';
+import { resourceJsonSchema } from './json-schema';
+import type { SchemaRegistry } from './registry';
+
+export interface ValidatedResource {
+  /** Canonical attributes to store, without writeOnly values. */
+  readonly attributes: ScimAttributes;
+  /** writeOnly attribute values (e.g. password), by canonical name, for the service to transform (hash). */
+  readonly writeOnly: Readonly<Record<string, unknown>>;
+}
+
+export interface ResourceValidator {
+  /** POST: readOnly values ignored, required enforced. */
+  validateCreate(input: unknown): ValidatedResource;
+  /** PUT: as create, and immutable attributes that already have a value may not change (RFC 7643 §2.2). */
+  validateReplace(input: unknown, existing: ScimAttributes): ValidatedResource;
+  /** Type and required checks on a resource assembled by the server (e.g. after PATCH). */
+  validateAttributes(attributes: ScimAttributes): void;
+}
+
+export function createResourceValidators(registry: SchemaRegistry): (resourceType: ResourceTypeDefinition) => ResourceValidator {
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  addFormats(ajv, ['date-time']);
+  const validators = new Map<string, ResourceValidator>();
+  for (const type of registry.resourceTypes) {
+    validators.set(type.name.toLowerCase(), buildValidator(registry, type, ajv.compile(resourceJsonSchema(registry, type))));
+  }
+  return (resourceType) => {
+    const validator = validators.get(resourceType.name.toLowerCase());
+    if (!validator) throw new Error(`No validator for resource type ${resourceType.name}`);
+    return validator;
+  };
+}
+
+function buildValidator(registry: SchemaRegistry, resourceType: ResourceTypeDefinition, checkTypes: ValidateFunction): ResourceValidator {
+  const { core, extensions } = registry.schemasOf(resourceType);
+
+  const checkTypesOf = (attributes: ScimAttributes): void => {
+    if (!checkTypes(attributes)) throw scimErrors.invalidValue(describeAjvError(checkTypes.errors?.[0]));
+  };
+
+  const checkRequired = (attributes: ScimAttributes): void => {
+    assertRequired(core.attributes, attributes, '');
+    for (const extension of extensions) {
+      const value = attributes[extension.schema.id] as ScimAttributes | undefined;
+      if (value === undefined) {
+        if (extension.required) throw scimErrors.invalidValue(`Schema extension '${extension.schema.id}' is required`);
+        continue;
+      }
+      assertRequired(extension.schema.attributes, value, `${extension.schema.id}:`);
+    }
+  };
+
+  const prepare = (input: unknown): ValidatedResource => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw scimErrors.invalidSyntax('The request body must be a JSON object representing the resource');
+    }
+    const { attributes, declaredSchemas } = canonicaliseInput(registry, resourceType, input as Record<string, unknown>);
+    if (declaredSchemas !== undefined && !declaredSchemas.every((urn) => typeof urn === 'string')) {
+      throw scimErrors.invalidSyntax("'schemas' must be an array of schema URNs");
+    }
+    checkTypesOf(attributes);
+    const writeOnly: Record<string, unknown> = {};
+    for (const attribute of core.attributes) {
+      if (attribute.mutability === 'writeOnly' && attribute.name in attributes) {
+        writeOnly[attribute.name] = attributes[attribute.name];
+        delete attributes[attribute.name];
+      }
+    }
+    return { attributes, writeOnly };
+  };
+
+  return {
+    validateCreate(input) {
+      const result = prepare(input);
+      checkRequired(result.attributes);
+      return result;
+    },
+    validateReplace(input, existing) {
+      const result = prepare(input);
+      checkRequired(result.attributes);
+      assertImmutableUnchanged(core.attributes, existing, result.attributes, '');
+      for (const { schema } of extensions) {
+        assertImmutableUnchanged(schema.attributes, (existing[schema.id] ?? {}) as ScimAttributes, (result.attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
+      }
+      return result;
+    },
+    validateAttributes(attributes) {
+      checkTypesOf(attributes);
+      checkRequired(attributes);
+    },
+  };
+}
+
+function isAssigned(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return value !== '';
+  if (Array.isArray(value)) return value.length > 0;
+  return true;
+}
+
+function assertRequired(definitions: readonly AttributeDefinition[], attributes: ScimAttributes, prefix: string): void {
+  for (const attribute of definitions) {
+    const value = attributes[attribute.name];
+    // readOnly required attributes (such as id) are the server's to set, never the client's.
+    if (attribute.required && attribute.mutability !== 'readOnly' && !isAssigned(value)) {
+      throw scimErrors.invalidValue(`Attribute '${prefix}${attribute.name}' is required`);
+    }
+    if (attribute.type !== 'complex' || !isAssigned(value)) continue;
+    const elements = (attribute.multiValued ? value : [value]) as ScimAttributes[];
+    for (const element of elements) {
+      for (const sub of attribute.subAttributes ?? []) {
+        if (sub.required && sub.mutability !== 'readOnly' && !isAssigned(element[sub.name])) {
+          throw scimErrors.invalidValue(`Attribute '${prefix}${attribute.name}.${sub.name}' is required`);
+        }
+      }
+    }
+  }
+}
+
+// RFC 7643 §2.2 "immutable": may be set once, then never changed. Sub-attributes of multi-valued attributes
+// (e.g. members.value) are immutable per value: a replace may add or drop values, so only singular ones are checked.
+function assertImmutableUnchanged(definitions: readonly AttributeDefinition[], before: ScimAttributes, after: ScimAttributes, prefix: string): void {
+  for (const attribute of definitions) {
+    const previous = before[attribute.name];
+    const next = after[attribute.name];
+    if (attribute.mutability === 'immutable' && isAssigned(previous) && !sameValue(previous, next)) {
+      throw scimErrors.mutability(`Attribute '${prefix}${attribute.name}' is immutable and cannot be changed`);
+    }
+    if (attribute.type === 'complex' && !attribute.multiValued && isAssigned(previous)) {
+      assertImmutableUnchanged(attribute.subAttributes ?? [], previous as ScimAttributes, (next ?? {}) as ScimAttributes, `${prefix}${attribute.name}.`);
+    }
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// Turns ajv's `/emails/0/value` into `emails[0].value` so the detail names the attribute as the client wrote it.
+function describeAjvError(error: ErrorObject | undefined): string {
+  if (!error) return 'The resource does not match its schema';
+  const segments = error.instancePath.split('/').filter(Boolean).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let name = '';
+  for (const segment of segments) name += /^\d+$/.test(segment) ? `[${segment}]` : name === '' ? segment : `.${segment}`;
+  const subject = name === '' ? 'The resource' : `Attribute '${name}'`;
+  switch (error.keyword) {
+    case 'type':
+      return `${subject} must be ${article(String(error.params.type))}`;
+    case 'format':
+      return `${subject} must be a valid ${error.params.format === 'date-time' ? 'xsd:dateTime (RFC 3339)' : String(error.params.format)}`;
+    case 'pattern':
+      return `${subject} must be base64-encoded binary`;
+    default:
+      return `${subject} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function article(type: string): string {
+  switch (type) {
+    case 'object':
+      return 'a complex value (JSON object)';
+    case 'array':
+      return 'a list of values (JSON array)';
+    case 'integer':
+      return 'an integer';
+    default:
+      return `a ${type}`;
+  }
+}
