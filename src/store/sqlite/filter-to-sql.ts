@@ -1,0 +1,316 @@
+// FilterAst (RFC 7644 §3.4.2.2) -> an SQL condition on the row `r` of the resources table.
+//
+// The rules, identical to the in-memory evaluator (src/scim/filter/evaluate-filter.ts), which is the oracle the
+// contract suite checks this compiler against:
+//   1. `not (X)` is the complement of X.
+//   2. `attr ne v` is `not (attr eq v)`: true for a resource without the attribute, and for a multi-valued attribute
+//      true only when NO value equals v.
+//   3. Every other comparison with a missing attribute is false.
+//   4. A multi-valued attribute matches when ANY of its values matches. `emails[type eq "work" and value co "@x"]`
+//      needs ONE element to satisfy the whole inner filter (an EXISTS over that attribute's elements).
+//   5. `attr pr`: some value is present: not null, not "", not [], and for a complex value an object with a present
+//      member (RFC 7643 §2.5).
+//   6. caseExact=false strings compare folded (foldCase() on both sides; the stored side is folded at write time in
+//      the search document) for every operator; caseExact=true strings and binary compare exactly. gt/ge/lt/le on
+//      strings order by Unicode code point: SQLite's BINARY collation compares UTF-8 bytes, which is that order.
+//   7. integer/decimal compare numerically; dateTime compares as instants (stored values and literals are ISO 8601
+//      UTC with milliseconds, whose text order is time order); boolean supports eq/ne/pr only.
+//   8. A stored value of the wrong JSON type for the attribute matches no comparison.
+//
+// Safety: user values reach SQL ONLY as bound parameters. The SQL text holds nothing but fixed keywords, column
+// names and generated aliases; JSON paths are derived from the registry and bound as parameters too. co/sw/ew use
+// instr()/substr(), never LIKE or GLOB, so no user text is ever read as a pattern.
+import type { ComparisonOperator, FilterAst, FilterValue } from '../../scim/filter/filter-ast';
+import { normaliseDateTime } from '../../scim/filter/date-time';
+import { leafOf, type ResolvedPath } from '../../scim/paths/resolved-path';
+import type { AttributeDefinition } from '../../scim/schema/attribute';
+import { foldCase } from '../../scim/schema/fold-case';
+import { jsonLabel, type ColumnPath, type PathTarget, type ResourceModel } from './resource-model';
+
+export type SqlValue = string | number;
+
+export interface SqlFragment {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+/** A compiled condition; `ids` is set when it is `r.id IN (ids)` over the side table, so that ORs can merge. */
+interface Compiled extends SqlFragment {
+  readonly ids?: SqlFragment;
+}
+
+export interface FilterSqlContext {
+  readonly model: ResourceModel;
+  /** Alias of the resources table in the enclosing query. */
+  readonly row: string;
+  readonly tenantId: string;
+}
+
+const TRUE: SqlFragment = { sql: '1', params: [] };
+const FALSE: SqlFragment = { sql: '0', params: [] };
+
+/** A scalar JSON value (a json_each/json_tree row `alias`) counts as present: not null and not "". */
+const presentScalar = (alias: string) => `${alias}.atom IS NOT NULL AND (${alias}.type <> 'text' OR ${alias}.atom <> '')`;
+
+export function filterToSql(filter: FilterAst, context: FilterSqlContext): SqlFragment {
+  const { sql, params } = new Compiler(context).compile(filter, undefined);
+  return { sql, params };
+}
+
+/** Where values are read: the row's search document, or (inside a value filter) one element of an attribute. */
+type Scope = { readonly element: string } | undefined;
+
+/** How a value is read for a comparison: its JSON type (null for a column of known type) and its SQL value. */
+interface ValueAccess {
+  readonly type: string | null;
+  readonly value: string;
+}
+
+class Compiler {
+  private aliasCount = 0;
+
+  constructor(private readonly context: FilterSqlContext) {}
+
+  compile(filter: FilterAst, scope: Scope): Compiled {
+    switch (filter.kind) {
+      case 'and':
+      case 'or': {
+        if (filter.filters.length === 0) return filter.kind === 'and' ? TRUE : FALSE;
+        const parts = filter.filters.map((child) => this.compile(child, scope));
+        if (filter.kind === 'or' && parts.length > 1 && parts.every((part) => part.ids)) {
+          // `userName eq "a" or emails.value eq "b"`: one IN over the union of the index lookups. Separate INs
+          // joined by OR would make SQLite walk every row of the tenant.
+          const ids = parts.map((part) => part.ids!);
+          return idsIn(this.context.row, { sql: ids.map((part) => part.sql).join(' UNION '), params: ids.flatMap((part) => part.params) });
+        }
+        return join(parts, filter.kind === 'and' ? ' AND ' : ' OR ');
+      }
+      case 'not':
+        return negate(this.compile(filter.filter, scope));
+      case 'present':
+        return this.present(filter.path, scope);
+      case 'compare':
+        if (filter.op === 'ne') return negate(this.compare(filter.path, 'eq', filter.value, scope));
+        return this.compare(filter.path, filter.op, filter.value, scope);
+      case 'valuePath':
+        return this.valuePath(filter.path, filter.filter, scope);
+    }
+  }
+
+  private alias(prefix: string): string {
+    this.aliasCount += 1;
+    return `${prefix}${this.aliasCount}`;
+  }
+
+  private valuePath(path: ResolvedPath, inner: FilterAst, scope: Scope): SqlFragment {
+    // A value filter inside a value filter names nothing (the evaluator agrees: elements have no such attribute).
+    if (scope) return FALSE;
+    const target = this.context.model.targetOf(path);
+    // Value filters on meta or on an attribute this type does not have select nothing.
+    if (target.kind !== 'slot' || target.subAttribute) return FALSE;
+    // One condition on a sub-attribute holds for one element exactly when it holds for the attribute's values
+    // taken together, so `emails[value eq "x"]` compiles like `emails.value eq "x"` and can use the index.
+    if ((inner.kind === 'compare' && inner.op !== 'ne') || inner.kind === 'present') {
+      if (inner.path.subAttribute) return this.compile({ ...inner, path: { ...path, subAttribute: inner.path.subAttribute } }, undefined);
+    }
+    const element = this.alias('e');
+    const condition = this.compile(inner, { element });
+    return {
+      sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element} WHERE ${condition.sql})`,
+      params: [target.slot.jsonPath, ...condition.params],
+    };
+  }
+
+  private present(path: ResolvedPath, scope: Scope): SqlFragment {
+    if (scope) {
+      const { element } = scope;
+      const tree = this.alias('t');
+      if (!path.subAttribute) {
+        // The element itself (a multi-valued simple attribute): present when it is a present scalar, or a
+        // container holding one.
+        return {
+          sql: `(${presentScalar(element)} OR EXISTS (SELECT 1 FROM json_tree(CASE WHEN ${element}.type IN ('object', 'array') THEN ${element}.value ELSE '[]' END) ${tree} WHERE ${presentScalar(tree)}))`,
+          params: [],
+        };
+      }
+      return {
+        sql: `EXISTS (SELECT 1 FROM json_tree(${element}.value, ?) ${tree} WHERE ${presentScalar(tree)})`,
+        params: [`$.${jsonLabel(path.subAttribute.name)}`],
+      };
+    }
+    const target = this.context.model.targetOf(path);
+    switch (target.kind) {
+      case 'absent':
+        return FALSE;
+      case 'column':
+        // id, meta and its dates, type and version are set on every row; meta.location is never stored.
+        return target.column === 'meta.location' ? FALSE : TRUE;
+      case 'slot': {
+        const tree = this.alias('t');
+        if (!target.subAttribute) {
+          return {
+            sql: `EXISTS (SELECT 1 FROM json_tree(${this.context.row}.search, ?) ${tree} WHERE ${presentScalar(tree)})`,
+            params: [target.slot.jsonPath],
+          };
+        }
+        const element = this.alias('e');
+        return {
+          sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element}, json_tree(${element}.value, ?) ${tree} WHERE ${presentScalar(tree)})`,
+          params: [target.slot.jsonPath, `$.${jsonLabel(target.subAttribute.name)}`],
+        };
+      }
+    }
+  }
+
+  private compare(path: ResolvedPath, op: ComparisonOperator, wanted: FilterValue, scope: Scope): SqlFragment {
+    const leaf = leafOf(path);
+    if (scope) {
+      const { element } = scope;
+      if (!path.subAttribute) return condition({ type: `${element}.type`, value: `${element}.value` }, leaf, op, wanted);
+      const value = this.alias('v');
+      const test = condition({ type: `${value}.type`, value: `${value}.value` }, leaf, op, wanted);
+      if (test === FALSE) return FALSE;
+      return {
+        sql: `EXISTS (SELECT 1 FROM json_each(${element}.value, ?) ${value} WHERE ${test.sql})`,
+        params: [`$.${jsonLabel(path.subAttribute.name)}`, ...test.params],
+      };
+    }
+
+    const target: PathTarget = this.context.model.targetOf(path);
+    switch (target.kind) {
+      case 'absent':
+        return FALSE;
+      case 'column': {
+        const access = columnAccess(target.column, this.context.row);
+        return access ? condition(access, target.leaf, op, wanted) : FALSE;
+      }
+      case 'slot': {
+        const indexed = op === 'eq' ? this.indexedEquality(path, leaf, wanted) : undefined;
+        if (indexed) return indexed;
+        const value = this.alias('v');
+        const test = condition({ type: `${value}.type`, value: `${value}.value` }, leaf, op, wanted);
+        if (test === FALSE) return FALSE;
+        if (!target.subAttribute) {
+          return {
+            sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${value} WHERE ${test.sql})`,
+            params: [target.slot.jsonPath, ...test.params],
+          };
+        }
+        const element = this.alias('e');
+        return {
+          sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element}, json_each(${element}.value, ?) ${value} WHERE ${test.sql})`,
+          params: [target.slot.jsonPath, `$.${jsonLabel(target.subAttribute.name)}`, ...test.params],
+        };
+      }
+    }
+  }
+
+  /**
+   * `eq` on an indexed path reads resource_values through its (tenant, type, path, value) key: the rows there are
+   * exactly the string values of the path, normalised like the search document, so the answer is the same.
+   */
+  private indexedEquality(path: ResolvedPath, leaf: AttributeDefinition, wanted: FilterValue): Compiled | undefined {
+    const indexed = this.context.model.indexedPathOf(path);
+    if (!indexed || typeof wanted !== 'string') return undefined;
+    const { row, tenantId, model } = this.context;
+    return idsIn(row, {
+      sql: 'SELECT resource_id FROM resource_values WHERE tenant_id = ? AND resource_type = ? AND path = ? AND value = ?',
+      params: [tenantId, model.resourceType, indexed.path, normaliseString(leaf, wanted)],
+    });
+  }
+}
+
+function idsIn(row: string, ids: SqlFragment): Compiled {
+  return { sql: `${row}.id IN (${ids.sql})`, params: ids.params, ids };
+}
+
+/** Columns hold one value of a known SQL type each; the version is shown as its ETag (RFC 7644 §3.14). */
+function columnAccess(column: ColumnPath, row: string): ValueAccess | undefined {
+  switch (column) {
+    case 'id':
+      return { type: null, value: `${row}.id` };
+    case 'meta.created':
+      return { type: null, value: `${row}.created` };
+    case 'meta.lastModified':
+      return { type: null, value: `${row}.last_modified` };
+    case 'meta.resourceType':
+      return { type: null, value: `${row}.resource_type` };
+    case 'meta.version':
+      return { type: null, value: `('W/"' || ${row}.version || '"')` };
+    default:
+      // meta itself is complex (no comparison applies); meta.location is not stored.
+      return undefined;
+  }
+}
+
+/** The condition for one value (`access`) against the literal; FALSE when no value of this attribute can match. */
+function condition(access: ValueAccess, leaf: AttributeDefinition, op: ComparisonOperator, wanted: FilterValue): SqlFragment {
+  const typeIs = (...types: string[]) =>
+    access.type === null ? '' : `${access.type} ${types.length === 1 ? `= '${types[0]}'` : `IN (${types.map((type) => `'${type}'`).join(', ')})`} AND `;
+  switch (leaf.type) {
+    case 'string':
+    case 'reference':
+    case 'binary': {
+      if (typeof wanted !== 'string') return FALSE;
+      const test = textTest(access.value, op, normaliseString(leaf, wanted));
+      return test && { sql: `(${typeIs('text')}${test.sql})`, params: test.params };
+    }
+    case 'dateTime': {
+      const instant = typeof wanted === 'string' ? normaliseDateTime(wanted) : undefined;
+      if (instant === undefined || !ORDERED.has(op)) return FALSE;
+      return { sql: `(${typeIs('text')}${access.value} ${ORDERED_SQL[op]} ?)`, params: [instant] };
+    }
+    case 'integer':
+    case 'decimal':
+      if (typeof wanted !== 'number' || !Number.isFinite(wanted) || !ORDERED.has(op)) return FALSE;
+      return { sql: `(${typeIs('integer', 'real')}${access.value} ${ORDERED_SQL[op]} ?)`, params: [wanted] };
+    case 'boolean':
+      if (op !== 'eq' || typeof wanted !== 'boolean' || access.type === null) return FALSE;
+      return { sql: `${access.type} = '${wanted ? 'true' : 'false'}'`, params: [] };
+    default:
+      // A complex value is never compared as a whole.
+      return FALSE;
+  }
+}
+
+const ORDERED_SQL: Partial<Record<ComparisonOperator, string>> = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' };
+const ORDERED = new Set<ComparisonOperator>(['eq', 'gt', 'ge', 'lt', 'le']);
+
+function textTest(value: string, op: ComparisonOperator, wanted: string): SqlFragment {
+  switch (op) {
+    case 'co':
+      return wanted === '' ? TRUE : { sql: `instr(${value}, ?) > 0`, params: [wanted] };
+    case 'sw':
+      // The first occurrence is at position 1 exactly when the value starts with `wanted`.
+      return wanted === '' ? TRUE : { sql: `instr(${value}, ?) = 1`, params: [wanted] };
+    case 'ew': {
+      if (wanted === '') return TRUE;
+      // substr() counts characters (code points) from the right for a negative start; a shorter value yields
+      // itself, which is then shorter than `wanted` and differs from it.
+      return { sql: `substr(${value}, ?) = ?`, params: [-codePointLength(wanted), wanted] };
+    }
+    default:
+      return { sql: `${value} ${ORDERED_SQL[op] ?? '='} ?`, params: [wanted] };
+  }
+}
+
+function normaliseString(leaf: AttributeDefinition, value: string): string {
+  return leaf.caseExact || leaf.type === 'binary' ? value : foldCase(value);
+}
+
+function codePointLength(text: string): number {
+  let length = 0;
+  for (const _ of text) length += 1;
+  return length;
+}
+
+function join(parts: readonly SqlFragment[], separator: string): SqlFragment {
+  if (parts.length === 1) return parts[0];
+  return { sql: `(${parts.map((part) => part.sql).join(separator)})`, params: parts.flatMap((part) => part.params) };
+}
+
+function negate(fragment: SqlFragment): SqlFragment {
+  if (fragment === TRUE) return FALSE;
+  if (fragment === FALSE) return TRUE;
+  return { sql: `NOT (${fragment.sql})`, params: fragment.params };
+}

@@ -1,0 +1,144 @@
+// StoreQuery -> the SQL of one list page and of its total count, both over the same WHERE, both parameterised.
+//
+// Sorting (RFC 7644 §3.4.2.3):
+//   - the key of a singular attribute or sub-attribute is its value; of a multi-valued attribute, its primary value,
+//     else its first (the search document puts the primary element first, so both are `[0]`); sorting on a
+//     multi-valued complex attribute itself sorts by its `value` sub-attribute;
+//   - caseExact=false strings sort folded (the search document holds them folded), by code point;
+//   - a missing value (absent, null or "") sorts LAST ascending and FIRST descending, as §3.4.2.3 asks ("ordered last
+//     if ascending and first if descending"). Descending is thus the exact reverse of ascending, ties included, which
+//     keeps keyset positions valid in both directions;
+//   - ties are broken by id, in the same direction as the sort, so the order is total and pages are deterministic.
+// Without a sort the order is by id (the primary key), ascending.
+//
+// Keyset pages select rows strictly after the position (sort key, id) in that order. A sort key may mix SQL storage
+// classes (a number stored where a string belongs); SQLite orders NULL < numbers < text < blob both in ORDER BY and
+// in the comparisons used here, so the two agree.
+import type { ResolvedPath } from '../../scim/paths/resolved-path';
+import { findAttribute } from '../../scim/schema/registry';
+import type { KeysetPosition, StoreQuery } from '../resource-store';
+import { filterToSql, type SqlFragment, type SqlValue } from './filter-to-sql';
+import { jsonLabel, type ResourceModel } from './resource-model';
+
+export const RESOURCE_COLUMNS = 'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal';
+
+export interface ListSql {
+  readonly page: SqlFragment;
+  readonly count: SqlFragment;
+  /** Rows the page holds at most; a keyset page query fetches one more, to know whether another page follows. */
+  readonly limit: number;
+  readonly sorted: boolean;
+}
+
+export function listQueryToSql(model: ResourceModel, tenantId: string, query: StoreQuery): ListSql {
+  const where: SqlFragment[] = [{ sql: 'r.tenant_id = ? AND r.resource_type = ?', params: [tenantId, query.resourceType] }];
+  if (query.filter) where.push(filterToSql(query.filter, { model, row: 'r', tenantId }));
+  const filtered = conjunction(where);
+  const count = { sql: `SELECT count(*) AS total FROM resources r WHERE ${filtered.sql}`, params: filtered.params };
+
+  const key = query.sort ? sortKey(model, query.sort.path) : undefined;
+  const descending = query.sort?.descending ?? false;
+  const select = key ? `${RESOURCE_COLUMNS}, ${key.sql} AS sort_key` : RESOURCE_COLUMNS;
+  const selectParams = key ? key.params : [];
+  const order = key
+    ? descending
+      ? 'ORDER BY sort_key IS NULL DESC, sort_key DESC, r.id DESC'
+      : 'ORDER BY sort_key IS NULL, sort_key, r.id'
+    : 'ORDER BY r.id';
+
+  const { page } = query;
+  if (page.kind === 'index') {
+    // RFC 7644 §3.4.2.4: startIndex is 1-based, and a value below 1 is read as 1.
+    const offset = Math.max(1, wholeNumber(page.startIndex)) - 1;
+    const limit = wholeNumber(page.count);
+    return {
+      page: {
+        sql: `SELECT ${select} FROM resources r WHERE ${filtered.sql} ${order} LIMIT ? OFFSET ?`,
+        params: [...selectParams, ...filtered.params, limit, offset],
+      },
+      count,
+      limit,
+      sorted: key !== undefined,
+    };
+  }
+
+  const conditions = [filtered];
+  if (page.after) conditions.push(afterPosition(key, descending, page.after));
+  const pageWhere = conjunction(conditions);
+  const limit = wholeNumber(page.count);
+  return {
+    page: {
+      sql: `SELECT ${select} FROM resources r WHERE ${pageWhere.sql} ${order} LIMIT ?`,
+      params: [...selectParams, ...pageWhere.params, limit + 1],
+    },
+    count,
+    limit,
+    sorted: key !== undefined,
+  };
+}
+
+/** A non-negative integer for LIMIT/OFFSET (SQLite rejects NaN and fractions there). */
+function wholeNumber(value: number): number {
+  if (Number.isNaN(value)) return 0;
+  return Math.max(0, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(value)));
+}
+
+/** The SQL value a sort key is compared with: booleans as SQLite stores them (json_extract gives 1 and 0). */
+function bindable(value: KeysetPosition['sortValue']): SqlValue | null {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+function afterPosition(key: SqlFragment | undefined, descending: boolean, after: KeysetPosition): SqlFragment {
+  if (!key) return { sql: 'r.id > ?', params: [after.id] };
+  const value = bindable(after.sortValue);
+  const k = key.sql;
+  if (value === null) {
+    // Missing keys come last ascending (after every present key) and first descending.
+    return descending
+      ? { sql: `(${k} IS NOT NULL OR r.id < ?)`, params: [...key.params, after.id] }
+      : { sql: `(${k} IS NULL AND r.id > ?)`, params: [...key.params, after.id] };
+  }
+  return descending
+    ? { sql: `(${k} < ? OR (${k} = ? AND r.id < ?))`, params: [...key.params, value, ...key.params, value, after.id] }
+    : { sql: `(${k} IS NULL OR ${k} > ? OR (${k} = ? AND r.id > ?))`, params: [...key.params, ...key.params, value, ...key.params, value, after.id] };
+}
+
+/** The sort key of a path, as an SQL expression that is NULL when the value is missing. */
+export function sortKey(model: ResourceModel, path: ResolvedPath): SqlFragment {
+  const target = model.targetOf(path);
+  switch (target.kind) {
+    case 'absent':
+      return { sql: 'NULL', params: [] };
+    case 'column':
+      switch (target.column) {
+        case 'id':
+          return { sql: 'r.id', params: [] };
+        case 'meta.created':
+          return { sql: 'r.created', params: [] };
+        case 'meta.lastModified':
+          return { sql: 'r.last_modified', params: [] };
+        case 'meta.resourceType':
+          return { sql: 'r.resource_type', params: [] };
+        case 'meta.version':
+          // Versions order numerically (W/"10" after W/"9").
+          return { sql: 'r.version', params: [] };
+        default:
+          return { sql: 'NULL', params: [] };
+      }
+    case 'slot': {
+      const { slot } = target;
+      let sub = target.subAttribute;
+      // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its (primary) value.
+      if (!sub && slot.definition.type === 'complex') sub = findAttribute(slot.definition.subAttributes, 'value');
+      if ((sub ?? slot.definition).type === 'complex') return { sql: 'NULL', params: [] };
+      const jsonPath = sub ? `${slot.jsonPath}[0].${jsonLabel(sub.name)}[0]` : `${slot.jsonPath}[0]`;
+      // "" is an unassigned value (RFC 7643 §2.5) and sorts with the missing ones.
+      return { sql: `NULLIF(json_extract(r.search, ?), '')`, params: [jsonPath] };
+    }
+  }
+}
+
+function conjunction(parts: readonly SqlFragment[]): SqlFragment {
+  return { sql: parts.map((part) => (parts.length > 1 ? `(${part.sql})` : part.sql)).join(' AND '), params: parts.flatMap((part) => part.params) };
+}

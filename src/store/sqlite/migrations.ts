@@ -1,0 +1,84 @@
+// The schema of the embedded database, as numbered migrations. `PRAGMA user_version` records how many have been
+// applied; at open, the missing ones run in ONE transaction with the version bump, so a crash mid-way leaves the
+// database as it was. Append new migrations; never edit one that has shipped.
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: tenants, tokens, resources and the indexed side table.
+  //
+  // resources is a rowid table whose (tenant_id, resource_type, id) primary key is a separate index, not a WITHOUT
+  // ROWID table: a row carries two JSON documents (1-3 KB), and a WITHOUT ROWID table keeps whole rows in its key
+  // b-tree, which SQLite advises against for rows over about 1/20 of a page. Measured with 20,000 enterprise users
+  // (WAL, synchronous=FULL): WITHOUT ROWID made the file 2.5x larger (108 MB vs 42 MB), point reads 2x slower,
+  // inserts 15% slower, and a keyset walk over all users 18x slower, because count(*) must then read whole rows
+  // instead of the narrow primary-key index. resource_values rows are small and always reached by key: WITHOUT ROWID.
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    created TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    label TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created TEXT NOT NULL,
+    revoked TEXT
+  ) STRICT;
+  CREATE UNIQUE INDEX tokens_by_secret_hash ON tokens (secret_hash);
+  CREATE INDEX tokens_by_tenant ON tokens (tenant_id, created);
+
+  CREATE TABLE resources (
+    tenant_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    data TEXT NOT NULL,
+    internal TEXT NOT NULL,
+    search TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, resource_type, id)
+  ) STRICT;
+
+  CREATE TABLE resource_values (
+    tenant_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    path TEXT NOT NULL,
+    value TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    is_unique INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, resource_type, path, value, resource_id)
+  ) STRICT, WITHOUT ROWID;
+  -- Covers the per-resource read of a write (path and value come with the primary key), so that the planner never
+  -- prefers a scan of the tenant's part of the primary key.
+  CREATE INDEX resource_values_by_resource ON resource_values (tenant_id, resource_type, resource_id, is_unique);
+  CREATE UNIQUE INDEX resource_values_unique ON resource_values (tenant_id, resource_type, path, value) WHERE is_unique = 1;
+
+  CREATE TABLE store_meta (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+  ) STRICT;
+  `,
+];
+
+/** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */
+export function migrate(db: Database.Database, migrations: readonly string[] = MIGRATIONS): { from: number; to: number } {
+  return db
+    .transaction(() => {
+      const from = db.pragma('user_version', { simple: true }) as number;
+      if (from > migrations.length) {
+        throw new Error(
+          `The database is at schema version ${from}, newer than this server knows (${migrations.length}); use a newer server version`,
+        );
+      }
+      for (let version = from; version < migrations.length; version++) db.exec(migrations[version]);
+      if (from < migrations.length) db.pragma(`user_version = ${migrations.length}`);
+      return { from, to: migrations.length };
+    })
+    .immediate();
+}

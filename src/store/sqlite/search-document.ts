@@ -1,0 +1,128 @@
+// The search document: a second JSON form of a resource's attributes, derived at write time from the registry, that
+// filters and sorts read instead of the stored attributes. It settles, once per write, everything that would
+// otherwise need per-row code at query time (the rules are those of src/scim/filter/evaluate-filter.ts):
+//
+//   - keys are canonical: `{ "<attr>": [...], "<extension URN>:<attr>": [...] }`, whatever case the stored keys use;
+//   - every attribute holds a LIST (a singular value becomes a one-element list; nulls are dropped), so one SQL shape
+//     (json_each over the key) serves singular and multi-valued attributes alike;
+//   - complex values are objects whose sub-attributes are lists too: `"emails": [{"value": ["a@x"], "type": ["work"]}]`,
+//     and the element marked `primary` comes first, so that `$."emails"[0]` is the value to sort by
+//     (RFC 7644 §3.4.2.3);
+//   - strings with caseExact=false are folded with foldCase() (RFC 7643 §2.2), so SQLite compares them with its plain
+//     BINARY collation, which orders by code point like the evaluator;
+//   - dateTime values are normalised to ISO 8601 UTC with milliseconds, so text order is instant order;
+//   - a value that can never match a comparison but still counts as present (an invalid dateTime, a complex value
+//     that is not an object, members of a complex value that no sub-attribute reads) is kept under the key "!":
+//     comparisons look only at the sub-attributes' scalars of the right JSON type, and `pr` finds what is inside.
+// The side-table rows (resource_values) for the model's indexed paths come from the same normalised values.
+import { normaliseDateTime } from '../../scim/filter/date-time';
+import type { AttributeDefinition, ScimAttributes } from '../../scim/schema/attribute';
+import { foldCase } from '../../scim/schema/fold-case';
+import type { AttributeSlot, ResourceModel } from './resource-model';
+
+/** Key of the wrapper for values that are present but match no comparison. */
+export const UNMATCHABLE = '!';
+
+export interface IndexedValue {
+  readonly path: string;
+  readonly value: string;
+  /** True for values that the unique index checks (never for ""; RFC 7643 §2.5: empty is unassigned). */
+  readonly unique: boolean;
+}
+
+export interface DerivedData {
+  /** The search document as JSON text. */
+  readonly search: string;
+  readonly values: readonly IndexedValue[];
+}
+
+type SearchDocument = Record<string, unknown[]>;
+
+export function deriveSearchData(model: ResourceModel, attributes: ScimAttributes): DerivedData {
+  const document: SearchDocument = {};
+  for (const slot of model.slots) {
+    const items = slotItems(slot, attributes);
+    if (items.length > 0) document[slot.key] = items;
+  }
+
+  const values: IndexedValue[] = [];
+  for (const indexed of model.indexedPaths) {
+    const items = document[indexed.slot.key] ?? [];
+    const leaves = indexed.subAttribute
+      ? items.flatMap((element) => (isPlainObject(element) ? ((element[indexed.subAttribute!.name] as unknown[] | undefined) ?? []) : []))
+      : items;
+    const distinct = new Set(leaves.filter((leaf): leaf is string => typeof leaf === 'string'));
+    for (const value of distinct) values.push({ path: indexed.path, value, unique: indexed.unique && value !== '' });
+  }
+  return { search: JSON.stringify(document), values };
+}
+
+function slotItems(slot: AttributeSlot, attributes: ScimAttributes): unknown[] {
+  const container = slot.extension === undefined ? attributes : lookupKey(attributes, slot.extension);
+  const items = asList(lookupKey(container, slot.definition.name));
+  const { definition } = slot;
+  if (definition.type !== 'complex') return items.map((item) => normaliseLeaf(definition, item));
+  const elements = items.map((item) => normaliseElement(definition, item));
+  // The primary element first (RFC 7644 §3.4.2.3 sorts a multi-valued attribute by its primary value); the order
+  // of the others is kept. Element order means nothing to a filter.
+  const primary = elements.findIndex((element) => isPlainObject(element) && Array.isArray(element.primary) && element.primary[0] === true);
+  if (primary > 0) elements.unshift(...elements.splice(primary, 1));
+  return elements;
+}
+
+function normaliseElement(definition: AttributeDefinition, element: unknown): unknown {
+  if (!isPlainObject(element)) return { [UNMATCHABLE]: element };
+  const normalised: Record<string, unknown> = {};
+  const used = new Set<string>();
+  for (const sub of definition.subAttributes ?? []) {
+    const key = keyOf(element, sub.name);
+    if (key === undefined) continue;
+    used.add(key);
+    const values = asList(element[key]).map((value) => normaliseLeaf(sub, value));
+    if (values.length > 0) normalised[sub.name] = values;
+  }
+  // Members no sub-attribute reads (undeclared, or a second spelling of a name) still make the value present.
+  const rest = Object.keys(element).filter((key) => !used.has(key));
+  if (rest.length > 0) normalised[UNMATCHABLE] = Object.fromEntries(rest.map((key) => [key, element[key]]));
+  return normalised;
+}
+
+function normaliseLeaf(definition: AttributeDefinition, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  switch (definition.type) {
+    case 'string':
+    case 'reference':
+      return definition.caseExact ? value : foldCase(value);
+    case 'dateTime': {
+      // "" is unassigned (RFC 7643 §2.5): not present, and no instant.
+      if (value === '') return null;
+      return normaliseDateTime(value) ?? { [UNMATCHABLE]: value };
+    }
+    default:
+      // binary is compared exactly; a string in a number or boolean attribute stays a string and so matches nothing.
+      return value;
+  }
+}
+
+/** RFC 7643 §2.5: unassigned and null are one state; a single value where a list is expected is a one-element list. */
+function asList(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value.filter((item) => item !== undefined && item !== null) : [value];
+}
+
+/** The value under a name: the canonical key first, else the first key equal to it case-insensitively (RFC 7643 §2.1). */
+function lookupKey(container: unknown, name: string): unknown {
+  if (!isPlainObject(container)) return undefined;
+  const key = keyOf(container, name);
+  return key === undefined ? undefined : container[key];
+}
+
+function keyOf(container: Record<string, unknown>, name: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(container, name)) return name;
+  const wanted = name.toLowerCase();
+  return Object.keys(container).find((candidate) => candidate.toLowerCase() === wanted);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,80 @@
+// The embedded default store: one SQLite file (or an in-memory database) through better-sqlite3.
+//
+// Durability. The journal is a write-ahead log (WAL): readers never block the writer, and a crash never leaves a
+// half-written transaction. SQLite documents (PRAGMA synchronous) that committed transactions survive an
+// APPLICATION crash whatever the synchronous setting: after COMMIT returns, the transaction is in the WAL file in the
+// operating system's hands, so `kill -9` of the server loses nothing (test/unit/store/sqlite-durability.test.ts
+// checks it). What synchronous=NORMAL gives up in WAL mode is durability across an OPERATING-SYSTEM crash or power
+// loss: the WAL is only fsynced at checkpoints, so the last commits may roll back. We use synchronous=FULL, which
+// fsyncs the WAL at every commit: a SCIM client that got a 201 must be able to rely on it (an identity provider
+// does not re-send a provisioning it saw succeed), and provisioning traffic is far too light for one fsync per
+// write to matter.
+//
+// Writes are synchronous in one process (better-sqlite3), so they never interleave; BEGIN IMMEDIATE takes the write
+// lock at the start of each write transaction, and busy_timeout makes a second process (e.g. the admin CLI) wait
+// for it instead of failing at once.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SchemaRegistry } from '../../scim/schema/registry';
+import type { Store } from '../tenant-store';
+import { ensureDerivedData } from './derived-data';
+import { migrate } from './migrations';
+import { createStoreModel } from './resource-model';
+import { translateErrors } from './sqlite-errors';
+import { createSqliteResourceStore } from './sqlite-resource-store';
+import { createSqliteTenantStore } from './sqlite-tenant-store';
+import { createStatementCache } from './statement-cache';
+
+export interface SqliteStoreOptions {
+  /** A file path (its directory is created when missing), or ':memory:' for a private in-memory database. */
+  readonly path: string;
+  readonly registry: SchemaRegistry;
+  /** How long a write waits for another connection's lock before failing with `unavailable`. */
+  readonly busyTimeoutMs?: number;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** The pragmas of every connection to a store database. */
+export function configureConnection(db: Database.Database, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  if (!db.memory) {
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (String(mode).toLowerCase() !== 'wal') {
+      throw new Error(`SQLite could not switch ${db.name} to write-ahead logging (journal mode is ${String(mode)}); put the file on a local filesystem`);
+    }
+  }
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const inMemory = options.path === ':memory:' || options.path === '';
+  if (!inMemory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  try {
+    configureConnection(db, busyTimeoutMs);
+    migrate(db);
+    const model = createStoreModel(options.registry);
+    ensureDerivedData(db, model);
+    const statements = createStatementCache(db);
+    return {
+      resources: createSqliteResourceStore({ db, statements, model }),
+      tenants: createSqliteTenantStore({ db, statements }),
+      async ping() {
+        translateErrors(() => db.open, () => statements.get('SELECT 1').get());
+      },
+      async close() {
+        if (!db.open) return;
+        // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
+        db.pragma('optimize');
+        db.close();
+      },
+    };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,641 @@
+// The one contract every store must pass (ARCHITECTURE "Store notes"): CRUD, tenant isolation, uniqueness, versions,
+// paging, sorting, filtering (against the in-memory evaluator as oracle) and tenants/tokens. A store's test file
+// calls describeStoreContract with a factory; nothing here knows which database is underneath.
+import { versionToETag } from '../../src/scim/etag';
+import { evaluateFilter } from '../../src/scim/filter/evaluate-filter';
+import type { FilterAst } from '../../src/scim/filter/filter-ast';
+import { parseFilter } from '../../src/scim/filter/parse-filter';
+import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import type { ScimAttributes } from '../../src/scim/schema/attribute';
+import type { KeysetPosition, NewResource, ResourceStore, StoredResource, StoreQuery, StoreSort } from '../../src/store/resource-store';
+import { StoreError } from '../../src/store/store-error';
+import type { Store, Tenant, TokenRecord } from '../../src/store/tenant-store';
+import { filterCases, filterFixtureUsers } from '../fixtures/filter-cases';
+import { filterAstCases } from './filter-ast-cases';
+import { filterBuilder, type FilterBuilder } from './filter-builder';
+
+export interface StoreUnderTest {
+  readonly store: Store;
+  cleanup(): Promise<void>;
+}
+
+const registry = loadBuiltinRegistry();
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const T0 = '2024-05-01T00:00:00.000Z';
+
+let sequence = 0;
+/** Distinct, increasing timestamps, so that tests never depend on the clock. */
+function nextInstant(): string {
+  sequence += 1;
+  return new Date(Date.parse(T0) + sequence * 1000).toISOString();
+}
+
+function newUser(id: string, attributes: ScimAttributes, created = nextInstant()): NewResource {
+  return { resourceType: 'User', id, created, attributes, internal: {} };
+}
+
+function newGroup(id: string, attributes: ScimAttributes): NewResource {
+  return { resourceType: 'Group', id, created: nextInstant(), attributes, internal: {} };
+}
+
+const ids = (resources: readonly StoredResource[]) => resources.map((resource) => resource.id);
+const sortedIds = (values: readonly string[]) => [...values].sort();
+const listAll = (query: Omit<StoreQuery, 'page'>): StoreQuery => ({ ...query, page: { kind: 'index', startIndex: 1, count: 1000 } });
+
+async function expectStoreError(promise: Promise<unknown>, code: StoreError['code'], attribute?: string): Promise<StoreError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(StoreError);
+  expect((error as StoreError).code).toBe(code);
+  if (attribute !== undefined) expect((error as StoreError).attribute).toBe(attribute);
+  return error as StoreError;
+}
+
+/** Walks every keyset page, doing `between` after each page; returns the pages' ids. */
+async function walkKeyset(
+  resources: ResourceStore,
+  tenantId: string,
+  query: Omit<StoreQuery, 'page'>,
+  count: number,
+  between: (pageNumber: number) => Promise<void> = async () => undefined,
+): Promise<string[][]> {
+  const pages: string[][] = [];
+  let after: KeysetPosition | undefined;
+  for (let guard = 0; guard < 1000; guard++) {
+    const result = await resources.list(tenantId, { ...query, page: { kind: 'keyset', after, count } });
+    pages.push(ids(result.resources));
+    if (!result.next) return pages;
+    expect(result.resources).toHaveLength(count);
+    expect(result.next.id).toBe(result.resources[result.resources.length - 1].id);
+    after = result.next;
+    await between(pages.length);
+  }
+  throw new Error('keyset walk did not end');
+}
+
+export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`${name}: store contract`, () => {
+    let subject: StoreUnderTest;
+    let resources: ResourceStore;
+    const users = filterBuilder(registry, 'User');
+    const sortBy = (path: string, descending = false): StoreSort => ({ path: users.path(path), descending });
+
+    beforeEach(async () => {
+      subject = await makeStore();
+      resources = subject.store.resources;
+    });
+    afterEach(async () => {
+      await subject.cleanup();
+    });
+
+    describe('create, get, replace, delete', () => {
+      it('creates at version 1 with lastModified = created, and reads back what it stored', async () => {
+        const attributes = {
+          userName: 'bjensen',
+          name: { givenName: 'Barbara', familyName: 'Jensen' },
+          emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }],
+          [ENTERPRISE]: { department: 'Tour Operations', manager: { value: 'u-2' } },
+          displayName: 'Zoë \u{1F600} "quoted" \\ back',
+        };
+        const created = await resources.create('t1', { resourceType: 'User', id: 'u-1', created: T0, attributes, internal: { passwordHash: 'h1' } });
+        expect(created).toEqual({ resourceType: 'User', id: 'u-1', version: 1, created: T0, lastModified: T0, attributes, internal: { passwordHash: 'h1' } });
+        expect(await resources.get('t1', 'User', 'u-1')).toEqual(created);
+      });
+
+      it('answers null for an unknown id and for another resource type', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'a' }));
+        expect(await resources.get('t1', 'User', 'nope')).toBeNull();
+        expect(await resources.get('t1', 'Group', 'u-1')).toBeNull();
+      });
+
+      it('replaces attributes and internal state, bumps the version by one and keeps created', async () => {
+        const first = await resources.create('t1', newUser('u-1', { userName: 'a', title: 'old' }));
+        const second = await resources.replace('t1', 'User', 'u-1', { lastModified: '2030-01-01T00:00:00.000Z', attributes: { userName: 'a' }, internal: { x: 1 } });
+        expect(second).toEqual({
+          resourceType: 'User',
+          id: 'u-1',
+          version: 2,
+          created: first.created,
+          lastModified: '2030-01-01T00:00:00.000Z',
+          attributes: { userName: 'a' },
+          internal: { x: 1 },
+        });
+        expect(await resources.get('t1', 'User', 'u-1')).toEqual(second);
+        const third = await resources.replace('t1', 'User', 'u-1', { lastModified: '2030-01-02T00:00:00.000Z', attributes: { userName: 'b' }, internal: {} });
+        expect(third.version).toBe(3);
+      });
+
+      it('deletes, after which the resource is gone and a second delete is not_found', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'a' }));
+        await resources.delete('t1', 'User', 'u-1');
+        expect(await resources.get('t1', 'User', 'u-1')).toBeNull();
+        await expectStoreError(resources.delete('t1', 'User', 'u-1'), 'not_found');
+      });
+
+      it('reports not_found when replacing an unknown resource', async () => {
+        await expectStoreError(resources.replace('t1', 'User', 'nope', { lastModified: T0, attributes: { userName: 'x' }, internal: {} }), 'not_found');
+      });
+
+      it('refuses a second resource with the same id (conflict on id), leaving the first as it was', async () => {
+        const first = await resources.create('t1', newUser('u-1', { userName: 'a' }));
+        await expectStoreError(resources.create('t1', newUser('u-1', { userName: 'b' })), 'conflict', 'id');
+        expect(await resources.get('t1', 'User', 'u-1')).toEqual(first);
+        expect((await resources.list('t1', listAll({ resourceType: 'User', filter: users.eq('userName', 'b') }))).totalResults).toBe(0);
+      });
+
+      it('does not share state between the objects it returns and the ones it was given', async () => {
+        const attributes = { userName: 'a', emails: [{ value: 'a@example.com' }] };
+        const created = await resources.create('t1', newUser('u-1', attributes));
+        (attributes.emails[0] as { value: string }).value = 'changed@example.com';
+        (created.attributes.emails as { value: string }[])[0].value = 'changed too';
+        expect((await resources.get('t1', 'User', 'u-1'))!.attributes.emails).toEqual([{ value: 'a@example.com' }]);
+      });
+    });
+
+    describe('tenant isolation', () => {
+      beforeEach(async () => {
+        await resources.create('tenant-a', newUser('u-1', { userName: 'alice', emails: [{ value: 'alice@example.com' }] }));
+      });
+
+      it('tenant B cannot get, list, filter or count tenant A rows', async () => {
+        expect(await resources.get('tenant-b', 'User', 'u-1')).toBeNull();
+        const listed = await resources.list('tenant-b', listAll({ resourceType: 'User' }));
+        expect(listed).toEqual({ resources: [], totalResults: 0 });
+        for (const filter of [users.eq('userName', 'alice'), users.eq('emails.value', 'alice@example.com'), users.eq('id', 'u-1'), users.pr('userName')]) {
+          expect((await resources.list('tenant-b', listAll({ resourceType: 'User', filter }))).totalResults).toBe(0);
+        }
+        const keyset = await resources.list('tenant-b', { resourceType: 'User', page: { kind: 'keyset', count: 10 } });
+        expect(keyset.resources).toEqual([]);
+      });
+
+      it('tenant B cannot replace or delete tenant A rows, with or without a version', async () => {
+        const replacement = { lastModified: T0, attributes: { userName: 'mallory' }, internal: {} };
+        await expectStoreError(resources.replace('tenant-b', 'User', 'u-1', replacement), 'not_found');
+        await expectStoreError(resources.replace('tenant-b', 'User', 'u-1', replacement, 1), 'not_found');
+        await expectStoreError(resources.delete('tenant-b', 'User', 'u-1'), 'not_found');
+        await expectStoreError(resources.delete('tenant-b', 'User', 'u-1', 1), 'not_found');
+        const row = await resources.get('tenant-a', 'User', 'u-1');
+        expect(row).toMatchObject({ version: 1, attributes: { userName: 'alice' } });
+      });
+
+      it('lets two tenants hold the same id and the same unique values independently', async () => {
+        await resources.create('tenant-b', newUser('u-1', { userName: 'ALICE', emails: [{ value: 'alice@example.com' }] }));
+        await resources.replace('tenant-b', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'alice' }, internal: {} });
+        await resources.delete('tenant-b', 'User', 'u-1');
+        expect(await resources.get('tenant-a', 'User', 'u-1')).toMatchObject({ version: 1, attributes: { userName: 'alice' } });
+      });
+    });
+
+    describe('uniqueness', () => {
+      it('refuses a userName that differs only in case, naming the attribute', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'BJensen' }));
+        const error = await expectStoreError(resources.create('t1', newUser('u-2', { userName: 'bjensen' })), 'conflict', 'userName');
+        expect(error.message).not.toContain('bjensen');
+        expect(await resources.get('t1', 'User', 'u-2')).toBeNull();
+      });
+
+      it('folds Unicode: composed and decomposed forms and non-ASCII case are the same userName', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'Zoë' }));
+        await expectStoreError(resources.create('t1', newUser('u-2', { userName: 'ZOË' })), 'conflict', 'userName');
+        await expectStoreError(resources.create('t1', newUser('u-3', { userName: 'Zoe\u0308' })), 'conflict', 'userName');
+      });
+
+      it('does not treat other attributes or other resource types as the same value', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'ops', displayName: 'Ops' }));
+        await resources.create('t1', newUser('u-2', { userName: 'ops2', displayName: 'Ops', nickName: 'ops' }));
+        await resources.create('t1', newGroup('g-1', { displayName: 'ops' }));
+      });
+
+      it('enforces Group displayName uniqueness (declared server-unique), case-insensitively', async () => {
+        await resources.create('t1', newGroup('g-1', { displayName: 'Admins' }));
+        await expectStoreError(resources.create('t1', newGroup('g-2', { displayName: 'ADMINS' })), 'conflict', 'displayName');
+      });
+
+      it('refuses a replace onto a taken userName and leaves the resource unchanged', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'one', emails: [{ value: 'one@example.com' }] }));
+        const two = await resources.create('t1', newUser('u-2', { userName: 'two', emails: [{ value: 'two@example.com' }] }));
+        await expectStoreError(
+          resources.replace('t1', 'User', 'u-2', { lastModified: T0, attributes: { userName: 'ONE', emails: [{ value: 'new@example.com' }] }, internal: {} }),
+          'conflict',
+          'userName',
+        );
+        expect(await resources.get('t1', 'User', 'u-2')).toEqual(two);
+        // The failed write left no trace in the lookups either.
+        const byEmail = (value: string) => resources.list('t1', listAll({ resourceType: 'User', filter: users.eq('emails.value', value) }));
+        expect(ids((await byEmail('two@example.com')).resources)).toEqual(['u-2']);
+        expect((await byEmail('new@example.com')).totalResults).toBe(0);
+      });
+
+      it('lets a resource keep or re-case its own userName', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'keep' }));
+        await resources.replace('t1', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'keep', title: 'x' }, internal: {} });
+        const recased = await resources.replace('t1', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'KEEP' }, internal: {} });
+        expect(recased.attributes.userName).toBe('KEEP');
+      });
+
+      it('frees a userName when its holder is deleted or renamed', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'free' }));
+        await resources.delete('t1', 'User', 'u-1');
+        await resources.create('t1', newUser('u-2', { userName: 'FREE' }));
+        await resources.replace('t1', 'User', 'u-2', { lastModified: T0, attributes: { userName: 'other' }, internal: {} });
+        await resources.create('t1', newUser('u-3', { userName: 'free' }));
+      });
+
+      it('lets exactly one of many concurrent creates of one userName win', async () => {
+        const spellings = ['race', 'RACE', 'Race', 'rAce', 'raCe', 'racE', 'RAce', 'raCE'];
+        const outcomes = await Promise.allSettled(spellings.map((userName, i) => resources.create('t1', newUser(`u-${i}`, { userName }))));
+        const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+        const lost = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        expect(won).toHaveLength(1);
+        for (const outcome of lost) expect(outcome.reason).toMatchObject({ code: 'conflict', attribute: 'userName' });
+        expect((await resources.list('t1', listAll({ resourceType: 'User' }))).totalResults).toBe(1);
+      });
+
+      it('treats an empty value as unassigned, never as a taken value', async () => {
+        await resources.create('t1', newGroup('g-1', { displayName: '' }));
+        await resources.create('t1', newGroup('g-2', { displayName: '' }));
+      });
+    });
+
+    describe('versions (compare-and-set)', () => {
+      const change = (title: string) => ({ lastModified: T0, attributes: { userName: 'v', title }, internal: {} });
+
+      it('replaces when the expected version is current and refuses a stale one', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'v' }));
+        expect((await resources.replace('t1', 'User', 'u-1', change('a'), 1)).version).toBe(2);
+        await expectStoreError(resources.replace('t1', 'User', 'u-1', change('b'), 1), 'version_mismatch');
+        expect(await resources.get('t1', 'User', 'u-1')).toMatchObject({ version: 2, attributes: { title: 'a' } });
+      });
+
+      it('tells not_found from version_mismatch', async () => {
+        await expectStoreError(resources.replace('t1', 'User', 'nope', change('a'), 1), 'not_found');
+        await expectStoreError(resources.delete('t1', 'User', 'nope', 1), 'not_found');
+      });
+
+      it('deletes only at the expected version', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'v' }));
+        await resources.replace('t1', 'User', 'u-1', change('a'));
+        await expectStoreError(resources.delete('t1', 'User', 'u-1', 1), 'version_mismatch');
+        expect(await resources.get('t1', 'User', 'u-1')).not.toBeNull();
+        await resources.delete('t1', 'User', 'u-1', 2);
+        expect(await resources.get('t1', 'User', 'u-1')).toBeNull();
+      });
+
+      it('lets exactly one of concurrent replaces at the same version win', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'v' }));
+        const outcomes = await Promise.allSettled(['a', 'b', 'c', 'd'].map((title) => resources.replace('t1', 'User', 'u-1', change(title), 1)));
+        const won = outcomes.filter((outcome): outcome is PromiseFulfilledResult<StoredResource> => outcome.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'version_mismatch' });
+        expect(await resources.get('t1', 'User', 'u-1')).toMatchObject({ version: 2, attributes: { title: won[0].value.attributes.title } });
+      });
+    });
+
+    describe('paging', () => {
+      const TOTAL = 23;
+      const allIds = Array.from({ length: TOTAL }, (_, i) => `u-${String(i).padStart(2, '0')}`);
+
+      beforeEach(async () => {
+        // Created out of id order, so that the id order is not the insertion order.
+        for (const id of [...allIds].reverse()) await resources.create('t1', newUser(id, { userName: `user ${id}`, title: Number(id.slice(2)) % 3 === 0 ? undefined : `t${Number(id.slice(2)) % 4}` }));
+        await resources.create('t1', newGroup('g-1', { displayName: 'not a user' }));
+      });
+
+      it('orders by id without a sort, and pages by 1-based startIndex with the full total', async () => {
+        const seen: string[] = [];
+        for (let startIndex = 1; startIndex <= TOTAL; startIndex += 5) {
+          const page = await resources.list('t1', { resourceType: 'User', page: { kind: 'index', startIndex, count: 5 } });
+          expect(page.totalResults).toBe(TOTAL);
+          expect(page.next).toBeUndefined();
+          seen.push(...ids(page.resources));
+        }
+        expect(seen).toEqual(allIds);
+      });
+
+      it('answers count=0 with the total only, and a startIndex past the end with no rows', async () => {
+        expect(await resources.list('t1', { resourceType: 'User', page: { kind: 'index', startIndex: 1, count: 0 } })).toEqual({ resources: [], totalResults: TOTAL });
+        const past = await resources.list('t1', { resourceType: 'User', page: { kind: 'index', startIndex: TOTAL + 1, count: 5 } });
+        expect(past).toEqual({ resources: [], totalResults: TOTAL });
+      });
+
+      it('reads a startIndex below 1 as 1', async () => {
+        const page = await resources.list('t1', { resourceType: 'User', page: { kind: 'index', startIndex: 0, count: 2 } });
+        expect(ids(page.resources)).toEqual(['u-00', 'u-01']);
+      });
+
+      it('counts only the filtered rows, on every page', async () => {
+        const filter = users.sw('userName', 'user u-1');
+        const page = await resources.list('t1', { resourceType: 'User', filter, page: { kind: 'index', startIndex: 3, count: 4 } });
+        expect(page.totalResults).toBe(10);
+        expect(ids(page.resources)).toEqual(['u-12', 'u-13', 'u-14', 'u-15']);
+      });
+
+      it('walks keyset pages by id with no duplicates or omissions, and no `next` on the last page', async () => {
+        const pages = await walkKeyset(resources, 't1', { resourceType: 'User' }, 5);
+        expect(pages.map((page) => page.length)).toEqual([5, 5, 5, 5, 3]);
+        expect(pages.flat()).toEqual(allIds);
+      });
+
+      it('ends a keyset walk whose last page is exactly full without an empty page', async () => {
+        const pages = await walkKeyset(resources, 't1', { resourceType: 'User', filter: users.sw('userName', 'user u-0') }, 5);
+        expect(pages).toEqual([['u-00', 'u-01', 'u-02', 'u-03', 'u-04'], ['u-05', 'u-06', 'u-07', 'u-08', 'u-09']]);
+      });
+
+      it('reports the total on keyset pages', async () => {
+        const first = await resources.list('t1', { resourceType: 'User', filter: users.pr('title'), page: { kind: 'keyset', count: 3 } });
+        expect(first.totalResults).toBe(15);
+        const second = await resources.list('t1', { resourceType: 'User', filter: users.pr('title'), page: { kind: 'keyset', count: 3, after: first.next } });
+        expect(second.totalResults).toBe(15);
+        expect(ids(second.resources)).toEqual(['u-05', 'u-07', 'u-08']);
+      });
+
+      it('sees rows inserted after the position, not those before it, and skips rows deleted meanwhile', async () => {
+        const pages = await walkKeyset(resources, 't1', { resourceType: 'User' }, 5, async (pageNumber) => {
+          if (pageNumber !== 1) return;
+          await resources.create('t1', newUser('u-02a', { userName: 'behind' }));
+          await resources.create('t1', newUser('u-17a', { userName: 'ahead' }));
+          await resources.delete('t1', 'User', 'u-10');
+        });
+        const seen = pages.flat();
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(seen).toEqual([...allIds.slice(0, 18).filter((id) => id !== 'u-10'), 'u-17a', ...allIds.slice(18)]);
+      });
+
+      it.each([false, true])('walks keyset pages of a sort with missing values (descending: %s) exactly as the sorted list', async (descending) => {
+        const sort = sortBy('title', descending);
+        const everything = ids((await resources.list('t1', listAll({ resourceType: 'User', sort }))).resources);
+        expect(everything).toHaveLength(TOTAL);
+        for (const count of [1, 2, 4, 7]) {
+          const pages = await walkKeyset(resources, 't1', { resourceType: 'User', sort }, count);
+          expect(pages.flat()).toEqual(everything);
+        }
+      });
+
+      it('keeps a sorted keyset walk free of duplicates while rows are inserted and deleted', async () => {
+        // Descending by title: missing titles first, then t3, t2, t1, t0. u-04 (t0) comes last.
+        const sort = sortBy('title', true);
+        const pages = await walkKeyset(resources, 't1', { resourceType: 'User', sort }, 4, async (pageNumber) => {
+          // Odd pages add a row that sorts at the end (seen later); even pages one with no title, whose place
+          // depends on its id ("new-" sorts after "u-" descending, so it is still ahead).
+          await resources.create('t1', newUser(`new-${pageNumber}`, { userName: `new ${pageNumber}`, title: pageNumber % 2 ? 'T0' : undefined }));
+          if (pageNumber === 2) await resources.delete('t1', 'User', 'u-04');
+        });
+        const seen = pages.flat();
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(seen).not.toContain('u-04');
+        for (const id of allIds.filter((id) => id !== 'u-04')) expect(seen).toContain(id);
+        expect(seen).toEqual(expect.arrayContaining(['new-1', 'new-2']));
+        expect(seen.indexOf('new-2')).toBe(seen.indexOf('u-00') + 1);
+      });
+    });
+
+    describe('sorting', () => {
+      beforeEach(async () => {
+        const people: [string, ScimAttributes][] = [
+          ['s-1', { userName: 'bravo', title: 'Zulu', name: { familyName: 'Émile' }, emails: [{ value: 'z@x.org' }, { value: 'a@x.org', primary: true }], [ENTERPRISE]: { department: 'b' } }],
+          ['s-2', { userName: 'Alpha', title: 'alpha', name: { familyName: 'emile' }, emails: [{ value: 'M@x.org' }, { value: 'b@x.org' }] }],
+          ['s-3', { userName: 'charlie', title: '', emails: [], [ENTERPRISE]: { department: 'A' } }],
+          ['s-4', { userName: 'DELTA', title: 'Mike', name: { familyName: 'Zed' }, emails: [{ value: 'c@x.org', primary: false }] }],
+          ['s-5', { userName: 'echo', title: 'mike', active: true, [ENTERPRISE]: { department: 'b' } }],
+          ['s-0', { userName: 'foxtrot', title: 'MIKE', active: false }],
+        ];
+        for (const [id, attributes] of people) await resources.create('t1', newUser(id, attributes));
+      });
+
+      const order = async (sort: StoreSort) => ids((await resources.list('t1', listAll({ resourceType: 'User', sort }))).resources);
+
+      it('sorts caseExact=false strings folded, by code point', async () => {
+        expect(await order(sortBy('userName'))).toEqual(['s-2', 's-1', 's-3', 's-4', 's-5', 's-0']);
+        expect(await order(sortBy('userName', true))).toEqual(['s-0', 's-5', 's-4', 's-3', 's-1', 's-2']);
+        // "emile" < "zed" < "émile": É is above every ASCII letter in code point order.
+        expect(await order(sortBy('name.familyName'))).toEqual(['s-2', 's-4', 's-1', 's-0', 's-3', 's-5']);
+      });
+
+      it('puts missing values (absent or "") last ascending and first descending, ties by id in the sort direction', async () => {
+        // title folded: alpha(s-2), mike(s-0, s-4, s-5), zulu(s-1), missing: s-3 ("").
+        expect(await order(sortBy('title'))).toEqual(['s-2', 's-0', 's-4', 's-5', 's-1', 's-3']);
+        expect(await order(sortBy('title', true))).toEqual(['s-3', 's-1', 's-5', 's-4', 's-0', 's-2']);
+      });
+
+      it('sorts a multi-valued attribute by its primary value, else its first', async () => {
+        // s-1 primary a@x.org; s-2 first m@x.org; s-4 c@x.org (primary false: first); others none.
+        expect(await order(sortBy('emails'))).toEqual(['s-1', 's-4', 's-2', 's-0', 's-3', 's-5']);
+        expect(await order(sortBy('emails.value'))).toEqual(['s-1', 's-4', 's-2', 's-0', 's-3', 's-5']);
+        expect(await order(sortBy('emails.value', true))).toEqual(['s-5', 's-3', 's-0', 's-2', 's-4', 's-1']);
+      });
+
+      it('sorts by extension attributes, booleans and meta', async () => {
+        expect(await order(sortBy(`${ENTERPRISE}:department`))).toEqual(['s-3', 's-1', 's-5', 's-0', 's-2', 's-4']);
+        expect(await order(sortBy('active'))).toEqual(['s-0', 's-5', 's-1', 's-2', 's-3', 's-4']);
+        expect(await order(sortBy('meta.created'))).toEqual(['s-1', 's-2', 's-3', 's-4', 's-5', 's-0']);
+        expect(await order(sortBy('meta.lastModified', true))).toEqual(['s-0', 's-5', 's-4', 's-3', 's-2', 's-1']);
+        expect(await order(sortBy('id', true))).toEqual(['s-5', 's-4', 's-3', 's-2', 's-1', 's-0']);
+      });
+
+      it('sorts by version numerically', async () => {
+        for (let i = 0; i < 10; i++) await resources.replace('t1', 'User', 's-3', { lastModified: T0, attributes: { userName: 'charlie' }, internal: {} });
+        await resources.replace('t1', 'User', 's-4', { lastModified: T0, attributes: { userName: 'DELTA' }, internal: {} });
+        expect(await order(sortBy('meta.version', true))).toEqual(['s-3', 's-4', 's-5', 's-2', 's-1', 's-0']);
+      });
+
+      it('applies the sort before paging, and with a filter', async () => {
+        const page = await resources.list('t1', { resourceType: 'User', sort: sortBy('userName', true), filter: users.pr('title'), page: { kind: 'index', startIndex: 2, count: 2 } });
+        expect(ids(page.resources)).toEqual(['s-5', 's-4']);
+        expect(page.totalResults).toBe(5);
+      });
+    });
+
+    describe('filters', () => {
+      const tenant = 'filters';
+      let fixtureSubject: StoreUnderTest;
+      let stored: StoredResource[] = [];
+
+      beforeAll(async () => {
+        fixtureSubject = await makeStore();
+        const store = fixtureSubject.store.resources;
+        // As test/fixtures/filter-cases.ts asks: create, then replace where lastModified differs.
+        for (const user of filterFixtureUsers) {
+          await store.create(tenant, { resourceType: 'User', id: user.id, created: user.created, attributes: user.attributes, internal: {} });
+          if (user.lastModified !== user.created) {
+            await store.replace(tenant, 'User', user.id, { lastModified: user.lastModified, attributes: user.attributes, internal: {} });
+          }
+        }
+        // Rows the filters must never see: another tenant and another resource type.
+        await store.create('elsewhere', { resourceType: 'User', id: 'u-bjensen', created: T0, attributes: { userName: 'bjensen', active: true }, internal: {} });
+        await store.create(tenant, { resourceType: 'Group', id: 'g-1', created: T0, attributes: { displayName: 'bjensen' }, internal: {} });
+        stored = (await store.list(tenant, listAll({ resourceType: 'User' }))).resources;
+      });
+      afterAll(async () => {
+        await fixtureSubject.cleanup();
+      });
+
+      const matching = async (filter: FilterAst) => {
+        const result = await fixtureSubject.store.resources.list(tenant, listAll({ resourceType: 'User', filter }));
+        expect(result.totalResults).toBe(result.resources.length);
+        return sortedIds(ids(result.resources));
+      };
+      /** The in-memory evaluator's answer over the same stored rows. */
+      const oracle = (filter: FilterAst) =>
+        sortedIds(
+          stored
+            .filter((row) =>
+              evaluateFilter(filter, {
+                id: row.id,
+                attributes: row.attributes,
+                meta: { resourceType: row.resourceType, created: row.created, lastModified: row.lastModified, version: versionToETag(row.version) },
+              }),
+            )
+            .map((row) => row.id),
+        );
+
+      it('holds the whole fixture', () => {
+        expect(sortedIds(ids(stored))).toEqual(sortedIds(filterFixtureUsers.map((user) => user.id)));
+      });
+
+      it.each(filterAstCases.map((entry) => [entry.name, entry] as const))('%s', async (_name, entry) => {
+        const filter = entry.filter(users);
+        expect(oracle(filter)).toEqual(sortedIds(entry.expectedIds));
+        expect(await matching(filter)).toEqual(sortedIds(entry.expectedIds));
+      });
+
+      const userType = registry.resourceType('User')!;
+      const idOf = new Map(filterFixtureUsers.map((user) => [user.attributes.userName as string, user.id]));
+      it.each(filterCases.map((entry) => [entry.filter, entry] as const))('parsed: %s', async (_text, entry) => {
+        const filter = parseFilter(entry.filter, { registry, resourceType: userType });
+        expect(await matching(filter)).toEqual(sortedIds(entry.expectedUserNames.map((userName) => idOf.get(userName)!)));
+      });
+    });
+
+    describe('filters on awkward values', () => {
+      // Values that are pattern characters in LIKE/GLOB, quotes, stored keys in another case, and values of the wrong
+      // JSON type (the store does not validate): the store must agree with the evaluator on every one.
+      const rows: [string, ScimAttributes][] = [
+        ['w-1', { userName: 'percent', displayName: '100% sure', title: 'a_b' }],
+        ['w-2', { userName: 'under', displayName: '100 percent', title: 'axb' }],
+        ['w-3', { userName: "o'brien", displayName: 'back\\slash', title: '[x]*?' }],
+        ['w-4', { USERNAME: 'MixedKeys', DisplayName: 'Mixed', Emails: [{ VALUE: 'Mixed@Example.com', Type: 'work' }], [ENTERPRISE.toUpperCase()]: { Department: 'Ops' } }],
+        ['w-5', { userName: 'wrongtypes', nickName: 42, active: 'true', title: ['first', 'second'], emails: [{ value: 7 }, 'bare'] }],
+        ['w-6', { userName: 'nulls', displayName: null, emails: [null, { value: null, type: 'work' }], name: {} }],
+        ['w-8', { userName: 'undeclared', emails: [{ label: 'x' }], name: { nickname: '' }, phoneNumbers: [{ value: '1', VALUE: '2' }] }],
+      ];
+      beforeEach(async () => {
+        for (const [id, attributes] of rows) await resources.create('t1', newUser(id, attributes));
+      });
+
+      const cases: [string, (f: FilterBuilder) => FilterAst, string[]][] = [
+        ['co "%" is not a wildcard', (f) => f.co('displayName', '%'), ['w-1']],
+        ['co "_" is not a wildcard', (f) => f.co('title', '_'), ['w-1']],
+        ['sw with a quote', (f) => f.sw('userName', "O'B"), ['w-3']],
+        ['eq with a quote', (f) => f.eq('userName', "o'brien"), ['w-3']],
+        ['co a backslash', (f) => f.co('displayName', '\\'), ['w-3']],
+        ['ew GLOB characters', (f) => f.ew('title', ']*?'), ['w-3']],
+        ['co "[x]"', (f) => f.co('title', '[x]'), ['w-3']],
+        ['stored keys in another case: userName', (f) => f.eq('userName', 'mixedkeys'), ['w-4']],
+        ['stored keys in another case: emails.value', (f) => f.eq('emails.value', 'mixed@example.com'), ['w-4']],
+        ['stored keys in another case: value filter', (f) => f.where('emails', (e) => e.and(e.eq('type', 'work'), e.sw('value', 'MIXED'))), ['w-4']],
+        ['stored keys in another case: extension', (f) => f.eq(`${ENTERPRISE}:department`, 'ops'), ['w-4']],
+        ['a number in a string attribute matches no comparison', (f) => f.eq('nickName', '42'), []],
+        ['a number in a string attribute is present', (f) => f.pr('nickName'), ['w-5']],
+        ['a string in a boolean attribute matches no comparison', (f) => f.eq('active', true), []],
+        ['a string in a boolean attribute is present', (f) => f.pr('active'), ['w-5']],
+        ['an array in a singular attribute: any value', (f) => f.eq('title', 'SECOND'), ['w-5']],
+        ['a number as an email value', (f) => f.eq('emails.value', '7'), []],
+        ['a bare string or an undeclared member makes a complex value present', (f) => f.pr('emails'), ['w-4', 'w-5', 'w-6', 'w-8']],
+        ['an undeclared member that is "" does not', (f) => f.pr('name'), []],
+        ['of two spellings of a sub-attribute, the canonical one is compared', (f) => f.eq('phoneNumbers.value', '2'), []],
+        ['an undeclared member is never compared', (f) => f.where('emails', (e) => e.pr('value')), ['w-4', 'w-5']],
+        ['null values are absent', (f) => f.pr('displayName'), ['w-1', 'w-2', 'w-3', 'w-4']],
+        ['an element without a value', (f) => f.where('emails', (e) => e.not(e.pr('value'))), ['w-5', 'w-6', 'w-8']],
+      ];
+
+      it.each(cases)('%s', async (_name, build, expected) => {
+        const filter = build(users);
+        const all = (await resources.list('t1', listAll({ resourceType: 'User' }))).resources;
+        const oracle = all
+          .filter((row) => evaluateFilter(filter, { id: row.id, attributes: row.attributes, meta: { resourceType: 'User', created: row.created, lastModified: row.lastModified } }))
+          .map((row) => row.id);
+        expect(sortedIds(oracle)).toEqual(sortedIds(expected));
+        const listed = await resources.list('t1', listAll({ resourceType: 'User', filter }));
+        expect(sortedIds(ids(listed.resources))).toEqual(sortedIds(expected));
+      });
+
+      it('enforces uniqueness on a userName stored under a key in another case', async () => {
+        await expectStoreError(resources.create('t1', newUser('w-7', { userName: 'MIXEDKEYS' })), 'conflict', 'userName');
+      });
+    });
+
+    describe('tenants and tokens', () => {
+      const tenant = (id: string, name = id): Tenant => ({ id, name, profile: 'standard', created: nextInstant() });
+      const token = (id: string, tenantId: string, secretHash = `hash-${id}`): TokenRecord => ({
+        id,
+        tenantId,
+        label: `label ${id}`,
+        scopes: ['scim:read', 'scim:write'],
+        secretHash,
+        created: nextInstant(),
+      });
+
+      it('creates, reads, lists and updates tenants', async () => {
+        const tenants = subject.store.tenants;
+        const a = tenant('a', 'Acme');
+        const b = { ...tenant('b', 'Beta'), profile: 'entra' as const };
+        await tenants.createTenant(a);
+        await tenants.createTenant(b);
+        expect(await tenants.getTenant('a')).toEqual(a);
+        expect(await tenants.getTenant('nope')).toBeNull();
+        expect(await tenants.listTenants()).toEqual([a, b]);
+        expect(await tenants.updateTenantProfile('a', 'entra')).toBe(true);
+        expect(await tenants.getTenant('a')).toEqual({ ...a, profile: 'entra' });
+        expect(await tenants.updateTenantProfile('nope', 'entra')).toBe(false);
+      });
+
+      it('refuses a second tenant with the same id', async () => {
+        await subject.store.tenants.createTenant(tenant('a'));
+        await expectStoreError(subject.store.tenants.createTenant(tenant('a', 'other')), 'conflict', 'id');
+        expect(await subject.store.tenants.getTenant('a')).toMatchObject({ name: 'a' });
+      });
+
+      it('stores tokens, finds them by secret hash and lists them per tenant', async () => {
+        const tenants = subject.store.tenants;
+        await tenants.createTenant(tenant('a'));
+        await tenants.createTenant(tenant('b'));
+        const one = token('k1', 'a');
+        const two = { ...token('k2', 'a'), scopes: ['scim:read' as const] };
+        const three = token('k3', 'b');
+        for (const record of [one, two, three]) await tenants.createToken(record);
+        expect(await tenants.findTokenBySecretHash('hash-k2')).toEqual(two);
+        expect(await tenants.findTokenBySecretHash('unknown')).toBeNull();
+        expect(await tenants.listTokens('a')).toEqual([one, two]);
+        expect(await tenants.listTokens()).toEqual([one, two, three]);
+        expect(await tenants.listTokens('nope')).toEqual([]);
+      });
+
+      it('refuses a token whose id or secret hash is taken, or whose tenant does not exist', async () => {
+        const tenants = subject.store.tenants;
+        await tenants.createTenant(tenant('a'));
+        await tenants.createToken(token('k1', 'a', 'same'));
+        await expectStoreError(tenants.createToken(token('k2', 'a', 'same')), 'conflict', 'secretHash');
+        await expectStoreError(tenants.createToken(token('k1', 'a', 'other')), 'conflict', 'id');
+        await expectStoreError(tenants.createToken(token('k3', 'nope')), 'not_found');
+        expect(await tenants.listTokens()).toHaveLength(1);
+      });
+
+      it('revokes a token once: the first revocation time stays', async () => {
+        const tenants = subject.store.tenants;
+        await tenants.createTenant(tenant('a'));
+        await tenants.createToken(token('k1', 'a'));
+        expect(await tenants.revokeToken('k1', '2030-01-01T00:00:00.000Z')).toBe(true);
+        expect(await tenants.findTokenBySecretHash('hash-k1')).toMatchObject({ revoked: '2030-01-01T00:00:00.000Z' });
+        expect(await tenants.revokeToken('k1', '2031-01-01T00:00:00.000Z')).toBe(true);
+        expect((await tenants.listTokens('a'))[0].revoked).toBe('2030-01-01T00:00:00.000Z');
+        expect(await tenants.revokeToken('nope', '2030-01-01T00:00:00.000Z')).toBe(false);
+      });
+
+      it('answers ping while open', async () => {
+        await expect(subject.store.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}

@@ -1,0 +1,133 @@
+// The SQL the filter compiler and list query produce: user values only as bound parameters, and the lookups IdPs
+// depend on answered through indexes (checked with EXPLAIN QUERY PLAN on the real schema).
+import Database from 'better-sqlite3';
+import type { FilterAst } from '../../../src/scim/filter/filter-ast';
+import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
+import { filterToSql } from '../../../src/store/sqlite/filter-to-sql';
+import { listQueryToSql } from '../../../src/store/sqlite/list-query';
+import { migrate } from '../../../src/store/sqlite/migrations';
+import { createStoreModel } from '../../../src/store/sqlite/resource-model';
+import { RESOURCE_SQL } from '../../../src/store/sqlite/sqlite-resource-store';
+import type { StoreQuery } from '../../../src/store/resource-store';
+import { filterBuilder } from '../../contract/filter-builder';
+
+const registry = loadBuiltinRegistry();
+const model = createStoreModel(registry);
+const users = filterBuilder(registry, 'User');
+const groups = filterBuilder(registry, 'Group');
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+const compile = (filter: FilterAst, resourceType = 'User') => filterToSql(filter, { model: model.modelOf(resourceType), row: 'r', tenantId: 'tenant-1' });
+
+describe('filterToSql: values are parameters, never SQL text', () => {
+  const hostile = ["x' OR 1=1 --", '"); DROP TABLE resources; --', '50%_off', 'a\\b*?[c]', 'ÄÖ\u0000z'];
+  const shapes: [string, (value: string) => FilterAst, boolean][] = [
+    ['eq on an indexed path', (value) => users.eq('userName', value), true],
+    ['eq on a plain path', (value) => users.eq('title', value), true],
+    ['co', (value) => users.co('displayName', value), true],
+    ['sw', (value) => users.sw('name.givenName', value), true],
+    ['ew', (value) => users.ew('emails.value', value), true],
+    ['gt', (value) => users.gt(`${ENTERPRISE}:department`, value), true],
+    ['ne on a column', (value) => users.ne('id', value), false],
+    ['value filter', (value) => users.where('emails', (e) => e.and(e.eq('type', value), e.co('value', value))), true],
+  ];
+
+  it.each(shapes)('%s', (_name, build, folded) => {
+    const texts = new Set<string>();
+    for (const value of hostile) {
+      const { sql, params } = compile(build(value));
+      expect(sql).not.toContain(value);
+      expect(params).toContain(folded ? value.toLowerCase() : value);
+      texts.add(sql);
+    }
+    // The text depends on the filter's shape only, so its prepared statement is reused for every value.
+    expect(texts.size).toBe(1);
+  });
+
+  it('keeps attribute names and JSON paths out of the SQL text too', () => {
+    const { sql, params } = compile(users.and(users.eq('title', 'x'), users.pr(`${ENTERPRISE}:manager`), users.eq('emails.value', 'y')));
+    for (const name of ['title', 'manager', 'emails', 'enterprise']) expect(sql).not.toContain(name);
+    expect(params).toEqual(expect.arrayContaining(['$."title"', `$."${ENTERPRISE}:manager"`, 'emails.value']));
+  });
+
+  it('folds caseExact=false literals and keeps caseExact=true literals as written', () => {
+    expect(compile(users.eq('userName', 'ÅSA')).params).toContain('åsa');
+    expect(compile(users.eq('externalId', 'ÅSA')).params).toContain('ÅSA');
+    expect(compile(users.eq('id', 'U-1')).params).toEqual(['U-1']);
+  });
+
+  it('compiles comparisons that can never hold to constants, with no parameters', () => {
+    expect(compile(users.gt('active', true))).toEqual({ sql: '0', params: [] });
+    expect(compile(users.eq('meta.created', 'not a date'))).toEqual({ sql: '0', params: [] });
+    expect(compile(users.eq('userName', 7))).toEqual({ sql: '0', params: [] });
+    expect(compile(users.ne('userName', 7))).toEqual({ sql: '1', params: [] });
+    expect(compile(users.pr('id'))).toEqual({ sql: '1', params: [] });
+    expect(compile(users.pr('meta.location'))).toEqual({ sql: '0', params: [] });
+  });
+
+  it('binds normalised dateTime literals', () => {
+    expect(compile(users.ge('meta.lastModified', '2024-01-15T11:00:00+01:00')).params).toEqual(['2024-01-15T10:00:00.000Z']);
+  });
+});
+
+describe('query plans', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  afterAll(() => db.close());
+
+  const plan = (sql: string, params: readonly unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail);
+  const listPlans = (query: StoreQuery) => {
+    const sql = listQueryToSql(model.modelOf(query.resourceType), 'tenant-1', query);
+    return { page: plan(sql.page.sql, sql.page.params), count: plan(sql.count.sql, sql.count.params) };
+  };
+  const BY_ID = /^SEARCH r USING (COVERING )?INDEX sqlite_autoindex_resources_1 \(tenant_id=\? AND resource_type=\? AND id=\?\)$/;
+  const BY_VALUE = 'SEARCH resource_values USING PRIMARY KEY (tenant_id=? AND resource_type=? AND path=? AND value=?)';
+  const page = { kind: 'index', startIndex: 1, count: 10 } as const;
+
+  it.each<[string, FilterAst, string]>([
+    ['User userName', users.eq('userName', 'bjensen'), 'User'],
+    ['User externalId', users.eq('externalId', 'e-1'), 'User'],
+    ['User emails.value', users.eq('emails.value', 'b@example.com'), 'User'],
+    ['User displayName', users.eq('displayName', 'Babs'), 'User'],
+    ['User emails[value eq]', users.where('emails', (e) => e.eq('value', 'b@example.com')), 'User'],
+    ['User userName or emails.value', users.or(users.eq('userName', 'a'), users.eq('emails.value', 'b@example.com')), 'User'],
+    ['User userName and another condition', users.and(users.eq('userName', 'a'), users.co('title', 'x')), 'User'],
+    ['Group displayName', groups.eq('displayName', 'Admins'), 'Group'],
+    ['Group members.value', groups.eq('members.value', 'u-1'), 'Group'],
+  ])('eq on %s is answered through the value index, then the primary key', (_name, filter, resourceType) => {
+    const { page: pagePlan, count } = listPlans({ resourceType, filter, page });
+    for (const steps of [pagePlan, count]) {
+      expect(steps.some((step) => BY_ID.test(step))).toBe(true);
+      expect(steps).toContain(BY_VALUE);
+      expect(steps.filter((step) => step.startsWith('SCAN'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^SCAN r\b/)]));
+    }
+  });
+
+  it('eq on id is a primary-key lookup', () => {
+    const { page: pagePlan } = listPlans({ resourceType: 'User', filter: users.eq('id', 'u-1'), page });
+    expect(pagePlan).toHaveLength(1);
+    expect(pagePlan[0]).toMatch(BY_ID);
+  });
+
+  it('a filter no index serves still reads only the tenant and type range, never the whole table', () => {
+    const { page: pagePlan } = listPlans({ resourceType: 'User', filter: users.co('title', 'x'), sort: { path: users.path('userName'), descending: false }, page });
+    expect(pagePlan[0]).toMatch(/^SEARCH r USING INDEX sqlite_autoindex_resources_1 \(tenant_id=\? AND resource_type=\?\)$/);
+  });
+
+  it('keyset pages without a sort seek on the primary key', () => {
+    const { page: pagePlan } = listPlans({ resourceType: 'User', page: { kind: 'keyset', count: 10, after: { sortValue: null, id: 'u-5' } } });
+    expect(pagePlan).toEqual(['SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id>?)']);
+  });
+
+  it('write paths touch the side table by key', () => {
+    expect(plan(RESOURCE_SQL.selectValues, ['t', 'User', 'u-1'])).toEqual([
+      'SEARCH resource_values USING COVERING INDEX resource_values_by_resource (tenant_id=? AND resource_type=? AND resource_id=?)',
+    ]);
+    expect(plan(RESOURCE_SQL.deleteValue, ['t', 'User', 'userName', 'a', 'u-1'])).toEqual([
+      'SEARCH resource_values USING PRIMARY KEY (tenant_id=? AND resource_type=? AND path=? AND value=? AND resource_id=?)',
+    ]);
+    expect(plan(RESOURCE_SQL.replaceIfVersion, ['x', '{}', '{}', '{}', 't', 'User', 'u-1', 1])).toEqual([
+      'SEARCH resources USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id=?)',
+    ]);
+  });
+});
