@@ -1,0 +1,120 @@
+// The configuration option table: every environment variable the server reads, its default, and its parser.
+// README "Configuration" mirrors this table.
+
+export interface OptionDefinition<T> {
+  readonly env: string;
+  readonly description: string;
+  readonly default?: T;
+  readonly secret?: boolean;
+  readonly parse: (raw: string) => T;
+}
+
+const integer = (min: number, max: number) => (raw: string) => {
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
+  return value;
+};
+
+const boolean = (raw: string) => {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(value)) return false;
+  throw new Error(`must be true or false, got "${raw}"`);
+};
+
+const text = (raw: string) => raw;
+
+const basePath = (raw: string) => {
+  const value = raw.trim().replace(/\/+$/, '');
+  if (value !== '' && !/^\/[A-Za-z0-9/_.-]*$/.test(value)) throw new Error(`must be a URL path such as /scim/v2, got "${raw}"`);
+  return value;
+};
+
+const absoluteUrl = (raw: string) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`must be an absolute URL such as https://scim.example.com/scim/v2, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must use http or https');
+  return raw.replace(/\/+$/, '');
+};
+
+const logLevel = (raw: string) => {
+  const value = raw.trim().toLowerCase();
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(value)) {
+    throw new Error(`must be one of fatal, error, warn, info, debug, trace, silent; got "${raw}"`);
+  }
+  return value;
+};
+
+// Express "trust proxy": a boolean, a hop count, or a list of addresses/subnets.
+const trustProxy = (raw: string): boolean | number | string => {
+  const value = raw.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  if (['true', 'false'].includes(value.toLowerCase())) return value.toLowerCase() === 'true';
+  return value;
+};
+
+const byteSize = (raw: string) => {
+  const match = /^\s*(\d+)\s*(b|kb|mb)?\s*$/i.exec(raw);
+  if (!match) throw new Error(`must be a size such as 1048576, 512kb or 2mb, got "${raw}"`);
+  const factor = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+  const value = Number(match[1]) * factor;
+  if (value < 1024 || value > 256 * 1024 * 1024) throw new Error('must be between 1kb and 256mb');
+  return value;
+};
+
+export const OPTIONS = {
+  port: { env: 'PORT', description: 'TCP port to listen on', default: 8080, parse: integer(0, 65535) },
+  host: { env: 'HOST', description: 'Interface to bind', default: '0.0.0.0', parse: text },
+  store: {
+    env: 'SCIM_STORE',
+    description: 'Where data lives: `sqlite:<file>` (embedded, default), `sqlite::memory:` (tests), or a `mongodb://` URI',
+    default: 'sqlite:./data/scim.db',
+    secret: true,
+    parse: text,
+  },
+  mongodbUri: { env: 'MONGODB_URI', description: 'Alternative to SCIM_STORE for MongoDB (used when SCIM_STORE is unset)', secret: true, parse: text },
+  basePath: { env: 'SCIM_BASE_PATH', description: 'Path the SCIM API is mounted at', default: '/scim/v2', parse: basePath },
+  publicBaseUrl: {
+    env: 'SCIM_BASE_URL',
+    description: 'Public absolute URL of the SCIM base (for meta.location behind proxies); derived from each request when unset',
+    parse: absoluteUrl,
+  },
+  bodyLimit: { env: 'SCIM_BODY_LIMIT', description: 'Largest request body accepted (413 above it)', default: 1024 * 1024, parse: byteSize },
+  maxResults: { env: 'SCIM_MAX_RESULTS', description: 'Largest page a list or search returns (advertised as filter.maxResults)', default: 1000, parse: integer(1, 10000) },
+  defaultPageSize: { env: 'SCIM_DEFAULT_PAGE_SIZE', description: 'Page size when a client sends no count', default: 100, parse: integer(1, 10000) },
+  filterMaxLength: { env: 'SCIM_FILTER_MAX_LENGTH', description: 'Longest filter accepted, in characters', default: 4096, parse: integer(64, 65536) },
+  filterMaxDepth: { env: 'SCIM_FILTER_MAX_DEPTH', description: 'Deepest nesting of a filter', default: 32, parse: integer(2, 256) },
+  publicDiscovery: {
+    env: 'SCIM_PUBLIC_DISCOVERY',
+    description: 'Serve /ServiceProviderConfig, /ResourceTypes and /Schemas without a token',
+    default: false,
+    parse: boolean,
+  },
+  bootstrapToken: {
+    env: 'SCIM_BOOTSTRAP_TOKEN',
+    description: 'Token to create for the default tenant on first start (instead of a random one that is printed)',
+    secret: true,
+    parse: text,
+  },
+  logLevel: { env: 'SCIM_LOG_LEVEL', description: 'pino log level', default: 'info', parse: logLevel },
+  trustProxy: { env: 'SCIM_TRUST_PROXY', description: 'Express "trust proxy" setting (true, hop count, or addresses)', default: false, parse: trustProxy },
+  shutdownTimeoutMs: {
+    env: 'SCIM_SHUTDOWN_TIMEOUT_MS',
+    description: 'How long SIGTERM waits for in-flight requests before closing',
+    default: 10000,
+    parse: integer(0, 600000),
+  },
+} as const satisfies Record<string, OptionDefinition<unknown>>;
+
+type OptionTable = typeof OPTIONS;
+type ParsedValue<O> = O extends OptionDefinition<infer T> ? T : never;
+
+/** Options with a default are always present; the others may be undefined. */
+export type Config = {
+  readonly [K in keyof OptionTable]: OptionTable[K] extends { default: unknown } ? ParsedValue<OptionTable[K]> : ParsedValue<OptionTable[K]> | undefined;
+};

@@ -1,0 +1,116 @@
+import { issueToken } from '../../../src/auth/tokens';
+import { createTokenVerifier } from '../../../src/auth/verify-token';
+import { Scope, type TokenRecord } from '../../../src/store/tenant-store';
+import { createFakeTenantStore, NOW, sequentialIds, tenantFixture } from './fake-tenant-store';
+
+async function setup() {
+  const store = createFakeTenantStore({ tenants: [tenantFixture('tenant-a', 'Acme'), tenantFixture('tenant-b', 'Beta', 'entra')] });
+  const ids = sequentialIds('tok');
+  const issue = async (tenantId: string, scopes: Scope[] = [Scope.read, Scope.write]) => {
+    const issued = issueToken({ tenantId, label: 'test', scopes, now: NOW, ids });
+    await store.createToken(issued.record);
+    return issued;
+  };
+  return { store, issue, verify: createTokenVerifier({ tenants: store }) };
+}
+
+/** Replaces the secret part of an issued token with another valid-looking one. */
+function withOtherSecret(token: string): string {
+  const last = token.at(-1) === 'A' ? 'B' : 'A';
+  return token.slice(0, -1) + last;
+}
+
+// The module object itself (not an import namespace copy), so that a spy replaces what the verifier calls.
+const nodeCrypto = require('node:crypto') as typeof import('node:crypto');
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('createTokenVerifier', () => {
+  it('returns the tenant, token id and scopes of a valid token', async () => {
+    const { issue, verify } = await setup();
+    const { token, record } = await issue('tenant-b', [Scope.read]);
+    await expect(verify(token)).resolves.toEqual({ tenant: tenantFixture('tenant-b', 'Beta', 'entra'), tokenId: record.id, scopes: ['scim:read'] });
+  });
+
+  it('keeps tenants apart: each token answers with its own tenant', async () => {
+    const { issue, verify } = await setup();
+    const a = await issue('tenant-a');
+    const b = await issue('tenant-b');
+    expect((await verify(a.token))?.tenant.id).toBe('tenant-a');
+    expect((await verify(b.token))?.tenant.id).toBe('tenant-b');
+  });
+
+  it('rejects a wrong secret, an unknown id, and a known secret under another id, with the same store work', async () => {
+    const { store, issue, verify } = await setup();
+    const { token } = await issue('tenant-a');
+    const secret = token.slice('scim_tok-1_'.length);
+    const attempts = {
+      wrongSecret: withOtherSecret(token),
+      unknownId: `scim_tok-999_${secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`,
+      secretUnderOtherId: `scim_tok-2_${secret}`,
+      secretAlone: secret,
+    };
+    for (const [name, attempt] of Object.entries(attempts)) {
+      store.calls.length = 0;
+      await expect(verify(attempt)).resolves.toBeNull();
+      // One lookup by hash and nothing else: the outcome of a miss does not depend on which part was wrong.
+      expect({ name, calls: store.calls }).toEqual({ name, calls: ['findTokenBySecretHash'] });
+    }
+  });
+
+  it('rejects values that are not token-shaped without touching the store', async () => {
+    const { store, verify } = await setup();
+    for (const value of ['', 'short', 'Bearer x', `scim_x_${'a'.repeat(10)}`]) await expect(verify(value)).resolves.toBeNull();
+    expect(store.calls).toEqual([]);
+  });
+
+  it('rejects a revoked token from the moment it is revoked', async () => {
+    const { store, issue, verify } = await setup();
+    const { token, record } = await issue('tenant-a');
+    expect(await verify(token)).not.toBeNull();
+    await store.revokeToken(record.id, NOW.toISOString());
+    await expect(verify(token)).resolves.toBeNull();
+  });
+
+  it('rejects a token whose tenant no longer exists', async () => {
+    const { store, issue, verify } = await setup();
+    const { token } = await issue('tenant-a');
+    store.tenantRows.delete('tenant-a');
+    await expect(verify(token)).resolves.toBeNull();
+  });
+
+  it('accepts an operator-chosen token presented verbatim', async () => {
+    const { store, verify } = await setup();
+    const chosen = 'operator-chosen-token-0123456789abcdef';
+    const { record } = issueToken({ tenantId: 'tenant-a', label: 'bootstrap', scopes: [Scope.read, Scope.write], now: NOW, chosenToken: chosen });
+    await store.createToken(record);
+    expect((await verify(chosen))?.tokenId).toBe(record.id);
+    await expect(verify(`${chosen}x`)).resolves.toBeNull();
+  });
+
+  it('compares the stored hash in constant time and does not trust a store that matches loosely', async () => {
+    const { store, issue, verify } = await setup();
+    const { token, record } = await issue('tenant-a');
+    const compare = jest.spyOn(nodeCrypto, 'timingSafeEqual');
+    expect(await verify(token)).not.toBeNull();
+    expect(compare).toHaveBeenCalledTimes(1);
+    const [stored, computed] = compare.mock.calls[0] as [Buffer, Buffer];
+    expect(stored.toString('hex')).toBe(record.secretHash);
+    expect(computed.toString('hex')).toBe(record.secretHash);
+
+    // A backend that matched loosely (a collation, a prefix index) could hand back a record with another hash.
+    const loose = { ...store, findTokenBySecretHash: async () => ({ ...record, secretHash: record.secretHash.slice(0, 63) + (record.secretHash[63] === '0' ? '1' : '0') }) };
+    await expect(createTokenVerifier({ tenants: loose })(token)).resolves.toBeNull();
+    expect(compare).toHaveBeenCalledTimes(2);
+
+    const malformed: TokenRecord = { ...record, secretHash: 'not-hex' };
+    await expect(createTokenVerifier({ tenants: { ...store, findTokenBySecretHash: async () => malformed } })(token)).resolves.toBeNull();
+  });
+
+  it('lets store failures propagate instead of answering "invalid token"', async () => {
+    const { store, issue } = await setup();
+    const { token } = await issue('tenant-a');
+    const failing = { ...store, findTokenBySecretHash: async () => Promise.reject(new Error('database down')) };
+    await expect(createTokenVerifier({ tenants: failing })(token)).rejects.toThrow('database down');
+  });
+});

@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig, redactedConfig } from '../../../src/config/load-config';
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 8080, store: 'sqlite:./data/scim.db', basePath: '/scim/v2', maxResults: 1000, publicDiscovery: false });
+    expect(config.publicBaseUrl).toBeUndefined();
+  });
+
+  it('parses values and names every invalid variable', () => {
+    expect(loadConfig({ PORT: '9000', SCIM_BODY_LIMIT: '2mb', SCIM_PUBLIC_DISCOVERY: 'true' })).toMatchObject({ port: 9000, bodyLimit: 2 * 1024 * 1024, publicDiscovery: true });
+    try {
+      loadConfig({ PORT: 'eighty', SCIM_BASE_URL: 'not a url', SCIM_LOG_LEVEL: 'loud' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toContain('PORT');
+      expect(problems).toContain('SCIM_BASE_URL');
+      expect(problems).toContain('SCIM_LOG_LEVEL');
+    }
+  });
+
+  it('takes MONGODB_URI when SCIM_STORE is unset, and redacts credentials when logged', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://admin:hunter2@db:27017/scim', SCIM_BOOTSTRAP_TOKEN: 'x'.repeat(40) });
+    expect(config.store).toBe('mongodb://admin:hunter2@db:27017/scim');
+    const shown = JSON.stringify(redactedConfig(config));
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('x'.repeat(40));
+    expect(shown).toContain('db:27017');
+  });
+});
