@@ -1,0 +1,45 @@
+// The only place a thrown error becomes a response. ScimErrors are written as RFC 7644 §3.12 bodies; anything
+// else is a 500 with a fixed detail, its cause logged (never echoed, so no stack trace or secret leaves).
+import type { NextFunction, Request, Response } from 'express';
+import { ScimError, scimErrors } from '../../scim/errors';
+import { sendScim } from '../respond';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** body-parser and raw-body report transport problems with a `type`; map them to SCIM errors. */
+function transportError(error: BodyParserError): ScimError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return scimErrors.invalidSyntax('The request body is not valid JSON');
+    case 'entity.too.large':
+      return scimErrors.payloadTooLarge(`The request body exceeds the limit of ${error.limit ?? 'the configured'} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return scimErrors.unsupportedMediaType('Unsupported request body encoding or charset');
+    case 'request.aborted':
+      return scimErrors.badRequest('The request was aborted');
+    default:
+      return undefined;
+  }
+}
+
+export function errorHandler() {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    let scimError = error instanceof ScimError ? error : transportError((error ?? {}) as BodyParserError);
+    if (!scimError) {
+      req.log?.error({ err: error }, 'unexpected error');
+      scimError = scimErrors.internal(error);
+    } else if (scimError.status >= 500) {
+      req.log?.error({ err: scimError.cause ?? scimError, status: scimError.status }, scimError.detail);
+    }
+    sendScim(res, scimError.status, scimError.toBody(), { ...scimError.headers });
+  };
+}

@@ -1,0 +1,15 @@
+// Every SCIM response goes out through here: RFC 7644 §3.1 media type, JSON body.
+import type { Response } from 'express';
+
+export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
+
+export function sendScim(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.status(status);
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,122 @@
+// SCIM resource endpoints (RFC 7644 §3.3–§3.6) for one resource type, on the generic service.
+import { Router, type Request, type Response } from 'express';
+import { scimErrors } from '../../scim/errors';
+import { eTagListMatches, versionToETag } from '../../scim/etag';
+import { parseListRequest, type ListLimits, type ListParameters } from '../../scim/list/list-request';
+import { URN } from '../../scim/urns';
+import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
+import { parseAttributeSelection } from '../../scim/schema/attribute-selection';
+import type { SchemaRegistry } from '../../scim/schema/registry';
+import { Scope } from '../../store/tenant-store';
+import type { ResourceService } from '../../resources/resource-service';
+import { representResource, resourceLocation } from '../../resources/represent';
+import type { StoredResource } from '../../store/resource-store';
+import { requireScope } from '../../auth/passport-bearer';
+import { methodNotAllowed } from '../method-not-allowed';
+import { sendScim } from '../respond';
+import { scimBaseUrl, tenantOf } from '../request-scope';
+
+export interface ResourcesRouterDeps {
+  readonly registry: SchemaRegistry;
+  readonly service: ResourceService;
+  readonly listLimits: ListLimits;
+  readonly publicBaseUrl?: string;
+}
+
+export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps): Router {
+  const router = Router();
+  const { registry, service } = deps;
+
+  const selectionOf = (req: Request) =>
+    parseAttributeSelection(registry, type, {
+      attributes: queryString(req, 'attributes'),
+      excludedAttributes: queryString(req, 'excludedAttributes'),
+    });
+
+  const sendResource = async (req: Request, res: Response, status: number, stored: StoredResource, extraHeaders: Record<string, string> = {}) => {
+    const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
+    const computed = await service.computedAttributes(tenantOf(req).id, type, stored.id);
+    const body = representResource(registry, type, stored, baseUrl, selectionOf(req), computed);
+    sendScim(res, status, body, { ETag: versionToETag(stored.version), ...extraHeaders });
+  };
+
+  const list = async (req: Request, res: Response, params: ListParameters) => {
+    const request = parseListRequest(registry, type, params, deps.listLimits);
+    const tenantId = tenantOf(req).id;
+    const result = await service.list(tenantId, type, request);
+    const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
+    const resources = await Promise.all(
+      result.resources.map(async (stored) =>
+        representResource(registry, type, stored, baseUrl, request.selection, await service.computedAttributes(tenantId, type, stored.id)),
+      ),
+    );
+    // RFC 7644 §3.4.2: totalResults counts every match; itemsPerPage is what this page holds.
+    sendScim(res, 200, {
+      schemas: [URN.message.listResponse],
+      totalResults: result.totalResults,
+      startIndex: request.startIndex,
+      itemsPerPage: resources.length,
+      Resources: resources,
+    });
+  };
+
+  router.get('/', requireScope(Scope.read), async (req, res) => {
+    await list(req, res, req.query as ListParameters);
+  });
+
+  router.post('/.search', requireScope(Scope.read), async (req, res) => {
+    const body = requireObject(req.body);
+    await list(req, res, body as ListParameters);
+  });
+
+  router.post('/', requireScope(Scope.write), async (req, res) => {
+    const stored = await service.create(tenantOf(req).id, type, requireObject(req.body));
+    await sendResource(req, res, 201, stored, { Location: resourceLocation(scimBaseUrl(req, deps.publicBaseUrl), type, stored.id) });
+  });
+
+  router.get('/:id', requireScope(Scope.read), async (req, res) => {
+    const stored = await service.get(tenantOf(req).id, type, resourceId(req));
+    // RFC 7644 §3.14 / RFC 7232 §3.2: an unchanged resource answers 304 Not Modified.
+    const ifNoneMatch = req.get('If-None-Match');
+    if (ifNoneMatch !== undefined && eTagListMatches(ifNoneMatch, stored.version)) {
+      sendScim(res, 304, undefined, { ETag: versionToETag(stored.version) });
+      return;
+    }
+    await sendResource(req, res, 200, stored);
+  });
+
+  router.put('/:id', requireScope(Scope.write), async (req, res) => {
+    const stored = await service.replace(tenantOf(req).id, type, resourceId(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
+    await sendResource(req, res, 200, stored);
+  });
+
+  router.delete('/:id', requireScope(Scope.write), async (req, res) => {
+    await service.delete(tenantOf(req).id, type, resourceId(req), { ifMatch: req.get('If-Match') });
+    sendScim(res, 204);
+  });
+
+  router.all('/', methodNotAllowed(['GET', 'POST']));
+  router.all('/.search', methodNotAllowed(['POST']));
+  router.all('/:id', methodNotAllowed(['GET', 'PUT', 'DELETE']));
+  return router;
+}
+
+function requireObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw scimErrors.invalidSyntax('The request body must be a JSON object (Content-Type: application/scim+json)');
+  }
+  return body as Record<string, unknown>;
+}
+
+function queryString(req: Request, name: string): string | undefined {
+  const value = req.query[name];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.filter((item) => typeof item === 'string').join(',');
+  throw scimErrors.invalidValue(`Parameter '${name}' must be a comma-separated list of attribute names`);
+}
+
+function resourceId(req: Request): string {
+  const id = req.params.id;
+  return Array.isArray(id) ? id.join('/') : id;
+}

@@ -1,0 +1,74 @@
+// Process entry point and the only reader of process.env: config -> store -> app -> listen.
+import type { Server } from 'node:http';
+import { buildApp } from './app';
+import { ensureBootstrap } from './auth/bootstrap';
+import { ConfigError, loadConfig, redactedConfig } from './config/load-config';
+import { parseStoreSpec } from './config/store-spec';
+import { createLogger } from './logger';
+import { loadBuiltinRegistry } from './scim/schema/builtin-registry';
+import { openStore } from './store/open-store';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const registry = loadBuiltinRegistry();
+  const store = await openStore(parseStoreSpec(config.store), { registry });
+
+  const bootstrap = await ensureBootstrap({ tenants: store.tenants, bootstrapToken: config.bootstrapToken });
+  if (bootstrap.token) {
+    // Printed once, to the terminal only (not through the logger, which may ship to a log pipeline).
+    process.stdout.write(
+      `\nCreated tenant "${bootstrap.tenant.name}" (${bootstrap.tenant.id}) with a bearer token.\n` +
+        `Token (shown once, keep it safe):\n\n  ${bootstrap.token}\n\n`,
+    );
+  }
+
+  const app = buildApp({ config, store, registry, logger });
+  const server: Server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ config: redactedConfig(config), port }, `SCIM server listening on http://${config.host}:${port}${config.basePath}`);
+  });
+  server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout reached; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    server.close(() => {
+      store
+        .close()
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'error while closing the store');
+          process.exit(1);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+// The one place where storage errors become protocol errors (ARCHITECTURE convention 2).
+import { ScimError, scimErrors } from '../scim/errors';
+import { isStoreError, StoreErrorCode } from '../store/store-error';
+
+export function storeErrorToScim(error: unknown, subject: string): unknown {
+  if (error instanceof ScimError || !isStoreError(error)) return error;
+  switch (error.code) {
+    case StoreErrorCode.notFound:
+      return scimErrors.notFound(`${subject} not found`);
+    case StoreErrorCode.conflict:
+      return scimErrors.uniqueness(
+        error.attribute
+          ? `The value of '${error.attribute}' is already in use by another resource (it must be unique, compared case-insensitively where the attribute is not caseExact)`
+          : `${subject} conflicts with an existing resource`,
+        error,
+      );
+    case StoreErrorCode.versionMismatch:
+      return scimErrors.preconditionFailed(`${subject} was modified since the version given in If-Match`);
+    case StoreErrorCode.unavailable:
+      return scimErrors.unavailable('The directory store is temporarily unavailable; retry shortly', error);
+  }
+}
+
+/** Runs a store call and rethrows its StoreError as the matching ScimError. */
+export async function mapStoreErrors<T>(subject: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw storeErrorToScim(error, subject);
+  }
+}

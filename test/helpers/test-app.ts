@@ -1,0 +1,70 @@
+// Builds the real app on a fresh in-memory embedded store, with helpers to create tenants and tokens.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
+import { buildApp, type AppConfig } from '../../src/app';
+import { issueToken } from '../../src/auth/tokens';
+import { loadConfig } from '../../src/config/load-config';
+import { createLogger } from '../../src/logger';
+import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { Scope, type Profile, type Store, type Tenant } from '../../src/store/tenant-store';
+
+export interface TestTenant {
+  readonly tenant: Tenant;
+  readonly token: string;
+  readonly auth: { Authorization: string };
+}
+
+export interface TestApp {
+  /** One listening server per test app, so that absolute URLs (meta.location) stay the same across requests. */
+  readonly app: Server;
+  readonly express: Express;
+  readonly store: Store;
+  tenant(options?: { name?: string; profile?: Profile; scopes?: Scope[] }): Promise<TestTenant>;
+  tokenFor(tenant: Tenant, scopes: Scope[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const SCIM = '/scim/v2';
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+export async function createTestApp(env: Record<string, string> = {}, options: { path?: string } = {}): Promise<TestApp> {
+  const registry = loadBuiltinRegistry();
+  const store = createSqliteStore({ path: options.path ?? ':memory:', registry });
+  const config: AppConfig = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
+  const app = buildApp({ config, store, registry, logger: createLogger('silent') });
+
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+  const tokenFor = async (tenant: Tenant, scopes: Scope[]) => {
+    const { token, record } = issueToken({ tenantId: tenant.id, label: 'test', scopes, now: new Date() });
+    await store.tenants.createToken(record);
+    return token;
+  };
+
+  return {
+    app: server,
+    express: app,
+    store,
+    tokenFor,
+    async tenant(opts = {}) {
+      const tenant: Tenant = { id: randomUUID(), name: opts.name ?? 'test', profile: opts.profile ?? 'standard', created: new Date().toISOString() };
+      await store.tenants.createTenant(tenant);
+      const token = await tokenFor(tenant, opts.scopes ?? [Scope.read, Scope.write]);
+      return { tenant, token, auth: { Authorization: `Bearer ${token}` } };
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
+
+export function user(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { schemas: [USER_SCHEMA], userName, ...extra };
+}
