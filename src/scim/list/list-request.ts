@@ -26,6 +26,8 @@ export interface ListParameters {
   readonly count?: unknown;
   readonly attributes?: unknown;
   readonly excludedAttributes?: unknown;
+  /** RFC 9865: present (even empty) for cursor paging. */
+  readonly cursor?: unknown;
 }
 
 export interface ListRequest {
@@ -33,6 +35,11 @@ export interface ListRequest {
   readonly sort?: { readonly path: ResolvedPath; readonly descending: boolean };
   readonly startIndex: number;
   readonly count: number;
+  /**
+   * RFC 9865: set when the client pages by cursor: "" for the first page, else the `nextCursor` it was given (opened
+   * by cursor-codec.ts, which needs the tenant). Undefined for index paging (RFC 7644 §3.4.2.4), the default.
+   */
+  readonly cursor?: string;
   readonly selection: AttributeSelection;
 }
 
@@ -47,11 +54,17 @@ export function parseListRequest(
     filterText === undefined || filterText.trim() === ''
       ? undefined
       : parseFilter(filterText, { registry, resourceType, limits: { maxLength: limits.filterMaxLength, maxDepth: limits.filterMaxDepth } });
+  const cursor = optionalString(params.cursor, 'cursor');
+  // The two paging methods answer different questions; a request naming both has no single meaning.
+  if (cursor !== undefined && optionalInteger(params.startIndex, 'startIndex') !== undefined) {
+    throw scimErrors.invalidValue('Use either startIndex (index paging) or cursor (cursor paging, RFC 9865), not both');
+  }
   return {
     filter,
     sort: parseSort(registry, resourceType, params),
     startIndex: parseStartIndex(params.startIndex),
     count: parseCount(params.count, limits),
+    ...(cursor !== undefined ? { cursor: cursor.trim() } : {}),
     selection: parseAttributeSelection(registry, resourceType, {
       attributes: stringList(params.attributes, 'attributes'),
       excludedAttributes: stringList(params.excludedAttributes, 'excludedAttributes'),

@@ -1,0 +1,79 @@
+// The lookups IdPs make before every create, written as they arrive over HTTP (any attribute case, operator case,
+// URN-qualified, value-filter form), parsed like a request and compiled by listQueryToSql: SQLite's own
+// EXPLAIN QUERY PLAN must show an index search, never a scan of the resources table, and the literal only as a
+// bound parameter.
+import Database from 'better-sqlite3';
+import { parseListRequest } from '../../../src/scim/list/list-request';
+import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
+import type { StorePage } from '../../../src/store/resource-store';
+import { listQueryToSql } from '../../../src/store/sqlite/list-query';
+import { migrate } from '../../../src/store/sqlite/migrations';
+import { createStoreModel } from '../../../src/store/sqlite/resource-model';
+
+const registry = loadBuiltinRegistry();
+const model = createStoreModel(registry);
+const limits = { maxResults: 100, defaultCount: 10, filterMaxLength: 4096, filterMaxDepth: 32 };
+const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+describe('EXPLAIN QUERY PLAN of the lookups IdPs make', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  afterAll(() => db.close());
+
+  const plansOf = (resourceType: string, filter: string, page: StorePage = { kind: 'index', startIndex: 1, count: 10 }) => {
+    const request = parseListRequest(registry, registry.resourceType(resourceType)!, { filter }, limits);
+    const sql = listQueryToSql(model.modelOf(resourceType), 'tenant-1', { resourceType, filter: request.filter, sort: request.sort, page });
+    const plan = (statement: { sql: string; params: readonly unknown[] }) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[]).map((row) => row.detail);
+    return { sql, page: plan(sql.page), count: plan(sql.count) };
+  };
+
+  const VALUE_INDEX = /^SEARCH resource_values USING (COVERING INDEX \w+|PRIMARY KEY) \(tenant_id=\? AND resource_type=\? AND path=\? AND value=\?/;
+  const ROW_BY_ID = /^SEARCH r USING (COVERING )?INDEX sqlite_autoindex_resources_1 \(tenant_id=\? AND resource_type=\? AND id=\?\)$/;
+
+  it.each<[string, string, string]>([
+    ['User', 'userName eq "BJensen@Example.com"', 'bjensen@example.com'],
+    ['User', 'USERNAME EQ "bjensen@example.com"', 'bjensen@example.com'],
+    ['User', `${CORE}:userName eq "BJENSEN@example.com"`, 'bjensen@example.com'],
+    ['User', 'externalId eq "00u1abcD"', '00u1abcD'],
+    ['User', 'EXTERNALID Eq "00u1abcD"', '00u1abcD'],
+    ['User', 'emails.value eq "Babs@Example.com"', 'babs@example.com'],
+    ['User', 'Emails.Value eq "babs@example.com"', 'babs@example.com'],
+    ['User', 'emails[value eq "BABS@example.com"]', 'babs@example.com'],
+    ['User', 'emails[VALUE eq "babs@example.com"]', 'babs@example.com'],
+    ['User', 'displayName eq "Babs Jensen"', 'babs jensen'],
+    ['User', 'userName eq "a@x" or emails.value eq "a@x"', 'a@x'],
+    ['Group', 'displayName eq "Admins"', 'admins'],
+    ['Group', 'DISPLAYNAME eq "ADMINS"', 'admins'],
+  ])('%s %s uses the value index, then the primary key', (resourceType, filter, bound) => {
+    const { sql, page, count } = plansOf(resourceType, filter);
+    for (const steps of [page, count]) {
+      expect(steps.some((step) => VALUE_INDEX.test(step))).toBe(true);
+      expect(steps.some((step) => ROW_BY_ID.test(step))).toBe(true);
+      expect(steps.filter((step) => /^SCAN\b/.test(step))).toEqual([]);
+    }
+    // Case-insensitive attributes are looked up by their folded value; the literal is never SQL text.
+    expect(sql.page.params).toContain(bound);
+    expect(sql.page.sql.toLowerCase()).not.toContain(bound.toLowerCase());
+  });
+
+  it.each(['id eq "2819c223-7f76-453a-919d-413861904646"', 'ID eq "2819c223-7f76-453a-919d-413861904646"'])('%s is one primary-key lookup', (filter) => {
+    const { page, count } = plansOf('User', filter);
+    expect(page).toHaveLength(1);
+    expect(page[0]).toMatch(ROW_BY_ID);
+    expect(count).toHaveLength(1);
+    expect(count[0]).toMatch(ROW_BY_ID);
+  });
+
+  it('tells an unindexed filter apart (the checks above can fail)', () => {
+    const { page } = plansOf('User', 'title eq "CEO"');
+    expect(page.some((step) => VALUE_INDEX.test(step))).toBe(false);
+    expect(page.some((step) => ROW_BY_ID.test(step))).toBe(false);
+  });
+
+  it('keeps index use on keyset (cursor) pages', () => {
+    const { page } = plansOf('User', 'userName eq "bjensen"', { kind: 'keyset', count: 10, after: { sortValue: null, id: 'u-1' } });
+    expect(page.some((step) => VALUE_INDEX.test(step))).toBe(true);
+    expect(page.filter((step) => /^SCAN\b/.test(step))).toEqual([]);
+  });
+});
