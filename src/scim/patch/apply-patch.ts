@@ -1,0 +1,378 @@
+// Applies parsed PATCH operations (RFC 7644 §3.5.2.1–§3.5.2.3) to a resource's attributes, in order, on a copy.
+// Pure: the input is never mutated, so a failing operation leaves nothing half-applied (RFC 7644 §3.5.2: the
+// operations of one request are atomic). Type, required and immutable checks on the result are the resource
+// validator's (the same as PUT); here are the rules that depend on the operation itself:
+//   - add to a multi-valued attribute appends; a value already present (every sub-attribute it names equal) is
+//     not added twice. add/replace on a singular complex attribute merges sub-attributes (§3.5.2.3: sub-attributes
+//     not specified are left unchanged).
+//   - replace of a multi-valued attribute without a filter replaces all values; through a value filter it replaces
+//     the matching values, and a filter that matches nothing is 400 noTarget (§3.5.2.3 SHALL).
+//   - add through a value filter that matches nothing creates the value when the filter is `eq` comparisons joined
+//     by `and` (`emails[type eq "work"].value`): the RFC is silent, and Entra ID sends exactly this for a user who
+//     has no work email yet. Any other non-matching filter on add is 400 noTarget.
+//   - remove through a filter removes the matching values only (none matching: nothing to do); remove of a
+//     multi-valued attribute WITH a value (Entra: members + [{value}]) removes exactly those values, never all.
+//   - a value given `primary: true` clears `primary` on the other values (RFC 7643 §2.4: at most one primary).
+//   - readOnly targets are 400 mutability; an immutable value, once assigned, may not change (RFC 7643 §2.2).
+import { scimErrors } from '../errors';
+import type { FilterAst } from '../filter/filter-ast';
+import { matchesValueFilter } from '../filter/evaluate-filter';
+import type { AttributeDefinition, ResourceTypeDefinition, ScimAttributes } from '../schema/attribute';
+import { canonicaliseValue } from '../schema/canonicalise';
+import { foldCase } from '../schema/fold-case';
+import { findAttribute, type SchemaRegistry } from '../schema/registry';
+import type { PatchOperation, PatchPath } from './patch-operation';
+
+type Element = Record<string, unknown>;
+
+export function applyPatch(
+  _registry: SchemaRegistry,
+  _type: ResourceTypeDefinition,
+  attributes: ScimAttributes,
+  operations: readonly PatchOperation[],
+): { attributes: ScimAttributes; changed: boolean } {
+  const working = structuredClone(attributes) as ScimAttributes;
+  for (const operation of operations) applyOperation(working, operation);
+  return { attributes: working, changed: stableJson(working) !== stableJson(attributes) };
+}
+
+function applyOperation(attributes: ScimAttributes, operation: PatchOperation): void {
+  const { path } = operation;
+  if (!path) {
+    throw scimErrors.noTarget(`Operation ${operation.index}: "${operation.op}" has no "path"; parsePatchRequest expands path-less values into paths`);
+  }
+  const where = `Operation ${operation.index} (${operation.op} '${path.text}')`;
+  const definition = path.attribute.attribute;
+  if (definition.mutability === 'readOnly' || path.subAttribute?.mutability === 'readOnly') {
+    const name = path.subAttribute ? `${definition.name}.${path.subAttribute.name}` : definition.name;
+    throw scimErrors.mutability(`${where}: '${name}' is readOnly and cannot be changed (RFC 7643 §2.2)`);
+  }
+
+  const container = containerOf(attributes, path);
+  const before = container[definition.name];
+  const target = new Target(where, path, before);
+  switch (operation.op) {
+    case 'add':
+      target.add(operation.value);
+      break;
+    case 'replace':
+      target.replace(operation.value);
+      break;
+    case 'remove':
+      target.remove(operation.value);
+      break;
+  }
+  const after = target.result();
+  assertImmutable(where, definition, before, after);
+  if (isAssigned(after)) container[definition.name] = after;
+  else delete container[definition.name];
+  if (path.attribute.inExtension && Object.keys(container).length === 0) delete attributes[path.attribute.schemaUrn];
+}
+
+/** The object holding the attribute: the resource itself, or its extension object (created on demand). */
+function containerOf(attributes: ScimAttributes, path: PatchPath): Record<string, unknown> {
+  if (!path.attribute.inExtension) return attributes;
+  const existing = attributes[path.attribute.schemaUrn];
+  if (isObject(existing)) return existing;
+  const created: Record<string, unknown> = {};
+  attributes[path.attribute.schemaUrn] = created;
+  return created;
+}
+
+/** One operation's work on one attribute value; `result()` is the attribute's new value (undefined: unassigned). */
+class Target {
+  private value: unknown;
+  /** Values this operation wrote, for the primary rule. */
+  private readonly touched: Element[] = [];
+  private readonly definition: AttributeDefinition;
+  private readonly sub?: AttributeDefinition;
+  private readonly filter?: FilterAst;
+
+  constructor(
+    private readonly where: string,
+    path: PatchPath,
+    before: unknown,
+  ) {
+    this.definition = path.attribute.attribute;
+    this.sub = path.subAttribute;
+    this.filter = path.valueFilter;
+    this.value = before === undefined ? undefined : structuredClone(before);
+  }
+
+  result(): unknown {
+    if (this.definition.multiValued && Array.isArray(this.value)) {
+      const elements = this.value.filter(isAssigned);
+      this.applyPrimaryRule(elements);
+      return elements.length > 0 ? elements : undefined;
+    }
+    if (isObject(this.value) && Object.keys(this.value).length === 0) return undefined;
+    return this.value;
+  }
+
+  add(raw: unknown): void {
+    if (this.filter) {
+      const matches = this.matching();
+      if (matches.length === 0) {
+        const seed = seedFromFilter(this.filter);
+        if (!seed) throw scimErrors.noTarget(`${this.where}: the value filter matches no value, and only 'eq' filters joined by 'and' can create one`);
+        const created = this.sub ? { ...seed, [this.sub.name]: this.subValue(raw, true) } : { ...seed, ...this.element(raw) };
+        this.elements().push(created);
+        this.touched.push(created);
+        return;
+      }
+      for (const element of matches) this.updateElement(element, raw);
+      return;
+    }
+    if (this.sub) {
+      this.setSubEverywhere(raw, true);
+      return;
+    }
+    if (this.definition.multiValued) {
+      const elements = this.elements() as unknown[];
+      for (const candidate of this.values(raw)) {
+        if (elements.some((existing) => contains(existing, candidate))) continue;
+        elements.push(candidate);
+        if (isObject(candidate)) this.touched.push(candidate);
+      }
+      return;
+    }
+    this.setSingular(raw, true);
+  }
+
+  replace(raw: unknown): void {
+    if (this.filter) {
+      const matches = this.matching();
+      // RFC 7644 §3.5.2.3: a value filter that matches nothing SHALL be 400 noTarget.
+      if (matches.length === 0) throw scimErrors.noTarget(`${this.where}: the value filter matches no value of '${this.definition.name}'`);
+      if (this.sub) {
+        for (const element of matches) this.updateElement(element, raw);
+        return;
+      }
+      const elements = this.elements();
+      const replacement = raw === null ? undefined : this.element(raw);
+      this.value = elements.flatMap((element) => {
+        if (!matches.includes(element)) return [element];
+        if (!replacement) return [];
+        const copy = { ...replacement };
+        this.touched.push(copy);
+        return [copy];
+      });
+      return;
+    }
+    if (this.sub) {
+      this.setSubEverywhere(raw, false);
+      return;
+    }
+    if (this.definition.multiValued) {
+      const values = raw === null ? [] : this.values(raw);
+      this.value = values;
+      this.touched.push(...values.filter(isObject));
+      return;
+    }
+    this.setSingular(raw, false);
+  }
+
+  remove(raw: unknown): void {
+    if (this.filter) {
+      const matches = this.matching();
+      const sub = this.sub;
+      if (sub) {
+        for (const element of matches) delete element[sub.name];
+        this.value = this.elements().filter((element) => Object.keys(element).length > 0);
+      } else {
+        this.value = this.elements().filter((element) => !matches.includes(element));
+      }
+      return;
+    }
+    const sub = this.sub;
+    if (sub) {
+      if (this.definition.multiValued) {
+        for (const element of this.elements()) delete element[sub.name];
+        this.value = this.elements().filter((element) => Object.keys(element).length > 0);
+      } else if (isObject(this.value)) {
+        delete this.value[sub.name];
+      }
+      return;
+    }
+    if (raw === undefined || raw === null) {
+      this.value = undefined;
+      return;
+    }
+    // A value names what to remove (Entra ID: remove members [{value}]): exactly those values, never the rest.
+    if (this.definition.multiValued) {
+      const unwanted = this.values(raw);
+      this.value = this.elements().filter((element) => !unwanted.some((value) => this.sameValue(element, value)));
+      return;
+    }
+    // A singular value named in a list (Entra ID sends manager as [{value}]) is removed when any entry names it.
+    const unwanted = (Array.isArray(raw) ? raw : [raw]).map((entry) => canonicaliseValue(this.definition, entry));
+    if (this.value !== undefined && unwanted.some((entry) => entry !== undefined && this.sameValue(this.value, entry))) this.value = undefined;
+  }
+
+  private elements(): Element[] {
+    if (this.value === undefined || this.value === null) this.value = [];
+    if (!Array.isArray(this.value)) this.value = [this.value];
+    return this.value as Element[];
+  }
+
+  private matching(): Element[] {
+    const filter = this.filter as FilterAst;
+    return this.elements().filter((element) => matchesValueFilter(filter, element));
+  }
+
+  /** Canonical values for a multi-valued attribute (a single value is taken as a list of one). */
+  private values(raw: unknown): unknown[] {
+    const canonical = canonicaliseValue(this.definition, raw);
+    if (canonical === undefined) throw scimErrors.invalidValue(`${this.where}: the value holds nothing to ${raw === null ? 'set' : 'use'}`);
+    return canonical as unknown[];
+  }
+
+  /** One canonical complex value, e.g. for `emails[type eq "work"]`. */
+  private element(raw: unknown): Element {
+    const canonical = canonicaliseValue(this.definition, Array.isArray(raw) && raw.length === 1 ? raw[0] : raw);
+    const list = Array.isArray(canonical) ? canonical : [canonical];
+    if (list.length !== 1 || !isObject(list[0])) {
+      throw scimErrors.invalidValue(`${this.where}: the value must be one complex value (a JSON object of sub-attributes of '${this.definition.name}')`);
+    }
+    return list[0];
+  }
+
+  private subValue(raw: unknown, required: boolean): unknown {
+    const sub = this.sub as AttributeDefinition;
+    const canonical = canonicaliseValue(sub, raw);
+    if (canonical === undefined && required) throw scimErrors.invalidValue(`${this.where}: a value for '${this.definition.name}.${sub.name}' is required`);
+    return canonical;
+  }
+
+  private updateElement(element: Element, raw: unknown): void {
+    const sub = this.sub;
+    if (sub) {
+      const next = this.subValue(raw, false);
+      if (sub.mutability === 'immutable' && isAssigned(element[sub.name]) && stableJson(element[sub.name]) !== stableJson(next)) {
+        throw scimErrors.mutability(`${this.where}: '${this.definition.name}.${sub.name}' is immutable and already has a value (RFC 7643 §2.2)`);
+      }
+      if (next === undefined) delete element[sub.name];
+      else element[sub.name] = next;
+    } else {
+      Object.assign(element, this.element(raw));
+    }
+    this.touched.push(element);
+  }
+
+  /** `name.givenName` or `emails.value` without a filter: every value of the attribute, or a new one. */
+  private setSubEverywhere(raw: unknown, isAdd: boolean): void {
+    const sub = this.sub as AttributeDefinition;
+    const next = this.subValue(raw, isAdd);
+    if (this.definition.multiValued) {
+      const elements = this.elements();
+      if (elements.length === 0 && next !== undefined) {
+        const created = { [sub.name]: next };
+        elements.push(created);
+        this.touched.push(created);
+        return;
+      }
+      for (const element of elements) this.updateElement(element, raw);
+      return;
+    }
+    if (this.value !== undefined && !isObject(this.value)) this.value = {};
+    const object = (this.value ?? {}) as Element;
+    if (next === undefined) delete object[sub.name];
+    else object[sub.name] = next;
+    this.value = object;
+  }
+
+  private setSingular(raw: unknown, isAdd: boolean): void {
+    // A singular value sent as a list of one (Entra ID: manager as [{"value": "id"}]) is that value.
+    const single = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+    const canonical = canonicaliseValue(this.definition, single);
+    if (canonical === undefined) {
+      if (isAdd) throw scimErrors.invalidValue(`${this.where}: the value holds nothing to add`);
+      this.value = undefined;
+      return;
+    }
+    // RFC 7644 §3.5.2.1 / §3.5.2.3: a complex value merges into the existing one, sub-attribute by sub-attribute.
+    if (this.definition.type === 'complex' && isObject(canonical) && isObject(this.value)) {
+      this.value = { ...this.value, ...canonical };
+      return;
+    }
+    this.value = canonical;
+  }
+
+  /** Whether a stored value is the one a removal names: by `value` for complex values that have one. */
+  private sameValue(stored: unknown, wanted: unknown): boolean {
+    const valueDefinition = this.definition.type === 'complex' ? findAttribute(this.definition.subAttributes, 'value') : undefined;
+    if (valueDefinition && isObject(stored) && isObject(wanted) && wanted[valueDefinition.name] !== undefined) {
+      return sameScalar(valueDefinition, stored[valueDefinition.name], wanted[valueDefinition.name]);
+    }
+    if (this.definition.type !== 'complex') return sameScalar(this.definition, stored, wanted);
+    return stableJson(stored) === stableJson(wanted);
+  }
+
+  // RFC 7643 §2.4: "primary" true appears at most once; the value just written wins.
+  private applyPrimaryRule(elements: Element[]): void {
+    if (this.definition.type !== 'complex' || !findAttribute(this.definition.subAttributes, 'primary')) return;
+    const primary = findAttribute(this.definition.subAttributes, 'primary') as AttributeDefinition;
+    const written = this.touched.filter((element) => elements.includes(element) && element[primary.name] === true);
+    if (written.length > 1) throw scimErrors.invalidValue(`${this.where}: only one value of '${this.definition.name}' may be primary (RFC 7643 §2.4)`);
+    if (written.length === 0) return;
+    for (const element of elements) {
+      if (element !== written[0] && element[primary.name] === true) delete element[primary.name];
+    }
+  }
+}
+
+/** `type eq "work"` or `type eq "work" and display eq "x"`: the sub-attributes a created value starts with. */
+function seedFromFilter(filter: FilterAst): Element | undefined {
+  if (filter.kind === 'compare' && filter.op === 'eq' && filter.path.subAttribute) return { [filter.path.subAttribute.name]: filter.value };
+  if (filter.kind === 'and') {
+    const parts = filter.filters.map(seedFromFilter);
+    if (parts.some((part) => part === undefined)) return undefined;
+    return Object.assign({}, ...parts) as Element;
+  }
+  return undefined;
+}
+
+// RFC 7643 §2.2 immutable: may be assigned once; afterwards neither changed nor removed.
+function assertImmutable(where: string, definition: AttributeDefinition, before: unknown, after: unknown): void {
+  if (definition.mutability === 'immutable' && isAssigned(before) && stableJson(before) !== stableJson(after)) {
+    throw scimErrors.mutability(`${where}: '${definition.name}' is immutable and already has a value (RFC 7643 §2.2)`);
+  }
+  if (definition.type !== 'complex' || definition.multiValued || !isObject(before)) return;
+  const afterObject = isObject(after) ? after : {};
+  for (const sub of definition.subAttributes ?? []) {
+    if (sub.mutability === 'immutable' && isAssigned(before[sub.name]) && stableJson(before[sub.name]) !== stableJson(afterObject[sub.name])) {
+      throw scimErrors.mutability(`${where}: '${definition.name}.${sub.name}' is immutable and already has a value (RFC 7643 §2.2)`);
+    }
+  }
+}
+
+/** Every sub-attribute the candidate names is already in `existing` with the same value (RFC 7644 §3.5.2.1). */
+function contains(existing: unknown, candidate: unknown): boolean {
+  if (isObject(existing) && isObject(candidate)) {
+    return Object.entries(candidate).every(([key, value]) => stableJson(existing[key]) === stableJson(value));
+  }
+  return stableJson(existing) === stableJson(candidate);
+}
+
+function sameScalar(definition: AttributeDefinition, a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string' && !definition.caseExact) return foldCase(a) === foldCase(b);
+  return stableJson(a) === stableJson(b);
+}
+
+function isAssigned(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+function isObject(value: unknown): value is Element {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON with object keys sorted, so that key order never counts as a change. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    isObject(inner) ? Object.fromEntries(Object.keys(inner).sort().map((key) => [key, inner[key]])) : inner,
+  );
+}
