@@ -1,0 +1,61 @@
+// Group (RFC 7643 §4.2) behaviour on the generic service: `members` is kept in the membership relation, not in the
+// group's document. Creates and replaces take members out of the document and write them after it; reads add them
+// back only when the response carries them (`excludedAttributes=members` never reads a membership); PATCH on
+// members is a delta (member-patch-plan.ts); a deleted group leaves its parents and loses its members.
+import type { ScimAttributes } from '../../scim/schema/attribute';
+import type { Member } from '../../store/membership-store';
+import { resourceLocation } from '../represent';
+import type { ResourceTypeBehaviour } from '../resource-type-behaviour';
+import { isAttributeNeeded } from './attribute-needed';
+import { cycleError, cycleMakers } from './group-ancestry';
+import { readMemberReferences } from './member-input';
+import { planMemberPatch } from './member-patch-plan';
+import { resolveMembers } from './member-resolver';
+import { DEFAULT_MAX_MEMBERS_RETURNED, resolveMembershipSchema, type MembershipDeps, type MembershipSchema } from './membership-deps';
+
+export function createGroupBehaviour(deps: MembershipDeps): ResourceTypeBehaviour {
+  const schema = resolveMembershipSchema(deps.registry);
+  const membersKey = schema.members.attribute.name;
+  const maxMembers = Math.max(0, deps.maxMembersReturned ?? DEFAULT_MAX_MEMBERS_RETURNED);
+
+  return {
+    async planRelationWrite(tenantId, id, attributes, previous) {
+      const { [membersKey]: input, ...document } = attributes;
+      const members = await resolveMembers(deps, tenantId, readMemberReferences(schema, input, 'members'), 'members');
+      if (previous === undefined) {
+        // A new group has no parents yet, so none of its members can close a cycle.
+        return { attributes: document, commit: async () => void (await deps.memberships.add(tenantId, id, members)) };
+      }
+      const cycles = await cycleMakers(deps.memberships, tenantId, id, groupIds(members));
+      if (cycles.length > 0) throw cycleError(cycles[0], id);
+      // RFC 7644 §3.5.1: PUT replaces the members; a body without members leaves the group empty.
+      return { attributes: document, commit: () => deps.memberships.replaceAll(tenantId, id, members) };
+    },
+
+    async computedAttributes(tenantId, id, context) {
+      if (!isAttributeNeeded(context.selection, schema.members)) return {};
+      const members = await deps.memberships.list(tenantId, id, { limit: maxMembers });
+      if (members.length === 0) return {};
+      return { [membersKey]: members.map((member) => representMember(schema, context.baseUrl, member)) };
+    },
+
+    afterDelete: (tenantId, id) => deps.memberships.removeEverywhere(tenantId, id),
+
+    planRelationPatch: (tenantId, id, operations) => planMemberPatch(deps, schema, tenantId, id, operations),
+  };
+}
+
+function groupIds(members: readonly Member[]): string[] {
+  return members.filter((member) => member.type === 'Group').map((member) => member.value);
+}
+
+/** RFC 7643 §4.2: value, $ref (the member's absolute URI), display and type. */
+function representMember(schema: MembershipSchema, baseUrl: string, member: Member): ScimAttributes {
+  const type = member.type === 'Group' ? schema.groupType : schema.userType;
+  return {
+    value: member.value,
+    $ref: resourceLocation(baseUrl, type, member.value),
+    ...(member.display === undefined ? {} : { display: member.display }),
+    type: member.type,
+  };
+}

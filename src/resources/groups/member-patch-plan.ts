@@ -1,0 +1,186 @@
+// PATCH on Group.members (RFC 7644 §3.5.2) as a delta on the membership relation: the operations on `members` are
+// taken out of the request, folded in order into "members to add" / "members to remove" (or "replace them all"),
+// checked (members exist in this tenant, no cycle) before anything is written, and committed with one port call
+// per kind of change. The cost is the number of members named, never the size of the group. Forms handled:
+//   add      members  [{value}, …]                          adds (idempotent)
+//   remove   members[value eq "x"]  (any value filter)       removes the matching members (none matching: nothing)
+//   remove   members  [{value}, …]   (Entra ID)              removes exactly those members, never all
+//   remove   members                                         removes every member
+//   replace  members  [{value}, …]                           the members become exactly these
+//   replace  members[filter]  [{value}, …]                   removes the matching members, adds the given ones
+// Sub-attributes of a member are immutable (RFC 7643 §4.2): a path that targets one is 400 mutability.
+import { scimErrors } from '../../scim/errors';
+import type { FilterAst } from '../../scim/filter/filter-ast';
+import { matchesValueFilter } from '../../scim/filter/evaluate-filter';
+import type { PatchOperation } from '../../scim/patch/patch-operation';
+import type { Member } from '../../store/membership-store';
+import type { RelationPatchPlan } from '../resource-type-behaviour';
+import { cycleError, cycleMakers } from './group-ancestry';
+import { readMemberReferences, type MemberReference } from './member-input';
+import { resolveMembers } from './member-resolver';
+import type { MembershipDeps, MembershipSchema } from './membership-deps';
+
+/** Members are read in pages of this size when a value filter has to be evaluated against them. */
+const SCAN_PAGE = 1000;
+
+/** The net effect of the member operations so far. */
+interface MemberDelta {
+  /** A replace or remove of all members came first: the stored members do not count any more. */
+  cleared: boolean;
+  readonly adds: Map<string, MemberReference>;
+  readonly removes: Set<string>;
+}
+
+export async function planMemberPatch(
+  deps: MembershipDeps,
+  schema: MembershipSchema,
+  tenantId: string,
+  groupId: string,
+  operations: readonly PatchOperation[],
+): Promise<RelationPatchPlan> {
+  const remaining: PatchOperation[] = [];
+  const delta: MemberDelta = { cleared: false, adds: new Map(), removes: new Set() };
+  const where = (operation: PatchOperation) => `Operation ${operation.index} (${operation.op} '${operation.path?.text ?? ''}')`;
+
+  for (const operation of operations) {
+    const { path } = operation;
+    if (!path || path.attribute.attribute !== schema.members.attribute) {
+      remaining.push(operation);
+      continue;
+    }
+    if (path.subAttribute) {
+      throw scimErrors.mutability(
+        `${where(operation)}: the sub-attributes of a member are immutable (RFC 7643 §4.2); add or remove the member instead`,
+      );
+    }
+    const given = () => readMemberReferences(schema, operation.value, where(operation));
+    switch (operation.op) {
+      case 'add':
+        if (path.valueFilter) throw scimErrors.invalidPath(`${where(operation)}: members are added with path "members" and a list of members, not through a filter`);
+        if (operation.value === undefined || operation.value === null) throw scimErrors.invalidValue(`${where(operation)}: "add" needs the members to add in "value"`);
+        for (const reference of given()) addTo(delta, reference);
+        break;
+      case 'remove':
+        if (path.valueFilter) {
+          for (const id of await matchingMembers(deps, schema, tenantId, groupId, delta, path.valueFilter)) removeFrom(delta, id);
+        } else if (operation.value !== undefined && operation.value !== null) {
+          // Entra ID: {"op":"Remove","path":"members","value":[{"value":"<id>"}]} removes those members only.
+          for (const reference of given()) removeFrom(delta, reference.value);
+        } else {
+          clear(delta);
+        }
+        break;
+      case 'replace':
+        if (path.valueFilter) {
+          const matched = await matchingMembers(deps, schema, tenantId, groupId, delta, path.valueFilter);
+          // As for other multi-valued attributes: a replace through a filter that matches nothing has no target.
+          if (matched.length === 0) throw scimErrors.noTarget(`${where(operation)}: no member matches the filter`);
+          const replacements = given();
+          for (const id of matched) removeFrom(delta, id);
+          for (const reference of replacements) addTo(delta, reference);
+        } else {
+          const replacements = given();
+          clear(delta);
+          for (const reference of replacements) addTo(delta, reference);
+        }
+        break;
+    }
+  }
+
+  const touched = delta.cleared || delta.adds.size > 0 || delta.removes.size > 0;
+  if (!touched) return { remaining, changes: false, commit: async () => undefined };
+
+  // Everything is checked before anything is written (RFC 7644 §3.5.2: a PATCH is atomic).
+  const adds = await resolveMembers(deps, tenantId, [...delta.adds.values()], 'members');
+  const cycles = await cycleMakers(
+    deps.memberships,
+    tenantId,
+    groupId,
+    adds.filter((member) => member.type === 'Group').map((member) => member.value),
+  );
+  if (cycles.length > 0) throw cycleError(cycles[0], groupId);
+
+  if (delta.cleared) {
+    const hadMembers = (await deps.memberships.list(tenantId, groupId, { limit: 1 })).length > 0;
+    return {
+      remaining,
+      changes: hadMembers || adds.length > 0,
+      commit: () => deps.memberships.replaceAll(tenantId, groupId, adds),
+    };
+  }
+
+  const present = await deps.memberships.has(tenantId, groupId, [...delta.removes, ...adds.map((member) => member.value)]);
+  const toRemove = [...delta.removes].filter((id) => present.has(id));
+  const toAdd: Member[] = adds.filter((member) => !present.has(member.value));
+  return {
+    remaining,
+    changes: toRemove.length > 0 || toAdd.length > 0,
+    async commit() {
+      if (toRemove.length > 0) await deps.memberships.remove(tenantId, groupId, toRemove);
+      if (toAdd.length > 0) await deps.memberships.add(tenantId, groupId, toAdd);
+    },
+  };
+}
+
+function addTo(delta: MemberDelta, reference: MemberReference): void {
+  delta.removes.delete(reference.value);
+  delta.adds.set(reference.value, reference);
+}
+
+function removeFrom(delta: MemberDelta, id: string): void {
+  delta.adds.delete(id);
+  if (!delta.cleared) delta.removes.add(id);
+}
+
+function clear(delta: MemberDelta): void {
+  delta.cleared = true;
+  delta.adds.clear();
+  delta.removes.clear();
+}
+
+/**
+ * The ids of the members a value filter selects, as the group stands after the operations so far. `value eq "x"`
+ * (alone or joined by `or`, the forms IdPs send) names its members without reading the group; any other filter is
+ * evaluated against the members, read page by page.
+ */
+async function matchingMembers(
+  deps: MembershipDeps,
+  schema: MembershipSchema,
+  tenantId: string,
+  groupId: string,
+  delta: MemberDelta,
+  filter: FilterAst,
+): Promise<string[]> {
+  const named = namedIds(schema, filter);
+  if (named) {
+    const stored = delta.cleared ? new Set<string>() : await deps.memberships.has(tenantId, groupId, named);
+    return [...new Set(named)].filter((id) => delta.adds.has(id) || (stored.has(id) && !delta.removes.has(id)));
+  }
+  const matched: string[] = [];
+  for (const reference of delta.adds.values()) {
+    if (matchesValueFilter(filter, { value: reference.value, ...(reference.type ? { type: reference.type } : {}) })) matched.push(reference.value);
+  }
+  if (delta.cleared) return matched;
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.memberships.list(tenantId, groupId, { limit: SCAN_PAGE, ...(after === undefined ? {} : { afterMemberId: after }) });
+    for (const member of page) {
+      if (!delta.removes.has(member.value) && !delta.adds.has(member.value) && matchesValueFilter(filter, member)) matched.push(member.value);
+    }
+    if (page.length < SCAN_PAGE) return matched;
+    after = page[page.length - 1].value;
+  }
+}
+
+/** The member ids of `value eq "<id>"`, or of several joined by `or`; undefined for any other filter. */
+function namedIds(schema: MembershipSchema, filter: FilterAst): string[] | undefined {
+  if (filter.kind === 'compare') {
+    const isValue = filter.path.subAttribute === schema.memberValue.subAttribute;
+    return filter.op === 'eq' && isValue && typeof filter.value === 'string' ? [filter.value] : undefined;
+  }
+  if (filter.kind === 'or') {
+    const parts = filter.filters.map((part) => namedIds(schema, part));
+    return parts.every((part) => part !== undefined) ? parts.flat() : undefined;
+  }
+  return undefined;
+}

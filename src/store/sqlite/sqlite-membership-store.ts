@@ -1,0 +1,123 @@
+// MembershipStore on SQLite: one row per (tenant, group, member) in `memberships` (migration 2). Every call touches
+// only the rows it names, through the primary key or memberships_by_member, so the cost of a change is the number
+// of members changed, never the size of the group.
+import type Database from 'better-sqlite3';
+import type { Member, MembershipEdge, MembershipStore, MemberType } from '../membership-store';
+import { translateErrors } from './sqlite-errors';
+import type { StatementCache } from './statement-cache';
+
+export interface SqliteMembershipStoreDeps {
+  readonly db: Database.Database;
+  readonly statements: StatementCache;
+}
+
+interface MemberRow {
+  readonly member_id: string;
+  readonly member_type: MemberType;
+  readonly display: string | null;
+}
+
+/** The statements of the membership store (exported for the query-plan test). */
+export const MEMBERSHIP_SQL = {
+  insert: `INSERT INTO memberships (tenant_id, group_id, member_id, member_type, display) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING`,
+  delete: 'DELETE FROM memberships WHERE tenant_id = ? AND group_id = ? AND member_id = ?',
+  has: 'SELECT 1 FROM memberships WHERE tenant_id = ? AND group_id = ? AND member_id = ?',
+  memberIds: 'SELECT member_id FROM memberships WHERE tenant_id = ? AND group_id = ?',
+  firstPage: 'SELECT member_id, member_type, display FROM memberships WHERE tenant_id = ? AND group_id = ? ORDER BY member_id LIMIT ?',
+  pageAfter:
+    'SELECT member_id, member_type, display FROM memberships WHERE tenant_id = ? AND group_id = ? AND member_id > ? ORDER BY member_id LIMIT ?',
+  groupsOf: 'SELECT group_id FROM memberships WHERE tenant_id = ? AND member_id = ?',
+  deleteMembers: 'DELETE FROM memberships WHERE tenant_id = ? AND group_id = ?',
+  deleteFromGroups: 'DELETE FROM memberships WHERE tenant_id = ? AND member_id = ?',
+} as const;
+const SQL = MEMBERSHIP_SQL;
+
+export function createSqliteMembershipStore(deps: SqliteMembershipStoreDeps): MembershipStore {
+  const { db, statements } = deps;
+  const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
+  const prepared = (sql: string) => statements.get(sql);
+  const write = <T>(call: () => T): T => run(() => db.transaction(call).immediate());
+
+  const insertAll = (tenantId: string, groupId: string, members: readonly Member[]): number => {
+    const insert = prepared(SQL.insert);
+    let added = 0;
+    for (const member of members) added += insert.run(tenantId, groupId, member.value, member.type, member.display ?? null).changes;
+    return added;
+  };
+
+  const deleteAll = (tenantId: string, groupId: string, memberIds: Iterable<string>): number => {
+    const remove = prepared(SQL.delete);
+    let removed = 0;
+    for (const memberId of memberIds) removed += remove.run(tenantId, groupId, memberId).changes;
+    return removed;
+  };
+
+  return {
+    async add(tenantId, groupId, members) {
+      if (members.length === 0) return 0;
+      return write(() => insertAll(tenantId, groupId, members));
+    },
+
+    async remove(tenantId, groupId, memberIds) {
+      if (memberIds.length === 0) return 0;
+      return write(() => deleteAll(tenantId, groupId, new Set(memberIds)));
+    },
+
+    async replaceAll(tenantId, groupId, members) {
+      write(() => {
+        const wanted = new Map(members.map((member) => [member.value, member]));
+        const existing = (prepared(SQL.memberIds).all(tenantId, groupId) as { member_id: string }[]).map((row) => row.member_id);
+        // Only the difference is written: members kept keep their rows.
+        deleteAll(
+          tenantId,
+          groupId,
+          existing.filter((memberId) => !wanted.has(memberId)),
+        );
+        for (const memberId of existing) wanted.delete(memberId);
+        insertAll(tenantId, groupId, [...wanted.values()]);
+      });
+    },
+
+    async list(tenantId, groupId, options) {
+      const limit = Math.max(0, Math.trunc(options.limit));
+      return run(() => {
+        const rows = (
+          options.afterMemberId === undefined
+            ? prepared(SQL.firstPage).all(tenantId, groupId, limit)
+            : prepared(SQL.pageAfter).all(tenantId, groupId, options.afterMemberId, limit)
+        ) as MemberRow[];
+        return rows.map(toMember);
+      });
+    },
+
+    async has(tenantId, groupId, memberIds) {
+      return run(() => {
+        const lookup = prepared(SQL.has);
+        return new Set(memberIds.filter((memberId) => lookup.get(tenantId, groupId, memberId) !== undefined));
+      });
+    },
+
+    async groupsOf(tenantId, memberIds) {
+      return run(() => {
+        const lookup = prepared(SQL.groupsOf);
+        const edges: MembershipEdge[] = [];
+        for (const memberId of new Set(memberIds)) {
+          for (const row of lookup.all(tenantId, memberId) as { group_id: string }[]) edges.push({ memberId, groupId: row.group_id });
+        }
+        return edges;
+      });
+    },
+
+    async removeEverywhere(tenantId, id) {
+      write(() => {
+        prepared(SQL.deleteMembers).run(tenantId, id);
+        prepared(SQL.deleteFromGroups).run(tenantId, id);
+      });
+    },
+  };
+}
+
+function toMember(row: MemberRow): Member {
+  return row.display === null ? { value: row.member_id, type: row.member_type } : { value: row.member_id, type: row.member_type, display: row.display };
+}

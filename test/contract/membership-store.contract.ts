@@ -1,0 +1,213 @@
+// The membership contract every store must pass: group membership as its own relation (ARCHITECTURE "Store
+// notes"). Adds are idempotent, every call answers for exactly the members it names, tenants never see each other's
+// rows, and a change to a 100,000-member group is a delta of one row (asserted through the counts the port returns).
+// A store's test file calls describeMembershipStoreContract with a factory; nothing here knows the database.
+import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import type { Member, MembershipStore } from '../../src/store/membership-store';
+import type { StoredResource } from '../../src/store/resource-store';
+import type { StoreUnderTest } from './resource-store.contract';
+import { filterBuilder } from './filter-builder';
+
+const registry = loadBuiltinRegistry();
+const groups = filterBuilder(registry, 'Group');
+const T0 = '2024-05-01T00:00:00.000Z';
+
+const user = (value: string, display?: string): Member => (display === undefined ? { value, type: 'User' } : { value, type: 'User', display });
+const group = (value: string): Member => ({ value, type: 'Group' });
+const values = (members: readonly Member[]) => members.map((member) => member.value);
+const ids = (resources: readonly StoredResource[]) => resources.map((resource) => resource.id).sort();
+/** Zero-padded ids, so that code-point order is numeric order. */
+const memberId = (n: number) => `m-${String(n).padStart(6, '0')}`;
+
+export function describeMembershipStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`${name}: membership contract`, () => {
+    let subject: StoreUnderTest;
+    let memberships: MembershipStore;
+
+    beforeEach(async () => {
+      subject = await makeStore();
+      memberships = subject.store.memberships;
+    });
+    afterEach(async () => {
+      await subject.cleanup();
+    });
+
+    describe('add and list', () => {
+      it('adds members and lists them in member-id order with their type and display', async () => {
+        expect(await memberships.add('t1', 'g1', [user('u-2', 'Bea'), group('g-9'), user('u-1')])).toBe(3);
+        expect(await memberships.list('t1', 'g1', { limit: 10 })).toEqual([group('g-9'), user('u-1'), user('u-2', 'Bea')]);
+      });
+
+      it('is idempotent: a member already there is not added again and keeps its row', async () => {
+        await memberships.add('t1', 'g1', [user('u-1', 'First')]);
+        expect(await memberships.add('t1', 'g1', [user('u-1', 'Second'), user('u-2')])).toBe(1);
+        expect(await memberships.add('t1', 'g1', [user('u-1'), user('u-2')])).toBe(0);
+        expect(await memberships.list('t1', 'g1', { limit: 10 })).toEqual([user('u-1', 'First'), user('u-2')]);
+      });
+
+      it('counts a member repeated within one call once', async () => {
+        expect(await memberships.add('t1', 'g1', [user('u-1'), user('u-1'), user('u-2')])).toBe(2);
+        expect(values(await memberships.list('t1', 'g1', { limit: 10 }))).toEqual(['u-1', 'u-2']);
+      });
+
+      it('adds nothing for an empty list and lists nothing for an unknown group', async () => {
+        expect(await memberships.add('t1', 'g1', [])).toBe(0);
+        expect(await memberships.list('t1', 'g1', { limit: 10 })).toEqual([]);
+      });
+
+      it('pages with limit and afterMemberId, strictly after the given id', async () => {
+        await memberships.add('t1', 'g1', [5, 3, 1, 4, 2].map((n) => user(memberId(n))));
+        expect(values(await memberships.list('t1', 'g1', { limit: 2 }))).toEqual([memberId(1), memberId(2)]);
+        expect(values(await memberships.list('t1', 'g1', { limit: 2, afterMemberId: memberId(2) }))).toEqual([memberId(3), memberId(4)]);
+        expect(values(await memberships.list('t1', 'g1', { limit: 2, afterMemberId: memberId(4) }))).toEqual([memberId(5)]);
+        // A position that is not itself a member still pages from where it would sort.
+        expect(values(await memberships.list('t1', 'g1', { limit: 10, afterMemberId: 'm-0000025' }))).toEqual([memberId(3), memberId(4), memberId(5)]);
+        expect(await memberships.list('t1', 'g1', { limit: 0 })).toEqual([]);
+      });
+    });
+
+    describe('remove, replaceAll, has', () => {
+      beforeEach(async () => {
+        await memberships.add('t1', 'g1', [user('u-1'), user('u-2'), user('u-3'), group('g-2')]);
+      });
+
+      it('removes the named members only and says how many were members', async () => {
+        expect(await memberships.remove('t1', 'g1', ['u-2', 'nobody', 'u-2'])).toBe(1);
+        expect(values(await memberships.list('t1', 'g1', { limit: 10 }))).toEqual(['g-2', 'u-1', 'u-3']);
+        expect(await memberships.remove('t1', 'g1', ['u-2'])).toBe(0);
+        expect(await memberships.remove('t1', 'g1', [])).toBe(0);
+      });
+
+      it('replaces the whole member list, keeping the rows of members that stay', async () => {
+        await memberships.replaceAll('t1', 'g1', [user('u-3', 'changed'), user('u-4', 'Dee'), group('g-3')]);
+        // u-3 stayed: its row (without display) is kept as it was.
+        expect(await memberships.list('t1', 'g1', { limit: 10 })).toEqual([group('g-3'), user('u-3'), user('u-4', 'Dee')]);
+        await memberships.replaceAll('t1', 'g1', []);
+        expect(await memberships.list('t1', 'g1', { limit: 10 })).toEqual([]);
+      });
+
+      it('says which of the given ids are direct members', async () => {
+        expect(await memberships.has('t1', 'g1', ['u-1', 'u-9', 'g-2', 'g1'])).toEqual(new Set(['u-1', 'g-2']));
+        expect(await memberships.has('t1', 'g1', [])).toEqual(new Set());
+        expect(await memberships.has('t1', 'other', ['u-1'])).toEqual(new Set());
+      });
+    });
+
+    describe('groupsOf and removeEverywhere', () => {
+      beforeEach(async () => {
+        await memberships.add('t1', 'g-a', [user('u-1'), user('u-2'), group('g-b')]);
+        await memberships.add('t1', 'g-b', [user('u-1'), group('g-c')]);
+        await memberships.add('t1', 'g-c', [user('u-3')]);
+      });
+
+      const sortEdges = (edges: readonly { memberId: string; groupId: string }[]) =>
+        [...edges].sort((x, y) => `${x.memberId} ${x.groupId}`.localeCompare(`${y.memberId} ${y.groupId}`));
+
+      it('lists the direct parents of each member', async () => {
+        expect(sortEdges(await memberships.groupsOf('t1', ['u-1', 'g-b', 'u-9']))).toEqual([
+          { memberId: 'g-b', groupId: 'g-a' },
+          { memberId: 'u-1', groupId: 'g-a' },
+          { memberId: 'u-1', groupId: 'g-b' },
+        ]);
+        expect(await memberships.groupsOf('t1', [])).toEqual([]);
+      });
+
+      it('takes a deleted member out of every group', async () => {
+        await memberships.removeEverywhere('t1', 'u-1');
+        expect(await memberships.groupsOf('t1', ['u-1'])).toEqual([]);
+        expect(values(await memberships.list('t1', 'g-a', { limit: 10 }))).toEqual(['g-b', 'u-2']);
+        expect(values(await memberships.list('t1', 'g-b', { limit: 10 }))).toEqual(['g-c']);
+      });
+
+      it('empties a deleted group and takes it out of its parents', async () => {
+        await memberships.removeEverywhere('t1', 'g-b');
+        expect(await memberships.list('t1', 'g-b', { limit: 10 })).toEqual([]);
+        expect(values(await memberships.list('t1', 'g-a', { limit: 10 }))).toEqual(['u-1', 'u-2']);
+        expect(sortEdges(await memberships.groupsOf('t1', ['u-1', 'g-c']))).toEqual([{ memberId: 'u-1', groupId: 'g-a' }]);
+        // Its former members are otherwise untouched.
+        expect(values(await memberships.list('t1', 'g-c', { limit: 10 }))).toEqual(['u-3']);
+      });
+    });
+
+    describe('tenant isolation', () => {
+      beforeEach(async () => {
+        await memberships.add('t1', 'g1', [user('u-1'), user('u-2')]);
+        await memberships.add('t2', 'g1', [user('u-1'), user('u-9')]);
+      });
+
+      it('keeps the same group and member ids apart per tenant', async () => {
+        expect(values(await memberships.list('t1', 'g1', { limit: 10 }))).toEqual(['u-1', 'u-2']);
+        expect(values(await memberships.list('t2', 'g1', { limit: 10 }))).toEqual(['u-1', 'u-9']);
+        expect(await memberships.has('t2', 'g1', ['u-2'])).toEqual(new Set());
+        expect(await memberships.groupsOf('t3', ['u-1'])).toEqual([]);
+        expect(await memberships.list('t3', 'g1', { limit: 10 })).toEqual([]);
+      });
+
+      it('changes one tenant only', async () => {
+        expect(await memberships.remove('t2', 'g1', ['u-1', 'u-2'])).toBe(1);
+        await memberships.removeEverywhere('t2', 'u-9');
+        await memberships.replaceAll('t2', 'g1', [user('u-5')]);
+        expect(values(await memberships.list('t1', 'g1', { limit: 10 }))).toEqual(['u-1', 'u-2']);
+        await memberships.removeEverywhere('t1', 'g1');
+        expect(values(await memberships.list('t2', 'g1', { limit: 10 }))).toEqual(['u-5']);
+      });
+    });
+
+    describe('the members.value filter on groups', () => {
+      const newGroup = (id: string, displayName: string) =>
+        subject.store.resources.create('t1', { resourceType: 'Group', id, created: T0, attributes: { displayName }, internal: {} });
+      const listGroups = async (tenantId: string, filter: ReturnType<typeof groups.eq>) =>
+        ids((await subject.store.resources.list(tenantId, { resourceType: 'Group', filter, page: { kind: 'index', startIndex: 1, count: 100 } })).resources);
+
+      beforeEach(async () => {
+        await newGroup('g-a', 'Alpha');
+        await newGroup('g-b', 'Beta');
+        await newGroup('g-c', 'Gamma');
+        await memberships.add('t1', 'g-a', [user('u-1'), group('g-b')]);
+        await memberships.add('t1', 'g-b', [user('u-1', 'Uno'), user('u-2')]);
+        await memberships.add('t2', 'g-c', [user('u-1')]);
+      });
+
+      it('finds the groups a member belongs to directly, in this tenant only', async () => {
+        expect(await listGroups('t1', groups.eq('members.value', 'u-1'))).toEqual(['g-a', 'g-b']);
+        expect(await listGroups('t1', groups.eq('members.value', 'g-b'))).toEqual(['g-a']);
+        expect(await listGroups('t1', groups.eq('members.value', 'u-9'))).toEqual([]);
+        expect(await listGroups('t1', groups.where('members', (m) => m.eq('value', 'u-2')))).toEqual(['g-b']);
+      });
+
+      it('combines with other conditions and other operators', async () => {
+        expect(await listGroups('t1', groups.and(groups.eq('members.value', 'u-1'), groups.sw('displayName', 'b')))).toEqual(['g-b']);
+        expect(await listGroups('t1', groups.or(groups.eq('members.value', 'u-2'), groups.eq('displayName', 'gamma')))).toEqual(['g-b', 'g-c']);
+        expect(await listGroups('t1', groups.not(groups.eq('members.value', 'u-1')))).toEqual(['g-c']);
+        expect(await listGroups('t1', groups.pr('members'))).toEqual(['g-a', 'g-b']);
+        expect(await listGroups('t1', groups.sw('members.value', 'g-'))).toEqual(['g-a']);
+        expect(await listGroups('t1', groups.eq('members.type', 'group'))).toEqual(['g-a']);
+        expect(await listGroups('t1', groups.eq('members.display', 'UNO'))).toEqual(['g-b']);
+        expect(await listGroups('t1', groups.where('members', (m) => m.and(m.eq('type', 'User'), m.eq('value', 'u-2'))))).toEqual(['g-b']);
+        expect(await listGroups('t1', groups.where('members', (m) => m.and(m.eq('type', 'Group'), m.eq('value', 'u-2'))))).toEqual([]);
+      });
+    });
+
+    describe('a 100,000-member group', () => {
+      const SIZE = 100_000;
+      const BATCH = 10_000;
+
+      it('adds and removes one member as a delta of one row', async () => {
+        for (let start = 0; start < SIZE; start += BATCH) {
+          const batch = Array.from({ length: BATCH }, (_, offset) => user(memberId(start + offset)));
+          expect(await memberships.add('t1', 'big', batch)).toBe(BATCH);
+        }
+        // The port answers for the rows it touched: one new row, then one removed row, whatever the group's size.
+        expect(await memberships.add('t1', 'big', [user('new-member')])).toBe(1);
+        expect(await memberships.add('t1', 'big', [user('new-member'), user(memberId(77_777))])).toBe(0);
+        expect(await memberships.has('t1', 'big', ['new-member', memberId(99_999), memberId(SIZE)])).toEqual(new Set(['new-member', memberId(99_999)]));
+        expect(await memberships.remove('t1', 'big', [memberId(50_000)])).toBe(1);
+        expect(await memberships.has('t1', 'big', [memberId(50_000), memberId(50_001)])).toEqual(new Set([memberId(50_001)]));
+        expect(values(await memberships.list('t1', 'big', { limit: 3, afterMemberId: memberId(49_998) }))).toEqual([memberId(49_999), memberId(50_001), memberId(50_002)]);
+        expect(await memberships.groupsOf('t1', [memberId(12_345)])).toEqual([{ memberId: memberId(12_345), groupId: 'big' }]);
+        await memberships.removeEverywhere('t1', 'big');
+        expect(await memberships.list('t1', 'big', { limit: 1 })).toEqual([]);
+      });
+    });
+  });
+}

@@ -1,0 +1,103 @@
+// In-memory MembershipStore and ResourceReader for the group unit tests: plain maps, with every port call recorded
+// so that tests can assert what a plan read and wrote.
+import type { Member, MembershipStore } from '../../../../src/store/membership-store';
+import type { ResourceReader, StoredResource } from '../../../../src/store/resource-store';
+
+export interface RecordedCall {
+  readonly method: keyof MembershipStore;
+  readonly args: readonly unknown[];
+}
+
+export interface FakeMemberships extends MembershipStore {
+  readonly calls: RecordedCall[];
+}
+
+export function fakeMemberships(): FakeMemberships {
+  // tenant -> group -> member id -> member
+  const rows = new Map<string, Map<string, Map<string, Member>>>();
+  const calls: RecordedCall[] = [];
+  const groupOf = (tenantId: string, groupId: string) => {
+    let tenant = rows.get(tenantId);
+    if (!tenant) rows.set(tenantId, (tenant = new Map()));
+    let group = tenant.get(groupId);
+    if (!group) tenant.set(groupId, (group = new Map()));
+    return group;
+  };
+  const record = (method: keyof MembershipStore, args: readonly unknown[]) => calls.push({ method, args });
+  return {
+    calls,
+    async add(tenantId, groupId, members) {
+      record('add', [tenantId, groupId, members]);
+      const group = groupOf(tenantId, groupId);
+      let added = 0;
+      for (const member of members) {
+        if (group.has(member.value)) continue;
+        group.set(member.value, member);
+        added += 1;
+      }
+      return added;
+    },
+    async remove(tenantId, groupId, memberIds) {
+      record('remove', [tenantId, groupId, memberIds]);
+      const group = groupOf(tenantId, groupId);
+      let removed = 0;
+      for (const id of new Set(memberIds)) if (group.delete(id)) removed += 1;
+      return removed;
+    },
+    async replaceAll(tenantId, groupId, members) {
+      record('replaceAll', [tenantId, groupId, members]);
+      const group = groupOf(tenantId, groupId);
+      group.clear();
+      for (const member of members) if (!group.has(member.value)) group.set(member.value, member);
+    },
+    async list(tenantId, groupId, options) {
+      record('list', [tenantId, groupId, options]);
+      return [...groupOf(tenantId, groupId).values()]
+        .sort((x, y) => (x.value < y.value ? -1 : x.value > y.value ? 1 : 0))
+        .filter((member) => options.afterMemberId === undefined || member.value > options.afterMemberId)
+        .slice(0, options.limit);
+    },
+    async has(tenantId, groupId, memberIds) {
+      record('has', [tenantId, groupId, memberIds]);
+      const group = groupOf(tenantId, groupId);
+      return new Set(memberIds.filter((id) => group.has(id)));
+    },
+    async groupsOf(tenantId, memberIds) {
+      record('groupsOf', [tenantId, memberIds]);
+      const edges: { memberId: string; groupId: string }[] = [];
+      for (const memberId of new Set(memberIds)) {
+        for (const [groupId, group] of rows.get(tenantId) ?? []) if (group.has(memberId)) edges.push({ memberId, groupId });
+      }
+      return edges;
+    },
+    async removeEverywhere(tenantId, id) {
+      record('removeEverywhere', [tenantId, id]);
+      const tenant = rows.get(tenantId);
+      tenant?.delete(id);
+      for (const group of tenant?.values() ?? []) group.delete(id);
+    },
+  };
+}
+
+/** Users and groups by tenant; only `get` is used by membership. */
+export function fakeResources(resources: ReadonlyArray<{ tenantId: string; resourceType: string; id: string; attributes: Record<string, unknown> }>): ResourceReader {
+  return {
+    async get(tenantId, resourceType, id) {
+      const found = resources.find((resource) => resource.tenantId === tenantId && resource.resourceType === resourceType && resource.id === id);
+      if (!found) return null;
+      const stored: StoredResource = {
+        resourceType,
+        id,
+        version: 1,
+        created: '2024-01-01T00:00:00.000Z',
+        lastModified: '2024-01-01T00:00:00.000Z',
+        attributes: found.attributes,
+        internal: {},
+      };
+      return stored;
+    },
+    async list() {
+      throw new Error('membership never lists resources');
+    },
+  };
+}

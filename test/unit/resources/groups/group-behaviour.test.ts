@@ -1,0 +1,118 @@
+// The Group and User membership behaviours: members taken out of the document and written after it, read back only
+// when the response needs them (capped), User.groups direct and indirect, cleanup on delete.
+import { DEFAULT_SELECTION, parseAttributeSelection } from '../../../../src/scim/schema/attribute-selection';
+import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { createGroupBehaviour } from '../../../../src/resources/groups/group-behaviour';
+import type { MembershipDeps } from '../../../../src/resources/groups/membership-deps';
+import { createUserMembershipBehaviour } from '../../../../src/resources/groups/user-groups-behaviour';
+import { fakeMemberships, fakeResources, type FakeMemberships } from './fake-membership';
+
+const registry = loadBuiltinRegistry();
+const groupType = registry.resourceType('Group')!;
+const userType = registry.resourceType('User')!;
+const T = 't1';
+const BASE = 'https://scim.example.com/scim/v2';
+
+let memberships: FakeMemberships;
+let deps: MembershipDeps;
+
+beforeEach(() => {
+  memberships = fakeMemberships();
+  deps = {
+    registry,
+    memberships,
+    maxMembersReturned: 2,
+    resources: fakeResources([
+      { tenantId: T, resourceType: 'User', id: 'u1', attributes: { userName: 'one' } },
+      { tenantId: T, resourceType: 'User', id: 'u2', attributes: { userName: 'two' } },
+      { tenantId: T, resourceType: 'User', id: 'u3', attributes: { userName: 'three' } },
+      { tenantId: T, resourceType: 'Group', id: 'inner', attributes: { displayName: 'Inner' } },
+      { tenantId: T, resourceType: 'Group', id: 'outer', attributes: { displayName: 'Outer' } },
+    ]),
+  };
+});
+
+describe('createGroupBehaviour', () => {
+  it('takes members out of a new document and adds them on commit', async () => {
+    const behaviour = createGroupBehaviour(deps);
+    const plan = await behaviour.planRelationWrite!(T, 'new', { displayName: 'New', members: [{ value: 'u1' }, { value: 'inner', type: 'Group' }] });
+    expect(plan.attributes).toEqual({ displayName: 'New' });
+    expect(memberships.calls.filter((call) => call.method === 'add')).toEqual([]);
+    await plan.commit();
+    expect(await memberships.list(T, 'new', { limit: 10 })).toEqual([
+      { value: 'inner', type: 'Group', display: 'Inner' },
+      { value: 'u1', type: 'User', display: 'one' },
+    ]);
+  });
+
+  it('replaces the members on a replace and rejects a cycle before writing', async () => {
+    const behaviour = createGroupBehaviour(deps);
+    await memberships.add(T, 'outer', [{ value: 'inner', type: 'Group' }]);
+    await expect(behaviour.planRelationWrite!(T, 'inner', { displayName: 'Inner', members: [{ value: 'outer' }] }, { displayName: 'Inner' })).rejects.toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+    });
+    const plan = await behaviour.planRelationWrite!(T, 'outer', { displayName: 'Outer' }, { displayName: 'Outer' });
+    await plan.commit();
+    expect(await memberships.list(T, 'outer', { limit: 10 })).toEqual([]);
+  });
+
+  it('returns members capped at maxMembersReturned, in member-id order, with absolute $ref', async () => {
+    await memberships.add(T, 'outer', ['u3', 'u1', 'u2'].map((value) => ({ value, type: 'User' as const, display: value })));
+    const computed = await createGroupBehaviour(deps).computedAttributes!(T, 'outer', { selection: DEFAULT_SELECTION, baseUrl: BASE });
+    expect(computed).toEqual({
+      members: [
+        { value: 'u1', $ref: `${BASE}/Users/u1`, display: 'u1', type: 'User' },
+        { value: 'u2', $ref: `${BASE}/Users/u2`, display: 'u2', type: 'User' },
+      ],
+    });
+  });
+
+  it('reads no membership when the selection leaves members out', async () => {
+    await memberships.add(T, 'outer', [{ value: 'u1', type: 'User' }]);
+    memberships.calls.length = 0;
+    const behaviour = createGroupBehaviour(deps);
+    for (const params of [{ excludedAttributes: 'members' }, { attributes: 'displayName' }, { attributes: 'externalId,meta' }]) {
+      const selection = parseAttributeSelection(registry, groupType, params);
+      expect(await behaviour.computedAttributes!(T, 'outer', { selection, baseUrl: BASE })).toEqual({});
+    }
+    expect(memberships.calls).toEqual([]);
+    const subOnly = parseAttributeSelection(registry, groupType, { attributes: 'members.value' });
+    expect(await behaviour.computedAttributes!(T, 'outer', { selection: subOnly, baseUrl: BASE })).toMatchObject({ members: [{ value: 'u1' }] });
+  });
+
+  it('removes the group everywhere after a delete', async () => {
+    await memberships.add(T, 'outer', [{ value: 'inner', type: 'Group' }]);
+    await memberships.add(T, 'inner', [{ value: 'u1', type: 'User' }]);
+    await createGroupBehaviour(deps).afterDelete!(T, 'inner');
+    expect(await memberships.list(T, 'outer', { limit: 10 })).toEqual([]);
+    expect(await memberships.list(T, 'inner', { limit: 10 })).toEqual([]);
+  });
+});
+
+describe('createUserMembershipBehaviour', () => {
+  it('computes direct and indirect groups, and survives a cycle in the data', async () => {
+    await memberships.add(T, 'inner', [{ value: 'u1', type: 'User' }]);
+    await memberships.add(T, 'outer', [{ value: 'inner', type: 'Group' }]);
+    // A cycle written behind the service's back (e.g. two concurrent PATCHes) must not loop.
+    await memberships.add(T, 'inner', [{ value: 'outer', type: 'Group' }]);
+    const computed = await createUserMembershipBehaviour(deps).computedAttributes(T, 'u1', { selection: DEFAULT_SELECTION, baseUrl: BASE });
+    expect(computed).toEqual({
+      groups: [
+        { value: 'inner', $ref: `${BASE}/Groups/inner`, display: 'Inner', type: 'direct' },
+        { value: 'outer', $ref: `${BASE}/Groups/outer`, display: 'Outer', type: 'indirect' },
+      ],
+    });
+  });
+
+  it('reads nothing when groups are not returned, and leaves every group after a delete', async () => {
+    await memberships.add(T, 'inner', [{ value: 'u1', type: 'User' }]);
+    memberships.calls.length = 0;
+    const behaviour = createUserMembershipBehaviour(deps);
+    const selection = parseAttributeSelection(registry, userType, { excludedAttributes: 'groups' });
+    expect(await behaviour.computedAttributes(T, 'u1', { selection, baseUrl: BASE })).toEqual({});
+    expect(memberships.calls).toEqual([]);
+    await behaviour.afterDelete(T, 'u1');
+    expect(await memberships.groupsOf(T, ['u1'])).toEqual([]);
+  });
+});
