@@ -1,0 +1,79 @@
+// POST /Bulk (RFC 7644 §3.7) and POST /{Resource}/.bulk-delete. Mounted before the general body parser: each route
+// reads its own body with its own limit, after the scope check, so that a refused token never uploads a large body.
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { requireScope } from '../../auth/passport-bearer';
+import { bulkDelete, parseBulkDeleteIds } from '../../resources/bulk/bulk-delete';
+import type { BulkService } from '../../resources/bulk/bulk-service';
+import type { ResourceService } from '../../resources/resource-service';
+import { scimErrors } from '../../scim/errors';
+import type { SchemaRegistry } from '../../scim/schema/registry';
+import { Scope } from '../../store/tenant-store';
+import { methodNotAllowed } from '../method-not-allowed';
+import { sendScim } from '../respond';
+import { scimBaseUrl, tenantOf } from '../request-scope';
+
+export interface BulkRouterDeps {
+  readonly registry: SchemaRegistry;
+  readonly bulk: BulkService;
+  readonly service: Pick<ResourceService, 'delete'>;
+  /** RFC 7644 §3.7.4 maxPayloadSize in bytes, as advertised. */
+  readonly maxPayloadSize: number;
+  /** Body limit of the bulk-delete route (the server's general body limit). */
+  readonly bodyLimit: number;
+  readonly bulkDeleteMaxIds: number;
+  readonly publicBaseUrl?: string;
+}
+
+const JSON_TYPES = ['application/scim+json', 'application/json', 'application/*+json'];
+
+/** express.json with `limit`, enforced while the body is read (raw-body stops at the limit, or at Content-Length). */
+function jsonBody(limit: number, tooLarge: () => Error): RequestHandler {
+  const parse = express.json({ limit, type: JSON_TYPES });
+  return (req: Request, res: Response, next: NextFunction) => {
+    parse(req, res, (error?: unknown) => {
+      next((error as { type?: string } | undefined)?.type === 'entity.too.large' ? tooLarge() : error);
+    });
+  };
+}
+
+export function bulkRouter(deps: BulkRouterDeps): Router {
+  const router = Router();
+  const onInternalError = (req: Request) => (error: unknown) => req.log.error({ err: error }, 'unexpected error in a bulk operation');
+
+  router.post(
+    '/Bulk',
+    requireScope(Scope.write),
+    jsonBody(deps.maxPayloadSize, () =>
+      scimErrors.payloadTooLarge(
+        `The BulkRequest body exceeds maxPayloadSize, ${deps.maxPayloadSize} bytes (RFC 7644 §3.7.4; see /ServiceProviderConfig). Split it into smaller requests.`,
+      ),
+    ),
+    async (req, res) => {
+      const body = await deps.bulk.process(tenantOf(req).id, req.body, {
+        baseUrl: scimBaseUrl(req, deps.publicBaseUrl),
+        onInternalError: onInternalError(req),
+      });
+      sendScim(res, 200, body);
+    },
+  );
+  router.all('/Bulk', methodNotAllowed(['POST']));
+
+  for (const type of deps.registry.resourceTypes) {
+    const path = `${type.endpoint}/.bulk-delete`;
+    router.post(
+      path,
+      requireScope(Scope.write),
+      jsonBody(deps.bodyLimit, () => scimErrors.payloadTooLarge(`The request body exceeds the limit of ${deps.bodyLimit} bytes`)),
+      async (req, res) => {
+        const ids = parseBulkDeleteIds(req.body, deps.bulkDeleteMaxIds);
+        const body = await bulkDelete(deps.service, tenantOf(req).id, type, ids, {
+          baseUrl: scimBaseUrl(req, deps.publicBaseUrl),
+          onInternalError: onInternalError(req),
+        });
+        sendScim(res, 200, body);
+      },
+    );
+    router.all(path, methodNotAllowed(['POST']));
+  }
+  return router;
+}
