@@ -1,17 +1,24 @@
 // Composition root: wires the store, services and routers into an Express app. No env, no listen.
+import { randomBytes } from 'node:crypto';
 import express, { Router, type Express } from 'express';
 import type { Logger } from 'pino';
 import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
-import type { Config } from './config/options';
+import { OPTIONS, type Config } from './config/options';
 import { errorHandler } from './http/middleware/error-handler';
 import { requestContext } from './http/middleware/request-context';
 import { sendScim } from './http/respond';
 import { discoveryRouter } from './http/routes/discovery-router';
+import { bulkRouter } from './http/routes/bulk-router';
 import { resourcesRouter } from './http/routes/resources-router';
+import { rootSearchRouter } from './http/routes/root-search-router';
+import { createCursorCodec } from './scim/list/cursor-codec';
+import { createBulkService } from './resources/bulk/bulk-service';
 import { createResourceService } from './resources/resource-service';
 import type { ServerCapabilities } from './resources/discovery/service-provider-config';
 import { userBehaviour } from './resources/users/user-behaviour';
+import { createGroupBehaviour } from './resources/groups/group-behaviour';
+import { createUserMembershipBehaviour } from './resources/groups/user-groups-behaviour';
 import { scimErrors } from './scim/errors';
 import type { SchemaRegistry } from './scim/schema/registry';
 import { createResourceValidators } from './scim/schema/validate-resource';
@@ -20,7 +27,12 @@ import type { Store } from './store/tenant-store';
 export type AppConfig = Pick<
   Config,
   'basePath' | 'publicBaseUrl' | 'bodyLimit' | 'maxResults' | 'defaultPageSize' | 'filterMaxLength' | 'filterMaxDepth' | 'publicDiscovery' | 'trustProxy'
->;
+> &
+  Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
+  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>>;
+
+/** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
+const DEFAULT_CURSOR_TIMEOUT = 3600;
 
 export interface AppDeps {
   readonly config: AppConfig;
@@ -30,21 +42,33 @@ export interface AppDeps {
   readonly clock?: () => Date;
 }
 
+/** Bulk limits from the configuration, with the option table's defaults when a test config leaves them out. */
+function bulkLimitsOf(config: AppConfig) {
+  return {
+    maxOperations: config.bulkMaxOperations ?? OPTIONS.bulkMaxOperations.default,
+    maxPayloadSize: config.bulkMaxPayload ?? OPTIONS.bulkMaxPayload.default,
+    deleteMaxIds: config.bulkDeleteMaxIds ?? OPTIONS.bulkDeleteMaxIds.default,
+  };
+}
+
 /** What the server does today, advertised by /ServiceProviderConfig (RFC 7643 §5). */
 export function capabilitiesOf(config: AppConfig): ServerCapabilities {
   return {
-    patch: false,
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    patch: true,
+    // RFC 7644 §3.7.4: the limits POST /Bulk enforces (413 above them).
+    bulk: { supported: true, maxOperations: bulkLimitsOf(config).maxOperations, maxPayloadSize: bulkLimitsOf(config).maxPayloadSize },
     filter: { supported: true, maxResults: config.maxResults },
     changePassword: true,
     sort: true,
     etag: true,
+    // RFC 9865: both methods; index stays the default so that clients written for RFC 7644 alone see no change.
     pagination: {
-      cursor: false,
+      cursor: true,
       index: true,
       defaultPaginationMethod: 'index',
       defaultPageSize: config.defaultPageSize,
       maxPageSize: config.maxResults,
+      cursorTimeout: config.cursorTimeout ?? DEFAULT_CURSOR_TIMEOUT,
     },
   };
 }
@@ -70,11 +94,16 @@ export function buildApp(deps: AppDeps): Express {
     }
   });
 
+  const membershipDeps = { registry, resources: store.resources, memberships: store.memberships };
   const service = createResourceService({
     store: store.resources,
     registry,
     validatorFor: createResourceValidators(registry),
-    behaviours: { User: userBehaviour },
+    behaviours: {
+      // Group.members lives in the membership relation; User.groups is computed from it (README "Groups").
+      User: { ...userBehaviour, ...createUserMembershipBehaviour(membershipDeps) },
+      Group: createGroupBehaviour(membershipDeps),
+    },
     clock: deps.clock,
   });
   const capabilities = capabilitiesOf(config);
@@ -85,7 +114,34 @@ export function buildApp(deps: AppDeps): Express {
     filterMaxDepth: config.filterMaxDepth,
   };
 
+  // Without a configured secret, cursors are sealed with a key of this process: they do not survive a restart and
+  // are not accepted by another instance (README: set SCIM_CURSOR_SECRET when running several).
+  const cursors = createCursorCodec({
+    secret: config.cursorSecret ?? randomBytes(32),
+    timeoutSeconds: config.cursorTimeout ?? DEFAULT_CURSOR_TIMEOUT,
+    clock: deps.clock,
+  });
+
   const scim = Router();
+  const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
+  if (config.publicDiscovery) scim.use(discovery);
+  scim.use(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants })));
+  if (!config.publicDiscovery) scim.use(discovery);
+  // POST /Bulk and /{Resource}/.bulk-delete read their bodies themselves, with the bulk limits (RFC 7644 §3.7.4).
+  const bulkLimits = bulkLimitsOf(config);
+  scim.use(
+    bulkRouter({
+      registry,
+      bulk: createBulkService({ service, registry, maxOperations: bulkLimits.maxOperations }),
+      service,
+      maxPayloadSize: bulkLimits.maxPayloadSize,
+      bodyLimit: config.bodyLimit,
+      bulkDeleteMaxIds: bulkLimits.deleteMaxIds,
+      publicBaseUrl: config.publicBaseUrl,
+    }),
+  );
+  // Bodies are parsed only after authentication and the read-only discovery routes: an unauthenticated request
+  // is 401 whatever its body, and a POST to /Schemas is 405 (RFC 7644 §4), not a JSON syntax error.
   scim.use(
     express.json({
       limit: config.bodyLimit,
@@ -93,13 +149,14 @@ export function buildApp(deps: AppDeps): Express {
       type: ['application/scim+json', 'application/json', 'application/*+json'],
     }),
   );
-  const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
-  if (config.publicDiscovery) scim.use(discovery);
-  scim.use(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants })));
-  if (!config.publicDiscovery) scim.use(discovery);
+  scim.use(rootSearchRouter({ registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   for (const type of registry.resourceTypes) {
-    scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, publicBaseUrl: config.publicBaseUrl }));
+    scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   }
+  // RFC 7644 §3.11: a service provider that does not offer /Me SHOULD answer 501 Not Implemented.
+  scim.all(['/Me', '/Me/*rest'], () => {
+    throw scimErrors.notImplemented('/Me is not supported: a bearer token here identifies a provisioning client, not a User; use /Users/{id}');
+  });
   scim.use((req) => {
     throw scimErrors.notFound(`No SCIM endpoint at ${req.method} ${req.path}`);
   });

@@ -42,6 +42,12 @@ const absoluteUrl = (raw: string) => {
   return raw.replace(/\/+$/, '');
 };
 
+// Cursors are sealed with a key derived from this secret; a short one could be guessed.
+const cursorSecret = (raw: string) => {
+  if (raw.length < 32) throw new Error(`must be at least 32 characters long, got ${raw.length}`);
+  return raw;
+};
+
 const logLevel = (raw: string) => {
   const value = raw.trim().toLowerCase();
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(value)) {
@@ -85,10 +91,42 @@ export const OPTIONS = {
     parse: absoluteUrl,
   },
   bodyLimit: { env: 'SCIM_BODY_LIMIT', description: 'Largest request body accepted (413 above it)', default: 1024 * 1024, parse: byteSize },
+  bulkMaxOperations: {
+    env: 'SCIM_BULK_MAX_OPERATIONS',
+    description: 'Most operations one POST /Bulk request may hold (advertised as bulk.maxOperations; 413 above it)',
+    default: 1000,
+    parse: integer(1, 100000),
+  },
+  bulkMaxPayload: {
+    env: 'SCIM_BULK_MAX_PAYLOAD',
+    description: 'Largest POST /Bulk body in bytes, enforced while reading it (advertised as bulk.maxPayloadSize; 413 above it)',
+    default: 4 * 1024 * 1024,
+    parse: byteSize,
+  },
+  bulkDeleteMaxIds: {
+    env: 'SCIM_BULK_DELETE_MAX_IDS',
+    description: 'Most ids one POST /Users/.bulk-delete request may list (413 above it)',
+    default: 1000,
+    parse: integer(1, 100000),
+  },
   maxResults: { env: 'SCIM_MAX_RESULTS', description: 'Largest page a list or search returns (advertised as filter.maxResults)', default: 1000, parse: integer(1, 10000) },
   defaultPageSize: { env: 'SCIM_DEFAULT_PAGE_SIZE', description: 'Page size when a client sends no count', default: 100, parse: integer(1, 10000) },
   filterMaxLength: { env: 'SCIM_FILTER_MAX_LENGTH', description: 'Longest filter accepted, in characters', default: 4096, parse: integer(64, 65536) },
   filterMaxDepth: { env: 'SCIM_FILTER_MAX_DEPTH', description: 'Deepest nesting of a filter', default: 32, parse: integer(2, 256) },
+  cursorSecret: {
+    env: 'SCIM_CURSOR_SECRET',
+    description:
+      'Secret (32+ characters) that seals RFC 9865 paging cursors; unset, each process draws a random one, so every instance behind one ' +
+      'load balancer must be given the same value',
+    secret: true,
+    parse: cursorSecret,
+  },
+  cursorTimeout: {
+    env: 'SCIM_CURSOR_TIMEOUT',
+    description: 'Seconds a paging cursor stays valid (advertised as pagination.cursorTimeout)',
+    default: 3600,
+    parse: integer(60, 7 * 24 * 3600),
+  },
   publicDiscovery: {
     env: 'SCIM_PUBLIC_DISCOVERY',
     description: 'Serve /ServiceProviderConfig, /ResourceTypes and /Schemas without a token',

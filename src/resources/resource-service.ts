@@ -1,16 +1,21 @@
 // The one generic resource service (create / get / list / replace / delete) over the store port. Per-type
 // differences come from ResourceTypeBehaviour; nothing here knows HTTP or a concrete database.
 import { randomUUID } from 'node:crypto';
-import { scimErrors } from '../scim/errors';
+import { ScimError, scimErrors } from '../scim/errors';
 import { eTagListMatches } from '../scim/etag';
 import type { ListRequest } from '../scim/list/list-request';
+import type { KeysetPosition } from '../store/resource-store';
 import type { ResourceTypeDefinition } from '../scim/schema/attribute';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import type { ResourceValidator } from '../scim/schema/validate-resource';
-import type { ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
-import type { ResourceTypeBehaviour } from './resource-type-behaviour';
-import { isStoreError, StoreErrorCode } from '../store/store-error';
+import type { NewResource, ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
+import type { ComputeContext, ResourceTypeBehaviour } from './resource-type-behaviour';
+import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
+import { isStoreError, StoreError, StoreErrorCode } from '../store/store-error';
 import { mapStoreErrors, storeErrorToScim } from './store-errors';
+import { applyPatch, stableJson } from '../scim/patch/apply-patch';
+import { parsePatchRequest } from '../scim/patch/parse-patch';
+import { validatePatched } from '../scim/patch/validate-patched';
 
 export interface ResourceServiceDeps {
   readonly store: ResourceStore;
@@ -29,15 +34,35 @@ export interface WriteConditions {
 export interface ResourceService {
   resourceType(name: string): ResourceTypeDefinition;
   create(tenantId: string, type: ResourceTypeDefinition, body: unknown): Promise<StoredResource>;
+  /**
+   * Creates several resources of one type with exactly the rules of `create`, written in one store batch: one
+   * result per body, in order, either the stored resource or the ScimError its single `create` would have thrown.
+   * Rejects as a whole only when the store fails as a whole (e.g. unavailable), and then nothing was written.
+   */
+  createMany(tenantId: string, type: ResourceTypeDefinition, bodies: readonly unknown[]): Promise<Array<StoredResource | ScimError>>;
   get(tenantId: string, type: ResourceTypeDefinition, id: string): Promise<StoredResource>;
-  list(tenantId: string, type: ResourceTypeDefinition, request: ListRequest): Promise<StoreListResult>;
+  /** Index page, or (when `request.cursor` is set) the keyset page after `after`; RFC 9865 cursors seal `next`. */
+  list(tenantId: string, type: ResourceTypeDefinition, request: ListRequest, after?: KeysetPosition): Promise<StoreListResult>;
   replace(tenantId: string, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<StoredResource>;
+  /**
+   * RFC 7644 §3.5.2 PATCH: all operations apply or none; validated like PUT; compare-and-set on the version. A PATCH
+   * that changes nothing writes nothing (`changed: false`, same version and lastModified).
+   */
+  patch(tenantId: string, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
   delete(tenantId: string, type: ResourceTypeDefinition, id: string, conditions?: WriteConditions): Promise<void>;
-  /** Server-computed attributes (e.g. User.groups) for a resource about to be returned. */
-  computedAttributes(tenantId: string, type: ResourceTypeDefinition, id: string): Promise<Record<string, unknown>>;
+  /**
+   * Server-computed attributes (e.g. User.groups) for a resource about to be returned; `context` says which
+   * attributes the response needs (without it: the default set, with `$ref` values relative to the SCIM base).
+   */
+  computedAttributes(tenantId: string, type: ResourceTypeDefinition, id: string, context?: ComputeContext): Promise<Record<string, unknown>>;
 }
 
 const noBehaviour: ResourceTypeBehaviour = {};
+/**
+ * Behaviour hooks that createMany applies exactly as create does, or that play no part in a create. A type whose
+ * behaviour has only these can share a store batch; any other hook makes createMany create one by one.
+ */
+const HOOKS_OUTSIDE_CREATE: ReadonlySet<string> = new Set(['internalState', 'planRelationWrite', 'computedAttributes', 'planRelationPatch', 'afterDelete']);
 const MAX_WRITE_ATTEMPTS = 8;
 
 /**
@@ -61,6 +86,13 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
   const behaviourOf = (type: ResourceTypeDefinition) => deps.behaviours?.[type.name] ?? noBehaviour;
   const subject = (type: ResourceTypeDefinition, id?: string) => (id === undefined ? type.name : `${type.name} ${id}`);
 
+  /** Validation and internal state of a new resource: everything a create decides before it writes. */
+  const prepareCreate = async (type: ResourceTypeDefinition, body: unknown): Promise<NewResource> => {
+    const validated = deps.validatorFor(type).validateCreate(body);
+    const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, {})) ?? {};
+    return { resourceType: type.name, id: newId(), created: clock().toISOString(), attributes: validated.attributes, internal };
+  };
+
   const load = async (tenantId: string, type: ResourceTypeDefinition, id: string): Promise<StoredResource> => {
     const found = await mapStoreErrors(subject(type, id), () => deps.store.get(tenantId, type.name, id));
     if (!found) throw scimErrors.notFound(`${type.name} ${id} not found`);
@@ -83,21 +115,66 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     },
 
     async create(tenantId, type, body) {
-      const validated = deps.validatorFor(type).validateCreate(body);
-      const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, {})) ?? {};
-      const resource = { resourceType: type.name, id: newId(), created: clock().toISOString(), attributes: validated.attributes, internal };
-      return mapStoreErrors(subject(type), () => deps.store.create(tenantId, resource));
+      const prepared = await prepareCreate(type, body);
+      // Relations (Group.members) are validated before the document is written and written after it.
+      const relations = await behaviourOf(type).planRelationWrite?.(tenantId, prepared.id, prepared.attributes);
+      const resource = relations ? { ...prepared, attributes: relations.attributes } : prepared;
+      const stored = await mapStoreErrors(subject(type), () => deps.store.create(tenantId, resource));
+      if (relations) await mapStoreErrors(subject(type, stored.id), () => relations.commit());
+      return stored;
+    },
+
+    async createMany(tenantId, type, bodies) {
+      if (!Object.keys(behaviourOf(type)).every((hook) => HOOKS_OUTSIDE_CREATE.has(hook))) {
+        const results: Array<StoredResource | ScimError> = [];
+        for (const body of bodies) results.push(await this.create(tenantId, type, body).catch(asItemError));
+        return results;
+      }
+      // The steps of create, each applied to the whole batch: prepare and plan relations, one store write, commit.
+      const planRelations = behaviourOf(type).planRelationWrite;
+      const prepared = await Promise.all(
+        bodies.map(async (body) => {
+          try {
+            const resource = await prepareCreate(type, body);
+            const relations = await planRelations?.(tenantId, resource.id, resource.attributes);
+            return { resource: relations ? { ...resource, attributes: relations.attributes } : resource, relations };
+          } catch (error) {
+            return asItemError(error);
+          }
+        }),
+      );
+      const valid = prepared.filter((item): item is Exclude<typeof item, ScimError> => !(item instanceof ScimError));
+      const written = valid.length === 0 ? [] : await mapStoreErrors(subject(type), () => deps.store.createMany(tenantId, valid.map((item) => item.resource)));
+      let next = 0;
+      const results: Array<StoredResource | ScimError> = [];
+      for (const item of prepared) {
+        if (item instanceof ScimError) {
+          results.push(item);
+          continue;
+        }
+        const result = written[next++];
+        if (result instanceof StoreError) {
+          results.push(storeErrorToScim(result, subject(type)) as ScimError);
+          continue;
+        }
+        const relations = item.relations;
+        results.push(relations ? await mapStoreErrors(subject(type, result.id), () => relations.commit()).then(() => result, asItemError) : result);
+      }
+      return results;
     },
 
     get: load,
 
-    async list(tenantId, type, request) {
+    async list(tenantId, type, request, after) {
       return mapStoreErrors(subject(type), () =>
         deps.store.list(tenantId, {
           resourceType: type.name,
           filter: request.filter,
           sort: request.sort,
-          page: { kind: 'index', startIndex: request.startIndex, count: request.count },
+          page:
+            request.cursor === undefined
+              ? { kind: 'index', startIndex: request.startIndex, count: request.count }
+              : { kind: 'keyset', ...(after ? { after } : {}), count: request.count },
         }),
       );
     },
@@ -108,24 +185,63 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         checkIfMatch(type, current, conditions);
         const validated = deps.validatorFor(type).validateReplace(body, current.attributes);
         const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, current.internal)) ?? { ...current.internal };
-        const replacement = { lastModified: clock().toISOString(), attributes: validated.attributes, internal };
+        const relations = await behaviourOf(type).planRelationWrite?.(tenantId, id, validated.attributes, current.attributes);
+        const replacement = { lastModified: clock().toISOString(), attributes: relations?.attributes ?? validated.attributes, internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
-        return deps.store.replace(tenantId, type.name, id, replacement, current.version);
+        const stored = await deps.store.replace(tenantId, type.name, id, replacement, current.version);
+        await relations?.commit();
+        return stored;
+      }, subject(type, id));
+    },
+
+    async patch(tenantId, type, id, body, conditions) {
+      const operations = parsePatchRequest(deps.registry, type, body);
+      const validator = deps.validatorFor(type);
+      return writeWithRetry(conditions, async () => {
+        const current = await load(tenantId, type, id);
+        checkIfMatch(type, current, conditions);
+        // Relation-backed attributes (Group.members) are planned by the behaviour and committed after the document.
+        const plan = await behaviourOf(type).planRelationPatch?.(tenantId, id, operations);
+        const remaining = plan?.remaining ?? operations;
+        const patched = applyPatch(deps.registry, type, current.attributes, remaining);
+        const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, remaining);
+        const writesPassword = Object.keys(validated.writeOnly).length > 0;
+        const changed = writesPassword || stableJson(validated.attributes) !== stableJson(current.attributes) || plan?.changes === true;
+        if (!changed) return { resource: current, changed: false };
+        const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, current.internal)) ?? { ...current.internal };
+        const replacement = { lastModified: clock().toISOString(), attributes: validated.attributes, internal };
+        // Compare-and-set on the version read above: a concurrent writer makes this fail and the PATCH re-applies.
+        const stored = await deps.store.replace(tenantId, type.name, id, replacement, current.version);
+        await plan?.commit();
+        return { resource: stored, changed: true };
       }, subject(type, id));
     },
 
     async delete(tenantId, type, id, conditions) {
+      const afterDelete = async () => {
+        const hook = behaviourOf(type).afterDelete;
+        if (hook) await mapStoreErrors(subject(type, id), () => hook(tenantId, id));
+      };
       if (conditions?.ifMatch === undefined) {
         await mapStoreErrors(subject(type, id), () => deps.store.delete(tenantId, type.name, id));
+        await afterDelete();
         return;
       }
       const current = await load(tenantId, type, id);
       checkIfMatch(type, current, conditions);
       await mapStoreErrors(subject(type, id), () => deps.store.delete(tenantId, type.name, id, current.version));
+      await afterDelete();
     },
 
-    async computedAttributes(tenantId, type, id) {
-      return (await behaviourOf(type).computedAttributes?.(tenantId, id)) ?? {};
+    async computedAttributes(tenantId, type, id, context) {
+      const hook = behaviourOf(type).computedAttributes;
+      if (!hook) return {};
+      return mapStoreErrors(subject(type, id), () => hook(tenantId, id, context ?? { selection: DEFAULT_SELECTION, baseUrl: '' }));
     },
   };
+}
+
+/** One item of a batch failed: its ScimError is its answer; anything else is an internal error of that item only. */
+function asItemError(error: unknown): ScimError {
+  return error instanceof ScimError ? error : scimErrors.internal(error);
 }

@@ -3,6 +3,7 @@
 import type { FilterAst } from '../scim/filter/filter-ast';
 import type { ResolvedPath } from '../scim/paths/resolved-path';
 import type { ScimAttributes } from '../scim/schema/attribute';
+import type { StoreError } from './store-error';
 
 export interface StoredResource {
   readonly resourceType: string;
@@ -72,6 +73,13 @@ export interface ResourceReader {
 export interface ResourceWriter {
   /** Throws StoreError `conflict` (with `attribute`) when a unique attribute is taken. */
   create(tenantId: string, resource: NewResource): Promise<StoredResource>;
+  /**
+   * Creates a batch in one transaction (or one multi-document write): one result per item, in order. An item that
+   * fails (e.g. `conflict` on a unique attribute, also against an earlier item of the same batch) is answered with
+   * its StoreError and leaves nothing behind, while the other items are written. Errors that are not about one item
+   * (e.g. `unavailable`) reject the whole call.
+   */
+  createMany(tenantId: string, resources: readonly NewResource[]): Promise<Array<StoredResource | StoreError>>;
   /**
    * Replaces attributes and internal state and bumps the version, atomically. When `expectedVersion` is given
    * the write happens only if the stored version still equals it (compare-and-set), else `version_mismatch`.

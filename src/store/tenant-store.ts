@@ -1,4 +1,5 @@
 // Tenants (one customer's directory each) and the bearer tokens that reach them.
+import type { MembershipStore } from './membership-store';
 import type { ResourceStore } from './resource-store';
 
 export const Scope = { read: 'scim:read', write: 'scim:write' } as const;
@@ -42,6 +43,8 @@ export interface TenantStore {
 export interface Store {
   readonly resources: ResourceStore;
   readonly tenants: TenantStore;
+  /** Group membership as its own relation (see membership-store.ts). */
+  readonly memberships: MembershipStore;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

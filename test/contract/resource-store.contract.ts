@@ -154,6 +154,52 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('createMany (batched creates)', () => {
+      it('creates every item at version 1 and answers one result per item, in order', async () => {
+        const batch = [newUser('u-1', { userName: 'one' }), newGroup('g-1', { displayName: 'G' }), newUser('u-2', { userName: 'two', emails: [{ value: 'two@example.com' }] })];
+        const results = await resources.createMany('t1', batch);
+        expect(results).toHaveLength(3);
+        results.forEach((result, i) => {
+          expect(result).toEqual({ ...batch[i], version: 1, lastModified: batch[i].created });
+          expect(result).not.toBeInstanceOf(StoreError);
+        });
+        expect(await resources.get('t1', 'Group', 'g-1')).toEqual(results[1]);
+        expect(ids((await resources.list('t1', listAll({ resourceType: 'User', filter: users.eq('emails.value', 'TWO@example.com') }))).resources)).toEqual(['u-2']);
+      });
+
+      it('answers a conflict for the items that clash (with stored rows or earlier items), writing the others', async () => {
+        await resources.create('t1', newUser('u-0', { userName: 'taken' }));
+        const results = await resources.createMany('t1', [
+          newUser('u-1', { userName: 'fresh', emails: [{ value: 'fresh@example.com' }] }),
+          newUser('u-2', { userName: 'TAKEN', emails: [{ value: 'ghost@example.com' }] }),
+          newUser('u-3', { userName: 'Fresh' }),
+          newUser('u-0', { userName: 'other' }),
+          newUser('u-4', { userName: 'last' }),
+        ]);
+        expect(results.map((result) => (result instanceof StoreError ? `${result.code}:${result.attribute}` : result.id))).toEqual([
+          'u-1',
+          'conflict:userName',
+          'conflict:userName',
+          'conflict:id',
+          'u-4',
+        ]);
+        // A refused item leaves nothing behind: no row, no indexed value.
+        expect(await resources.get('t1', 'User', 'u-2')).toBeNull();
+        expect(await resources.get('t1', 'User', 'u-3')).toBeNull();
+        expect(await resources.get('t1', 'User', 'u-0')).toMatchObject({ attributes: { userName: 'taken' } });
+        expect((await resources.list('t1', listAll({ resourceType: 'User', filter: users.eq('emails.value', 'ghost@example.com') }))).totalResults).toBe(0);
+        expect(sortedIds(ids((await resources.list('t1', listAll({ resourceType: 'User' }))).resources))).toEqual(['u-0', 'u-1', 'u-4']);
+      });
+
+      it('writes into the given tenant only, and accepts an empty batch', async () => {
+        await resources.create('tenant-a', newUser('u-1', { userName: 'alice' }));
+        const results = await resources.createMany('tenant-b', [newUser('u-1', { userName: 'alice' })]);
+        expect(results[0]).toMatchObject({ id: 'u-1', version: 1 });
+        expect((await resources.list('tenant-a', listAll({ resourceType: 'User' }))).totalResults).toBe(1);
+        expect(await resources.createMany('t1', [])).toEqual([]);
+      });
+    });
+
     describe('tenant isolation', () => {
       beforeEach(async () => {
         await resources.create('tenant-a', newUser('u-1', { userName: 'alice', emails: [{ value: 'alice@example.com' }] }));
@@ -444,6 +490,33 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const page = await resources.list('t1', { resourceType: 'User', sort: sortBy('userName', true), filter: users.pr('title'), page: { kind: 'index', startIndex: 2, count: 2 } });
         expect(ids(page.resources)).toEqual(['s-5', 's-4']);
         expect(page.totalResults).toBe(5);
+      });
+
+      it('sorts by a sub-attribute of an extension attribute, missing last', async () => {
+        await resources.replace('t1', 'User', 's-4', { lastModified: T0, attributes: { userName: 'DELTA', [ENTERPRISE]: { manager: { value: 'M-2' } } }, internal: {} });
+        await resources.replace('t1', 'User', 's-0', { lastModified: T0, attributes: { userName: 'foxtrot', [ENTERPRISE]: { manager: { value: 'm-1' } } }, internal: {} });
+        // manager.value is caseExact=false in schemas/enterprise-user.json: folded, "m-1" < "m-2" (unfolded "M-2" would be first).
+        expect(await order(sortBy(`${ENTERPRISE}:manager.value`))).toEqual(['s-0', 's-4', 's-1', 's-2', 's-3', 's-5']);
+        expect(await order(sortBy(`${ENTERPRISE}:manager.value`, true))).toEqual(['s-5', 's-3', 's-2', 's-1', 's-4', 's-0']);
+      });
+
+      it.each<[string, boolean]>([
+        ['userName', true],
+        ['title', false],
+        ['name.familyName', false],
+        ['name.familyName', true],
+        ['emails', false],
+        ['emails.value', true],
+        [`${ENTERPRISE}:department`, false],
+        ['active', true],
+        ['meta.created', false],
+      ])('walks keyset pages sorted by %s (descending: %s) exactly as the sorted list, at every page size', async (path, descending) => {
+        const sort = sortBy(path, descending);
+        const everything = await order(sort);
+        for (const count of [1, 2, 4]) {
+          const pages = await walkKeyset(resources, 't1', { resourceType: 'User', sort }, count);
+          expect(pages.flat()).toEqual(everything);
+        }
       });
     });
 

@@ -3,11 +3,14 @@ import { Router, type Request, type Response } from 'express';
 import { scimErrors } from '../../scim/errors';
 import { eTagListMatches, versionToETag } from '../../scim/etag';
 import { parseListRequest, type ListLimits, type ListParameters } from '../../scim/list/list-request';
-import { URN } from '../../scim/urns';
+import type { CursorCodec } from '../../scim/list/cursor-codec';
+import { listResponse } from '../../scim/list/list-response';
+import { parseSearchRequest } from '../../scim/list/search-request';
+import { listPage } from '../../resources/paged-list';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import { parseAttributeSelection } from '../../scim/schema/attribute-selection';
 import type { SchemaRegistry } from '../../scim/schema/registry';
-import { Scope } from '../../store/tenant-store';
+import { Profile, Scope } from '../../store/tenant-store';
 import type { ResourceService } from '../../resources/resource-service';
 import { representResource, resourceLocation } from '../../resources/represent';
 import type { StoredResource } from '../../store/resource-store';
@@ -20,6 +23,8 @@ export interface ResourcesRouterDeps {
   readonly registry: SchemaRegistry;
   readonly service: ResourceService;
   readonly listLimits: ListLimits;
+  /** Seals and opens RFC 9865 cursors. */
+  readonly cursors: CursorCodec;
   readonly publicBaseUrl?: string;
 }
 
@@ -35,29 +40,30 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
 
   const sendResource = async (req: Request, res: Response, status: number, stored: StoredResource, extraHeaders: Record<string, string> = {}) => {
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
-    const computed = await service.computedAttributes(tenantOf(req).id, type, stored.id);
-    const body = representResource(registry, type, stored, baseUrl, selectionOf(req), computed);
+    const selection = selectionOf(req);
+    const computed = await service.computedAttributes(tenantOf(req).id, type, stored.id, { selection, baseUrl });
+    const body = representResource(registry, type, stored, baseUrl, selection, computed);
     sendScim(res, status, body, { ETag: versionToETag(stored.version), ...extraHeaders });
   };
 
   const list = async (req: Request, res: Response, params: ListParameters) => {
     const request = parseListRequest(registry, type, params, deps.listLimits);
     const tenantId = tenantOf(req).id;
-    const result = await service.list(tenantId, type, request);
+    const result = await listPage({ service, cursors: deps.cursors }, tenantId, type, request);
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
     const resources = await Promise.all(
       result.resources.map(async (stored) =>
-        representResource(registry, type, stored, baseUrl, request.selection, await service.computedAttributes(tenantId, type, stored.id)),
+        representResource(
+          registry,
+          type,
+          stored,
+          baseUrl,
+          request.selection,
+          await service.computedAttributes(tenantId, type, stored.id, { selection: request.selection, baseUrl }),
+        ),
       ),
     );
-    // RFC 7644 §3.4.2: totalResults counts every match; itemsPerPage is what this page holds.
-    sendScim(res, 200, {
-      schemas: [URN.message.listResponse],
-      totalResults: result.totalResults,
-      startIndex: request.startIndex,
-      itemsPerPage: resources.length,
-      Resources: resources,
-    });
+    sendScim(res, 200, listResponse({ ...result, resources }));
   };
 
   router.get('/', requireScope(Scope.read), async (req, res) => {
@@ -65,9 +71,10 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   });
 
   router.post('/.search', requireScope(Scope.read), async (req, res) => {
-    const body = requireObject(req.body);
-    await list(req, res, body as ListParameters);
+    await list(req, res, parseSearchRequest(req.body));
   });
+  // Before the /:id routes: `GET /Users/.search` is a wrong method on the search endpoint, not a read of id ".search".
+  router.all('/.search', methodNotAllowed(['POST']));
 
   router.post('/', requireScope(Scope.write), async (req, res) => {
     const stored = await service.create(tenantOf(req).id, type, requireObject(req.body));
@@ -85,6 +92,16 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
     await sendResource(req, res, 200, stored);
   });
 
+  // RFC 7644 §3.5.2: 200 with the resource; tenants on the `entra` profile get 204, as Microsoft's tests expect.
+  router.patch('/:id', requireScope(Scope.write), async (req, res) => {
+    const { resource } = await service.patch(tenantOf(req).id, type, resourceId(req), req.body, { ifMatch: req.get('If-Match') });
+    if (tenantOf(req).profile === Profile.entra) {
+      sendScim(res, 204, undefined, { ETag: versionToETag(resource.version) });
+      return;
+    }
+    await sendResource(req, res, 200, resource);
+  });
+
   router.put('/:id', requireScope(Scope.write), async (req, res) => {
     const stored = await service.replace(tenantOf(req).id, type, resourceId(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
     await sendResource(req, res, 200, stored);
@@ -96,8 +113,7 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   });
 
   router.all('/', methodNotAllowed(['GET', 'POST']));
-  router.all('/.search', methodNotAllowed(['POST']));
-  router.all('/:id', methodNotAllowed(['GET', 'PUT', 'DELETE']));
+  router.all('/:id', methodNotAllowed(['GET', 'PUT', 'PATCH', 'DELETE']));
   return router;
 }
 

@@ -25,7 +25,8 @@ import { normaliseDateTime } from '../../scim/filter/date-time';
 import { leafOf, type ResolvedPath } from '../../scim/paths/resolved-path';
 import type { AttributeDefinition } from '../../scim/schema/attribute';
 import { foldCase } from '../../scim/schema/fold-case';
-import { jsonLabel, type ColumnPath, type PathTarget, type ResourceModel } from './resource-model';
+import { URN } from '../../scim/urns';
+import { jsonLabel, pathKey, type ColumnPath, type PathTarget, type ResourceModel } from './resource-model';
 
 export type SqlValue = string | number;
 
@@ -57,8 +58,34 @@ export function filterToSql(filter: FilterAst, context: FilterSqlContext): SqlFr
   return { sql, params };
 }
 
-/** Where values are read: the row's search document, or (inside a value filter) one element of an attribute. */
-type Scope = { readonly element: string } | undefined;
+/**
+ * Where values are read: the row's search document, (inside a value filter) one element of an attribute, or one row
+ * `membership` of the memberships table (inside `members[...]`).
+ */
+type Scope = { readonly element: string; readonly membership?: undefined } | { readonly membership: string } | undefined;
+
+/**
+ * Group members live in their own table (migration 2), not in the search document: filters on `members` and its
+ * sub-attributes read that table, the common `members.value eq "<id>"` through its member index.
+ */
+const MEMBERS_KEY = pathKey({ schemaUrn: URN.core.group, attribute: { name: 'members' } as AttributeDefinition });
+const MEMBER_COLUMNS: Readonly<Record<string, string>> = { value: 'member_id', type: 'member_type', display: 'display' };
+
+function isMembersPath(path: ResolvedPath): boolean {
+  return pathKey({ schemaUrn: path.schemaUrn, attribute: path.attribute }) === MEMBERS_KEY;
+}
+
+/**
+ * The SQL value of a member sub-attribute on membership row `alias`, and the definition to compare it with. A member
+ * id is matched exactly, as ids are (RFC 7643 §3.1 `id` is caseExact); type and display compare lower-cased.
+ */
+function memberColumn(alias: string, subAttribute: AttributeDefinition | undefined): { value: string; leaf: AttributeDefinition } | undefined {
+  if (!subAttribute) return undefined;
+  const column = MEMBER_COLUMNS[subAttribute.name.toLowerCase()];
+  if (column === undefined) return undefined;
+  if (column === 'member_id') return { value: `${alias}.member_id`, leaf: { ...subAttribute, caseExact: true } };
+  return { value: `lower(${alias}.${column})`, leaf: subAttribute };
+}
 
 /** How a value is read for a comparison: its JSON type (null for a column of known type) and its SQL value. */
 interface ValueAccess {
@@ -106,6 +133,7 @@ class Compiler {
     // A value filter inside a value filter names nothing (the evaluator agrees: elements have no such attribute).
     if (scope) return FALSE;
     const target = this.context.model.targetOf(path);
+    if (target.kind === 'slot' && !target.subAttribute && isMembersPath(path)) return this.membersValuePath(path, inner);
     // Value filters on meta or on an attribute this type does not have select nothing.
     if (target.kind !== 'slot' || target.subAttribute) return FALSE;
     // One condition on a sub-attribute holds for one element exactly when it holds for the attribute's values
@@ -121,7 +149,42 @@ class Compiler {
     };
   }
 
+  /** `members[inner]`: some membership row of the group satisfies the whole inner filter. */
+  private membersValuePath(path: ResolvedPath, inner: FilterAst): SqlFragment {
+    if ((inner.kind === 'compare' && inner.op !== 'ne') || inner.kind === 'present') {
+      if (inner.path.subAttribute) return this.compile({ ...inner, path: { ...path, subAttribute: inner.path.subAttribute } }, undefined);
+    }
+    const membership = this.alias('m');
+    return this.someMembership(membership, this.compile(inner, { membership }));
+  }
+
+  private someMembership(membership: string, condition: SqlFragment): SqlFragment {
+    if (condition === FALSE) return FALSE;
+    return {
+      sql: `EXISTS (SELECT 1 FROM memberships ${membership} WHERE ${membership}.tenant_id = ? AND ${membership}.group_id = ${this.context.row}.id AND ${condition.sql})`,
+      params: [this.context.tenantId, ...condition.params],
+    };
+  }
+
+  /** `pr` on a member sub-attribute of row `membership`: ids and types are always set, display may be empty. */
+  private memberPresent(membership: string, subAttribute: AttributeDefinition | undefined): SqlFragment {
+    if (!subAttribute) return TRUE;
+    const column = memberColumn(membership, subAttribute);
+    if (!column) return FALSE;
+    return { sql: `(${column.value} IS NOT NULL AND ${column.value} <> '')`, params: [] };
+  }
+
+  private memberCompare(membership: string, subAttribute: AttributeDefinition | undefined, op: ComparisonOperator, wanted: FilterValue): SqlFragment {
+    const column = memberColumn(membership, subAttribute);
+    return column ? condition({ type: null, value: column.value }, column.leaf, op, wanted) : FALSE;
+  }
+
   private present(path: ResolvedPath, scope: Scope): SqlFragment {
+    if (scope?.membership !== undefined) return this.memberPresent(scope.membership, path.subAttribute);
+    if (!scope && isMembersPath(path) && this.context.model.targetOf(path).kind === 'slot') {
+      const membership = this.alias('m');
+      return this.someMembership(membership, this.memberPresent(membership, path.subAttribute));
+    }
     if (scope) {
       const { element } = scope;
       const tree = this.alias('t');
@@ -164,6 +227,8 @@ class Compiler {
 
   private compare(path: ResolvedPath, op: ComparisonOperator, wanted: FilterValue, scope: Scope): SqlFragment {
     const leaf = leafOf(path);
+    if (scope?.membership !== undefined) return this.memberCompare(scope.membership, path.subAttribute, op, wanted);
+    if (!scope && isMembersPath(path) && this.context.model.targetOf(path).kind === 'slot') return this.membersCompare(path, op, wanted);
     if (scope) {
       const { element } = scope;
       if (!path.subAttribute) return condition({ type: `${element}.type`, value: `${element}.value` }, leaf, op, wanted);
@@ -203,6 +268,17 @@ class Compiler {
         };
       }
     }
+  }
+
+  /** A comparison on `members.<sub>`: some membership row of the group satisfies it. */
+  private membersCompare(path: ResolvedPath, op: ComparisonOperator, wanted: FilterValue): Compiled {
+    const isMemberId = path.subAttribute !== undefined && MEMBER_COLUMNS[path.subAttribute.name.toLowerCase()] === 'member_id';
+    if (op === 'eq' && isMemberId && typeof wanted === 'string') {
+      // The groups of one member, straight from memberships_by_member (tenant_id, member_id, group_id).
+      return idsIn(this.context.row, { sql: 'SELECT group_id FROM memberships WHERE tenant_id = ? AND member_id = ?', params: [this.context.tenantId, wanted] });
+    }
+    const membership = this.alias('m');
+    return this.someMembership(membership, this.memberCompare(membership, path.subAttribute, op, wanted));
   }
 
   /**

@@ -64,6 +64,31 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: group membership as its own relation, so that adding or removing a member is one row, whatever the group's
+  // size (RFC 7643 §4.2 members). The primary key answers "members of a group" in member order (paging) and makes
+  // adds idempotent; memberships_by_member answers "groups of a member" (User.groups, members.value eq filters,
+  // cleanup on delete). Members that groups held inside their JSON document move into the table.
+  `
+  CREATE TABLE memberships (
+    tenant_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    member_type TEXT NOT NULL,
+    display TEXT,
+    PRIMARY KEY (tenant_id, group_id, member_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX memberships_by_member ON memberships (tenant_id, member_id, group_id);
+
+  INSERT OR IGNORE INTO memberships (tenant_id, group_id, member_id, member_type, display)
+    SELECT r.tenant_id, r.id, json_extract(m.value, '$.value'),
+           CASE WHEN json_extract(m.value, '$.type') = 'Group' THEN 'Group' ELSE 'User' END,
+           json_extract(m.value, '$.display')
+    FROM resources r, json_each(r.data, '$.members') m
+    WHERE r.resource_type = 'Group' AND json_type(m.value, '$.value') = 'text';
+  UPDATE resources SET data = json_remove(data, '$.members'), search = json_remove(search, '$.members')
+    WHERE resource_type = 'Group' AND json_type(data, '$.members') IS NOT NULL;
+  DELETE FROM resource_values WHERE resource_type = 'Group' AND path = 'members.value';
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -14,7 +14,7 @@ import type {
 import { StoreError } from '../store-error';
 import { listQueryToSql, RESOURCE_COLUMNS } from './list-query';
 import type { StoreModel } from './resource-model';
-import { deriveSearchData, type IndexedValue } from './search-document';
+import { deriveSearchData, type DerivedData, type IndexedValue } from './search-document';
 import { isUniqueViolation, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
@@ -33,6 +33,13 @@ interface ResourceRow {
   readonly data: string;
   readonly internal: string;
   readonly sort_key?: string | number | null;
+}
+
+interface NewRow {
+  readonly resource: NewResource;
+  readonly derived: DerivedData;
+  readonly data: string;
+  readonly internal: string;
 }
 
 /** The statements of the write paths (exported for the query-plan test). */
@@ -86,6 +93,30 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
     insertValues(tenantId, resourceType, id, [...wanted.values()]);
   };
 
+  /** The serialised form of a new resource, computed outside the write transaction. */
+  const newRow = (resource: NewResource): NewRow => ({
+    resource,
+    derived: deriveSearchData(model.modelOf(resource.resourceType), resource.attributes),
+    data: JSON.stringify(resource.attributes),
+    internal: JSON.stringify(resource.internal),
+  });
+
+  /** Inserts a resource and its indexed values; must run inside a transaction. */
+  const insertRow = (tenantId: string, { resource, derived, data, internal }: NewRow): StoredResource => {
+    const { resourceType, id, created } = resource;
+    try {
+      prepared(SQL.insert).run(tenantId, resourceType, id, created, created, data, internal, derived.search);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new StoreError('conflict', `${resourceType} ${id} already exists`, { attribute: 'id', cause: error });
+    }
+    insertValues(tenantId, resourceType, id, derived.values);
+    return toStored({ id, resource_type: resourceType, version: 1, created, last_modified: created, data, internal });
+  };
+
+  // Inside an open transaction, better-sqlite3 runs a nested transaction as a SAVEPOINT.
+  const insertInSavepoint = db.transaction(insertRow);
+
   /** After a conditional write touched no row: was the resource missing, or at another version? */
   const missOf = (tenantId: string, resourceType: string, id: string, expectedVersion: number | undefined): StoreError => {
     const current = prepared(SQL.version).get(tenantId, resourceType, id) as { version: number } | undefined;
@@ -119,22 +150,26 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
     },
 
     async create(tenantId, resource: NewResource) {
-      const { resourceType, id, created } = resource;
-      const derived = deriveSearchData(model.modelOf(resourceType), resource.attributes);
-      const data = JSON.stringify(resource.attributes);
-      const internal = JSON.stringify(resource.internal);
+      const row = newRow(resource);
+      return run(() => db.transaction(() => insertRow(tenantId, row)).immediate());
+    },
+
+    async createMany(tenantId, resources: readonly NewResource[]) {
+      const rows = resources.map(newRow);
+      // One immediate transaction for the batch; each item in its own savepoint, so that a unique-index violation
+      // undoes that item only and the others are still written.
       return run(() =>
         db
-          .transaction(() => {
-            try {
-              prepared(SQL.insert).run(tenantId, resourceType, id, created, created, data, internal, derived.search);
-            } catch (error) {
-              if (!isUniqueViolation(error)) throw error;
-              throw new StoreError('conflict', `${resourceType} ${id} already exists`, { attribute: 'id', cause: error });
-            }
-            insertValues(tenantId, resourceType, id, derived.values);
-            return toStored({ id, resource_type: resourceType, version: 1, created, last_modified: created, data, internal });
-          })
+          .transaction(() =>
+            rows.map((row): StoredResource | StoreError => {
+              try {
+                return insertInSavepoint(tenantId, row);
+              } catch (error) {
+                if (error instanceof StoreError) return error;
+                throw error;
+              }
+            }),
+          )
           .immediate(),
       );
     },

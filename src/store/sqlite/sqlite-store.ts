@@ -22,6 +22,7 @@ import { ensureDerivedData } from './derived-data';
 import { migrate } from './migrations';
 import { createStoreModel } from './resource-model';
 import { translateErrors } from './sqlite-errors';
+import { createSqliteMembershipStore } from './sqlite-membership-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
@@ -63,6 +64,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return {
       resources: createSqliteResourceStore({ db, statements, model }),
       tenants: createSqliteTenantStore({ db, statements }),
+      memberships: createSqliteMembershipStore({ db, statements }),
       async ping() {
         translateErrors(() => db.open, () => statements.get('SELECT 1').get());
       },

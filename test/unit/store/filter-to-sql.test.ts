@@ -93,7 +93,6 @@ describe('query plans', () => {
     ['User userName or emails.value', users.or(users.eq('userName', 'a'), users.eq('emails.value', 'b@example.com')), 'User'],
     ['User userName and another condition', users.and(users.eq('userName', 'a'), users.co('title', 'x')), 'User'],
     ['Group displayName', groups.eq('displayName', 'Admins'), 'Group'],
-    ['Group members.value', groups.eq('members.value', 'u-1'), 'Group'],
   ])('eq on %s is answered through the value index, then the primary key', (_name, filter, resourceType) => {
     const { page: pagePlan, count } = listPlans({ resourceType, filter, page });
     for (const steps of [pagePlan, count]) {
@@ -101,6 +100,24 @@ describe('query plans', () => {
       expect(steps).toContain(BY_VALUE);
       expect(steps.filter((step) => step.startsWith('SCAN'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^SCAN r\b/)]));
     }
+  });
+
+  it.each<[string, FilterAst]>([
+    ['members.value eq', groups.eq('members.value', 'u-1')],
+    ['members[value eq]', groups.where('members', (m) => m.eq('value', 'u-1'))],
+  ])('%s on Group is answered through the membership index, then the primary key', (_name, filter) => {
+    const { page: pagePlan, count } = listPlans({ resourceType: 'Group', filter, page });
+    for (const steps of [pagePlan, count]) {
+      expect(steps.some((step) => BY_ID.test(step))).toBe(true);
+      expect(steps).toContain('SEARCH memberships USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)');
+      expect(steps.filter((step) => step.startsWith('SCAN'))).toEqual([]);
+    }
+  });
+
+  it('other member conditions read only the group\'s own membership rows', () => {
+    const { page: pagePlan } = listPlans({ resourceType: 'Group', filter: groups.eq('members.type', 'Group'), page });
+    expect(pagePlan).toContain('SEARCH m1 USING PRIMARY KEY (tenant_id=? AND group_id=?)');
+    expect(pagePlan.filter((step) => /^SCAN m/.test(step))).toEqual([]);
   });
 
   it('eq on id is a primary-key lookup', () => {

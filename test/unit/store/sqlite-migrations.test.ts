@@ -1,6 +1,7 @@
 // Schema migrations through PRAGMA user_version, applied in one transaction at open.
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migrate } from '../../../src/store/sqlite/migrations';
+import { MEMBERSHIP_SQL } from '../../../src/store/sqlite/sqlite-membership-store';
 
 const tables = (db: Database.Database) =>
   (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
@@ -15,7 +16,7 @@ describe('migrate', () => {
   it('creates the schema on an empty database and records its version', () => {
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['resource_values', 'resources', 'store_meta', 'tenants', 'tokens']);
+    expect(tables(db)).toEqual(['memberships', 'resource_values', 'resources', 'store_meta', 'tenants', 'tokens']);
   });
 
   it('applies nothing the second time', () => {
@@ -40,5 +41,45 @@ describe('migrate', () => {
   it('refuses a database written by a newer server', () => {
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     expect(() => migrate(db)).toThrow(`schema version ${MIGRATIONS.length + 1}, newer than this server knows (${MIGRATIONS.length})`);
+  });
+});
+
+describe('migration 2: memberships', () => {
+  let db: Database.Database;
+  beforeEach(() => {
+    db = new Database(':memory:');
+  });
+  afterEach(() => db.close());
+
+  it('moves members held in group documents into the memberships table', () => {
+    migrate(db, MIGRATIONS.slice(0, 1));
+    const insert = db.prepare(
+      "INSERT INTO resources (tenant_id, resource_type, id, version, created, last_modified, data, internal, search) VALUES (?, ?, ?, 1, 'c', 'c', ?, '{}', ?)",
+    );
+    const members = [{ value: 'u-1', display: 'One' }, { value: 'g-2', type: 'Group' }, { display: 'no value' }];
+    insert.run('t1', 'Group', 'g-1', JSON.stringify({ displayName: 'G', members }), JSON.stringify({ displayName: ['g'], members }));
+    insert.run('t1', 'User', 'u-1', JSON.stringify({ userName: 'one' }), JSON.stringify({ userName: ['one'] }));
+    db.prepare("INSERT INTO resource_values VALUES ('t1', 'Group', 'members.value', 'u-1', 'g-1', 0)").run();
+
+    migrate(db);
+    expect(db.prepare('SELECT tenant_id, group_id, member_id, member_type, display FROM memberships ORDER BY member_id').all()).toEqual([
+      { tenant_id: 't1', group_id: 'g-1', member_id: 'g-2', member_type: 'Group', display: null },
+      { tenant_id: 't1', group_id: 'g-1', member_id: 'u-1', member_type: 'User', display: 'One' },
+    ]);
+    const group = db.prepare("SELECT data, search FROM resources WHERE id = 'g-1'").get() as { data: string; search: string };
+    expect(JSON.parse(group.data)).toEqual({ displayName: 'G' });
+    expect(JSON.parse(group.search)).toEqual({ displayName: ['g'] });
+    expect(db.prepare("SELECT count(*) AS n FROM resource_values WHERE path = 'members.value'").get()).toEqual({ n: 0 });
+  });
+
+  it('serves every membership statement through an index, never a scan', () => {
+    migrate(db);
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x')) as { detail: string }[]).map((row) => row.detail);
+    for (const [name, sql] of Object.entries(MEMBERSHIP_SQL)) {
+      const steps = plan(sql);
+      expect({ name, scans: steps.filter((step) => /^SCAN memberships/.test(step)) }).toEqual({ name, scans: [] });
+    }
+    expect(plan(MEMBERSHIP_SQL.groupsOf)).toEqual(['SEARCH memberships USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)']);
+    expect(plan(MEMBERSHIP_SQL.has)).toEqual(['SEARCH memberships USING PRIMARY KEY (tenant_id=? AND group_id=? AND member_id=?)']);
   });
 });

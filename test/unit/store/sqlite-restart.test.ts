@@ -11,6 +11,7 @@ import resourceTypes from '../../../schemas/resource-types.json';
 import user from '../../../schemas/user.json';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { createSchemaRegistry, type SchemaRegistry } from '../../../src/scim/schema/registry';
+import { MIGRATIONS } from '../../../src/store/sqlite/migrations';
 import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { filterBuilder } from '../../contract/filter-builder';
 
@@ -70,7 +71,7 @@ describe('sqlite store across restarts', () => {
     const raw = new Database(file, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(1);
+      expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     } finally {
       raw.close();
     }
