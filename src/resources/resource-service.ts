@@ -74,8 +74,12 @@ export async function writeWithRetry<T>(conditions: WriteConditions | undefined,
     try {
       return await attempt();
     } catch (error) {
-      const retry = conditions?.ifMatch === undefined && round < MAX_WRITE_ATTEMPTS && isStoreError(error, StoreErrorCode.versionMismatch);
-      if (!retry) throw storeErrorToScim(error, subject);
+      const lostRace = conditions?.ifMatch === undefined && isStoreError(error, StoreErrorCode.versionMismatch);
+      if (lostRace && round >= MAX_WRITE_ATTEMPTS) {
+        // The client sent no If-Match, so a 412 would blame a precondition it never gave: ask it to retry instead.
+        throw scimErrors.conflict(`${subject} is being changed by other requests at the same time; retry the request`);
+      }
+      if (!lostRace) throw storeErrorToScim(error, subject);
     }
   }
 }
