@@ -250,7 +250,7 @@ class Compiler {
         return access ? condition(access, target.leaf, op, wanted) : FALSE;
       }
       case 'slot': {
-        const indexed = op === 'eq' ? this.indexedEquality(path, leaf, wanted) : undefined;
+        const indexed = op === 'eq' ? this.indexedEquality(path, leaf, wanted) : op === 'sw' ? this.indexedPrefix(path, leaf, wanted) : undefined;
         if (indexed) return indexed;
         const value = this.alias('v');
         const test = condition({ type: `${value}.type`, value: `${value}.value` }, leaf, op, wanted);
@@ -294,6 +294,37 @@ class Compiler {
       params: [tenantId, model.resourceType, indexed.path, normaliseString(leaf, wanted)],
     });
   }
+
+  /** `sw` on an indexed path is a key range on the same index (IdPs and admin UIs search by prefix). */
+  private indexedPrefix(path: ResolvedPath, leaf: AttributeDefinition, wanted: FilterValue): Compiled | undefined {
+    const indexed = this.context.model.indexedPathOf(path);
+    if (!indexed || typeof wanted !== 'string' || wanted === '') return undefined;
+    const prefix = normaliseString(leaf, wanted);
+    const upper = prefixUpperBound(prefix);
+    if (upper === undefined) return undefined;
+    const { row, tenantId, model } = this.context;
+    return idsIn(row, {
+      sql: 'SELECT resource_id FROM resource_values WHERE tenant_id = ? AND resource_type = ? AND path = ? AND value >= ? AND value < ?',
+      params: [tenantId, model.resourceType, indexed.path, prefix, upper],
+    });
+  }
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`: the prefix with its last code point
+ * raised by one. SQLite compares TEXT bytewise and UTF-8 keeps code point order, so [prefix, upper) is exactly
+ * the strings starting with `prefix`. Undefined when no such bound exists (a prefix of U+10FFFF only).
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const points = Array.from(prefix);
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last >= 0x10ffff) continue;
+    // Lone surrogates are not characters: step over the surrogate block.
+    const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+    return points.join('') + String.fromCodePoint(next);
+  }
+  return undefined;
 }
 
 function idsIn(row: string, ids: SqlFragment): Compiled {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { parseListRequest } from '../../../src/scim/list/list-request';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import type { StorePage } from '../../../src/store/resource-store';
+import { prefixUpperBound } from '../../../src/store/sqlite/filter-to-sql';
 import { listQueryToSql } from '../../../src/store/sqlite/list-query';
 import { migrate } from '../../../src/store/sqlite/migrations';
 import { createStoreModel } from '../../../src/store/sqlite/resource-model';
@@ -65,6 +66,20 @@ describe('EXPLAIN QUERY PLAN of the lookups IdPs make', () => {
     expect(count[0]).toMatch(ROW_BY_ID);
   });
 
+  const VALUE_RANGE = /^SEARCH resource_values USING (COVERING INDEX \w+|PRIMARY KEY) \(tenant_id=\? AND resource_type=\? AND path=\? AND value>\? AND value<\?\)/;
+
+  it.each<[string, string]>([
+    ['Group', 'displayName sw "Eng"'],
+    ['User', 'userName sw "bjen"'],
+    ['User', 'emails.value SW "babs@"'],
+  ])('%s %s is a key range on the value index', (resourceType, filter) => {
+    const { page, count } = plansOf(resourceType, filter);
+    for (const steps of [page, count]) {
+      expect(steps.some((step) => VALUE_RANGE.test(step))).toBe(true);
+      expect(steps.filter((step) => /^SCAN\b/.test(step))).toEqual([]);
+    }
+  });
+
   it('tells an unindexed filter apart (the checks above can fail)', () => {
     const { page } = plansOf('User', 'title eq "CEO"');
     expect(page.some((step) => VALUE_INDEX.test(step))).toBe(false);
@@ -75,5 +90,19 @@ describe('EXPLAIN QUERY PLAN of the lookups IdPs make', () => {
     const { page } = plansOf('User', 'userName eq "bjensen"', { kind: 'keyset', count: 10, after: { sortValue: null, id: 'u-1' } });
     expect(page.some((step) => VALUE_INDEX.test(step))).toBe(true);
     expect(page.filter((step) => /^SCAN\b/.test(step))).toEqual([]);
+  });
+});
+
+describe('prefixUpperBound', () => {
+  it('raises the last code point, so that [prefix, bound) holds exactly the strings with that prefix', () => {
+    expect(prefixUpperBound('eng')).toBe('enh');
+    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+    expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
+    expect(prefixUpperBound('x\uD7FF')).toBe('x\uE000');
+    expect(prefixUpperBound('é')).toBe('ê');
+    const bound = prefixUpperBound('ab')!;
+    const inRange = (value: string) => Buffer.compare(Buffer.from(value), Buffer.from('ab')) >= 0 && Buffer.compare(Buffer.from(value), Buffer.from(bound)) < 0;
+    for (const value of ['ab', 'abc', 'ab\u{10FFFF}', 'ab😀']) expect(inRange(value)).toBe(true);
+    for (const value of ['a', 'ac', 'b', 'aa\u{10FFFF}']) expect(inRange(value)).toBe(false);
   });
 });
