@@ -39,6 +39,7 @@ export interface DerivedData {
 type SearchDocument = Record<string, unknown[]>;
 
 export function deriveSearchData(model: ResourceModel, attributes: ScimAttributes): DerivedData {
+  keysByLowerCase = new WeakMap();
   const document: SearchDocument = {};
   for (const slot of model.slots) {
     const items = slotItems(slot, attributes);
@@ -117,10 +118,23 @@ function lookupKey(container: unknown, name: string): unknown {
   return key === undefined ? undefined : container[key];
 }
 
+// Each container's keys by lower case, built once per derivation: the model asks for every declared attribute, most
+// of them absent. Made afresh by every deriveSearchData call (synchronous), so a caller's later edits never go stale.
+let keysByLowerCase = new WeakMap<object, Map<string, string>>();
+
 function keyOf(container: Record<string, unknown>, name: string): string | undefined {
   if (Object.prototype.hasOwnProperty.call(container, name)) return name;
-  const wanted = name.toLowerCase();
-  return Object.keys(container).find((candidate) => candidate.toLowerCase() === wanted);
+  let keys = keysByLowerCase.get(container);
+  if (keys === undefined) {
+    keys = new Map();
+    // The first spelling in key order wins, as a linear search would pick it.
+    for (const candidate of Object.keys(container)) {
+      const lower = candidate.toLowerCase();
+      if (!keys.has(lower)) keys.set(lower, candidate);
+    }
+    keysByLowerCase.set(container, keys);
+  }
+  return keys.get(name.toLowerCase());
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
