@@ -1,19 +1,33 @@
 // Opens the store a StoreSpec describes. The only place that picks a concrete store by configuration.
 import type { SchemaRegistry } from '../scim/schema/registry';
+import { createMongoStore, type StoreLogger } from './mongo/mongo-store';
 import { createSqliteStore } from './sqlite/sqlite-store';
 import type { StoreSpec } from './store-spec';
 import type { Store } from './tenant-store';
 
 export interface OpenStoreDeps {
   readonly registry: SchemaRegistry;
+  /** Where the MongoDB store reports outages and recoveries. */
+  readonly logger?: StoreLogger;
+  /** How long start-up waits for an unreachable MongoDB before starting without it (default 30 s). */
+  readonly startWaitMs?: number;
 }
 
 export async function openStore(spec: StoreSpec, deps: OpenStoreDeps): Promise<Store> {
   switch (spec.kind) {
     case 'sqlite':
       return createSqliteStore({ path: spec.path, registry: deps.registry });
-    case 'mongodb':
-      // The URI is not repeated: it may hold credentials.
-      throw new Error('The MongoDB store is not available in this build; use an sqlite: store');
+    case 'mongodb': {
+      // The URI is never logged or repeated: it may hold credentials.
+      const store = createMongoStore({ uri: spec.uri, registry: deps.registry, logger: deps.logger });
+      try {
+        // Indexes are created (idempotently) before the first request; see mongo-store.ts for an unreachable server.
+        await store.prepare({ waitMs: deps.startWaitMs });
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+      return store;
+    }
   }
 }

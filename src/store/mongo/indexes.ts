@@ -1,0 +1,118 @@
+// The indexes of the MongoDB store, derived from the schema registry (like the embedded store's side table): a new
+// schema or extension with a `uniqueness: "server"` attribute gets its unique index without code changes. Every
+// index starts with tenantId, so every query of one tenant is targeted, and the shard key { tenantId: 1,
+// resourceType: 1 } (README "Running on MongoDB") is a prefix of each unique index, as MongoDB requires on a
+// sharded collection.
+//
+// Case-insensitive uniqueness and lookups are index-backed through normalised shadow fields (resource-document.ts:
+// `u` and `s` hold foldCase()d values), not through a collation: the same rule then serves SQLite, MongoDB and the
+// MongoDB-compatible services whose collation support is partial or absent (ARCHITECTURE "Store notes"), and a
+// query cannot miss the index by forgetting to name the collation.
+import type { Db, IndexDescription } from 'mongodb';
+import type { SchemaRegistry } from '../../scim/schema/registry';
+import type { IndexedPath, StoreModel } from '../sqlite/resource-model';
+import { fieldName, slotField, uniqueField } from './resource-document';
+
+export const COLLECTIONS = {
+  resources: 'resources',
+  memberships: 'memberships',
+  tenants: 'tenants',
+  tokens: 'tokens',
+  meta: 'store_meta',
+} as const;
+export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
+
+export interface IndexSpec extends IndexDescription {
+  readonly name: string;
+}
+
+/** Index name -> the attribute a duplicate key on it is reported as (StoreError `attribute`). */
+export type ConflictAttributes = ReadonlyMap<string, string>;
+
+export interface IndexPlan {
+  readonly indexes: Readonly<Record<CollectionName, readonly IndexSpec[]>>;
+  /** For the resources collection: which attribute each unique index guards. */
+  readonly conflictAttributes: ConflictAttributes;
+  /** Unique field (`u.<field>`) -> attribute, for servers that report the key pattern of a duplicate. */
+  readonly conflictFields: ConflictAttributes;
+}
+
+export const RESOURCE_ID_INDEX = 'tenant_type_id';
+export const MEMBERSHIP_INDEX = 'tenant_group_member';
+export const TOKEN_SECRET_INDEX = 'secret_hash';
+
+const MEMBERS_PATH = 'members.value';
+
+export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexPlan {
+  const resources = new Map<string, IndexSpec>();
+  const conflictAttributes = new Map<string, string>([[RESOURCE_ID_INDEX, 'id']]);
+  const conflictFields = new Map<string, string>([['id', 'id']]);
+  const add = (index: IndexSpec) => resources.set(index.name, index);
+
+  // Reads by id, id order without a sort, keyset cursors by id; a second resource with an id is E11000 here.
+  add({ name: RESOURCE_ID_INDEX, key: { tenantId: 1, resourceType: 1, id: 1 }, unique: true });
+  // Sorting and keyset cursors by meta.lastModified (incremental synchronisation: `meta.lastModified gt ...`).
+  add({ name: 'tenant_type_last_modified', key: { tenantId: 1, resourceType: 1, lastModified: 1, id: 1 } });
+
+  for (const type of registry.resourceTypes) {
+    for (const indexed of model.modelOf(type.name).indexedPaths) {
+      // Members live in their own collection, with their own indexes.
+      if (indexed.path === MEMBERS_PATH && type.name === 'Group') continue;
+      if (indexed.unique) {
+        const index = uniqueIndex(indexed);
+        add(index);
+        conflictAttributes.set(index.name, indexed.path);
+        conflictFields.set(uniqueField(indexed), indexed.path);
+      } else {
+        add(lookupIndex(indexed));
+      }
+    }
+  }
+
+  return {
+    indexes: {
+      resources: [...resources.values()],
+      memberships: [
+        // A group's members, in member-id order (list, add, remove, has); one membership per (group, member).
+        { name: MEMBERSHIP_INDEX, key: { tenantId: 1, groupId: 1, memberId: 1 }, unique: true },
+        // The groups of a member: `members.value eq "<id>"` and cleanup when a resource is deleted.
+        { name: 'tenant_member_group', key: { tenantId: 1, memberId: 1, groupId: 1 } },
+      ],
+      tenants: [{ name: 'created', key: { created: 1, _id: 1 } }],
+      tokens: [
+        { name: TOKEN_SECRET_INDEX, key: { secretHash: 1 }, unique: true },
+        { name: 'tenant_created', key: { tenantId: 1, created: 1, _id: 1 } },
+      ],
+      store_meta: [],
+    },
+    conflictAttributes,
+    conflictFields,
+  };
+}
+
+/**
+ * Unique per tenant and resource type, on the folded non-empty values; partial, so that a document without the
+ * attribute (or of a type where it is not unique) is not indexed as a null that would collide with the next one.
+ */
+function uniqueIndex(indexed: IndexedPath): IndexSpec {
+  const field = uniqueField(indexed);
+  return {
+    name: `unique_${fieldName(indexed.path)}`,
+    key: { tenantId: 1, resourceType: 1, [field]: 1 },
+    unique: true,
+    partialFilterExpression: { [field]: { $exists: true } },
+  };
+}
+
+/** Equality lookups IdPs make (externalId, emails.value, displayName) on the folded search-document values. */
+function lookupIndex(indexed: IndexedPath): IndexSpec {
+  const field = indexed.subAttribute ? `${slotField(indexed.slot)}.${indexed.subAttribute.name}` : slotField(indexed.slot);
+  return { name: `lookup_${fieldName(indexed.path)}`, key: { tenantId: 1, resourceType: 1, [field]: 1 } };
+}
+
+/** Creates every index of the plan. Idempotent: an index that exists with the same definition is left alone. */
+export async function createIndexes(db: Db, plan: IndexPlan): Promise<void> {
+  for (const [collection, indexes] of Object.entries(plan.indexes)) {
+    if (indexes.length > 0) await db.collection(collection).createIndexes([...indexes]);
+  }
+}

@@ -1,0 +1,177 @@
+// ResourceStore on MongoDB. Every write is ONE single-document operation, so correctness needs no multi-document
+// transaction (a standalone mongod has none; ARCHITECTURE "Store notes"):
+//   - create is an insert; a unique index (resource id, or a unique attribute's folded values) refuses a duplicate
+//     atomically with the write itself (E11000 -> StoreError `conflict` naming the attribute);
+//   - replace is a conditional findOneAndUpdate on { tenantId, resourceType, id [, version] } that bumps the version:
+//     compare-and-set, so of concurrent writers at one version exactly one wins (the others: `version_mismatch`);
+//   - delete is a conditional deleteOne on the same key.
+// Every query names tenantId first, so no call reaches another tenant and a sharded cluster can target it.
+import type { Collection, Document } from 'mongodb';
+import { MongoBulkWriteError } from 'mongodb';
+import type { NewResource, ResourceReplacement, ResourceStore, StoredResource, StoreListResult, StoreQuery } from '../resource-store';
+import { StoreError } from '../store-error';
+import type { StoreModel } from '../sqlite/resource-model';
+import type { MemberGroupsResolver } from './filter-to-mongo';
+import type { IndexPlan } from './indexes';
+import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';
+import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, unavailableOr, type DuplicateKeyDetails } from './mongo-errors';
+import { deriveFields, fromResourceDocument, STORED_PROJECTION, toResourceDocument, type ResourceDocument } from './resource-document';
+
+export interface MongoResourceStoreDeps {
+  readonly resources: Collection<ResourceDocument>;
+  readonly model: StoreModel;
+  readonly plan: IndexPlan;
+  /** Ids of the groups with a membership matching a query (the membership store answers it). */
+  readonly memberGroups: (tenantId: string) => MemberGroupsResolver;
+  /** Runs before every operation: resolves once the indexes exist (see mongo-store.ts). */
+  readonly ready: () => Promise<void>;
+}
+
+export function createMongoResourceStore(deps: MongoResourceStoreDeps): ResourceStore {
+  const { resources, model, plan } = deps;
+  const run = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      await deps.ready();
+      return await call();
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+  };
+
+  const conflictOf = (details: DuplicateKeyDetails, resourceType: string, id: string, cause: unknown): StoreError => {
+    const { fields, indexName } = duplicateKeyIndex(details);
+    const attribute =
+      (indexName !== undefined ? plan.conflictAttributes.get(indexName) : undefined) ??
+      fields?.map((field) => plan.conflictFields.get(field)).find((found) => found !== undefined);
+    if (attribute === 'id') return new StoreError('conflict', `${resourceType} ${id} already exists`, { attribute, cause });
+    // A unique index this server did not create (an operator's own): a conflict, but on no attribute we can name.
+    if (attribute === undefined) return new StoreError('conflict', `${resourceType} ${id} conflicts with an existing resource`, { cause });
+    return new StoreError('conflict', `Another ${resourceType} already has this ${attribute}`, { attribute, cause });
+  };
+
+  const key = (tenantId: string, resourceType: string, id: string) => ({ tenantId, resourceType, id });
+
+  /** After a conditional write matched nothing: was the resource missing, or at another version? */
+  const missOf = async (tenantId: string, resourceType: string, id: string, expectedVersion: number | undefined): Promise<StoreError> => {
+    const current = await resources.findOne(key(tenantId, resourceType, id), { projection: { _id: 0, version: 1 } });
+    if (!current) return new StoreError('not_found', `${resourceType} ${id} not found`);
+    return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expectedVersion)}`);
+  };
+
+  const newDocument = (tenantId: string, resource: NewResource): ResourceDocument =>
+    toResourceDocument(tenantId, model.modelOf(resource.resourceType), { ...resource, version: 1, lastModified: resource.created });
+
+  return {
+    async get(tenantId, resourceType, id) {
+      return run(async () => {
+        const document = await resources.findOne(key(tenantId, resourceType, id), { projection: STORED_PROJECTION });
+        return document ? fromResourceDocument(document) : null;
+      });
+    },
+
+    async list(tenantId, query: StoreQuery): Promise<StoreListResult> {
+      return run(async () => {
+        const listPlan = await planList(query, { model: model.modelOf(query.resourceType), tenantId, memberGroups: deps.memberGroups(tenantId) });
+        // The count and the page are two reads; without a transaction they may see different moments under
+        // concurrent writes (the embedded store's single snapshot is not available on a standalone server).
+        const totalResults = await resources.countDocuments(listPlan.match);
+        if (listPlan.limit === 0) return { resources: [], totalResults };
+        const documents = await readPage(resources, listPlan);
+        // Keyset pages read one document more than asked: its presence says another page follows.
+        const page = documents.slice(0, listPlan.limit);
+        const last = page[page.length - 1];
+        const more = listPlan.keyset && documents.length > listPlan.limit && last !== undefined;
+        return {
+          resources: page.map((document) => fromResourceDocument(document as ResourceDocument)),
+          totalResults,
+          ...(more ? { next: positionOf(listPlan.sort, last) } : {}),
+        };
+      });
+    },
+
+    async create(tenantId, resource: NewResource) {
+      const document = newDocument(tenantId, resource);
+      return run(async () => {
+        try {
+          await resources.insertOne({ ...document });
+        } catch (error) {
+          if (isDuplicateKey(error)) throw conflictOf(duplicateKeyDetails(error), resource.resourceType, resource.id, error);
+          throw error;
+        }
+        return fromResourceDocument(document);
+      });
+    },
+
+    async createMany(tenantId, batch: readonly NewResource[]) {
+      if (batch.length === 0) return [];
+      const documents = batch.map((resource) => newDocument(tenantId, resource));
+      return run(async () => {
+        // One unordered bulk write: every insert is tried, and a duplicate fails that insert only, whether it collides
+        // with a stored resource or with an earlier item of the batch (the unique indexes see both).
+        const failed = new Map<number, StoreError>();
+        try {
+          await resources.bulkWrite(
+            documents.map((document) => ({ insertOne: { document: { ...document } } })),
+            { ordered: false },
+          );
+        } catch (error) {
+          if (!(error instanceof MongoBulkWriteError)) throw error;
+          const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+          // A failure that is not about one item (the server went away, a write concern failed) fails the call.
+          if (writeErrors.length === 0 || error.err !== undefined || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
+          for (const writeError of writeErrors) {
+            const resource = batch[writeError.index];
+            const details = { message: writeError.errmsg ?? '', keyPattern: (writeError.err as { keyPattern?: unknown }).keyPattern };
+            failed.set(writeError.index, conflictOf(details, resource.resourceType, resource.id, error));
+          }
+        }
+        return documents.map((document, index): StoredResource | StoreError => failed.get(index) ?? fromResourceDocument(document));
+      });
+    },
+
+    async replace(tenantId, resourceType, id, replacement: ResourceReplacement, expectedVersion?: number) {
+      const derived = deriveFields(model.modelOf(resourceType), replacement.attributes);
+      const data = JSON.stringify(replacement.attributes);
+      const internal = JSON.stringify(replacement.internal);
+      return run(async () => {
+        const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
+        let updated: Pick<ResourceDocument, 'version' | 'created'> | null;
+        try {
+          updated = await resources.findOneAndUpdate(
+            condition,
+            { $set: { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u }, $inc: { version: 1 } },
+            { returnDocument: 'after', projection: { _id: 0, version: 1, created: 1 } },
+          );
+        } catch (error) {
+          if (isDuplicateKey(error)) throw conflictOf(duplicateKeyDetails(error), resourceType, id, error);
+          throw error;
+        }
+        if (!updated) throw await missOf(tenantId, resourceType, id, expectedVersion);
+        return fromResourceDocument({ resourceType, id, version: updated.version, created: updated.created, lastModified: replacement.lastModified, data, internal });
+      });
+    },
+
+    async delete(tenantId, resourceType, id, expectedVersion?: number) {
+      await run(async () => {
+        const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
+        const { deletedCount } = await resources.deleteOne(condition);
+        if (deletedCount === 0) throw await missOf(tenantId, resourceType, id, expectedVersion);
+      });
+    },
+  };
+}
+
+async function readPage(resources: Collection<ResourceDocument>, plan: ListPlan): Promise<Document[]> {
+  const limit = plan.keyset ? plan.limit + 1 : plan.limit;
+  if (plan.sort.kind !== 'expression') {
+    const match = plan.after ? { $and: [plan.match, plan.after] } : plan.match;
+    return resources.find(match, { projection: STORED_PROJECTION, sort: sortDocument(plan.sort), skip: plan.skip, limit }).toArray();
+  }
+  const pipeline: Document[] = [{ $match: plan.match }, sortKeyStage(plan.sort), SORT_MISSING_STAGE];
+  if (plan.after) pipeline.push({ $match: plan.after });
+  pipeline.push({ $sort: sortDocument(plan.sort) });
+  if (plan.skip > 0) pipeline.push({ $skip: plan.skip });
+  pipeline.push({ $limit: limit }, { $project: { ...STORED_PROJECTION, [SORT_KEY]: 1, [SORT_MISSING]: 1 } });
+  // A sort on an attribute without an index sorts in memory; servers before 6.0 refuse one over 100 MB without this.
+  return resources.aggregate(pipeline, { allowDiskUse: true }).toArray();
+}

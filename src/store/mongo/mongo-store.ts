@@ -1,0 +1,234 @@
+// The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`
+// and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
+//
+// Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
+// retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
+// 30 s, so that a request answers 503 quickly rather than hang). Every failure of that kind becomes StoreError
+// `unavailable` (503). The store starts without the database: index creation is retried at start-up for a while
+// (prepare()), and then on the next operation until it succeeds; nothing is written before the unique indexes exist,
+// because uniqueness depends on them. Transitions between "reachable" and "unreachable" are logged once each.
+import { MongoClient, type AnyBulkWriteOperation, type Db, type MongoClientOptions, type TopologyDescriptionChangedEvent } from 'mongodb';
+import type { SchemaRegistry } from '../../scim/schema/registry';
+import { createStoreModel, type StoreModel } from '../sqlite/resource-model';
+import { StoreError } from '../store-error';
+import type { Store } from '../tenant-store';
+import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './indexes';
+import { isUnavailable, unavailableOr } from './mongo-errors';
+import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
+import { createMongoResourceStore } from './mongo-resource-store';
+import { createMongoTenantStore, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
+import type { MembershipDocument } from './membership-document';
+import { deriveFields, type ResourceDocument } from './resource-document';
+
+/** The subset of a pino logger the store writes to. */
+export interface StoreLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface MongoStore extends Store {
+  /**
+   * Creates the indexes (and rebuilds the derived fields when the schema model changed). Retries while MongoDB is
+   * unreachable, for at most `waitMs`; then returns anyway, and every operation retries until it succeeds.
+   * Throws for failures that waiting does not cure (authentication, a duplicate that blocks a unique index).
+   */
+  prepare(options?: { readonly waitMs?: number }): Promise<void>;
+}
+
+export interface MongoStoreOptions {
+  /** mongodb:// or mongodb+srv:// connection string; its path names the database (default `scim`). */
+  readonly uri: string;
+  readonly registry: SchemaRegistry;
+  readonly logger?: StoreLogger;
+  /** Options that win over the defaults below (an option written in the URI wins over the defaults too). */
+  readonly clientOptions?: MongoClientOptions;
+}
+
+export const DEFAULT_DATABASE = 'scim';
+export const DEFAULT_START_WAIT_MS = 30_000;
+const RETRY_PAUSE_MS = 1000;
+
+/** Bumped whenever the derived fields (resource-document.ts) change shape, so that start-up rebuilds them. */
+const DERIVATION_FORMAT = 'mongo-1';
+const DERIVATION_KEY = 'derivation';
+const REBUILD_BATCH = 500;
+
+/** Client defaults: a fast 503 over a hanging request, retries on, a name in the server's logs. */
+export const CLIENT_DEFAULTS: Readonly<MongoClientOptions> = {
+  appName: 'scim-server',
+  serverSelectionTimeoutMS: 5000,
+  connectTimeoutMS: 5000,
+  retryReads: true,
+  retryWrites: true,
+};
+
+/** The defaults the URI does not set itself (URI option names are case-insensitive). */
+export function clientOptionsFor(uri: string, overrides: MongoClientOptions = {}): MongoClientOptions {
+  const query = uri.includes('?') ? uri.slice(uri.indexOf('?') + 1).split('#')[0] : '';
+  const named = new Set([...new URLSearchParams(query).keys()].map((key) => key.toLowerCase()));
+  const defaults = Object.fromEntries(Object.entries(CLIENT_DEFAULTS).filter(([key]) => !named.has(key.toLowerCase())));
+  return { ...defaults, ...overrides };
+}
+
+/** The database the URI's path names, or `scim`. */
+export function databaseNameOf(uri: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/i.exec(uri)?.[1] ?? '';
+  return path === '' ? DEFAULT_DATABASE : decodeURIComponent(path);
+}
+
+export function createMongoStore(options: MongoStoreOptions): MongoStore {
+  let client: MongoClient;
+  try {
+    client = new MongoClient(options.uri, clientOptionsFor(options.uri, options.clientOptions));
+  } catch (error) {
+    // The driver's parse errors name the problem, never the password; the URI itself is not repeated.
+    throw new Error(`The MongoDB connection string is not valid: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (options.logger) watchTopology(client, options.logger);
+  return mongoStoreOn({
+    db: client.db(databaseNameOf(options.uri)),
+    registry: options.registry,
+    logger: options.logger,
+    // The driver keeps a closed topology after a failed first connect, and its implicit connect never replaces
+    // it: only an explicit connect() opens a new one, so every preparation attempt makes one.
+    connect: async () => {
+      await client.connect();
+    },
+    close: () => client.close(),
+  });
+}
+
+export interface MongoStoreDeps {
+  readonly db: Db;
+  readonly registry: SchemaRegistry;
+  readonly logger?: StoreLogger;
+  /** Opens (or reopens) the connection before the database is prepared. */
+  readonly connect?: () => Promise<void>;
+  /** Closes the client (graceful shutdown). */
+  readonly close: () => Promise<void>;
+}
+
+/** The store on an open database handle (createMongoStore makes the handle from a URI). */
+export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
+  const { db, logger } = deps;
+  const model = createStoreModel(deps.registry);
+  const plan = planIndexes(deps.registry, model);
+  const resources = db.collection<ResourceDocument>(COLLECTIONS.resources);
+  const memberships = db.collection<MembershipDocument>(COLLECTIONS.memberships);
+
+  let setup: Promise<void> | undefined;
+  let closed = false;
+  /** Resolves once the database is prepared; a failed attempt is forgotten, so that the next call tries again. */
+  const ready = (): Promise<void> => {
+    if (closed) return Promise.reject(new StoreError('unavailable', 'The MongoDB store is closed'));
+    setup ??= (async () => {
+      await deps.connect?.();
+      await prepareDatabase(db, model, plan, logger);
+    })().catch((error: unknown) => {
+      setup = undefined;
+      throw error;
+    });
+    return setup;
+  };
+
+  return {
+    resources: createMongoResourceStore({ resources, model, plan, ready, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
+    tenants: createMongoTenantStore({ tenants: db.collection<TenantDocument>(COLLECTIONS.tenants), tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), ready }),
+    memberships: createMongoMembershipStore({ memberships, ready }),
+
+    async ping() {
+      try {
+        await ready();
+        await db.command({ ping: 1 });
+      } catch (error) {
+        throw unavailableOr(error);
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await deps.close();
+    },
+
+    async prepare(options = {}) {
+      const waitMs = options.waitMs ?? DEFAULT_START_WAIT_MS;
+      const deadline = Date.now() + waitMs;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await ready();
+          return;
+        } catch (error) {
+          const cause = error instanceof StoreError && error.cause !== undefined ? error.cause : error;
+          if (!isUnavailable(cause)) throw error;
+          if (Date.now() + RETRY_PAUSE_MS >= deadline) {
+            logger?.error({ err: cause, attempts: attempt }, 'MongoDB is unreachable; starting without it: requests answer 503 until it is back');
+            return;
+          }
+          logger?.warn({ err: cause, attempt }, 'MongoDB is unreachable; retrying');
+          await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+        }
+      }
+    },
+  };
+}
+
+/** Rebuilds the derived fields when the model changed since they were written, then creates the indexes. */
+async function prepareDatabase(db: Db, model: StoreModel, plan: IndexPlan, logger: StoreLogger | undefined): Promise<void> {
+  const meta = db.collection<{ _id: string; value: string }>(COLLECTIONS.meta);
+  const fingerprint = `${DERIVATION_FORMAT}:${model.fingerprint}`;
+  const stored = await meta.findOne({ _id: DERIVATION_KEY });
+  if (stored?.value !== fingerprint) {
+    const rebuilt = await rebuildDerivedFields(db, model);
+    if (rebuilt > 0) logger?.info({ resources: rebuilt }, 'rebuilt the search fields of stored resources for the current schemas');
+  }
+  try {
+    await createIndexes(db, plan);
+  } catch (error) {
+    if (isUnavailable(error)) throw error;
+    throw new Error(
+      'Cannot create the indexes of the MongoDB store (a unique index fails when stored resources already repeat a value, or an index of the same name exists with another definition)',
+      { cause: error },
+    );
+  }
+  if (stored?.value !== fingerprint) await meta.updateOne({ _id: DERIVATION_KEY }, { $set: { value: fingerprint } }, { upsert: true });
+}
+
+/**
+ * Recomputes s/p/u of every resource from its stored attributes. Each update is conditional on the version it read,
+ * so a resource written meanwhile (by a server that already derives the new way) is left as that write made it.
+ */
+async function rebuildDerivedFields(db: Db, model: StoreModel): Promise<number> {
+  const resources = db.collection<ResourceDocument>(COLLECTIONS.resources);
+  let count = 0;
+  let batch: AnyBulkWriteOperation<ResourceDocument>[] = [];
+  const flush = async () => {
+    if (batch.length > 0) await resources.bulkWrite(batch, { ordered: false });
+    batch = [];
+  };
+  const cursor = resources.find({}, { projection: { _id: 1, resourceType: 1, version: 1, data: 1 } });
+  for await (const document of cursor) {
+    const derived = deriveFields(model.modelOf(document.resourceType), JSON.parse(document.data) as Record<string, unknown>);
+    batch.push({ updateOne: { filter: { _id: document._id, version: document.version }, update: { $set: { s: derived.s, p: derived.p, u: derived.u } } } });
+    count += 1;
+    if (batch.length >= REBUILD_BATCH) await flush();
+  }
+  await flush();
+  return count;
+}
+
+/** Logs when the deployment becomes unreachable (no server answers) and when it is reachable again. */
+export function watchTopology(client: Pick<MongoClient, 'on'>, logger: StoreLogger): void {
+  let reachable = false;
+  let wasReachable = false;
+  client.on('topologyDescriptionChanged', (event: TopologyDescriptionChangedEvent) => {
+    const servers = [...event.newDescription.servers.values()];
+    const now = servers.some((server) => server.type !== 'Unknown');
+    if (now === reachable) return;
+    if (now) logger.info({ servers: servers.length }, wasReachable ? 'MongoDB is reachable again' : 'MongoDB is reachable');
+    else logger.warn({ servers: servers.length }, 'MongoDB is unreachable: requests answer 503 until it is back');
+    wasReachable ||= now;
+    reachable = now;
+  });
+}

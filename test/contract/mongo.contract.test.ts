@@ -1,0 +1,95 @@
+// The store contracts (resources, tenants and tokens, memberships) against a real MongoDB server, when MONGODB_URI
+// names one; every store under test gets its own database, dropped afterwards. Without MONGODB_URI this file reports
+// ONE skipped test that says how to run it: the MongoDB leg is never passed silently.
+//
+//   MONGODB_URI='mongodb://localhost:27017/?directConnection=true' npm run test:mongo
+//
+// (a replica set, e.g. the one docker-compose.yml starts, is what production uses; a standalone mongod works too:
+// the store needs no transactions). The query compiler is checked without a server in
+// test/unit/store/mongo/filter-to-mongo.test.ts, and the store's logic on mingo in mongo-store-on-mingo.test.ts.
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import { createMongoStore, mongoStoreOn } from '../../src/store/mongo/mongo-store';
+import { COLLECTIONS, planIndexes } from '../../src/store/mongo/indexes';
+import { createStoreModel } from '../../src/store/sqlite/resource-model';
+import { describeMembershipStoreContract } from './membership-store.contract';
+import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
+
+const uri = process.env.MONGODB_URI;
+const registry = loadBuiltinRegistry();
+
+if (!uri) {
+  const how = "MONGODB_URI is not set; run it with MONGODB_URI='mongodb://localhost:27017/?directConnection=true' npm run test:mongo";
+  process.stderr.write(`MongoDB store contract SKIPPED: ${how}\n`);
+  describe('MongoDB store contract', () => {
+    it.skip(`SKIPPED (no MongoDB server): ${how}`, () => undefined);
+  });
+} else {
+  const serverUri = uri;
+  let client: MongoClient;
+
+  beforeAll(async () => {
+    client = new MongoClient(serverUri, { serverSelectionTimeoutMS: 10_000 });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  /** A store on a database of its own (the contract makes a fresh store per test). */
+  const makeStore = async (): Promise<StoreUnderTest> => {
+    const db = client.db(`scim_contract_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
+    const store = mongoStoreOn({ db, registry, close: async () => undefined });
+    await store.prepare();
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await db.dropDatabase();
+      },
+    };
+  };
+
+  describeStoreContract('mongodb', makeStore);
+  describeMembershipStoreContract('mongodb', makeStore);
+
+  describe('mongodb: store operations', () => {
+    it('creates the planned indexes at start-up, idempotently', async () => {
+      const db = client.db(`scim_indexes_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
+      try {
+        const plan = planIndexes(registry, createStoreModel(registry));
+        const first = mongoStoreOn({ db, registry, close: async () => undefined });
+        await first.prepare();
+        const again = mongoStoreOn({ db, registry, close: async () => undefined });
+        await again.prepare();
+        for (const [collection, indexes] of Object.entries(plan.indexes)) {
+          const names = (await db.collection(collection).listIndexes().toArray().catch(() => [])).map((index) => index.name as string);
+          for (const index of indexes) expect(names).toContain(index.name);
+        }
+        const userName = (await db.collection(COLLECTIONS.resources).listIndexes().toArray()).find((index) => index.name === 'unique_userName');
+        expect(userName).toMatchObject({ unique: true, key: { tenantId: 1, resourceType: 1, 'u.userName': 1 } });
+      } finally {
+        await db.dropDatabase();
+      }
+    });
+
+    it('answers ping, and close() closes its client: every call is then unavailable', async () => {
+      const database = `scim_close_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      const separator = serverUri.includes('?') ? serverUri.indexOf('?') : serverUri.length;
+      const hostPart = serverUri.slice(0, separator).replace(/^(mongodb(?:\+srv)?:\/\/[^/]*)(\/.*)?$/, '$1');
+      const store = createMongoStore({ uri: `${hostPart}/${database}${serverUri.slice(separator)}`, registry });
+      try {
+        await store.prepare();
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.resources.create('t1', { resourceType: 'User', id: 'u-1', created: '2024-01-01T00:00:00.000Z', attributes: { userName: 'a' }, internal: {} });
+        expect(await client.db(database).collection(COLLECTIONS.resources).countDocuments({ tenantId: 't1' })).toBe(1);
+      } finally {
+        await store.close();
+        await client.db(database).dropDatabase();
+      }
+      await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(store.resources.get('t1', 'User', 'u-1')).rejects.toMatchObject({ code: 'unavailable' });
+    });
+  });
+}

@@ -1,0 +1,350 @@
+// An in-memory stand-in for the part of the driver's Db/Collection API the MongoDB store uses, with queries,
+// aggregations and updates evaluated by mingo (MongoDB's query language in JavaScript) and unique indexes enforced as
+// MongoDB enforces them (multikey, partial, E11000 naming the index). It lets the store's own logic (conditional
+// writes, duplicate-key mapping, keyset conditions, the sort pipeline, membership upserts) run the store contract
+// where no MongoDB server exists. It is not a database: no durability, no concurrency beyond the event loop's.
+import { aggregate, find, Query, update } from 'mingo';
+import { MongoBulkWriteError, MongoServerError, type BulkWriteResult, type Db, type WriteError } from 'mongodb';
+
+type Doc = Record<string, unknown>;
+
+interface IndexDefinition {
+  readonly name: string;
+  readonly key: Record<string, unknown>;
+  readonly unique?: boolean;
+  readonly partialFilterExpression?: Doc;
+}
+
+interface FindOptions {
+  readonly projection?: Doc;
+  readonly sort?: Doc;
+  readonly skip?: number;
+  readonly limit?: number;
+}
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** Failures to inject: the next calls of the named operation throw the given error. */
+export interface MingoDbControls {
+  failNext(operation: string, error: Error, times?: number): void;
+  readonly calls: string[];
+}
+
+export function createMingoDb(): { db: Db; controls: MingoDbControls; collections: Map<string, MingoCollection> } {
+  const collections = new Map<string, MingoCollection>();
+  const failures = new Map<string, { error: Error; times: number }>();
+  const calls: string[] = [];
+  const check = (operation: string) => {
+    calls.push(operation);
+    const failure = failures.get(operation);
+    if (!failure) return;
+    failure.times -= 1;
+    if (failure.times <= 0) failures.delete(operation);
+    throw failure.error;
+  };
+  const db = {
+    collection(name: string) {
+      let collection = collections.get(name);
+      if (!collection) {
+        collection = new MingoCollection(name, check);
+        collections.set(name, collection);
+      }
+      return collection;
+    },
+    async command(command: Doc) {
+      check('command');
+      if (command.ping === 1) return { ok: 1 };
+      throw new Error(`unsupported command ${Object.keys(command)[0]}`);
+    },
+  };
+  return {
+    db: db as unknown as Db,
+    collections,
+    controls: {
+      failNext(operation, error, times = 1) {
+        failures.set(operation, { error, times });
+      },
+      calls,
+    },
+  };
+}
+
+class MingoCursor {
+  constructor(private readonly load: () => Doc[]) {}
+  async toArray(): Promise<Doc[]> {
+    return this.load();
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<Doc> {
+    for (const document of this.load()) yield document;
+  }
+}
+
+export class MingoCollection {
+  readonly documents: Doc[] = [];
+  readonly indexes = new Map<string, IndexDefinition>([['_id_', { name: '_id_', key: { _id: 1 }, unique: true }]]);
+  /** Per unique index: key text -> the document holding it (how the fake finds a duplicate, or a document by key). */
+  private readonly uniqueKeys = new Map<string, Map<string, Doc>>([['_id_', new Map()]]);
+  private nextId = 1;
+
+  constructor(
+    readonly name: string,
+    private readonly check: (operation: string) => void,
+  ) {}
+
+  async createIndexes(specs: IndexDefinition[]): Promise<string[]> {
+    this.check('createIndexes');
+    for (const spec of specs) {
+      const existing = this.indexes.get(spec.name);
+      if (existing && JSON.stringify(existing) !== JSON.stringify(spec)) {
+        throw new MongoServerError({ message: `An existing index has the same name as the requested index: ${spec.name}`, code: 85 });
+      }
+      if (existing) continue;
+      this.indexes.set(spec.name, clone(spec));
+      if (spec.unique) {
+        const keys = new Map<string, Doc>();
+        for (const document of this.documents) {
+          for (const key of this.keysOf(spec, document)) {
+            if (keys.has(key)) throw duplicateKey(this.name, spec);
+            keys.set(key, document);
+          }
+        }
+        this.uniqueKeys.set(spec.name, keys);
+      }
+    }
+    return specs.map((spec) => spec.name);
+  }
+
+  async insertOne(document: Doc) {
+    this.check('insertOne');
+    return { acknowledged: true, insertedId: this.insert(document) };
+  }
+
+  async findOne(query: Doc, options: FindOptions = {}) {
+    this.check('findOne');
+    return this.select(query, { ...options, limit: 1 })[0] ?? null;
+  }
+
+  find(query: Doc, options: FindOptions = {}) {
+    this.check('find');
+    return new MingoCursor(() => this.select(query, options));
+  }
+
+  aggregate(pipeline: Doc[]) {
+    this.check('aggregate');
+    return new MingoCursor(() => clone(aggregate(clone(this.documents), pipeline) as Doc[]));
+  }
+
+  async countDocuments(query: Doc, options: { limit?: number } = {}) {
+    this.check('countDocuments');
+    const count = this.matching(query).length;
+    return options.limit ? Math.min(count, options.limit) : count;
+  }
+
+  async findOneAndUpdate(query: Doc, modifier: Doc, options: { returnDocument?: 'before' | 'after'; projection?: Doc } = {}) {
+    this.check('findOneAndUpdate');
+    const [target] = this.matching(query);
+    if (!target) return null;
+    const before = clone(target);
+    this.apply(target, modifier);
+    const shown = options.returnDocument === 'after' ? target : before;
+    return options.projection ? (find([shown], {}, options.projection).all()[0] as Doc) : clone(shown);
+  }
+
+  async updateOne(query: Doc, modifier: Doc, options: { upsert?: boolean } = {}) {
+    this.check('updateOne');
+    return this.updateOneSync(query, modifier, options);
+  }
+
+  async deleteOne(query: Doc) {
+    this.check('deleteOne');
+    const [target] = this.matching(query);
+    if (!target) return { acknowledged: true, deletedCount: 0 };
+    this.forget(target);
+    this.documents.splice(this.documents.indexOf(target), 1);
+    return { acknowledged: true, deletedCount: 1 };
+  }
+
+  async deleteMany(query: Doc) {
+    this.check('deleteMany');
+    const targets = new Set(this.matching(query));
+    const before = this.documents.length;
+    for (const target of targets) this.forget(target);
+    const kept = this.documents.filter((document) => !targets.has(document));
+    this.documents.splice(0, this.documents.length, ...kept);
+    return { acknowledged: true, deletedCount: before - kept.length };
+  }
+
+  async bulkWrite(operations: Doc[], options: { ordered?: boolean } = {}) {
+    this.check('bulkWrite');
+    const ordered = options.ordered ?? true;
+    const writeErrors: WriteError[] = [];
+    let insertedCount = 0;
+    let upsertedCount = 0;
+    let matchedCount = 0;
+    for (const [index, operation] of operations.entries()) {
+      try {
+        if (operation.insertOne) {
+          this.insert((operation.insertOne as { document: Doc }).document);
+          insertedCount += 1;
+        } else if (operation.updateOne) {
+          const { filter, update: modifier, upsert } = operation.updateOne as { filter: Doc; update: Doc; upsert?: boolean };
+          const result = this.updateOneSync(filter, modifier, { upsert });
+          upsertedCount += result.upsertedCount;
+          matchedCount += result.matchedCount;
+        } else {
+          throw new Error(`unsupported bulk operation ${Object.keys(operation)[0]}`);
+        }
+      } catch (error) {
+        if (!(error instanceof MongoServerError)) throw error;
+        writeErrors.push(writeError({ index, code: error.code as number, errmsg: error.message, op: operation, keyPattern: error.keyPattern }));
+        if (ordered) break;
+      }
+    }
+    const result = { insertedCount, upsertedCount, matchedCount, modifiedCount: matchedCount, deletedCount: 0 };
+    if (writeErrors.length > 0) {
+      throw new MongoBulkWriteError({ message: writeErrors[0].errmsg ?? 'write error', code: writeErrors[0].code, writeErrors }, result as unknown as BulkWriteResult);
+    }
+    return result;
+  }
+
+  private updateOneSync(query: Doc, modifier: Doc, options: { upsert?: boolean }) {
+    const [target] = this.matching(query);
+    if (target) {
+      this.apply(target, modifier);
+      return { acknowledged: true, matchedCount: 1, modifiedCount: 1, upsertedCount: 0 };
+    }
+    if (!options.upsert) return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
+    // An upsert starts from the equality fields of the query, then applies $set and $setOnInsert.
+    const seed = Object.fromEntries(Object.entries(query).filter(([key, value]) => !key.startsWith('$') && (typeof value !== 'object' || value === null)));
+    const document: Doc = { ...seed, ...((modifier.$setOnInsert as Doc | undefined) ?? {}), ...((modifier.$set as Doc | undefined) ?? {}) };
+    this.insert(document);
+    return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
+  }
+
+  /** Applies an update to a stored document in place; a unique index violation undoes it (E11000). */
+  private apply(target: Doc, modifier: Doc) {
+    const { $setOnInsert: _ignored, ...rest } = modifier;
+    const before = clone(target);
+    this.forget(target);
+    update(target, rest as never);
+    const clash = this.clash(target);
+    if (clash) {
+      Object.keys(target).forEach((key) => delete target[key]);
+      Object.assign(target, before);
+      this.remember(target);
+      throw clash;
+    }
+    this.remember(target);
+  }
+
+  private insert(document: Doc): unknown {
+    const stored = clone(document);
+    stored._id ??= `fake-${this.name}-${this.nextId++}`;
+    const clash = this.clash(stored);
+    if (clash) throw clash;
+    this.documents.push(stored);
+    this.remember(stored);
+    return stored._id;
+  }
+
+  private uniqueIndexes(): IndexDefinition[] {
+    return [...this.indexes.values()].filter((index) => index.unique);
+  }
+
+  private keysOf(index: IndexDefinition, document: Doc): string[] {
+    return this.indexed(index, document) ? indexKeys(index, document) : [];
+  }
+
+  /** The E11000 a unique index raises for `candidate` (not itself in the key maps), or undefined. */
+  private clash(candidate: Doc): MongoServerError | undefined {
+    for (const index of this.uniqueIndexes()) {
+      const keys = this.uniqueKeys.get(index.name)!;
+      if (this.keysOf(index, candidate).some((key) => keys.has(key))) return duplicateKey(this.name, index);
+    }
+    return undefined;
+  }
+
+  private remember(document: Doc) {
+    for (const index of this.uniqueIndexes()) for (const key of this.keysOf(index, document)) this.uniqueKeys.get(index.name)!.set(key, document);
+  }
+
+  private forget(document: Doc) {
+    for (const index of this.uniqueIndexes()) for (const key of this.keysOf(index, document)) this.uniqueKeys.get(index.name)!.delete(key);
+  }
+
+  private indexed(index: IndexDefinition, document: Doc): boolean {
+    return !index.partialFilterExpression || new Query(index.partialFilterExpression).test(document);
+  }
+
+  private matching(query: Doc): Doc[] {
+    const test = new Query(query);
+    // A query naming every field of a unique index by equality reads that index, as MongoDB would.
+    for (const index of this.uniqueIndexes()) {
+      if (index.partialFilterExpression) continue;
+      const fields = Object.keys(index.key);
+      if (!fields.every((field) => isScalar(query[field]))) continue;
+      const found = this.uniqueKeys.get(index.name)!.get(JSON.stringify(fields.map((field) => query[field])));
+      return found && test.test(found) ? [found] : [];
+    }
+    return this.documents.filter((document) => test.test(document));
+  }
+
+  private select(query: Doc, options: FindOptions): Doc[] {
+    let cursor = find(this.documents, query, options.projection);
+    if (options.sort) cursor = cursor.sort(options.sort as never);
+    if (options.skip) cursor = cursor.skip(options.skip);
+    if (options.limit) cursor = cursor.limit(options.limit);
+    return clone(cursor.all() as Doc[]);
+  }
+}
+
+/** The driver's WriteError (a class it does not export at run time): the raw server entry under `err`. */
+function writeError(err: { index: number; code: number; errmsg: string; op: Doc; keyPattern?: unknown }): WriteError {
+  return {
+    err,
+    get code() {
+      return err.code;
+    },
+    get index() {
+      return err.index;
+    },
+    get errmsg() {
+      return err.errmsg;
+    },
+    get errInfo() {
+      return undefined;
+    },
+    getOperation: () => err.op,
+  } as unknown as WriteError;
+}
+
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function duplicateKey(collection: string, index: IndexDefinition): MongoServerError {
+  return new MongoServerError({
+    message: `E11000 duplicate key error collection: test.${collection} index: ${index.name} dup key: { ... }`,
+    code: 11000,
+    keyPattern: index.key,
+  });
+}
+
+/** The keys a (possibly multikey) index holds for a document, as text. A missing field is indexed as null. */
+function indexKeys(index: IndexDefinition, document: Doc): string[] {
+  let tuples: unknown[][] = [[]];
+  for (const path of Object.keys(index.key)) {
+    const values = valuesAt(document, path);
+    tuples = tuples.flatMap((tuple) => values.map((value) => [...tuple, value]));
+  }
+  return tuples.map((tuple) => JSON.stringify(tuple));
+}
+
+function valuesAt(document: Doc, path: string): unknown[] {
+  let current: unknown = document;
+  for (const part of path.split('.')) {
+    current = typeof current === 'object' && current !== null && !Array.isArray(current) ? (current as Doc)[part] : undefined;
+  }
+  if (Array.isArray(current)) return current.length === 0 ? [null] : [...new Set(current.map((value) => JSON.stringify(value)))].map((text) => JSON.parse(text));
+  return [current ?? null];
+}

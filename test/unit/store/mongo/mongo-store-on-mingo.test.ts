@@ -1,0 +1,20 @@
+// The store contracts on the MongoDB store's own code, over an in-memory stand-in for the driver's collections whose
+// queries, aggregations and updates mingo evaluates (mingo-db.ts). Where a MongoDB server is available,
+// test/contract/mongo.contract.test.ts runs the same contracts against it.
+import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { mongoStoreOn } from '../../../../src/store/mongo/mongo-store';
+import { describeMembershipStoreContract } from '../../../contract/membership-store.contract';
+import { describeStoreContract, type StoreUnderTest } from '../../../contract/resource-store.contract';
+import { createMingoDb } from './mingo-db';
+
+const registry = loadBuiltinRegistry();
+
+async function makeStore(): Promise<StoreUnderTest> {
+  const { db } = createMingoDb();
+  const store = mongoStoreOn({ db, registry, close: async () => undefined });
+  await store.prepare();
+  return { store, cleanup: () => store.close() };
+}
+
+describeStoreContract('mongo store on mingo', makeStore);
+describeMembershipStoreContract('mongo store on mingo', makeStore);
