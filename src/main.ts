@@ -6,7 +6,9 @@ import { ConfigError, loadConfig, redactedConfig } from './config/load-config';
 import { parseStoreSpec } from './config/store-spec';
 import { createLogger } from './logger';
 import { loadBuiltinRegistry } from './scim/schema/builtin-registry';
+import type { Logger } from 'pino';
 import { openStore } from './store/open-store';
+import { isStoreError, StoreErrorCode } from './store/store-error';
 
 async function main(): Promise<void> {
   let config;
@@ -21,16 +23,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const registry = loadBuiltinRegistry();
-  const store = await openStore(parseStoreSpec(config.store), { registry });
-
-  const bootstrap = await ensureBootstrap({ tenants: store.tenants, bootstrapToken: config.bootstrapToken });
-  if (bootstrap.token) {
-    // Printed once, to the terminal only (not through the logger, which may ship to a log pipeline).
-    process.stdout.write(
-      `\nCreated tenant "${bootstrap.tenant.name}" (${bootstrap.tenant.id}) with a bearer token.\n` +
-        `Token (shown once, keep it safe):\n\n  ${bootstrap.token}\n\n`,
-    );
-  }
+  const store = await openStore(parseStoreSpec(config.store), { registry, logger });
 
   const app = buildApp({ config, store, registry, logger });
   const server: Server = app.listen(config.port, config.host, () => {
@@ -39,6 +32,16 @@ async function main(): Promise<void> {
     logger.info({ config: redactedConfig(config), port }, `SCIM server listening on http://${config.host}:${port}${config.basePath}`);
   });
   server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+
+  // After listen, so that a database that is still down at start-up delays only the bootstrap (/ready says 503).
+  const bootstrap = await untilStoreAvailable(() => ensureBootstrap({ tenants: store.tenants, bootstrapToken: config.bootstrapToken }), logger);
+  if (bootstrap.token) {
+    // Printed once, to the terminal only (not through the logger, which may ship to a log pipeline).
+    process.stdout.write(
+      `\nCreated tenant "${bootstrap.tenant.name}" (${bootstrap.tenant.id}) with a bearer token.\n` +
+        `Token (shown once, keep it safe):\n\n  ${bootstrap.token}\n\n`,
+    );
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -66,6 +69,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const BOOTSTRAP_RETRY_MS = 2_000;
+
+/** Runs `step` again while the store is unreachable; any other failure ends start-up. */
+async function untilStoreAvailable<T>(step: () => Promise<T>, logger: Logger): Promise<T> {
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isStoreError(error, StoreErrorCode.unavailable)) throw error;
+      logger.warn(`store not reachable at start-up; retrying in ${BOOTSTRAP_RETRY_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, BOOTSTRAP_RETRY_MS));
+    }
+  }
 }
 
 main().catch((error: unknown) => {
