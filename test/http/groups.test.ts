@@ -340,6 +340,15 @@ describe('PATCH /Groups/{id} members', () => {
     expect(again.body.meta.version).toBe('W/"2"');
   });
 
+  it('takes a bare id string as a member, as it does for other complex values', async () => {
+    const res = await patchGroup(team, patchOf({ op: 'add', path: 'members', value: carol }));
+    expect(res.status).toBe(200);
+    expect(memberIds(res.body)).toEqual([alice, bob, carol].sort());
+    const unknown = await patchGroup(team, patchOf({ op: 'add', path: 'members', value: 'string id 1' }));
+    expectScimError(unknown, 400, 'invalidValue', /string id 1/);
+    expect(await storedMemberIds(team)).toEqual([alice, bob, carol].sort());
+  });
+
   it('removes one member through a value filter, leaving the others', async () => {
     const res = await patchGroup(team, patchOf({ op: 'remove', path: `members[value eq "${alice}"]` }));
     expect(res.status).toBe(200);

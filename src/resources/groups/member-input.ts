@@ -27,6 +27,8 @@ export function readMemberReferences(schema: MembershipSchema, input: unknown, w
 }
 
 function readOne(schema: MembershipSchema, item: unknown, where: string): MemberReference {
+  // The complex-value tolerance of the rest of the server: a bare string is the member's id (`{"value": id}`).
+  if (typeof item === 'string') return readOne(schema, { value: item }, where);
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     throw scimErrors.invalidValue(`${where} must be an object with the member's id in "value" (RFC 7643 §4.2)`);
   }

@@ -151,7 +151,7 @@ describe('planMemberPatch', () => {
   it('refuses paths into a member and filters on add', async () => {
     await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'replace', path: 'members[value eq "m-0001"].value', value: 'x' })), 400, 'mutability', /immutable/);
     await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members[value eq "m-0001"]', value: [{ value: 'alice' }] })), 400, 'invalidPath', /not through a filter/);
-    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: ['alice'] })), 400, 'invalidValue', /members\[0\] must be an object/);
+    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [42] })), 400, 'invalidValue', /members\[0\] must be an object/);
     await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'alice', type: 'Robot' }] })), 400, 'invalidValue', /"User" or "Group"/);
   });
 });
