@@ -37,6 +37,9 @@ export function errorHandler() {
     if (!scimError) {
       req.log?.error({ err: error }, 'unexpected error');
       scimError = scimErrors.internal(error);
+    } else if (scimError.status === 501) {
+      // 501 is a deliberate answer about a feature this server does not offer (RFC 7644 §3.11 /Me), not a fault.
+      req.log?.info({ status: scimError.status }, scimError.detail);
     } else if (scimError.status >= 500) {
       req.log?.error({ err: scimError.cause ?? scimError, status: scimError.status }, scimError.detail);
     }

@@ -6,7 +6,7 @@ import { scimErrors } from '../errors';
 import type { AttributeDefinition, ResourceTypeDefinition, ScimAttributes } from './attribute';
 import { canonicaliseInput } from './canonicalise';
 import { resourceJsonSchema } from './json-schema';
-import type { SchemaRegistry } from './registry';
+import { findAttribute, type SchemaRegistry } from './registry';
 
 export interface ValidatedResource {
   /** Canonical attributes to store, without writeOnly values. */
@@ -66,6 +66,8 @@ function buildValidator(registry: SchemaRegistry, resourceType: ResourceTypeDefi
       throw scimErrors.invalidSyntax("'schemas' must be an array of schema URNs");
     }
     checkTypesOf(attributes);
+    assertSinglePrimary(core.attributes, attributes, '');
+    for (const { schema } of extensions) assertSinglePrimary(schema.attributes, (attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
     const writeOnly: Record<string, unknown> = {};
     for (const attribute of core.attributes) {
       if (attribute.mutability === 'writeOnly' && attribute.name in attributes) {
@@ -120,6 +122,23 @@ function assertRequired(definitions: readonly AttributeDefinition[], attributes:
           throw scimErrors.invalidValue(`Attribute '${prefix}${attribute.name}.${sub.name}' is required`);
         }
       }
+    }
+  }
+}
+
+// RFC 7643 §2.4: "The primary attribute value 'true' MUST appear no more than once" in a multi-valued attribute.
+// Which of several primaries the client meant cannot be guessed, so the request is refused rather than repaired.
+function assertSinglePrimary(definitions: readonly AttributeDefinition[], attributes: ScimAttributes, prefix: string): void {
+  for (const attribute of definitions) {
+    const value = attributes[attribute.name];
+    if (!attribute.multiValued || attribute.type !== 'complex' || !Array.isArray(value)) continue;
+    const primary = findAttribute(attribute.subAttributes ?? [], 'primary');
+    if (!primary) continue;
+    const indexes = value.flatMap((element, index) => ((element as ScimAttributes | null)?.[primary.name] === true ? [index] : []));
+    if (indexes.length > 1) {
+      throw scimErrors.invalidValue(
+        `Attribute '${prefix}${attribute.name}' has ${indexes.length} values with primary true (at ${indexes.map((index) => `[${index}]`).join(', ')}); at most one value may be primary`,
+      );
     }
   }
 }
