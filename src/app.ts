@@ -29,7 +29,8 @@ export type AppConfig = Pick<
   'basePath' | 'publicBaseUrl' | 'bodyLimit' | 'maxResults' | 'defaultPageSize' | 'filterMaxLength' | 'filterMaxDepth' | 'publicDiscovery' | 'trustProxy'
 > &
   Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
-  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>>;
+  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>> &
+  Partial<Pick<Config, 'groupMembersMax'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -94,7 +95,7 @@ export function buildApp(deps: AppDeps): Express {
     }
   });
 
-  const membershipDeps = { registry, resources: store.resources, memberships: store.memberships };
+  const membershipDeps = { registry, resources: store.resources, memberships: store.memberships, maxMembersReturned: config.groupMembersMax };
   const service = createResourceService({
     store: store.resources,
     registry,

@@ -110,6 +110,12 @@ export const OPTIONS = {
     parse: integer(1, 100000),
   },
   maxResults: { env: 'SCIM_MAX_RESULTS', description: 'Largest page a list or search returns (advertised as filter.maxResults)', default: 1000, parse: integer(1, 10000) },
+  groupMembersMax: {
+    env: 'SCIM_GROUP_MEMBERS_MAX',
+    description: 'Most members a Group response lists (in member-id order); larger groups are answered with their first ones',
+    default: 10000,
+    parse: integer(1, 1000000),
+  },
   defaultPageSize: { env: 'SCIM_DEFAULT_PAGE_SIZE', description: 'Page size when a client sends no count', default: 100, parse: integer(1, 10000) },
   filterMaxLength: { env: 'SCIM_FILTER_MAX_LENGTH', description: 'Longest filter accepted, in characters', default: 4096, parse: integer(64, 65536) },
   filterMaxDepth: { env: 'SCIM_FILTER_MAX_DEPTH', description: 'Deepest nesting of a filter', default: 32, parse: integer(2, 256) },

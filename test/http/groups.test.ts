@@ -175,6 +175,26 @@ describe('reading groups', () => {
   });
 });
 
+describe('SCIM_GROUP_MEMBERS_MAX', () => {
+  it('caps the members a group response lists, in member-id order, while the relation keeps them all', async () => {
+    const capped = await createTestApp({ SCIM_GROUP_MEMBERS_MAX: '3' });
+    try {
+      const b = await capped.tenant();
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++) ids.push((await request(capped.app).post(`${SCIM}/Users`).set(b.auth).send(user(`m${n}`))).body.id);
+      const created = await request(capped.app).post(`${SCIM}/Groups`).set(b.auth).send({ schemas: [GROUP_SCHEMA], displayName: 'Five', members: ids.map((value) => ({ value })) });
+      expect(created.status).toBe(201);
+      const res = await request(capped.app).get(`${SCIM}/Groups/${created.body.id}`).set(b.auth);
+      expect(res.body.members.map((member: { value: string }) => member.value)).toEqual([...ids].sort().slice(0, 3));
+      const last = [...ids].sort()[4];
+      const found = await request(capped.app).get(`${SCIM}/Groups`).query({ filter: `members.value eq "${last}"` }).set(b.auth);
+      expect(found.body.totalResults).toBe(1);
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
 describe('PUT /Groups/{id}', () => {
   it('replaces the members, bumps the version and empties the group when members is left out', async () => {
     const [alice, bob, carol] = [await createUser('alice'), await createUser('bob'), await createUser('carol')];
