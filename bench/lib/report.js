@@ -1,0 +1,211 @@
+// Turns the measured figures into the printed table, the README markdown and the check against issue 9's targets.
+'use strict';
+
+const ok = (result) => result && !result.skipped && !result.failed;
+const rate = (result) => (result.unit === 'users' ? result.unitsPerSecond : result.requestsPerSecond);
+const fixed = (value, digits = 0) => (value === null || value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits));
+// No ratio when either side completed nothing: a request that outlasted the run has no rate to compare.
+const ratio = (a, b) => (ok(a) && ok(b) && a.requests > 0 && b.requests > 0 ? rate(a) / rate(b) : null);
+const ratioText = (value) => (value === null ? '-' : value >= 10 ? `${value.toFixed(0)}x` : `${value.toFixed(2)}x`);
+
+function ceilingOf(report, row) {
+  if (row.unit === 'users') return null;
+  return report.ceiling[row.ceiling] ?? null;
+}
+
+function cellsOf(report, row) {
+  const cells = { name: row.unit === 'users' ? `${row.name} (users/s)` : row.name };
+  const side = (result) => {
+    if (!result) return { rate: '-', p50: '-', p99: '-', err: '-', non2xx: '-', bad: '-', rss: '-', cpu: '-' };
+    if (result.skipped) return { rate: 'skipped', p50: '', p99: '', err: '', non2xx: '', bad: '', rss: '', cpu: '' };
+    if (result.failed) return { rate: 'failed', p50: '', p99: '', err: '', non2xx: '', bad: '', rss: '', cpu: '' };
+    // Nothing completed within the run: there is no latency to show, only that each request outlasted it.
+    if (result.requests === 0) {
+      return { rate: `0 (none in ${result.seconds} s)`, p50: '-', p99: '-', err: String(result.errors + result.timeouts), non2xx: '0', bad: '0', rss: fixed(result.peakRssMiB), cpu: fixed(result.serverCpuPercent) };
+    }
+    return {
+      rate: fixed(rate(result)),
+      p50: fixed(result.p50, 1),
+      p99: fixed(result.p99, 1),
+      err: String(result.errors + result.timeouts),
+      non2xx: String(result.non2xx),
+      bad: String(result.mismatches),
+      rss: fixed(result.peakRssMiB),
+      cpu: fixed(result.serverCpuPercent),
+    };
+  };
+  cells.ours = side(row.ours);
+  cells.peer = side(row.peer);
+  cells.ourPeer = ratioText(ratio(row.ours, row.peer));
+  const ceiling = ceilingOf(report, row);
+  cells.ourCeiling = ceiling && ok(row.ours) && ok(ceiling) ? `${((100 * row.ours.requestsPerSecond) / ceiling.requestsPerSecond).toFixed(0)}%` : '-';
+  return cells;
+}
+
+const HEADER = ['scenario', 'ours/s', 'p50 ms', 'p99 ms', 'err', 'non-2xx', 'bad body', 'RSS MiB', 'CPU %', 'peer/s', 'peer p99', 'peer RSS', 'our/peer', 'our/ceiling'];
+
+function rowsOf(report) {
+  const rows = [];
+  for (const kind of ['get', 'post']) {
+    const result = report.ceiling[kind];
+    if (!result) continue;
+    const cells = cellsOf(report, { name: `ceiling ${kind.toUpperCase()} (bare Express)`, ours: result });
+    rows.push([cells.name, cells.ours.rate, cells.ours.p50, cells.ours.p99, cells.ours.err, cells.ours.non2xx, cells.ours.bad, cells.ours.rss, cells.ours.cpu, '', '', '', '', '']);
+  }
+  for (const row of report.scenarios) {
+    const c = cellsOf(report, row);
+    rows.push([c.name, c.ours.rate, c.ours.p50, c.ours.p99, c.ours.err, c.ours.non2xx, c.ours.bad, c.ours.rss, c.ours.cpu, c.peer.rate, c.peer.p99, c.peer.rss, c.ourPeer, c.ourCeiling]);
+  }
+  return rows;
+}
+
+function pad(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join('  ')).join('\n');
+}
+
+function scalingRows(report) {
+  const names = [...new Set(report.scaling.flatMap((entry) => Object.keys(entry.results)))];
+  if (names.length === 0) return null;
+  const rows = [['scenario', ...report.scaling.map((entry) => `N=${entry.n}`)]];
+  for (const name of names) {
+    rows.push([
+      name,
+      ...report.scaling.map((entry) => {
+        const result = entry.results[name];
+        if (!result) return '-';
+        if (result.skipped) return 'skipped';
+        if (result.failed) return 'failed';
+        const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
+        return `${Math.round(result.requestsPerSecond)} req/s, p99 ${fixed(result.p99, 1)} ms${bad ? `, ${bad} bad` : ''}`;
+      }),
+    ]);
+  }
+  return rows;
+}
+
+function skippedLines(report) {
+  const lines = [];
+  for (const row of report.scenarios) {
+    for (const side of ['ours', 'peer']) {
+      if (row[side]?.skipped) lines.push(`${row.name} [${side}]: skipped: ${row[side].skipped}`);
+      if (row[side]?.failed) lines.push(`${row.name} [${side}]: failed: ${row[side].failed}`);
+      const result = row[side];
+      if (ok(result) && result.errors + result.timeouts + result.non2xx + result.mismatches > 0) {
+        lines.push(
+          `${row.name} [${side}]: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, ${result.mismatches} bad bodies; status codes ${JSON.stringify(result.statusCodes)}`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+function formatReport(report) {
+  const { machine, options } = report;
+  const parts = [
+    `SCIM benchmark, ${report.startedAt}: N=${options.n}, ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per run`,
+    `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
+    ...Object.entries(report.seeding).map(([label, seed]) => `Seeding (${label}): ${seed.n} users in ${seed.seconds.toFixed(2)} s = ${Math.round(seed.usersPerSecond)} users/s (store ${seed.method})`),
+    '',
+    pad([HEADER, ...rowsOf(report)]),
+  ];
+  const scaling = scalingRows(report);
+  if (scaling) parts.push('', 'Directory-size scaling (ours):', pad(scaling));
+  const bulk = report.scenarios.find((row) => row.name === 'Bulk 1,000 creates');
+  const sequential = report.scenarios.find((row) => row.name === 'POST x1 sequential');
+  for (const side of ['ours', 'peer']) {
+    const speedup = ratio(bulk?.[side], sequential?.[side]);
+    if (speedup !== null) parts.push('', `Bulk of 1,000 creates vs 1,000 sequential POSTs [${side}]: ${ratioText(speedup)} the users/s`);
+  }
+  const notes = skippedLines(report);
+  if (notes.length) parts.push('', ...notes);
+  if (report.targets?.length) {
+    parts.push('', 'Targets (issue 9):');
+    for (const target of report.targets) parts.push(`  ${target.status.padEnd(7)} ${target.name}: ${target.detail}`);
+  }
+  return parts.join('\n');
+}
+
+/** The README block: when and where it ran, the table, the scaling table, Bulk vs sequential and the targets. */
+function markdownTable(report) {
+  const { machine, options } = report;
+  const intro = [
+    `${report.startedAt.slice(0, 10)}, \`nproc\` = ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}.`,
+    `N = ${options.n} users, ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per run` +
+      (options.serverCpus || options.loadCpus ? `, servers on CPU ${options.serverCpus ?? 'any'}, load on CPU ${options.loadCpus ?? 'any'}` : ', not pinned') +
+      '. Seeding: ' +
+      Object.values(report.seeding)
+        .map((seed) => `${seed.n} users at ${Math.round(seed.usersPerSecond)} users/s`)
+        .join(', ') +
+      '.',
+    '',
+  ];
+  return [...intro, markdownTables(report), ...markdownNotes(report)].join('\n');
+}
+
+function markdownNotes(report) {
+  const lines = [];
+  const bulk = report.scenarios.find((row) => row.name === 'Bulk 1,000 creates');
+  const sequential = report.scenarios.find((row) => row.name === 'POST x1 sequential');
+  for (const side of ['ours', 'peer']) {
+    const speedup = ratio(bulk?.[side], sequential?.[side]);
+    if (speedup !== null) lines.push(`- Bulk of 1,000 creates vs 1,000 sequential POSTs (${side}): ${ratioText(speedup)} the users/s.`);
+  }
+  for (const line of skippedLines(report)) lines.push(`- ${line}`);
+  if (report.targets?.length) {
+    lines.push('', 'Targets of issue 9 in this run:', '');
+    for (const target of report.targets) lines.push(`- ${target.status === 'met' ? 'met' : target.status === 'n/a' ? 'n/a' : '**missed**'}: ${target.name}: ${target.detail}`);
+  }
+  return lines.length ? ['', ...lines] : [];
+}
+
+function markdownTables(report) {
+  const rows = [HEADER, ...rowsOf(report)];
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  const out = [line(rows[0]), line(rows[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.slice(1).map(line)];
+  const scaling = scalingRows(report);
+  if (scaling) out.push('', line(scaling[0]), line(scaling[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...scaling.slice(1).map(line));
+  return out.join('\n');
+}
+
+/** Issue 9's targets, read from the figures of this run (never asserted in a unit test). */
+function checkTargets(report) {
+  const row = (name) => report.scenarios.find((candidate) => candidate.name === name);
+  const small = report.scaling.find((entry) => entry.n === Math.min(...report.scaling.map((candidate) => candidate.n)));
+  const targets = [];
+  const check = (name, value, wanted, format) => {
+    if (value === null || value === undefined) targets.push({ name, status: 'n/a', detail: 'not measured in this run' });
+    else targets.push({ name, status: value >= wanted ? 'met' : 'MISSED', value, detail: format(value) });
+  };
+  const share = (name, kind) => {
+    const result = row(name)?.ours;
+    const ceiling = report.ceiling[kind];
+    return ok(result) && ok(ceiling) ? result.requestsPerSecond / ceiling.requestsPerSecond : null;
+  };
+  const percent = (wanted) => (value) => `${(100 * value).toFixed(0)}% (target ${(100 * wanted).toFixed(0)}%)`;
+  const times = (wanted) => (value) => `${value.toFixed(1)}x (target ${wanted}x)`;
+
+  check('get-by-id vs ceiling GET', share('get-by-id', 'get'), 0.6, percent(0.6));
+  for (const name of ['filter userName eq', 'filter emails.value eq']) {
+    check(`${name} vs ceiling GET`, share(name, 'get'), 0.5, percent(0.5));
+    const base = small?.results[name];
+    const full = row(name)?.ours;
+    const kept = small && small.n < report.options.n && ok(base) && ok(full) ? full.requestsPerSecond / base.requestsPerSecond : null;
+    check(`${name} at N=${report.options.n} vs N=${small?.n ?? '?'}`, kept, 0.8, percent(0.8));
+  }
+  const list = row('list startIndex (deep)')?.ours;
+  check('list page of 100 (startIndex)', ok(list) ? list.requestsPerSecond : null, 500, (value) => `${value.toFixed(0)} req/s (target 500)`);
+  check('create vs ceiling POST', share('create', 'post'), 0.4, percent(0.4));
+  check('PATCH vs ceiling POST', share('PATCH replace', 'post'), 0.4, percent(0.4));
+  const first = row('list cursor page 1')?.ours;
+  const deep = row('list cursor deep')?.ours;
+  check('cursor deep page vs page 1', ok(first) && ok(deep) ? deep.requestsPerSecond / first.requestsPerSecond : null, 0.9, percent(0.9));
+  for (const name of ['filter userName eq', 'filter emails.value eq', 'filter familyName co', 'list startIndex (deep)']) {
+    check(`${name} vs peer`, ratio(row(name)?.ours, row(name)?.peer), 10, times(10));
+  }
+  for (const name of ['get-by-id', 'create', 'PATCH replace']) check(`${name} vs peer`, ratio(row(name)?.ours, row(name)?.peer), 2, times(2));
+  return targets;
+}
+
+module.exports = { formatReport, markdownTable, checkTargets };
