@@ -55,6 +55,8 @@ export interface ResourceService {
    * attributes the response needs (without it: the default set, with `$ref` values relative to the SCIM base).
    */
   computedAttributes(tenantId: string, type: ResourceTypeDefinition, id: string, context?: ComputeContext): Promise<Record<string, unknown>>;
+  /** computedAttributes for every resource of a list page, by id. */
+  computedAttributesOfPage(tenantId: string, type: ResourceTypeDefinition, ids: readonly string[], context: ComputeContext): Promise<ReadonlyMap<string, Record<string, unknown>>>;
 }
 
 const noBehaviour: ResourceTypeBehaviour = {};
@@ -62,7 +64,7 @@ const noBehaviour: ResourceTypeBehaviour = {};
  * Behaviour hooks that createMany applies exactly as create does, or that play no part in a create. A type whose
  * behaviour has only these can share a store batch; any other hook makes createMany create one by one.
  */
-const HOOKS_OUTSIDE_CREATE: ReadonlySet<string> = new Set(['internalState', 'planRelationWrite', 'computedAttributes', 'planRelationPatch', 'afterDelete']);
+const HOOKS_OUTSIDE_CREATE: ReadonlySet<string> = new Set(['internalState', 'planRelationWrite', 'computedAttributes', 'computedAttributesOfPage', 'planRelationPatch', 'afterDelete']);
 const MAX_WRITE_ATTEMPTS = 8;
 
 /**
@@ -241,6 +243,18 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       const hook = behaviourOf(type).computedAttributes;
       if (!hook) return {};
       return mapStoreErrors(subject(type, id), () => hook(tenantId, id, context ?? { selection: DEFAULT_SELECTION, baseUrl: '' }));
+    },
+
+    async computedAttributesOfPage(tenantId, type, ids, context) {
+      const behaviour = behaviourOf(type);
+      if (behaviour.computedAttributesOfPage) {
+        const hook = behaviour.computedAttributesOfPage;
+        return mapStoreErrors(subject(type), () => hook(tenantId, ids, context));
+      }
+      const single = behaviour.computedAttributes;
+      if (!single) return new Map();
+      const computed = await Promise.all(ids.map((id) => mapStoreErrors(subject(type, id), () => single(tenantId, id, context))));
+      return new Map(ids.map((id, index) => [id, computed[index]]));
     },
   };
 }

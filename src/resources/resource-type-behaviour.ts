@@ -40,6 +40,8 @@ export interface ResourceTypeBehaviour {
   readonly internalState?: (writeOnly: Readonly<Record<string, unknown>>, previous: Readonly<Record<string, unknown>>) => Promise<Record<string, unknown>>;
   /** Attributes computed by the server on read (e.g. User.groups), added before projection. */
   readonly computedAttributes?: (tenantId: string, id: string, context: ComputeContext) => Promise<ScimAttributes>;
+  /** The same for a whole list page at once, so that a page costs a few store calls rather than a few per row. */
+  readonly computedAttributesOfPage?: (tenantId: string, ids: readonly string[], context: ComputeContext) => Promise<ReadonlyMap<string, ScimAttributes>>;
   /** Takes relation-backed attributes out of a validated create (`previous` undefined) or replace, and plans their write. */
   readonly planRelationWrite?: (tenantId: string, id: string, attributes: ScimAttributes, previous?: ScimAttributes) => Promise<RelationWritePlan>;
   /** Called after the resource was deleted: relations that name it go too (a deleted user leaves its groups). */

@@ -246,6 +246,15 @@ describe('nested groups and User.groups', () => {
     expect(byId.get(everyone)).toMatchObject({ value: everyone, type: 'direct' });
     // Groups are never stored with the user.
     expect((await t.store.resources.get(a.tenant.id, 'User', alice))?.attributes.groups).toBeUndefined();
+
+    // A list page computes the same groups for every user on it (in one batch), and none for a user in no group.
+    const loner = await createUser('loner');
+    const listed = await request(t.app).get(`${SCIM}/Users`).set(a.auth);
+    const fromList = listed.body.Resources.find((resource: { id: string }) => resource.id === alice);
+    expect(fromList.groups).toEqual(res.body.groups);
+    expect(listed.body.Resources.find((resource: { id: string }) => resource.id === loner).groups).toBeUndefined();
+    const searched = await request(t.app).post(`${SCIM}/.search`).set(a.auth).send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `id eq "${alice}"` });
+    expect(searched.body.Resources[0].groups).toEqual(res.body.groups);
   });
 
   it('does not read memberships when the response leaves groups out', async () => {

@@ -51,17 +51,10 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
     const tenantId = tenantOf(req).id;
     const result = await listPage({ service, cursors: deps.cursors }, tenantId, type, request);
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
-    const resources = await Promise.all(
-      result.resources.map(async (stored) =>
-        representResource(
-          registry,
-          type,
-          stored,
-          baseUrl,
-          request.selection,
-          await service.computedAttributes(tenantId, type, stored.id, { selection: request.selection, baseUrl }),
-        ),
-      ),
+    const ids = result.resources.map((stored) => stored.id);
+    const computed = await service.computedAttributesOfPage(tenantId, type, ids, { selection: request.selection, baseUrl });
+    const resources = result.resources.map((stored) =>
+      representResource(registry, type, stored, baseUrl, request.selection, computed.get(stored.id) ?? {}),
     );
     sendScim(res, 200, listResponse({ ...result, resources }));
   };

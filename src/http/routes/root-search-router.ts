@@ -55,13 +55,19 @@ export function rootSearchRouter(deps: RootSearchRouterDeps): Router {
     const page = await searchAcrossTypes({ service, cursors: deps.cursors }, tenantId, searched, { startIndex, count, cursor });
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
     const requestOf = new Map(searched.map((entry) => [entry.type.name, entry]));
-    const resources = await Promise.all(
-      page.resources.map(async (stored) => {
-        const { type, request } = requestOf.get(stored.resourceType)!;
-        const computed = await service.computedAttributes(tenantId, type, stored.id, { selection: request.selection, baseUrl });
-        return representResource(registry, type, stored, baseUrl, request.selection, computed);
-      }),
+    const computedByType = new Map(
+      await Promise.all(
+        searched.map(async ({ type, request }) => {
+          const ids = page.resources.filter((stored) => stored.resourceType === type.name).map((stored) => stored.id);
+          const computed = ids.length === 0 ? new Map() : await service.computedAttributesOfPage(tenantId, type, ids, { selection: request.selection, baseUrl });
+          return [type.name, computed] as const;
+        }),
+      ),
     );
+    const resources = page.resources.map((stored) => {
+      const { type, request } = requestOf.get(stored.resourceType)!;
+      return representResource(registry, type, stored, baseUrl, request.selection, computedByType.get(type.name)?.get(stored.id) ?? {});
+    });
     sendScim(res, 200, listResponse({ ...page, resources }));
   });
 

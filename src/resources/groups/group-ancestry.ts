@@ -26,6 +26,47 @@ export async function groupsContaining(memberships: MembershipStore, tenantId: s
 }
 
 /**
+ * groupsContaining for many members at once (a list page): one port call per level of nesting for all of them,
+ * then each member's walk runs in memory over the parent edges found.
+ */
+export async function groupsContainingEach(
+  memberships: MembershipStore,
+  tenantId: string,
+  memberIds: readonly string[],
+): Promise<Map<string, Map<string, MembershipKind>>> {
+  const parentsOf = new Map<string, string[]>();
+  let frontier = [...new Set(memberIds)];
+  while (frontier.length > 0) {
+    for (const id of frontier) parentsOf.set(id, []);
+    const next = new Set<string>();
+    for (const edge of await memberships.groupsOf(tenantId, frontier)) {
+      parentsOf.get(edge.memberId)?.push(edge.groupId);
+      if (!parentsOf.has(edge.groupId)) next.add(edge.groupId);
+    }
+    frontier = [...next];
+  }
+
+  const result = new Map<string, Map<string, MembershipKind>>();
+  for (const memberId of memberIds) {
+    const found = new Map<string, MembershipKind>();
+    let level = parentsOf.get(memberId) ?? [];
+    let kind: MembershipKind = MembershipKind.direct;
+    while (level.length > 0) {
+      const next: string[] = [];
+      for (const groupId of level) {
+        if (found.has(groupId) || groupId === memberId) continue;
+        found.set(groupId, kind);
+        next.push(...(parentsOf.get(groupId) ?? []));
+      }
+      level = next;
+      kind = MembershipKind.indirect;
+    }
+    result.set(memberId, found);
+  }
+  return result;
+}
+
+/**
  * The ids among `candidates` that would close a cycle if they became members of `groupId`: the group itself and
  * every group it belongs to, directly or not (RFC 7643 §4.2 allows nested groups; a cycle has no meaning).
  */

@@ -4,37 +4,49 @@
 // every group.
 import type { ScimAttributes } from '../../scim/schema/attribute';
 import { resourceLocation } from '../represent';
-import type { ResourceTypeBehaviour } from '../resource-type-behaviour';
+import type { ComputeContext, ResourceTypeBehaviour } from '../resource-type-behaviour';
 import { isAttributeNeeded } from './attribute-needed';
-import { groupsContaining } from './group-ancestry';
+import { groupsContainingEach } from './group-ancestry';
 import { resolveMembershipSchema, type MembershipDeps } from './membership-deps';
 
-export type UserMembershipBehaviour = Required<Pick<ResourceTypeBehaviour, 'computedAttributes' | 'afterDelete'>>;
+export type UserMembershipBehaviour = Required<Pick<ResourceTypeBehaviour, 'computedAttributes' | 'computedAttributesOfPage' | 'afterDelete'>>;
 
 export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembershipBehaviour {
   const schema = resolveMembershipSchema(deps.registry);
   const groupsKey = schema.groups.attribute.name;
 
-  return {
-    async computedAttributes(tenantId, id, context) {
-      if (!isAttributeNeeded(context.selection, schema.groups)) return {};
-      const memberships = await groupsContaining(deps.memberships, tenantId, id);
-      const groups: ScimAttributes[] = [];
-      for (const [groupId, kind] of [...memberships].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const group = await deps.resources.get(tenantId, schema.groupType.name, groupId);
+  /** `groups` of each user: a few store calls per page (one per nesting level, one per distinct group), not per user. */
+  const groupsOfEach = async (tenantId: string, ids: readonly string[], context: ComputeContext): Promise<Map<string, ScimAttributes>> => {
+    const computed = new Map<string, ScimAttributes>();
+    if (!isAttributeNeeded(context.selection, schema.groups)) return computed;
+    const membershipsOf = await groupsContainingEach(deps.memberships, tenantId, ids);
+    const groupIds = [...new Set([...membershipsOf.values()].flatMap((memberships) => [...memberships.keys()]))];
+    const groups = await Promise.all(groupIds.map((groupId) => deps.resources.get(tenantId, schema.groupType.name, groupId)));
+    const groupById = new Map(groupIds.map((groupId, index) => [groupId, groups[index]]));
+    for (const id of ids) {
+      const values: ScimAttributes[] = [];
+      for (const [groupId, kind] of [...(membershipsOf.get(id) ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const group = groupById.get(groupId);
         // A group deleted between the two reads is no longer a membership.
         if (!group) continue;
         const display = group.attributes.displayName;
-        groups.push({
+        values.push({
           value: groupId,
           $ref: resourceLocation(context.baseUrl, schema.groupType, groupId),
           ...(typeof display === 'string' ? { display } : {}),
           type: kind,
         });
       }
-      return groups.length === 0 ? {} : { [groupsKey]: groups };
-    },
+      if (values.length > 0) computed.set(id, { [groupsKey]: values });
+    }
+    return computed;
+  };
 
+  return {
+    async computedAttributes(tenantId, id, context) {
+      return (await groupsOfEach(tenantId, [id], context)).get(id) ?? {};
+    },
+    computedAttributesOfPage: groupsOfEach,
     afterDelete: (tenantId, id) => deps.memberships.removeEverywhere(tenantId, id),
   };
 }
