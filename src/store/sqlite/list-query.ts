@@ -34,7 +34,13 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   const where: SqlFragment[] = [{ sql: 'r.tenant_id = ? AND r.resource_type = ?', params: [tenantId, query.resourceType] }];
   if (query.filter) where.push(filterToSql(query.filter, { model, row: 'r', tenantId }));
   const filtered = conjunction(where);
-  const count = { sql: `SELECT count(*) AS total FROM resources r WHERE ${filtered.sql}`, params: filtered.params };
+  // Without a filter the total is the trigger-kept counter (migration 3) rather than a count of every row.
+  const count = query.filter
+    ? { sql: `SELECT count(*) AS total FROM resources r WHERE ${filtered.sql}`, params: filtered.params }
+    : {
+        sql: 'SELECT coalesce((SELECT total FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS total',
+        params: [tenantId, query.resourceType],
+      };
 
   const key = query.sort ? sortKey(model, query.sort.path) : undefined;
   const descending = query.sort?.descending ?? false;

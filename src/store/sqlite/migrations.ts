@@ -89,6 +89,25 @@ export const MIGRATIONS: readonly string[] = [
     WHERE resource_type = 'Group' AND json_type(data, '$.members') IS NOT NULL;
   DELETE FROM resource_values WHERE resource_type = 'Group' AND path = 'members.value';
   `,
+  // 3: the number of resources per tenant and type, kept by triggers in the same transaction as the write, so that
+  // an unfiltered list answers totalResults (RFC 7644 §3.4.2) without counting every row of a large directory.
+  `
+  CREATE TABLE resource_counts (
+    tenant_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, resource_type)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO resource_counts (tenant_id, resource_type, total)
+    SELECT tenant_id, resource_type, count(*) FROM resources GROUP BY tenant_id, resource_type;
+  CREATE TRIGGER resource_counts_on_insert AFTER INSERT ON resources BEGIN
+    INSERT INTO resource_counts (tenant_id, resource_type, total) VALUES (NEW.tenant_id, NEW.resource_type, 1)
+      ON CONFLICT (tenant_id, resource_type) DO UPDATE SET total = total + 1;
+  END;
+  CREATE TRIGGER resource_counts_on_delete AFTER DELETE ON resources BEGIN
+    UPDATE resource_counts SET total = total - 1 WHERE tenant_id = OLD.tenant_id AND resource_type = OLD.resource_type;
+  END;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -16,7 +16,7 @@ describe('migrate', () => {
   it('creates the schema on an empty database and records its version', () => {
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['memberships', 'resource_values', 'resources', 'store_meta', 'tenants', 'tokens']);
+    expect(tables(db)).toEqual(['memberships', 'resource_counts', 'resource_values', 'resources', 'store_meta', 'tenants', 'tokens']);
   });
 
   it('applies nothing the second time', () => {
@@ -81,5 +81,39 @@ describe('migration 2: memberships', () => {
     }
     expect(plan(MEMBERSHIP_SQL.groupsOf)).toEqual(['SEARCH memberships USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)']);
     expect(plan(MEMBERSHIP_SQL.has)).toEqual(['SEARCH memberships USING PRIMARY KEY (tenant_id=? AND group_id=? AND member_id=?)']);
+  });
+});
+
+describe('migration 3: resource counts', () => {
+  it('backfills the counts of existing rows, then keeps them per tenant and type through inserts and deletes', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, MIGRATIONS.slice(0, 2));
+      const insert = db.prepare(
+        "INSERT INTO resources (tenant_id, resource_type, id, version, created, last_modified, data, internal, search) VALUES (?, ?, ?, 1, 'c', 'c', '{}', '{}', '{}')",
+      );
+      insert.run('t1', 'User', 'u-1');
+      insert.run('t1', 'User', 'u-2');
+      insert.run('t2', 'User', 'u-3');
+      migrate(db);
+      const counts = () => db.prepare('SELECT tenant_id, resource_type, total FROM resource_counts ORDER BY tenant_id, resource_type').all();
+      expect(counts()).toEqual([
+        { tenant_id: 't1', resource_type: 'User', total: 2 },
+        { tenant_id: 't2', resource_type: 'User', total: 1 },
+      ]);
+      insert.run('t1', 'Group', 'g-1');
+      insert.run('t1', 'User', 'u-4');
+      db.prepare("DELETE FROM resources WHERE tenant_id = 't2' AND id = 'u-3'").run();
+      expect(counts()).toEqual([
+        { tenant_id: 't1', resource_type: 'Group', total: 1 },
+        { tenant_id: 't1', resource_type: 'User', total: 3 },
+        { tenant_id: 't2', resource_type: 'User', total: 0 },
+      ]);
+      // A failed insert (duplicate id) rolls its trigger back with it.
+      expect(() => insert.run('t1', 'User', 'u-1')).toThrow();
+      expect(counts()).toContainEqual({ tenant_id: 't1', resource_type: 'User', total: 3 });
+    } finally {
+      db.close();
+    }
   });
 });
