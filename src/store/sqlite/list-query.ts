@@ -58,10 +58,17 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
     const offset = Math.max(1, wholeNumber(page.startIndex)) - 1;
     const limit = wholeNumber(page.count);
     return {
-      page: {
-        sql: `SELECT ${select} FROM resources r WHERE ${filtered.sql} ${order} LIMIT ? OFFSET ?`,
-        params: [...selectParams, ...filtered.params, limit, offset],
-      },
+      page: key
+        ? {
+            sql: `SELECT ${select} FROM resources r WHERE ${filtered.sql} ${order} LIMIT ? OFFSET ?`,
+            params: [...selectParams, ...filtered.params, limit, offset],
+          }
+        : {
+            // In id order the offset is skipped in a subquery that reads only ids (for an unfiltered page, the
+            // primary-key index alone), so that a deep startIndex does not load every skipped row.
+            sql: `SELECT ${select} FROM resources r WHERE r.rowid IN (SELECT r.rowid FROM resources r WHERE ${filtered.sql} ${order} LIMIT ? OFFSET ?) ${order}`,
+            params: [...filtered.params, limit, offset],
+          },
       count,
       limit,
       sorted: key !== undefined,
@@ -148,3 +155,4 @@ export function sortKey(model: ResourceModel, path: ResolvedPath): SqlFragment {
 function conjunction(parts: readonly SqlFragment[]): SqlFragment {
   return { sql: parts.map((part) => (parts.length > 1 ? `(${part.sql})` : part.sql)).join(' AND '), params: parts.flatMap((part) => part.params) };
 }
+

@@ -60,8 +60,9 @@ describe('EXPLAIN QUERY PLAN of the lookups IdPs make', () => {
 
   it.each(['id eq "2819c223-7f76-453a-919d-413861904646"', 'ID eq "2819c223-7f76-453a-919d-413861904646"'])('%s is one primary-key lookup', (filter) => {
     const { page, count } = plansOf('User', filter);
-    expect(page).toHaveLength(1);
-    expect(page[0]).toMatch(ROW_BY_ID);
+    // The page reads its rows by rowid from an id-only subquery, which is the one primary-key lookup.
+    expect(page.filter((step) => ROW_BY_ID.test(step))).toHaveLength(1);
+    expect(page.filter((step) => /^SCAN\b/.test(step))).toEqual([]);
     expect(count).toHaveLength(1);
     expect(count[0]).toMatch(ROW_BY_ID);
   });
@@ -84,6 +85,14 @@ describe('EXPLAIN QUERY PLAN of the lookups IdPs make', () => {
     const { page } = plansOf('User', 'title eq "CEO"');
     expect(page.some((step) => VALUE_INDEX.test(step))).toBe(false);
     expect(page.some((step) => ROW_BY_ID.test(step))).toBe(false);
+  });
+
+  it('skips a deep startIndex of an unfiltered list on the primary-key index alone, reading only the page rows', () => {
+    const { sql, page } = plansOf('User', '', { kind: 'index', startIndex: 50_001, count: 100 });
+    expect(page).toContain('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)');
+    expect(page.some((step) => /^SEARCH r USING COVERING INDEX sqlite_autoindex_resources_1 \(tenant_id=\? AND resource_type=\?\)$/.test(step))).toBe(true);
+    expect(page.filter((step) => /^SCAN\b/.test(step))).toEqual([]);
+    expect(sql.page.params.slice(-2)).toEqual([100, 50_000]);
   });
 
   it('keeps index use on keyset (cursor) pages', () => {
