@@ -1,22 +1,12 @@
 import { isInvalid, type ValidBulkOperation } from '../../../../src/resources/bulk/bulk-operation';
 import { parseBulkRequest } from '../../../../src/resources/bulk/parse-bulk-request';
-import { ScimError } from '../../../../src/scim/errors';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { scimErrorOf as thrown } from '../../../helpers/scim-error-of';
 
 const registry = loadBuiltinRegistry();
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const parse = (body: unknown, maxOperations = 10) => parseBulkRequest(registry, body, { maxOperations });
 const bulkOf = (Operations: unknown[], extra: Record<string, unknown> = {}) => ({ schemas: [BULK_REQUEST], ...extra, Operations });
-
-function thrown(call: () => unknown): ScimError {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('parseBulkRequest: the request as a whole', () => {
   it('refuses what is not a BulkRequest', () => {

@@ -1,10 +1,10 @@
 // RFC 9865 cursors: opaque, url-safe, tamper-evident, bound to tenant + scope + filter + sort, and expiring.
-import { ScimError } from '../../../../src/scim/errors';
 import { parseFilter } from '../../../../src/scim/filter/parse-filter';
 import { createCursorCodec, MAX_CURSOR_LENGTH, type CursorBinding } from '../../../../src/scim/list/cursor-codec';
 import { queryFingerprint } from '../../../../src/scim/list/query-fingerprint';
 import { resolveAttributePath } from '../../../../src/scim/paths/attribute-path';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { scimErrorOf as errorOf } from '../../../helpers/scim-error-of';
 
 const registry = loadBuiltinRegistry();
 const userType = registry.resourceType('User')!;
@@ -14,16 +14,6 @@ const SECRET = 'a secret that is long enough for the key derivation';
 
 function codecAt(clock: { now: Date }, secret: string = SECRET, timeoutSeconds = 600) {
   return createCursorCodec({ secret, timeoutSeconds, clock: () => clock.now });
-}
-
-function errorOf(call: () => unknown): ScimError {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
 }
 
 describe('cursor codec', () => {

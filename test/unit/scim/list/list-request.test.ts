@@ -1,24 +1,14 @@
 // Query parameters of a list (RFC 7644 §3.4.2) and RFC 9865's cursor, normalised into a ListRequest.
-import { ScimError } from '../../../../src/scim/errors';
 import { parseListRequest, type ListLimits, type ListParameters } from '../../../../src/scim/list/list-request';
 import { listResponse } from '../../../../src/scim/list/list-response';
 import { pathToString } from '../../../../src/scim/paths/resolved-path';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { scimErrorOf as errorOf } from '../../../helpers/scim-error-of';
 
 const registry = loadBuiltinRegistry();
 const userType = registry.resourceType('User')!;
 const limits: ListLimits = { maxResults: 50, defaultCount: 20, filterMaxLength: 100, filterMaxDepth: 3 };
 const parse = (params: ListParameters) => parseListRequest(registry, userType, params, limits);
-
-function errorOf(call: () => unknown): ScimError {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('parseListRequest: paging', () => {
   it.each<[ListParameters, number, number]>([

@@ -1,18 +1,8 @@
 // The SearchRequest body of POST .search (RFC 7644 §3.4.3, plus RFC 9865's cursor).
-import { ScimError } from '../../../../src/scim/errors';
 import { parseSearchRequest } from '../../../../src/scim/list/search-request';
+import { scimErrorOf as errorOf } from '../../../helpers/scim-error-of';
 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-
-function errorOf(call: () => unknown): ScimError {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('parseSearchRequest', () => {
   it('takes the SearchRequest attributes, with member names in any case, and ignores others', () => {

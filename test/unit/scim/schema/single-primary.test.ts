@@ -1,20 +1,10 @@
 // RFC 7643 §2.4: at most one value of a multi-valued attribute may be primary.
-import { ScimError } from '../../../../src/scim/errors';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { createResourceValidators } from '../../../../src/scim/schema/validate-resource';
+import { scimErrorOf } from '../../../helpers/scim-error-of';
 
 const registry = loadBuiltinRegistry();
 const users = createResourceValidators(registry)(registry.resourceType('User')!);
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('single primary value (RFC 7643 §2.4)', () => {
   it('refuses two primary emails on create with invalidValue naming the attribute and the values', () => {

@@ -1,23 +1,13 @@
-import { ScimError } from '../../../../src/scim/errors';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { createSchemaRegistry } from '../../../../src/scim/schema/registry';
 import { createResourceValidators } from '../../../../src/scim/schema/validate-resource';
+import { scimErrorOf } from '../../../helpers/scim-error-of';
 
 const registry = loadBuiltinRegistry();
 const validators = createResourceValidators(registry);
 const userType = registry.resourceType('User')!;
 const users = validators(userType);
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('validateCreate', () => {
   it('canonicalises names, coerces booleans, wraps single values, drops unknown and readOnly attributes', () => {
