@@ -96,3 +96,18 @@ export function unavailableOr(error: unknown): unknown {
   const reason = error instanceof MongoError ? error.name : 'error';
   return new StoreError('unavailable', `MongoDB is unavailable (${reason})`, { cause: error });
 }
+
+/**
+ * Wraps store calls so that each waits for the database to be prepared (indexes first: nothing is written before
+ * the unique indexes exist) and reports an unreachable server as `unavailable`.
+ */
+export function whenReady(ready: () => Promise<void>): <T>(call: () => Promise<T>) => Promise<T> {
+  return async (call) => {
+    try {
+      await ready();
+      return await call();
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+  };
+}

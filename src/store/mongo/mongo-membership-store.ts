@@ -6,7 +6,7 @@ import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import type { Member, MembershipEdge, MembershipStore } from '../membership-store';
 import type { MemberGroupsResolver } from './filter-to-mongo';
-import { DUPLICATE_KEY, unavailableOr } from './mongo-errors';
+import { DUPLICATE_KEY, whenReady } from './mongo-errors';
 import { toMember, toMembershipDocument, type MembershipDocument } from './membership-document';
 
 export interface MongoMembershipStoreDeps {
@@ -19,14 +19,7 @@ const BATCH = 5000;
 
 export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): MembershipStore {
   const { memberships } = deps;
-  const run = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      await deps.ready();
-      return await call();
-    } catch (error) {
-      throw unavailableOr(error);
-    }
-  };
+  const run = whenReady(deps.ready);
 
   const insertAll = async (tenantId: string, groupId: string, members: readonly Member[]): Promise<number> => {
     // Only the first of a member named twice counts, as in a sequence of inserts.

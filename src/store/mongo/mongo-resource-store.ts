@@ -14,7 +14,7 @@ import type { StoreModel } from '../sqlite/resource-model';
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import type { IndexPlan } from './indexes';
 import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';
-import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, unavailableOr, type DuplicateKeyDetails } from './mongo-errors';
+import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, whenReady, type DuplicateKeyDetails } from './mongo-errors';
 import { deriveFields, fromResourceDocument, STORED_PROJECTION, toResourceDocument, type ResourceDocument } from './resource-document';
 
 export interface MongoResourceStoreDeps {
@@ -29,14 +29,7 @@ export interface MongoResourceStoreDeps {
 
 export function createMongoResourceStore(deps: MongoResourceStoreDeps): ResourceStore {
   const { resources, model, plan } = deps;
-  const run = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      await deps.ready();
-      return await call();
-    } catch (error) {
-      throw unavailableOr(error);
-    }
-  };
+  const run = whenReady(deps.ready);
 
   const conflictOf = (details: DuplicateKeyDetails, resourceType: string, id: string, cause: unknown): StoreError => {
     const { fields, indexName } = duplicateKeyIndex(details);

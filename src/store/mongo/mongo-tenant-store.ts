@@ -6,7 +6,7 @@ import type { Collection } from 'mongodb';
 import { StoreError } from '../store-error';
 import type { Profile, Scope, Tenant, TenantStore, TokenRecord } from '../tenant-store';
 import { TOKEN_SECRET_INDEX } from './indexes';
-import { duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, unavailableOr } from './mongo-errors';
+import { duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, whenReady } from './mongo-errors';
 
 export interface TenantDocument {
   readonly _id: string;
@@ -33,14 +33,7 @@ export interface MongoTenantStoreDeps {
 
 export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore {
   const { tenants, tokens } = deps;
-  const run = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      await deps.ready();
-      return await call();
-    } catch (error) {
-      throw unavailableOr(error);
-    }
-  };
+  const run = whenReady(deps.ready);
 
   return {
     async createTenant(tenant: Tenant) {
