@@ -60,11 +60,6 @@ export interface ResourceService {
 }
 
 const noBehaviour: ResourceTypeBehaviour = {};
-/**
- * Behaviour hooks that createMany applies exactly as create does, or that play no part in a create. A type whose
- * behaviour has only these can share a store batch; any other hook makes createMany create one by one.
- */
-const HOOKS_OUTSIDE_CREATE: ReadonlySet<string> = new Set(['internalState', 'planRelationWrite', 'computedAttributes', 'computedAttributesOfPage', 'planRelationPatch', 'afterDelete']);
 const MAX_WRITE_ATTEMPTS = 8;
 
 /**
@@ -131,12 +126,8 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     },
 
     async createMany(tenantId, type, bodies) {
-      if (!Object.keys(behaviourOf(type)).every((hook) => HOOKS_OUTSIDE_CREATE.has(hook))) {
-        const results: Array<StoredResource | ScimError> = [];
-        for (const body of bodies) results.push(await this.create(tenantId, type, body).catch(asItemError));
-        return results;
-      }
-      // The steps of create, each applied to the whole batch: prepare and plan relations, one store write, commit.
+      // The steps of create (internal state in prepareCreate, relations planned, then committed), each applied to the
+      // whole batch around one store write.
       const planRelations = behaviourOf(type).planRelationWrite;
       const prepared = await Promise.all(
         bodies.map(async (body) => {
