@@ -9,20 +9,7 @@ export type MembershipKind = (typeof MembershipKind)[keyof typeof MembershipKind
 
 /** Every group `memberId` belongs to, each marked direct (a member of it) or indirect (through nested groups). */
 export async function groupsContaining(memberships: MembershipStore, tenantId: string, memberId: string): Promise<Map<string, MembershipKind>> {
-  const found = new Map<string, MembershipKind>();
-  let frontier = [memberId];
-  let kind: MembershipKind = MembershipKind.direct;
-  while (frontier.length > 0) {
-    const next: string[] = [];
-    for (const edge of await memberships.groupsOf(tenantId, frontier)) {
-      if (found.has(edge.groupId) || edge.groupId === memberId) continue;
-      found.set(edge.groupId, kind);
-      next.push(edge.groupId);
-    }
-    frontier = next;
-    kind = MembershipKind.indirect;
-  }
-  return found;
+  return (await groupsContainingEach(memberships, tenantId, [memberId])).get(memberId)!;
 }
 
 /**
