@@ -13,7 +13,7 @@ import { createStoreModel, type StoreModel } from '../sqlite/resource-model';
 import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './indexes';
-import { isUnavailable, unavailableOr } from './mongo-errors';
+import { isUnavailable, whenReady } from './mongo-errors';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
 import { createMongoResourceStore } from './mongo-resource-store';
 import { createMongoTenantStore, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
@@ -138,12 +138,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     memberships: createMongoMembershipStore({ memberships, ready }),
 
     async ping() {
-      try {
-        await ready();
-        await db.command({ ping: 1 });
-      } catch (error) {
-        throw unavailableOr(error);
-      }
+      await whenReady(ready)(() => db.command({ ping: 1 }));
     },
 
     async close() {
