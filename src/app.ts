@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router, type Express } from 'express';
 import type { Logger } from 'pino';
+import { createLastUsedRecorder } from './auth/last-used';
 import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
@@ -126,7 +127,12 @@ export function buildApp(deps: AppDeps): Express {
   const scim = Router();
   const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
   if (config.publicDiscovery) scim.use(discovery);
-  scim.use(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants })));
+  const recordUse = createLastUsedRecorder({
+    tenants: store.tenants,
+    now: deps.clock,
+    onError: (error, tokenId) => logger.warn({ err: error, tokenId }, 'could not record when a token was last used'),
+  });
+  scim.use(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse })));
   if (!config.publicDiscovery) scim.use(discovery);
   // POST /Bulk and /{Resource}/.bulk-delete read their bodies themselves, with the bulk limits (RFC 7644 §3.7.4).
   const bulkLimits = bulkLimitsOf(config);

@@ -1,7 +1,7 @@
 // Process entry point and the only reader of process.env: config -> store -> app -> listen.
 import type { Server } from 'node:http';
 import { buildApp } from './app';
-import { ensureBootstrap } from './auth/bootstrap';
+import { describeBootstrap, ensureBootstrap } from './auth/bootstrap';
 import { ConfigError, loadConfig, redactedConfig } from './config/load-config';
 import { parseStoreSpec } from './config/store-spec';
 import { createLogger } from './logger';
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
 
   // After listen, so that a database that is still down at start-up delays only the bootstrap (/ready says 503).
   const bootstrap = await untilStoreAvailable(() => ensureBootstrap({ tenants: store.tenants, bootstrapToken: config.bootstrapToken }), logger);
+  const said = describeBootstrap(bootstrap);
+  if (said) logger[said.level]({ tenantId: bootstrap.tenant.id }, said.message);
   if (bootstrap.token) {
     // Printed once, to the terminal only (not through the logger, which may ship to a log pipeline).
     process.stdout.write(

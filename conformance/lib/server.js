@@ -57,7 +57,8 @@ function admin(repoRoot, storeSpec, args) {
  * @param {string} repoRoot @param {string} storeSpec @param {string} name @param {'standard' | 'entra'} profile
  */
 function createTenant(repoRoot, storeSpec, name, profile) {
-  const tenantId = admin(repoRoot, storeSpec, ['tenant', 'create', name, '--profile', profile])[0].trim();
+  // --create: the run's store is a fresh file that the first command creates.
+  const tenantId = admin(repoRoot, storeSpec, ['tenant', 'create', name, '--profile', profile, '--create'])[0].trim();
   const token = (scopes) => {
     const lines = admin(repoRoot, storeSpec, ['token', 'create', tenantId, '--label', `conformance ${name}`, '--scopes', scopes]);
     // The token is the one indented line of the output (printed once, never stored in clear).

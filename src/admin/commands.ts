@@ -3,23 +3,37 @@
 import { randomIds, type IdSource } from '../auth/id-source';
 import { DEFAULT_SCOPES, parseScopes } from '../auth/scopes';
 import { issueToken } from '../auth/tokens';
-import { Profile, type Scope, type Tenant, type TenantStore, type TokenRecord } from '../store/tenant-store';
+import { Profile, type Scope, type Store, type Tenant, type TenantStore, type TokenRecord } from '../store/tenant-store';
+import { formatDuration, parseDuration } from './duration';
 
-export interface AdminStore {
+export interface AdminStore extends Pick<Store, 'deleteTenant'> {
   readonly tenants: TenantStore;
   close(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** --create: make a new, empty store when none exists (otherwise opening a missing store fails). */
+  readonly create: boolean;
+}
+
 export interface AdminDeps {
   /** Opens the store; called only by commands that need it, and closed before runAdmin returns. */
-  readonly store: () => Promise<AdminStore>;
+  readonly store: (options: OpenOptions) => Promise<AdminStore>;
   /** Writes one line of normal output (stdout). */
   readonly out: (line: string) => void;
   /** Writes one line of error output (stderr). */
   readonly err: (line: string) => void;
   readonly now?: () => Date;
   readonly ids?: IdSource;
+  /**
+   * Asks a question on the terminal and resolves to the line typed; undefined when there is no terminal to ask
+   * (commands that need a confirmation then require --yes).
+   */
+  readonly ask?: (question: string) => Promise<string | undefined>;
 }
+
+/** How long a rotated token keeps working beside its successor unless --overlap says otherwise. */
+export const DEFAULT_ROTATION_OVERLAP = '24h';
 
 export const ADMIN_USAGE = [
   'Usage: npm run admin -- <command>',
@@ -28,16 +42,23 @@ export const ADMIN_USAGE = [
   '  tenant create <name> [--profile standard|entra]   create a tenant; prints its id',
   '  tenant list                                        list tenants',
   '  tenant set-profile <tenantId> <standard|entra>     change the compatibility profile of a tenant',
+  '  tenant delete <tenantId> [--yes]                   delete a tenant with ALL its data (asks for its name',
+  '                                                     unless --yes)',
   '',
   'Tokens',
-  '  token create <tenantId> [--label <text>] [--scopes scim:read,scim:write]',
+  '  token create <tenantId> [--label <text>] [--scopes scim:read,scim:write] [--expires-in <duration>]',
   '                                                     create a bearer token; prints it once',
-  '  token list [--tenant <tenantId>]                   list tokens (never their secrets)',
+  '  token list [--tenant <tenantId>]                   list tokens with last use and expiry (never secrets)',
+  `  token rotate <tokenId> [--overlap <duration>] [--expires-in <duration>]`,
+  `                                                     a new token with the same tenant, label and scopes;`,
+  `                                                     the old one keeps working for the overlap (${DEFAULT_ROTATION_OVERLAP})`,
   '  token revoke <tokenId>                             revoke a token; it stops working at once',
   '',
   '  help                                               show this text',
   '',
-  'The store is the one the server uses: SCIM_STORE (default sqlite:./data/scim.db).',
+  'Durations: 90d, 12h, 30m, 45s. Last use is recorded at most once a minute per token and server instance.',
+  'The store is the one the server uses: SCIM_STORE (default sqlite:./data/scim.db). A store that does not',
+  'exist is refused (a mistyped path would otherwise start an empty one); add --create to make a new one.',
 ] as const;
 
 const PROFILES: readonly string[] = Object.values(Profile);
@@ -49,12 +70,17 @@ class UsageError extends Error {}
 interface ParsedArgs {
   readonly positionals: string[];
   readonly options: Record<string, string>;
+  readonly flags: ReadonlySet<string>;
 }
 
-/** Splits `args` into positionals and `--name value` / `--name=value` options, allowing only `allowed` names. */
-function parseArgs(args: readonly string[], allowed: readonly string[]): ParsedArgs {
+/**
+ * Splits `args` into positionals, `--name value` / `--name=value` options (only `allowed` names) and bare `--name`
+ * flags (only `allowedFlags`).
+ */
+function parseArgs(args: readonly string[], allowed: readonly string[], allowedFlags: readonly string[] = []): ParsedArgs {
   const positionals: string[] = [];
   const options: Record<string, string> = {};
+  const flags = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (!arg.startsWith('--')) {
@@ -63,6 +89,10 @@ function parseArgs(args: readonly string[], allowed: readonly string[]): ParsedA
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
+    if (allowedFlags.includes(name) && eq === -1) {
+      flags.add(name);
+      continue;
+    }
     if (!allowed.includes(name)) throw new UsageError(`Unknown option --${name}`);
     if (Object.hasOwn(options, name)) throw new UsageError(`Option --${name} given twice`);
     let value: string | undefined;
@@ -74,7 +104,7 @@ function parseArgs(args: readonly string[], allowed: readonly string[]): ParsedA
     }
     options[name] = value;
   }
-  return { positionals, options };
+  return { positionals, options, flags };
 }
 
 function expectPositionals(parsed: ParsedArgs, names: readonly string[]): string[] {
@@ -109,15 +139,39 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)];
 }
 
-function tokenStatus(token: TokenRecord): string {
-  return token.revoked === undefined ? 'active' : `revoked ${token.revoked}`;
+function tokenStatus(token: TokenRecord, now: Date): string {
+  if (token.revoked !== undefined) return `revoked ${token.revoked}`;
+  if (token.expires !== undefined && !(now.getTime() < Date.parse(token.expires))) return 'expired';
+  return 'active';
+}
+
+/** A --expires-in / --overlap value, as a UsageError when it is not a duration. */
+function durationOption(parsed: ParsedArgs, name: string, options: { allowZero: boolean }): number | undefined {
+  const raw = parsed.options[name];
+  if (raw === undefined) return undefined;
+  try {
+    return parseDuration(raw, options);
+  } catch (error) {
+    throw new UsageError(`--${name}: ${(error as Error).message}`);
+  }
+}
+
+const later = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOString();
+
+function printNewToken(out: (line: string) => void, token: string, record: TokenRecord): void {
+  out('');
+  out(`  ${token}`);
+  out('');
+  out(`This token will not be shown again: store it now. Only its hash is kept.${record.expires ? ` It expires at ${record.expires}.` : ''}`);
 }
 
 interface Context {
+  readonly store: AdminStore;
   readonly tenants: TenantStore;
   readonly out: (line: string) => void;
   readonly now: () => Date;
   readonly ids: IdSource;
+  readonly ask?: (question: string) => Promise<string | undefined>;
 }
 
 /**
@@ -126,6 +180,7 @@ interface Context {
  */
 interface Command {
   readonly options: readonly string[];
+  readonly flags?: readonly string[];
   prepare(parsed: ParsedArgs): (context: Context) => Promise<void>;
 }
 
@@ -166,8 +221,36 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  'tenant delete': {
+    options: [],
+    flags: ['yes'],
+    prepare(parsed) {
+      const [tenantId] = expectPositionals(parsed, ['tenantId']);
+      const confirmed = parsed.flags.has('yes');
+      return async ({ store, tenants, out, ask }) => {
+        const tenant = await tenants.getTenant(tenantId);
+        if (!tenant) throw new Error(`No tenant with id ${tenantId}`);
+        if (!confirmed) {
+          const tokens = (await tenants.listTokens(tenant.id)).length;
+          const question =
+            `Delete tenant "${tenant.name}" (${tenant.id}) with all its users, groups and other data, and its ${tokens} token(s)? ` +
+            'This cannot be undone. Type the tenant name to confirm: ';
+          const answer = ask ? await ask(question) : undefined;
+          if (answer === undefined) throw new Error('tenant delete needs a confirmation: run it in a terminal, or add --yes');
+          if (answer.trim() !== tenant.name) throw new Error('Nothing deleted: the name typed does not match the tenant name');
+        }
+        const deletion = await store.deleteTenant(tenant.id);
+        if (!deletion) throw new Error(`No tenant with id ${tenantId}`);
+        const removed = Object.entries(deletion.removed)
+          .filter(([, count]) => count > 0)
+          .map(([name, count]) => `${name} ${count}`)
+          .join(', ');
+        out(`Deleted tenant "${tenant.name}" (${tenant.id}). Removed: ${removed}`);
+      };
+    },
+  },
   'token create': {
-    options: ['label', 'scopes'],
+    options: ['label', 'scopes', 'expires-in'],
     prepare(parsed) {
       const [tenantId] = expectPositionals(parsed, ['tenantId']);
       const label = checkText('label', parsed.options.label ?? '', true);
@@ -179,16 +262,45 @@ const COMMANDS: Record<string, Command> = {
           throw new UsageError((error as Error).message);
         }
       }
+      const expiresIn = durationOption(parsed, 'expires-in', { allowZero: false });
       return async ({ tenants, out, now, ids }) => {
         const tenant = await tenants.getTenant(tenantId);
         if (!tenant) throw new Error(`No tenant with id ${tenantId}`);
-        const { token, record } = issueToken({ tenantId: tenant.id, label, scopes, now: now(), ids });
+        const at = now();
+        const issued = issueToken({ tenantId: tenant.id, label, scopes, now: at, ids });
+        const record = expiresIn === undefined ? issued.record : { ...issued.record, expires: later(at, expiresIn) };
         await tenants.createToken(record);
         out(`Created token ${record.id} for tenant "${tenant.name}" (${tenant.id}) with scopes ${record.scopes.join(' ')}:`);
-        out('');
-        out(`  ${token}`);
-        out('');
-        out('This token will not be shown again: store it now. Only its hash is kept.');
+        printNewToken(out, issued.token, record);
+      };
+    },
+  },
+  'token rotate': {
+    options: ['overlap', 'expires-in'],
+    prepare(parsed) {
+      const [tokenId] = expectPositionals(parsed, ['tokenId']);
+      const overlap = durationOption(parsed, 'overlap', { allowZero: true }) ?? parseDuration(DEFAULT_ROTATION_OVERLAP, { allowZero: false });
+      const expiresIn = durationOption(parsed, 'expires-in', { allowZero: false });
+      return async ({ tenants, out, now, ids }) => {
+        const at = now();
+        const old = (await tenants.listTokens()).find((candidate) => candidate.id === tokenId);
+        if (!old) throw new Error(`No token with id ${tokenId}`);
+        const status = tokenStatus(old, at);
+        if (status !== 'active') throw new Error(`Token ${tokenId} is ${status}: there is nothing to rotate; create a new token with \`token create\``);
+        const issued = issueToken({ tenantId: old.tenantId, label: old.label, scopes: old.scopes, now: at, ids });
+        const record = expiresIn === undefined ? issued.record : { ...issued.record, expires: later(at, expiresIn) };
+        // The successor exists before the old token's end is set: a failure in between leaves two working tokens,
+        // never none.
+        await tenants.createToken(record);
+        await tenants.expireToken(old.id, later(at, overlap));
+        const ends = (await tenants.listTokens(old.tenantId)).find((candidate) => candidate.id === old.id)?.expires ?? later(at, overlap);
+        out(`Created token ${record.id} to replace ${old.id} (tenant ${old.tenantId}, scopes ${record.scopes.join(' ')}):`);
+        printNewToken(out, issued.token, record);
+        out(
+          overlap === 0
+            ? `Token ${old.id} has stopped working.`
+            : `Token ${old.id} keeps working until ${ends} (overlap ${formatDuration(overlap)}): put the new token in the client before then.`,
+        );
       };
     },
   },
@@ -197,11 +309,21 @@ const COMMANDS: Record<string, Command> = {
     prepare(parsed) {
       expectPositionals(parsed, []);
       const tenantId = parsed.options.tenant;
-      return async ({ tenants, out }) => {
+      return async ({ tenants, out, now }) => {
         const tokens = await tenants.listTokens(tenantId);
+        const at = now();
         // Built field by field from the record: the secret hash never reaches the output.
-        const rows = tokens.map((token) => [token.id, token.tenantId, token.label === '' ? '-' : token.label, token.scopes.join(','), token.created, tokenStatus(token)]);
-        for (const line of table(['ID', 'TENANT', 'LABEL', 'SCOPES', 'CREATED', 'STATUS'], rows)) out(line);
+        const rows = tokens.map((token) => [
+          token.id,
+          token.tenantId,
+          token.label === '' ? '-' : token.label,
+          token.scopes.join(','),
+          token.created,
+          token.lastUsed ?? 'never',
+          token.expires ?? '-',
+          tokenStatus(token, at),
+        ]);
+        for (const line of table(['ID', 'TENANT', 'LABEL', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'STATUS'], rows)) out(line);
       };
     },
   },
@@ -224,7 +346,10 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** Runs one admin command; resolves to the process exit code (0 success, 1 failure with one line on `err`). */
-export async function runAdmin(argv: readonly string[], deps: AdminDeps): Promise<number> {
+export async function runAdmin(args: readonly string[], deps: AdminDeps): Promise<number> {
+  // --create is accepted anywhere on the line: it is about opening the store, not about the command.
+  const create = args.includes('--create');
+  const argv = args.filter((arg) => arg !== '--create');
   const [group, action, ...rest] = argv;
   if (group === 'help' || group === '--help' || group === '-h') {
     for (const line of ADMIN_USAGE) deps.out(line);
@@ -243,7 +368,7 @@ export async function runAdmin(argv: readonly string[], deps: AdminDeps): Promis
 
   let work: (context: Context) => Promise<void>;
   try {
-    work = command.prepare(parseArgs(rest, command.options));
+    work = command.prepare(parseArgs(rest, command.options, command.flags));
   } catch (error) {
     deps.err(`${oneLine(error)} (see \`npm run admin -- help\`)`);
     return 1;
@@ -252,8 +377,8 @@ export async function runAdmin(argv: readonly string[], deps: AdminDeps): Promis
   let store: AdminStore | undefined;
   let code = 0;
   try {
-    store = await deps.store();
-    await work({ tenants: store.tenants, out: deps.out, now: deps.now ?? (() => new Date()), ids: deps.ids ?? randomIds });
+    store = await deps.store({ create });
+    await work({ store, tenants: store.tenants, out: deps.out, now: deps.now ?? (() => new Date()), ids: deps.ids ?? randomIds, ask: deps.ask });
   } catch (error) {
     deps.err(oneLine(error));
     code = 1;

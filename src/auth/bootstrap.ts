@@ -1,15 +1,16 @@
 // First start: on a store with no tenant at all, create tenant "default" and one token with both scopes, so that
-// a fresh server is usable at once. Does nothing once any tenant exists (later tenants come from the admin CLI).
+// a fresh server is usable at once. Does nothing once any tenant exists (later tenants come from the admin CLI),
+// but says so when the operator supplied SCIM_BOOTSTRAP_TOKEN and it was not used (describeBootstrap).
 import { Profile, type Tenant, type TenantStore } from '../store/tenant-store';
 import { randomIds, type IdSource } from './id-source';
 import { DEFAULT_SCOPES } from './scopes';
-import { issueToken } from './tokens';
+import { hashSecret, issueToken } from './tokens';
 
 export const BOOTSTRAP_TENANT_NAME = 'default';
 export const BOOTSTRAP_TOKEN_LABEL = 'bootstrap';
 
 export interface BootstrapDeps {
-  readonly tenants: Pick<TenantStore, 'listTenants' | 'createTenant' | 'createToken'>;
+  readonly tenants: Pick<TenantStore, 'listTenants' | 'createTenant' | 'createToken' | 'findTokenBySecretHash'>;
   readonly now?: () => Date;
   readonly ids?: IdSource;
   /** SCIM_BOOTSTRAP_TOKEN: the token the operator chose; presented exactly as given, stored hashed. */
@@ -27,11 +28,24 @@ export interface BootstrapResult {
    * operator chose the token: echoing a secret they already hold would only copy it into logs.
    */
   readonly token?: string;
+  /**
+   * What became of SCIM_BOOTSTRAP_TOKEN when one was supplied: `created` (it is the new tenant's token), `present`
+   * (tenants exist and it already is one of their tokens), `ignored` (tenants exist and it is none of their tokens).
+   */
+  readonly chosenToken?: 'created' | 'present' | 'ignored';
+  /** For `present`: the token it is. */
+  readonly presentTokenId?: string;
 }
 
 export async function ensureBootstrap(deps: BootstrapDeps): Promise<BootstrapResult> {
   const existing = await deps.tenants.listTenants();
-  if (existing.length > 0) return { tenant: existing[0], created: false };
+  if (existing.length > 0) {
+    if (deps.bootstrapToken === undefined) return { tenant: existing[0], created: false };
+    const record = await deps.tenants.findTokenBySecretHash(hashSecret(deps.bootstrapToken));
+    return record
+      ? { tenant: existing.find((tenant) => tenant.id === record.tenantId) ?? existing[0], created: false, chosenToken: 'present', presentTokenId: record.id }
+      : { tenant: existing[0], created: false, chosenToken: 'ignored' };
+  }
 
   const now = (deps.now ?? (() => new Date()))();
   const ids = deps.ids ?? randomIds;
@@ -46,5 +60,25 @@ export async function ensureBootstrap(deps: BootstrapDeps): Promise<BootstrapRes
   await deps.tenants.createTenant(tenant);
   await deps.tenants.createToken(issued.record);
   const result = { tenant, created: true, tokenId: issued.record.id };
-  return deps.bootstrapToken === undefined ? { ...result, token: issued.token } : result;
+  return deps.bootstrapToken === undefined ? { ...result, token: issued.token } : { ...result, chosenToken: 'created' };
+}
+
+/** The start-up log line about the bootstrap: what was created, or why SCIM_BOOTSTRAP_TOKEN was not used. */
+export function describeBootstrap(result: BootstrapResult): { readonly level: 'info' | 'warn'; readonly message: string } | undefined {
+  const tenant = `tenant "${result.tenant.name}" (${result.tenant.id})`;
+  switch (result.chosenToken) {
+    case 'created':
+      return { level: 'info', message: `Created ${tenant} with the token from SCIM_BOOTSTRAP_TOKEN (token id ${result.tokenId}); it is not printed` };
+    case 'present':
+      return { level: 'info', message: `SCIM_BOOTSTRAP_TOKEN is already token ${result.presentTokenId} of ${tenant}: nothing to create` };
+    case 'ignored':
+      return {
+        level: 'warn',
+        message:
+          'SCIM_BOOTSTRAP_TOKEN is ignored: the store already has tenants, and the value is none of their tokens. ' +
+          'It only applies to the first start on an empty store; create tokens with `npm run admin -- token create <tenantId>`',
+      };
+    default:
+      return result.created ? { level: 'info', message: `Created ${tenant} with a bootstrap token, printed once on standard output` } : undefined;
+  }
 }

@@ -9,6 +9,7 @@
 // more work (tenant lookup) than an invalid one.
 import { timingSafeEqual } from 'node:crypto';
 import type { Scope, Tenant, TenantStore } from '../store/tenant-store';
+import type { LastUsedRecorder } from './last-used';
 import { isScope } from './scopes';
 import { hashSecret, parseToken } from './tokens';
 
@@ -23,10 +24,15 @@ export type TokenVerifier = (plaintext: string) => Promise<AuthContext | null>;
 
 export interface TokenVerifierDeps {
   readonly tenants: Pick<TenantStore, 'findTokenBySecretHash' | 'getTenant'>;
+  /** Decides whether a token has expired. */
+  readonly now?: () => Date;
+  /** Told about every token that authenticated a request (see last-used.ts). */
+  readonly recordUse?: LastUsedRecorder;
 }
 
 export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
   const { tenants } = deps;
+  const now = deps.now ?? (() => new Date());
   return async (plaintext) => {
     const parsed = parseToken(plaintext);
     if (!parsed) return null;
@@ -34,11 +40,15 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
     const record = await tenants.findTokenBySecretHash(computed);
     if (!record || !sameHash(record.secretHash, computed)) return null;
     if (record.revoked !== undefined) return null;
+    // An expiry (optional at creation, or the end of a rotation's overlap window) is exclusive: at that instant the
+    // token no longer works.
+    if (record.expires !== undefined && !(now().getTime() < Date.parse(record.expires))) return null;
     // Binds the id printed on an issued token to the record (the hash already covers it; this keeps a store
     // that returned some other record from granting access under a wrong name).
     if (parsed.kind === 'issued' && record.id !== parsed.id) return null;
     const tenant = await tenants.getTenant(record.tenantId);
     if (!tenant) return null;
+    deps.recordUse?.(record);
     return Object.freeze({ tenant, tokenId: record.id, scopes: Object.freeze(record.scopes.filter(isScope)) });
   };
 }

@@ -2,6 +2,7 @@
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { createMongoStore, type StoreLogger } from './mongo/mongo-store';
 import { createSqliteStore } from './sqlite/sqlite-store';
+import { StoreError } from './store-error';
 import type { StoreSpec } from './store-spec';
 import type { Store } from './tenant-store';
 
@@ -11,16 +12,21 @@ export interface OpenStoreDeps {
   readonly logger?: StoreLogger;
   /** How long start-up waits for an unreachable MongoDB before starting without it (default 30 s). */
   readonly startWaitMs?: number;
+  /** Refuse to open a store that does not exist yet instead of creating an empty one (the admin CLI without --create). */
+  readonly mustExist?: boolean;
 }
 
 export async function openStore(spec: StoreSpec, deps: OpenStoreDeps): Promise<Store> {
   switch (spec.kind) {
     case 'sqlite':
-      return createSqliteStore({ path: spec.path, registry: deps.registry });
+      return createSqliteStore({ path: spec.path, registry: deps.registry, mustExist: deps.mustExist });
     case 'mongodb': {
       // The URI is never logged or repeated: it may hold credentials.
       const store = createMongoStore({ uri: spec.uri, registry: deps.registry, logger: deps.logger });
       try {
+        if (deps.mustExist && !(await store.holdsStore())) {
+          throw new StoreError('not_found', 'The MongoDB database named in the connection string holds no SCIM store (no tenants, tokens or store_meta collection)');
+        }
         // Indexes are created (idempotently) before the first request; see mongo-store.ts for an unreachable server.
         await store.prepare({ waitMs: deps.startWaitMs });
       } catch (error) {

@@ -25,6 +25,13 @@ export interface TokenRecord {
   readonly secretHash: string;
   readonly created: string;
   readonly revoked?: string;
+  /** When the token stops working (optional expiry, or the end of a rotation's overlap window). */
+  readonly expires?: string;
+  /**
+   * When the token last authenticated a request, recorded at most once a minute per token and server instance
+   * (src/auth/last-used.ts), so it may be up to about a minute behind.
+   */
+  readonly lastUsed?: string;
 }
 
 export interface TenantStore {
@@ -37,6 +44,18 @@ export interface TenantStore {
   listTokens(tenantId?: string): Promise<TokenRecord[]>;
   /** Returns false when no such token exists. Revocation is immediate for new requests. */
   revokeToken(id: string, at: string): Promise<boolean>;
+  /**
+   * Makes the token stop working at `expires`, or earlier if it already expires earlier (an expiry only ever moves
+   * closer). Returns false when no such token exists.
+   */
+  expireToken(id: string, expires: string): Promise<boolean>;
+  /** Records that the token was used at `at`; a later recorded time is kept (instances may report out of order). */
+  touchToken(id: string, at: string): Promise<void>;
+}
+
+/** What deleting a tenant removed: rows or documents per table or collection of the store (names are the store's). */
+export interface TenantDeletion {
+  readonly removed: Readonly<Record<string, number>>;
 }
 
 /** Everything a concrete store offers; src/app.ts receives one and hands the narrow ports to services. */
@@ -45,6 +64,12 @@ export interface Store {
   readonly tenants: TenantStore;
   /** Group membership as its own relation (see membership-store.ts). */
   readonly memberships: MembershipStore;
+  /**
+   * Deletes a tenant and every piece of data that belongs to it (tokens first, so that it stops being reachable,
+   * then its resources, memberships and any other tenant-scoped data, the tenant itself last). Resumable: when
+   * interrupted, running it again finishes the job. Resolves to null when no such tenant exists.
+   */
+  deleteTenant(tenantId: string): Promise<TenantDeletion | null>;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -17,6 +17,12 @@ import { filterBuilder, type FilterBuilder } from './filter-builder';
 export interface StoreUnderTest {
   readonly store: Store;
   cleanup(): Promise<void>;
+  /**
+   * Looks under the port, at every table or collection the store has: how many rows or documents still belong to
+   * the tenant, by table or collection (zeros left out). Catches tenant-scoped data a later feature adds and the
+   * tenant deletion misses.
+   */
+  remainingOf?(tenantId: string): Promise<Record<string, number>>;
 }
 
 const registry = loadBuiltinRegistry();
@@ -704,6 +710,75 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await tenants.revokeToken('k1', '2031-01-01T00:00:00.000Z')).toBe(true);
         expect((await tenants.listTokens('a'))[0].revoked).toBe('2030-01-01T00:00:00.000Z');
         expect(await tenants.revokeToken('nope', '2030-01-01T00:00:00.000Z')).toBe(false);
+      });
+
+      it('moves an expiry only closer, and reports an unknown token', async () => {
+        const tenants = subject.store.tenants;
+        await tenants.createTenant(tenant('a'));
+        await tenants.createToken({ ...token('k1', 'a'), expires: '2030-01-10T00:00:00.000Z' });
+        await tenants.createToken(token('k2', 'a'));
+        expect(await tenants.findTokenBySecretHash('hash-k1')).toMatchObject({ expires: '2030-01-10T00:00:00.000Z' });
+        expect(await tenants.expireToken('k1', '2030-01-05T00:00:00.000Z')).toBe(true);
+        expect(await tenants.expireToken('k1', '2030-02-01T00:00:00.000Z')).toBe(true);
+        expect(await tenants.expireToken('k2', '2030-03-01T00:00:00.000Z')).toBe(true);
+        expect(await tenants.expireToken('nope', '2030-03-01T00:00:00.000Z')).toBe(false);
+        const [k1, k2] = await tenants.listTokens('a');
+        expect([k1.expires, k2.expires]).toEqual(['2030-01-05T00:00:00.000Z', '2030-03-01T00:00:00.000Z']);
+      });
+
+      it('records the last use of a token, keeping the latest time', async () => {
+        const tenants = subject.store.tenants;
+        await tenants.createTenant(tenant('a'));
+        await tenants.createToken(token('k1', 'a'));
+        expect((await tenants.findTokenBySecretHash('hash-k1'))?.lastUsed).toBeUndefined();
+        await tenants.touchToken('k1', '2030-01-01T00:01:00.000Z');
+        await tenants.touchToken('k1', '2030-01-01T00:00:30.000Z');
+        expect(await tenants.findTokenBySecretHash('hash-k1')).toMatchObject({ lastUsed: '2030-01-01T00:01:00.000Z' });
+        await tenants.touchToken('k1', '2030-01-01T00:02:00.000Z');
+        expect((await tenants.listTokens('a'))[0].lastUsed).toBe('2030-01-01T00:02:00.000Z');
+        await expect(tenants.touchToken('nope', '2030-01-01T00:02:00.000Z')).resolves.toBeUndefined();
+      });
+
+      it('deletes a tenant with all its data and leaves other tenants alone', async () => {
+        const { tenants, memberships } = subject.store;
+        for (const id of ['a', 'b']) {
+          await tenants.createTenant(tenant(id));
+          await tenants.createToken(token(`${id}-k1`, id));
+          await tenants.createToken(token(`${id}-k2`, id));
+          await resources.create(id, newUser(`${id}-u1`, { userName: 'same-name', emails: [{ value: 'x@example.com' }] }));
+          await resources.create(id, newUser(`${id}-u2`, { userName: 'other-name' }));
+          await resources.create(id, newGroup(`${id}-g1`, { displayName: 'Admins' }));
+          await memberships.add(id, `${id}-g1`, [
+            { value: `${id}-u1`, type: 'User' },
+            { value: `${id}-u2`, type: 'User' },
+          ]);
+        }
+        const before = await subject.remainingOf?.('b');
+
+        const deletion = await subject.store.deleteTenant('a');
+        expect(deletion?.removed).toMatchObject({ tenants: 1, tokens: 2 });
+        expect(await tenants.getTenant('a')).toBeNull();
+        expect(await tenants.listTokens('a')).toEqual([]);
+        expect(await tenants.findTokenBySecretHash('hash-a-k1')).toBeNull();
+        for (const type of ['User', 'Group']) {
+          expect((await resources.list('a', listAll({ resourceType: type }))).totalResults).toBe(0);
+        }
+        expect(await memberships.list('a', 'a-g1', { limit: 10 })).toEqual([]);
+        expect(await memberships.groupsOf('a', ['a-u1'])).toEqual([]);
+        if (subject.remainingOf) expect(await subject.remainingOf('a')).toEqual({});
+
+        // Tenant b is untouched.
+        expect(await tenants.getTenant('b')).not.toBeNull();
+        expect(await tenants.listTokens('b')).toHaveLength(2);
+        expect((await resources.list('b', listAll({ resourceType: 'User' }))).totalResults).toBe(2);
+        expect(await memberships.list('b', 'b-g1', { limit: 10 })).toHaveLength(2);
+        if (subject.remainingOf) expect(await subject.remainingOf('b')).toEqual(before);
+
+        // The id and unique values of the deleted tenant are free again; a second deletion finds nothing.
+        expect(await subject.store.deleteTenant('a')).toBeNull();
+        await tenants.createTenant(tenant('a'));
+        await resources.create('a', newUser('a-u1', { userName: 'same-name' }));
+        expect((await resources.list('a', listAll({ resourceType: 'User' }))).totalResults).toBe(1);
       });
 
       it('answers ping while open', async () => {

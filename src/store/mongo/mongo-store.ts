@@ -16,6 +16,7 @@ import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './index
 import { isUnavailable, whenReady } from './mongo-errors';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
 import { createMongoResourceStore } from './mongo-resource-store';
+import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoTenantStore, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
 import type { MembershipDocument } from './membership-document';
 import { deriveFields, type ResourceDocument } from './resource-document';
@@ -34,6 +35,8 @@ export interface MongoStore extends Store {
    * Throws for failures that waiting does not cure (authentication, a duplicate that blocks a unique index).
    */
   prepare(options?: { readonly waitMs?: number }): Promise<void>;
+  /** True when the database already holds a store (tenants, tokens or store metadata); connects if needed. */
+  holdsStore(): Promise<boolean>;
 }
 
 export interface MongoStoreOptions {
@@ -136,6 +139,15 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     resources: createMongoResourceStore({ resources, model, plan, ready, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
     tenants: createMongoTenantStore({ tenants: db.collection<TenantDocument>(COLLECTIONS.tenants), tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), ready }),
     memberships: createMongoMembershipStore({ memberships, ready }),
+
+    async deleteTenant(tenantId) {
+      return whenReady(ready)(() => deleteMongoTenant(db, tenantId));
+    },
+
+    async holdsStore() {
+      await deps.connect?.();
+      return holdsStore(db);
+    },
 
     async ping() {
       await whenReady(ready)(() => db.command({ ping: 1 }));

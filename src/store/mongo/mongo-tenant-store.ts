@@ -1,7 +1,8 @@
 // TenantStore on MongoDB: tenants ({ _id: tenant id, name, profile, created }) and their bearer tokens ({ _id: token
-// id, tenantId, label, scopes, secretHash, created, revoked? }); only the SHA-256 of each secret is stored, under a
+// id, tenantId, label, scopes, secretHash, created, revoked?, expires?, lastUsed? }); only the SHA-256 of each secret is stored, under a
 // unique index. A token names an existing tenant: without a foreign key (or a transaction) the tenant is checked
-// first; tenants are never deleted, so the check cannot go stale.
+// first. Deleting a tenant removes its tokens first (deleteTenant in mongo-store.ts), so a token created for it
+// while it is being deleted is removed by the same deletion.
 import type { Collection } from 'mongodb';
 import { StoreError } from '../store-error';
 import type { Profile, Scope, Tenant, TenantStore, TokenRecord } from '../tenant-store';
@@ -23,6 +24,8 @@ export interface TokenDocument {
   readonly secretHash: string;
   readonly created: string;
   readonly revoked?: string;
+  readonly expires?: string;
+  readonly lastUsed?: string;
 }
 
 export interface MongoTenantStoreDeps {
@@ -76,6 +79,8 @@ export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore 
             secretHash: token.secretHash,
             created: token.created,
             ...(token.revoked === undefined ? {} : { revoked: token.revoked }),
+            ...(token.expires === undefined ? {} : { expires: token.expires }),
+            ...(token.lastUsed === undefined ? {} : { lastUsed: token.lastUsed }),
           });
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
@@ -110,6 +115,19 @@ export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore 
         return (await tokens.countDocuments({ _id: id }, { limit: 1 })) > 0;
       });
     },
+
+    async expireToken(id, expires) {
+      return run(async () => {
+        // An expiry only moves closer; ISO 8601 UTC instants of one format compare correctly as strings.
+        const moved = await tokens.updateOne({ _id: id, $or: [{ expires: { $exists: false } }, { expires: { $gt: expires } }] }, { $set: { expires } });
+        if (moved.matchedCount > 0) return true;
+        return (await tokens.countDocuments({ _id: id }, { limit: 1 })) > 0;
+      });
+    },
+
+    async touchToken(id, at) {
+      await run(() => tokens.updateOne({ _id: id, $or: [{ lastUsed: { $exists: false } }, { lastUsed: { $lt: at } }] }, { $set: { lastUsed: at } }));
+    },
   };
 }
 
@@ -126,5 +144,7 @@ function toToken(document: TokenDocument): TokenRecord {
     secretHash: document.secretHash,
     created: document.created,
     ...(document.revoked === undefined || document.revoked === null ? {} : { revoked: document.revoked }),
+    ...(document.expires === undefined || document.expires === null ? {} : { expires: document.expires }),
+    ...(document.lastUsed === undefined || document.lastUsed === null ? {} : { lastUsed: document.lastUsed }),
   };
 }

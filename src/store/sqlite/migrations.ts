@@ -108,6 +108,12 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE resource_counts SET total = total - 1 WHERE tenant_id = OLD.tenant_id AND resource_type = OLD.resource_type;
   END;
   `,
+  // 4: token hygiene. `expires` ends a token at a set time (optional expiry, or the overlap window of a rotation);
+  // `last_used` is written at most once a minute per token and instance (src/auth/last-used.ts), never per request.
+  `
+  ALTER TABLE tokens ADD COLUMN expires TEXT;
+  ALTER TABLE tokens ADD COLUMN last_used TEXT;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

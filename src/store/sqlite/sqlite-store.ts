@@ -13,10 +13,11 @@
 // Writes are synchronous in one process (better-sqlite3), so they never interleave; BEGIN IMMEDIATE takes the write
 // lock at the start of each write transaction, and busy_timeout makes a second process (e.g. the admin CLI) wait
 // for it instead of failing at once.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SchemaRegistry } from '../../scim/schema/registry';
+import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { ensureDerivedData } from './derived-data';
 import { migrate } from './migrations';
@@ -24,6 +25,7 @@ import { createStoreModel } from './resource-model';
 import { translateErrors } from './sqlite-errors';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';
+import { deleteSqliteTenant } from './sqlite-tenant-deletion';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
 
@@ -33,6 +35,8 @@ export interface SqliteStoreOptions {
   readonly registry: SchemaRegistry;
   /** How long a write waits for another connection's lock before failing with `unavailable`. */
   readonly busyTimeoutMs?: number;
+  /** Refuse to create a file that does not exist yet (the admin CLI, so that a mistyped path is not a new store). */
+  readonly mustExist?: boolean;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -52,6 +56,9 @@ export function configureConnection(db: Database.Database, busyTimeoutMs = DEFAU
 
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const inMemory = options.path === ':memory:' || options.path === '';
+  if (!inMemory && options.mustExist && !existsSync(options.path)) {
+    throw new StoreError('not_found', `No database file at ${resolve(options.path)}`);
+  }
   if (!inMemory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const db = new Database(options.path, { timeout: busyTimeoutMs });
@@ -65,6 +72,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       resources: createSqliteResourceStore({ db, statements, model }),
       tenants: createSqliteTenantStore({ db, statements }),
       memberships: createSqliteMembershipStore({ db, statements }),
+      async deleteTenant(tenantId) {
+        return deleteSqliteTenant(db, tenantId);
+      },
       async ping() {
         translateErrors(() => db.open, () => statements.get('SELECT 1').get());
       },

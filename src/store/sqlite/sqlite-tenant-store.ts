@@ -20,9 +20,11 @@ interface TokenRow {
   readonly secret_hash: string;
   readonly created: string;
   readonly revoked: string | null;
+  readonly expires: string | null;
+  readonly last_used: string | null;
 }
 
-const TOKEN_COLUMNS = 'id, tenant_id, label, scopes, secret_hash, created, revoked';
+const TOKEN_COLUMNS = 'id, tenant_id, label, scopes, secret_hash, created, revoked, expires, last_used';
 
 export function createSqliteTenantStore(deps: { db: Database.Database; statements: StatementCache }): TenantStore {
   const { db, statements } = deps;
@@ -61,7 +63,7 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
     async createToken(token: TokenRecord) {
       run(() => {
         try {
-          prepared(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+          prepared(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
             token.id,
             token.tenantId,
             token.label,
@@ -69,6 +71,8 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
             token.secretHash,
             token.created,
             token.revoked ?? null,
+            token.expires ?? null,
+            token.lastUsed ?? null,
           );
         } catch (error) {
           switch (sqliteCode(error)) {
@@ -109,6 +113,18 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
         return changes > 0;
       });
     },
+
+    async expireToken(id, expires) {
+      // ISO 8601 UTC instants of one format compare correctly as text.
+      return run(() => {
+        const sql = 'UPDATE tokens SET expires = CASE WHEN expires IS NULL OR expires > ? THEN ? ELSE expires END WHERE id = ?';
+        return prepared(sql).run(expires, expires, id).changes > 0;
+      });
+    },
+
+    async touchToken(id, at) {
+      run(() => prepared('UPDATE tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)').run(at, id, at));
+    },
   };
 }
 
@@ -125,5 +141,7 @@ function toToken(row: TokenRow): TokenRecord {
     secretHash: row.secret_hash,
     created: row.created,
     ...(row.revoked === null ? {} : { revoked: row.revoked }),
+    ...(row.expires === null ? {} : { expires: row.expires }),
+    ...(row.last_used === null ? {} : { lastUsed: row.last_used }),
   };
 }

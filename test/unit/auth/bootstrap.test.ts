@@ -1,4 +1,4 @@
-import { ensureBootstrap } from '../../../src/auth/bootstrap';
+import { describeBootstrap, ensureBootstrap } from '../../../src/auth/bootstrap';
 import { hashSecret } from '../../../src/auth/tokens';
 import { createTokenVerifier } from '../../../src/auth/verify-token';
 import { createFakeTenantStore, NOW, sequentialIds, tenantFixture } from './fake-tenant-store';
@@ -31,7 +31,8 @@ describe('ensureBootstrap', () => {
     const store = createFakeTenantStore();
     const chosen = 'my-bootstrap-token-with-32-chars-or-more';
     const result = await ensureBootstrap({ tenants: store, now, ids: sequentialIds(), bootstrapToken: chosen });
-    expect(result).toEqual({ tenant: expect.objectContaining({ name: 'default' }), created: true, tokenId: 'id-2' });
+    expect(result).toEqual({ tenant: expect.objectContaining({ name: 'default' }), created: true, tokenId: 'id-2', chosenToken: 'created' });
+    expect(describeBootstrap(result)).toEqual({ level: 'info', message: 'Created tenant "default" (id-1) with the token from SCIM_BOOTSTRAP_TOKEN (token id id-2); it is not printed' });
     const [record] = store.tokenRows.values();
     expect(record.secretHash).toBe(hashSecret(chosen));
     expect(JSON.stringify([...store.tokenRows.values()])).not.toContain(chosen);
@@ -47,11 +48,24 @@ describe('ensureBootstrap', () => {
     expect(store.tokenRows.size).toBe(0);
   });
 
-  it('does nothing when a tenant exists, even with a bootstrap token', async () => {
+  it('does nothing when a tenant exists, and warns that a bootstrap token that is none of its tokens is ignored', async () => {
     const existing = tenantFixture('t-1', 'acme');
     const store = createFakeTenantStore({ tenants: [existing] });
+    expect(await ensureBootstrap({ tenants: store, now, ids: sequentialIds() })).toEqual({ tenant: existing, created: false });
+    expect(describeBootstrap({ tenant: existing, created: false })).toBeUndefined();
     const result = await ensureBootstrap({ tenants: store, now, ids: sequentialIds(), bootstrapToken: 'z'.repeat(40) });
-    expect(result).toEqual({ tenant: existing, created: false });
-    expect(store.calls).toEqual(['listTenants']);
+    expect(result).toEqual({ tenant: existing, created: false, chosenToken: 'ignored' });
+    expect(describeBootstrap(result)).toMatchObject({ level: 'warn', message: expect.stringMatching(/^SCIM_BOOTSTRAP_TOKEN is ignored: the store already has tenants/) });
+    expect(store.calls.filter((call) => call.startsWith('create'))).toEqual([]);
+  });
+
+  it('says so when the bootstrap token already is a token of an existing tenant (a restart)', async () => {
+    const store = createFakeTenantStore();
+    const chosen = 'my-bootstrap-token-with-32-chars-or-more';
+    const first = await ensureBootstrap({ tenants: store, now, ids: sequentialIds(), bootstrapToken: chosen });
+    const again = await ensureBootstrap({ tenants: store, now, ids: sequentialIds(), bootstrapToken: chosen });
+    expect(again).toEqual({ tenant: first.tenant, created: false, chosenToken: 'present', presentTokenId: first.tokenId });
+    expect(describeBootstrap(again)).toEqual({ level: 'info', message: `SCIM_BOOTSTRAP_TOKEN is already token ${first.tokenId} of tenant "default" (id-1): nothing to create` });
+    expect(store.tenantRows.size).toBe(1);
   });
 });

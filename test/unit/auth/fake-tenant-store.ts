@@ -1,7 +1,7 @@
 // An in-memory TenantStore for unit tests: the behaviour the port documents, nothing more.
-import type { Profile, Tenant, TenantStore, TokenRecord } from '../../../src/store/tenant-store';
+import type { Profile, Store, Tenant, TenantStore, TokenRecord } from '../../../src/store/tenant-store';
 
-export interface FakeTenantStore extends TenantStore {
+export interface FakeTenantStore extends TenantStore, Pick<Store, 'deleteTenant'> {
   readonly tenantRows: Map<string, Tenant>;
   readonly tokenRows: Map<string, TokenRecord>;
   /** Every call, by method name, in order. */
@@ -59,6 +59,29 @@ export function createFakeTenantStore(seed: { tenants?: Tenant[]; tokens?: Token
       if (!token) return false;
       if (token.revoked === undefined) tokenRows.set(id, { ...token, revoked: at });
       return true;
+    },
+    async expireToken(id, expires) {
+      calls.push('expireToken');
+      const token = tokenRows.get(id);
+      if (!token) return false;
+      if (token.expires === undefined || token.expires > expires) tokenRows.set(id, { ...token, expires });
+      return true;
+    },
+    async touchToken(id, at) {
+      calls.push('touchToken');
+      const token = tokenRows.get(id);
+      if (token && (token.lastUsed === undefined || token.lastUsed < at)) tokenRows.set(id, { ...token, lastUsed: at });
+    },
+    async deleteTenant(id) {
+      calls.push('deleteTenant');
+      if (!tenantRows.delete(id)) return null;
+      let tokens = 0;
+      for (const [tokenId, token] of tokenRows) {
+        if (token.tenantId !== id) continue;
+        tokenRows.delete(tokenId);
+        tokens += 1;
+      }
+      return { removed: { tenants: 1, ...(tokens > 0 ? { tokens } : {}) } };
     },
     async close() {
       store.closed = true;

@@ -114,3 +114,27 @@ describe('createTokenVerifier', () => {
     await expect(createTokenVerifier({ tenants: failing })(token)).rejects.toThrow('database down');
   });
 });
+
+describe('token expiry and last use', () => {
+  it('accepts a token until its expiry and refuses it from that instant on', async () => {
+    const store = createFakeTenantStore({ tenants: [tenantFixture('tenant-a')] });
+    const issued = issueToken({ tenantId: 'tenant-a', label: 'x', scopes: [Scope.read], now: NOW, ids: sequentialIds('tok') });
+    await store.createToken({ ...issued.record, expires: '2025-03-01T13:00:00.000Z' });
+    let clock = new Date('2025-03-01T12:59:59.999Z');
+    const verify = createTokenVerifier({ tenants: store, now: () => clock });
+    expect(await verify(issued.token)).not.toBeNull();
+    clock = new Date('2025-03-01T13:00:00.000Z');
+    expect(await verify(issued.token)).toBeNull();
+  });
+
+  it('tells the recorder about every token that authenticated, and about no other', async () => {
+    const store = createFakeTenantStore({ tenants: [tenantFixture('tenant-a')] });
+    const issued = issueToken({ tenantId: 'tenant-a', label: 'x', scopes: [Scope.read], now: NOW, ids: sequentialIds('tok') });
+    await store.createToken(issued.record);
+    const used: string[] = [];
+    const verify = createTokenVerifier({ tenants: store, now: () => NOW, recordUse: (token) => used.push(token.id) });
+    await verify(issued.token);
+    await verify(withOtherSecret(issued.token));
+    expect(used).toEqual([issued.record.id]);
+  });
+});

@@ -1,5 +1,10 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
+import { mongoStoreOn } from '../../../src/store/mongo/mongo-store';
 import { openStore } from '../../../src/store/open-store';
+import { createMingoDb } from './mongo/mingo-db';
 
 const registry = loadBuiltinRegistry();
 
@@ -36,5 +41,31 @@ describe('openStore', () => {
     const opening = openStore({ kind: 'mongodb', uri: 'mongodb://admin:s3cret@db.example.com/scim?retryWrites=maybe' }, { registry });
     await expect(opening).rejects.toThrow('The MongoDB connection string is not valid');
     await expect(opening).rejects.toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
+  });
+
+  describe('mustExist (the admin CLI without --create)', () => {
+    let directory: string;
+    beforeEach(() => {
+      directory = mkdtempSync(join(tmpdir(), 'scim-open-store-'));
+    });
+    afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+    it('refuses a SQLite file that does not exist, and creates nothing', async () => {
+      const path = join(directory, 'typo', 'scim.db');
+      await expect(openStore({ kind: 'sqlite', path }, { registry, mustExist: true })).rejects.toMatchObject({ name: 'StoreError', code: 'not_found' });
+      expect(existsSync(join(directory, 'typo'))).toBe(false);
+      const created = await openStore({ kind: 'sqlite', path }, { registry });
+      await created.close();
+      const reopened = await openStore({ kind: 'sqlite', path }, { registry, mustExist: true });
+      await reopened.close();
+    });
+
+    it('tells an empty MongoDB database from one that holds a store', async () => {
+      const { db } = createMingoDb();
+      const store = mongoStoreOn({ db, registry, close: async () => undefined });
+      expect(await store.holdsStore()).toBe(false);
+      await store.prepare();
+      expect(await store.holdsStore()).toBe(true);
+    });
   });
 });

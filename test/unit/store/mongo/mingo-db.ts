@@ -51,6 +51,17 @@ export function createMingoDb(): { db: Db; controls: MingoDbControls; collection
       }
       return collection;
     },
+    /** Like MongoDB, lists only collections that exist: written to, or given an index. */
+    listCollections(filter: { name?: string | { $in: string[] } } = {}) {
+      check('listCollections');
+      const wanted = (name: string) =>
+        filter.name === undefined || (typeof filter.name === 'string' ? filter.name === name : filter.name.$in.includes(name));
+      return new MingoCursor(() =>
+        [...collections.values()]
+          .filter((collection) => (collection.documents.length > 0 || collection.indexes.size > 1) && wanted(collection.name))
+          .map((collection) => ({ name: collection.name, type: 'collection' })),
+      );
+    },
     async command(command: Doc) {
       check('command');
       if (command.ping === 1) return { ok: 1 };

@@ -10,10 +10,22 @@ import { createMingoDb } from './mingo-db';
 const registry = loadBuiltinRegistry();
 
 async function makeStore(): Promise<StoreUnderTest> {
-  const { db } = createMingoDb();
+  const { db, collections } = createMingoDb();
   const store = mongoStoreOn({ db, registry, close: async () => undefined });
   await store.prepare();
-  return { store, cleanup: () => store.close() };
+  return {
+    store,
+    cleanup: () => store.close(),
+    // Every collection the store has written: documents that carry the tenant id (the tenant's own is its _id).
+    async remainingOf(tenantId) {
+      const remaining: Record<string, number> = {};
+      for (const [name, collection] of collections) {
+        const n = collection.documents.filter((document) => document.tenantId === tenantId || (name === 'tenants' && document._id === tenantId)).length;
+        if (n > 0) remaining[name] = n;
+      }
+      return remaining;
+    },
+  };
 }
 
 describeStoreContract('mongo store on mingo', makeStore);
