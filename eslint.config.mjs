@@ -6,9 +6,12 @@ import tseslint from 'typescript-eslint';
 const httpModules = ['express', 'express/*', 'passport', 'passport-*', 'supertest'];
 const dbModules = ['mongodb', 'mongodb/*', 'better-sqlite3', 'sqlite3', 'mingo'];
 
-const ban = (groups, message) => ({
-  'no-restricted-imports': ['error', { patterns: groups.map((group) => ({ group: [group], message })) }],
+const ban = (groups, message) => bans([groups, message]);
+/** Several bans on one set of files: ESLint keeps only the last `no-restricted-imports` setting per file. */
+const bans = (...rules) => ({
+  'no-restricted-imports': ['error', { patterns: rules.flatMap(([groups, message]) => groups.map((group) => ({ group: [group], message }))) }],
 });
+const storeBans = [[...httpModules, '**/http/**', '**/resources/**', '**/auth/**'], 'Stores know nothing of HTTP, services or authorisation.'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
@@ -31,11 +34,31 @@ export default tseslint.config(
   },
   {
     files: ['src/store/**/*.ts'],
-    rules: ban([...httpModules, '**/http/**', '**/resources/**'], 'Stores know nothing of HTTP or services.'),
+    rules: bans(storeBans),
   },
   {
-    files: ['src/resources/**/*.ts', 'src/extensions/**/*.ts', 'src/auth/**/*.ts'],
-    rules: ban([...dbModules, '**/store/sqlite/**', '**/store/mongo/**', '**/http/**'], 'Services use the store port, never a concrete store or HTTP.'),
+    // The two stores share only the neutral modules (src/store/model, the ports): neither imports the other.
+    files: ['src/store/mongo/**/*.ts'],
+    rules: bans(storeBans, [['**/sqlite/**', 'better-sqlite3', 'sqlite3'], 'The MongoDB store imports nothing of the SQLite store; shared code lives in src/store/model.']),
+  },
+  {
+    files: ['src/store/sqlite/**/*.ts'],
+    rules: bans(storeBans, [['**/mongo/**', 'mongodb', 'mongodb/*', 'mingo'], 'The SQLite store imports nothing of the MongoDB store; shared code lives in src/store/model.']),
+  },
+  {
+    files: ['src/store/model/**/*.ts'],
+    rules: bans(storeBans, [[...dbModules, '**/sqlite/**', '**/mongo/**'], 'src/store/model is shared by both stores: no database here.']),
+  },
+  {
+    files: ['src/resources/**/*.ts', 'src/extensions/**/*.ts'],
+    rules: ban(
+      [...dbModules, '**/store/sqlite/**', '**/store/mongo/**', '**/http/**', '**/auth/passport-*'],
+      'Services use the store port and the RequestContext, never a concrete store, HTTP or the passport adapter.',
+    ),
+  },
+  {
+    files: ['src/auth/**/*.ts'],
+    rules: ban([...dbModules, '**/store/sqlite/**', '**/store/mongo/**', '**/http/**'], 'Auth uses the store port, never a concrete store or HTTP.'),
   },
   {
     files: ['src/auth/passport-*.ts'],

@@ -12,7 +12,7 @@ import { MongoClient } from 'mongodb';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createMongoStore, mongoStoreOn } from '../../src/store/mongo/mongo-store';
 import { COLLECTIONS, planIndexes } from '../../src/store/mongo/indexes';
-import { createStoreModel } from '../../src/store/sqlite/resource-model';
+import { createStoreModel } from '../../src/store/model/resource-model';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
 

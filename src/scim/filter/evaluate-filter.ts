@@ -23,6 +23,7 @@
 import { foldCase } from '../schema/fold-case';
 import type { AttributeDefinition, ScimAttributes } from '../schema/attribute';
 import { COMMON_SCHEMA, leafOf, type ResolvedPath } from '../paths/resolved-path';
+import { getIgnoringCase } from '../paths/case-insensitive-key';
 import { compareCodePoints } from './code-point-order';
 import { parseDateTime } from './date-time';
 import type { ComparisonOperator, FilterAst, FilterValue } from './filter-ast';
@@ -152,10 +153,10 @@ function topLevelValue(path: ResolvedPath, resource: EvaluationTarget): unknown 
     // that keep them inline.
     if (name === 'id' && resource.id !== undefined) return resource.id;
     if (name === 'meta' && resource.meta !== undefined) return resource.meta;
-    return lookupKey(attributes, path.attribute.name);
+    return getIgnoringCase(attributes, path.attribute.name);
   }
-  const container = path.inExtension ? lookupKey(attributes, path.schemaUrn) : attributes;
-  return lookupKey(container, path.attribute.name);
+  const container = path.inExtension ? getIgnoringCase(attributes, path.schemaUrn) : attributes;
+  return getIgnoringCase(container, path.attribute.name);
 }
 
 /** The leaf values of a path given its top-level attribute's stored value. */
@@ -163,25 +164,15 @@ function leafValues(path: ResolvedPath, stored: unknown): readonly unknown[] {
   const top = asList(stored);
   const { subAttribute } = path;
   if (!subAttribute) return top;
-  return top.flatMap((element) => asList(lookupKey(element, subAttribute.name)));
+  return top.flatMap((element) => asList(getIgnoringCase(element, subAttribute.name)));
 }
 
 /** Inside a value filter, a path names a sub-attribute of the element being tested. */
 function elementValues(path: ResolvedPath, element: unknown): readonly unknown[] {
-  return path.subAttribute ? asList(lookupKey(element, path.subAttribute.name)) : asList(element);
+  return path.subAttribute ? asList(getIgnoringCase(element, path.subAttribute.name)) : asList(element);
 }
 
 function asList(value: unknown): readonly unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value.filter((item) => item !== undefined && item !== null) : [value];
-}
-
-/** Canonical key first; otherwise the first key that matches case-insensitively (RFC 7643 §2.1). */
-function lookupKey(container: unknown, name: string): unknown {
-  if (typeof container !== 'object' || container === null || Array.isArray(container)) return undefined;
-  const record = container as Record<string, unknown>;
-  if (Object.prototype.hasOwnProperty.call(record, name)) return record[name];
-  const wanted = name.toLowerCase();
-  const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === wanted);
-  return key === undefined ? undefined : record[key];
 }

@@ -2,6 +2,7 @@
 // its schema here and then read with exactly the semantics of the GET query parameters (list-request.ts).
 import { scimErrors } from '../errors';
 import { URN } from '../urns';
+import { getIgnoringCase } from '../paths/case-insensitive-key';
 import type { ListParameters } from './list-request';
 
 /**
@@ -24,13 +25,13 @@ export function parseSearchRequest(body: unknown): ListParameters {
     throw scimErrors.invalidSyntax('The request body must be a SearchRequest JSON object (Content-Type: application/scim+json)');
   }
   const message = body as Record<string, unknown>;
-  const schemas = memberOf(message, 'schemas');
+  const schemas = getIgnoringCase(message, 'schemas');
   if (!Array.isArray(schemas) || !schemas.some((urn) => typeof urn === 'string' && urn.toLowerCase() === URN.message.searchRequest.toLowerCase())) {
     throw scimErrors.invalidSyntax(`A SearchRequest must have "schemas": ["${URN.message.searchRequest}"]`);
   }
   const parameters: Record<string, unknown> = {};
   for (const [name, type] of Object.entries(TYPES)) {
-    const value = memberOf(message, name);
+    const value = getIgnoringCase(message, name);
     // RFC 7643 §2.5: null is the same as absent.
     if (value === undefined || value === null) continue;
     if (!hasType(value, type)) throw scimErrors.invalidSyntax(`SearchRequest attribute "${name}" must be ${DESCRIPTIONS[type]}`);
@@ -52,12 +53,4 @@ function hasType(value: unknown, type: 'string' | 'integer' | 'strings'): boolea
       // RFC 7644 §3.4.3 makes attributes a list; a comma-separated string as in the query form is accepted too.
       return typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
   }
-}
-
-/** SearchRequest member names are attribute names, matched case-insensitively (RFC 7643 §2.1). */
-function memberOf(message: Record<string, unknown>, name: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(message, name)) return message[name];
-  const wanted = name.toLowerCase();
-  const key = Object.keys(message).find((candidate) => candidate.toLowerCase() === wanted);
-  return key === undefined ? undefined : message[key];
 }

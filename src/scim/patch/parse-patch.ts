@@ -16,6 +16,7 @@
 import { scimErrors, isScimError } from '../errors';
 import { parseFilter } from '../filter/parse-filter';
 import { resolveAttributePath, resolveSchemaUrn } from '../paths/attribute-path';
+import { findKeyIgnoringCase, getIgnoringCase } from '../paths/case-insensitive-key';
 import type { ResolvedPath } from '../paths/resolved-path';
 import type { ResourceTypeDefinition } from '../schema/attribute';
 import type { SchemaRegistry } from '../schema/registry';
@@ -26,12 +27,12 @@ const OP_KINDS: readonly PatchOpKind[] = ['add', 'remove', 'replace'];
 
 export function parsePatchRequest(registry: SchemaRegistry, type: ResourceTypeDefinition, body: unknown): PatchOperation[] {
   if (!isObject(body)) throw scimErrors.invalidSyntax('The PATCH body must be a JSON object (a PatchOp message, RFC 7644 §3.5.2)');
-  const schemas = memberOf(body, 'schemas');
+  const schemas = getIgnoringCase(body, 'schemas');
   const declared = Array.isArray(schemas) ? schemas : [];
   if (!declared.some((urn) => typeof urn === 'string' && urn.toLowerCase() === URN.message.patchOp.toLowerCase())) {
     throw scimErrors.invalidSyntax(`A PATCH body must have "schemas": ["${URN.message.patchOp}"]`);
   }
-  const operations = memberOf(body, 'Operations');
+  const operations = getIgnoringCase(body, 'Operations');
   if (!Array.isArray(operations) || operations.length === 0) {
     throw scimErrors.invalidSyntax('A PATCH body must have "Operations": an array of one or more operations (RFC 7644 §3.5.2)');
   }
@@ -46,17 +47,17 @@ interface ParseContext {
 
 function parseOperation(context: ParseContext, raw: unknown, index: number): PatchOperation[] {
   if (!isObject(raw)) throw scimErrors.invalidSyntax(`Operation ${index}: each element of "Operations" must be a JSON object`);
-  const opText = memberOf(raw, 'op');
+  const opText = getIgnoringCase(raw, 'op');
   const op = typeof opText === 'string' ? OP_KINDS.find((kind) => kind === opText.trim().toLowerCase()) : undefined;
   if (!op) {
     throw scimErrors.invalidSyntax(`Operation ${index}: "op" must be "add", "remove" or "replace" (got ${JSON.stringify(opText ?? null)})`);
   }
-  const pathText = memberOf(raw, 'path');
+  const pathText = getIgnoringCase(raw, 'path');
   if (pathText !== undefined && pathText !== null && typeof pathText !== 'string') {
     throw scimErrors.invalidPath(`Operation ${index}: "path" must be a string`);
   }
-  const hasValue = hasMember(raw, 'value');
-  const value = memberOf(raw, 'value');
+  const hasValue = findKeyIgnoringCase(raw, 'value') !== undefined;
+  const value = getIgnoringCase(raw, 'value');
   const path = typeof pathText === 'string' && pathText.trim() !== '' ? pathText.trim() : undefined;
 
   if (path === undefined) {
@@ -190,20 +191,4 @@ function closingBracket(text: string, open: number): number {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// Message members are matched case-insensitively (Entra ID and others vary the case of `Operations` / `op`).
-function memberKey(object: Record<string, unknown>, name: string): string | undefined {
-  if (name in object) return name;
-  const wanted = name.toLowerCase();
-  return Object.keys(object).find((key) => key.toLowerCase() === wanted);
-}
-
-function memberOf(object: Record<string, unknown>, name: string): unknown {
-  const key = memberKey(object, name);
-  return key === undefined ? undefined : object[key];
-}
-
-function hasMember(object: Record<string, unknown>, name: string): boolean {
-  return memberKey(object, name) !== undefined;
 }

@@ -26,7 +26,7 @@ import { leafOf, type ResolvedPath } from '../../scim/paths/resolved-path';
 import type { AttributeDefinition } from '../../scim/schema/attribute';
 import { foldCase } from '../../scim/schema/fold-case';
 import { URN } from '../../scim/urns';
-import { pathKey, type AttributeSlot, type ColumnPath, type ResourceModel } from '../sqlite/resource-model';
+import { pathKey, type AttributeSlot, type ColumnPath, type ResourceModel } from '../model/resource-model';
 import { ELEMENT_PRESENT, PRESENT_SUBS, presenceKey, slotField, uniqueField } from './resource-document';
 
 export type MongoQuery = Record<string, unknown>;

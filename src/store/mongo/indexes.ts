@@ -10,7 +10,7 @@
 // query cannot miss the index by forgetting to name the collation.
 import type { Db, IndexDescription } from 'mongodb';
 import type { SchemaRegistry } from '../../scim/schema/registry';
-import type { IndexedPath, StoreModel } from '../sqlite/resource-model';
+import type { IndexedPath, StoreModel } from '../model/resource-model';
 import { fieldName, slotField, uniqueField } from './resource-document';
 
 export const COLLECTIONS = {

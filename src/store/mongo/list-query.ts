@@ -16,7 +16,7 @@ import type { Document } from 'mongodb';
 import type { ResolvedPath } from '../../scim/paths/resolved-path';
 import { findAttribute } from '../../scim/schema/registry';
 import type { KeysetPosition, StoreQuery } from '../resource-store';
-import type { ColumnPath, ResourceModel } from '../sqlite/resource-model';
+import type { ColumnPath, ResourceModel } from '../model/resource-model';
 import { filterToMongo, MATCH_ALL, MATCH_NONE, type MemberGroupsResolver, type MongoQuery } from './filter-to-mongo';
 import { fieldName } from './resource-document';
 

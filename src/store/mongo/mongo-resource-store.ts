@@ -10,7 +10,7 @@ import type { Collection, Document } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import type { NewResource, ResourceReplacement, ResourceStore, StoredResource, StoreListResult, StoreQuery } from '../resource-store';
 import { StoreError } from '../store-error';
-import type { StoreModel } from '../sqlite/resource-model';
+import type { StoreModel } from '../model/resource-model';
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import type { IndexPlan } from './indexes';
 import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';

@@ -9,7 +9,7 @@
 // because uniqueness depends on them. Transitions between "reachable" and "unreachable" are logged once each.
 import { MongoClient, type AnyBulkWriteOperation, type Db, type MongoClientOptions, type TopologyDescriptionChangedEvent } from 'mongodb';
 import type { SchemaRegistry } from '../../scim/schema/registry';
-import { createStoreModel, type StoreModel } from '../sqlite/resource-model';
+import { createStoreModel, type StoreModel } from '../model/resource-model';
 import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './indexes';

@@ -7,7 +7,7 @@
 //     p: [ "<key>", "<key>.<sub>" ],  the attributes and sub-attributes that are present (RFC 7643 §2.5),
 //     u: { <field>: [...] } }  the values that unique indexes check
 //
-// The search document is the embedded store's (../sqlite/search-document.ts): canonical keys, every attribute a
+// The search document is the one both stores derive (../model/search-document.ts): canonical keys, every attribute a
 // list, caseExact=false strings folded with foldCase(), dateTime values normalised to ISO 8601 UTC with milliseconds
 // (so that text order is instant order), the primary element first, and values that can never match a comparison
 // wrapped under "!". Both stores derive it from the same code, so they answer every filter alike. On top of it:
@@ -25,8 +25,8 @@
 // field names, and the stored form must give back exactly what was written. Nothing queries `data`.
 import type { ScimAttributes } from '../../scim/schema/attribute';
 import type { StoredResource } from '../resource-store';
-import type { AttributeSlot, IndexedPath, ResourceModel } from '../sqlite/resource-model';
-import { deriveSearchData, UNMATCHABLE } from '../sqlite/search-document';
+import type { AttributeSlot, IndexedPath, ResourceModel } from '../model/resource-model';
+import { deriveSearchData, UNMATCHABLE } from '../model/search-document';
 
 /** Key of the list of present sub-attributes in a complex element of the search document. */
 export const PRESENT_SUBS = '?';

@@ -3,8 +3,8 @@
 // the derivation itself changes), the stored derived data is rebuilt at open, in one transaction, before any
 // request is served; the model's fingerprint in store_meta says whether that is needed.
 import type Database from 'better-sqlite3';
-import type { StoreModel } from './resource-model';
-import { deriveSearchData } from './search-document';
+import type { StoreModel } from '../model/resource-model';
+import { deriveSearchData } from '../model/search-document';
 import { isUniqueViolation } from './sqlite-errors';
 
 const FINGERPRINT_KEY = 'derivation';

@@ -26,7 +26,8 @@ import { leafOf, type ResolvedPath } from '../../scim/paths/resolved-path';
 import type { AttributeDefinition } from '../../scim/schema/attribute';
 import { foldCase } from '../../scim/schema/fold-case';
 import { URN } from '../../scim/urns';
-import { jsonLabel, pathKey, type ColumnPath, type PathTarget, type ResourceModel } from './resource-model';
+import { pathKey, type ColumnPath, type PathTarget, type ResourceModel } from '../model/resource-model';
+import { jsonLabel, slotJsonPath } from './json-path';
 
 export type SqlValue = string | number;
 
@@ -145,7 +146,7 @@ class Compiler {
     const condition = this.compile(inner, { element });
     return {
       sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element} WHERE ${condition.sql})`,
-      params: [target.slot.jsonPath, ...condition.params],
+      params: [slotJsonPath(target.slot), ...condition.params],
     };
   }
 
@@ -213,13 +214,13 @@ class Compiler {
         if (!target.subAttribute) {
           return {
             sql: `EXISTS (SELECT 1 FROM json_tree(${this.context.row}.search, ?) ${tree} WHERE ${presentScalar(tree)})`,
-            params: [target.slot.jsonPath],
+            params: [slotJsonPath(target.slot)],
           };
         }
         const element = this.alias('e');
         return {
           sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element}, json_tree(${element}.value, ?) ${tree} WHERE ${presentScalar(tree)})`,
-          params: [target.slot.jsonPath, `$.${jsonLabel(target.subAttribute.name)}`],
+          params: [slotJsonPath(target.slot), `$.${jsonLabel(target.subAttribute.name)}`],
         };
       }
     }
@@ -258,13 +259,13 @@ class Compiler {
         if (!target.subAttribute) {
           return {
             sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${value} WHERE ${test.sql})`,
-            params: [target.slot.jsonPath, ...test.params],
+            params: [slotJsonPath(target.slot), ...test.params],
           };
         }
         const element = this.alias('e');
         return {
           sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element}, json_each(${element}.value, ?) ${value} WHERE ${test.sql})`,
-          params: [target.slot.jsonPath, `$.${jsonLabel(target.subAttribute.name)}`, ...test.params],
+          params: [slotJsonPath(target.slot), `$.${jsonLabel(target.subAttribute.name)}`, ...test.params],
         };
       }
     }

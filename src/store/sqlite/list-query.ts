@@ -18,7 +18,8 @@ import type { ResolvedPath } from '../../scim/paths/resolved-path';
 import { findAttribute } from '../../scim/schema/registry';
 import type { KeysetPosition, StoreQuery } from '../resource-store';
 import { filterToSql, type SqlFragment, type SqlValue } from './filter-to-sql';
-import { jsonLabel, type ResourceModel } from './resource-model';
+import type { ResourceModel } from '../model/resource-model';
+import { jsonLabel, slotJsonPath } from './json-path';
 
 export const RESOURCE_COLUMNS = 'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal';
 
@@ -145,7 +146,7 @@ export function sortKey(model: ResourceModel, path: ResolvedPath): SqlFragment {
       // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its (primary) value.
       if (!sub && slot.definition.type === 'complex') sub = findAttribute(slot.definition.subAttributes, 'value');
       if ((sub ?? slot.definition).type === 'complex') return { sql: 'NULL', params: [] };
-      const jsonPath = sub ? `${slot.jsonPath}[0].${jsonLabel(sub.name)}[0]` : `${slot.jsonPath}[0]`;
+      const jsonPath = sub ? `${slotJsonPath(slot)}[0].${jsonLabel(sub.name)}[0]` : `${slotJsonPath(slot)}[0]`;
       // "" is an unassigned value (RFC 7643 §2.5) and sorts with the missing ones.
       return { sql: `NULLIF(json_extract(r.search, ?), '')`, params: [jsonPath] };
     }

@@ -13,8 +13,8 @@ import type {
 } from '../resource-store';
 import { StoreError } from '../store-error';
 import { listQueryToSql, RESOURCE_COLUMNS } from './list-query';
-import type { StoreModel } from './resource-model';
-import { deriveSearchData, type DerivedData, type IndexedValue } from './search-document';
+import type { StoreModel } from '../model/resource-model';
+import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
 import { isUniqueViolation, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 

@@ -21,7 +21,7 @@ import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { ensureDerivedData } from './derived-data';
 import { migrate } from './migrations';
-import { createStoreModel } from './resource-model';
+import { createStoreModel } from '../model/resource-model';
 import { translateErrors } from './sqlite-errors';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';

@@ -6,7 +6,7 @@ import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { filterToSql } from '../../../src/store/sqlite/filter-to-sql';
 import { listQueryToSql } from '../../../src/store/sqlite/list-query';
 import { migrate } from '../../../src/store/sqlite/migrations';
-import { createStoreModel } from '../../../src/store/sqlite/resource-model';
+import { createStoreModel } from '../../../src/store/model/resource-model';
 import { RESOURCE_SQL } from '../../../src/store/sqlite/sqlite-resource-store';
 import type { StoreQuery } from '../../../src/store/resource-store';
 import { filterBuilder } from '../../contract/filter-builder';

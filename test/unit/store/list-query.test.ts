@@ -9,7 +9,7 @@ import type { StorePage } from '../../../src/store/resource-store';
 import { prefixUpperBound } from '../../../src/store/sqlite/filter-to-sql';
 import { listQueryToSql } from '../../../src/store/sqlite/list-query';
 import { migrate } from '../../../src/store/sqlite/migrations';
-import { createStoreModel } from '../../../src/store/sqlite/resource-model';
+import { createStoreModel } from '../../../src/store/model/resource-model';
 
 const registry = loadBuiltinRegistry();
 const model = createStoreModel(registry);

@@ -11,7 +11,7 @@ import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registr
 import { escapeRegex, filterToMongo, MATCH_NONE, textPattern, type MongoQuery } from '../../../../src/store/mongo/filter-to-mongo';
 import { toMembershipDocument } from '../../../../src/store/mongo/membership-document';
 import { toResourceDocument, type ResourceDocument } from '../../../../src/store/mongo/resource-document';
-import { createStoreModel } from '../../../../src/store/sqlite/resource-model';
+import { createStoreModel } from '../../../../src/store/model/resource-model';
 import { filterAstCases } from '../../../contract/filter-ast-cases';
 import { filterBuilder, type FilterBuilder } from '../../../contract/filter-builder';
 import { ENTERPRISE_USER, filterCases, filterFixtureUsers } from '../../../fixtures/filter-cases';

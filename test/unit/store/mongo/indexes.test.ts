@@ -2,7 +2,7 @@
 // unique ones guard the folded values the documents hold.
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { COLLECTIONS, createIndexes, planIndexes, RESOURCE_ID_INDEX } from '../../../../src/store/mongo/indexes';
-import { createStoreModel } from '../../../../src/store/sqlite/resource-model';
+import { createStoreModel } from '../../../../src/store/model/resource-model';
 import { createMingoDb } from './mingo-db';
 
 const registry = loadBuiltinRegistry();

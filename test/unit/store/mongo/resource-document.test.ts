@@ -2,7 +2,7 @@
 // values, and an exact round trip of what was written.
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { deriveFields, fieldName, fromResourceDocument, toResourceDocument } from '../../../../src/store/mongo/resource-document';
-import { createStoreModel } from '../../../../src/store/sqlite/resource-model';
+import { createStoreModel } from '../../../../src/store/model/resource-model';
 
 const registry = loadBuiltinRegistry();
 const model = createStoreModel(registry);

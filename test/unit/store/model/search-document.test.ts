@@ -1,13 +1,13 @@
-// The search document and indexed values derived from a resource's attributes (src/store/sqlite/search-document.ts).
-import commonAttributes from '../../../schemas/common-attributes.json';
-import enterpriseUser from '../../../schemas/enterprise-user.json';
-import group from '../../../schemas/group.json';
-import resourceTypes from '../../../schemas/resource-types.json';
-import user from '../../../schemas/user.json';
-import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
-import { createSchemaRegistry } from '../../../src/scim/schema/registry';
-import { createStoreModel } from '../../../src/store/sqlite/resource-model';
-import { deriveSearchData } from '../../../src/store/sqlite/search-document';
+// The search document and indexed values derived from a resource's attributes (src/store/model/search-document.ts).
+import commonAttributes from '../../../../schemas/common-attributes.json';
+import enterpriseUser from '../../../../schemas/enterprise-user.json';
+import group from '../../../../schemas/group.json';
+import resourceTypes from '../../../../schemas/resource-types.json';
+import user from '../../../../schemas/user.json';
+import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { createSchemaRegistry } from '../../../../src/scim/schema/registry';
+import { createStoreModel } from '../../../../src/store/model/resource-model';
+import { deriveSearchData } from '../../../../src/store/model/search-document';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const model = createStoreModel(loadBuiltinRegistry());

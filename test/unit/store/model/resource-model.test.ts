@@ -1,13 +1,13 @@
-// What the SQLite store derives from the registry: search-document slots, indexed and unique paths, fingerprint.
-import commonAttributes from '../../../schemas/common-attributes.json';
-import enterpriseUser from '../../../schemas/enterprise-user.json';
-import group from '../../../schemas/group.json';
-import resourceTypes from '../../../schemas/resource-types.json';
-import user from '../../../schemas/user.json';
-import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
-import { createSchemaRegistry } from '../../../src/scim/schema/registry';
-import { createStoreModel } from '../../../src/store/sqlite/resource-model';
-import { filterBuilder } from '../../contract/filter-builder';
+// What every store derives from the registry: search-document slots, indexed and unique paths, fingerprint.
+import commonAttributes from '../../../../schemas/common-attributes.json';
+import enterpriseUser from '../../../../schemas/enterprise-user.json';
+import group from '../../../../schemas/group.json';
+import resourceTypes from '../../../../schemas/resource-types.json';
+import user from '../../../../schemas/user.json';
+import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { createSchemaRegistry } from '../../../../src/scim/schema/registry';
+import { createStoreModel } from '../../../../src/store/model/resource-model';
+import { filterBuilder } from '../../../contract/filter-builder';
 
 const registry = loadBuiltinRegistry();
 const model = createStoreModel(registry);

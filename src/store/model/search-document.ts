@@ -1,22 +1,25 @@
 // The search document: a second JSON form of a resource's attributes, derived at write time from the registry, that
-// filters and sorts read instead of the stored attributes. It settles, once per write, everything that would
+// filters and sorts read instead of the stored attributes. Both stores derive it with this code (the MongoDB store
+// adds field-name encoding and presence lists on top, ../mongo/resource-document.ts). It settles, once per write, everything that would
 // otherwise need per-row code at query time (the rules are those of src/scim/filter/evaluate-filter.ts):
 //
 //   - keys are canonical: `{ "<attr>": [...], "<extension URN>:<attr>": [...] }`, whatever case the stored keys use;
-//   - every attribute holds a LIST (a singular value becomes a one-element list; nulls are dropped), so one SQL shape
-//     (json_each over the key) serves singular and multi-valued attributes alike;
+//   - every attribute holds a LIST (a singular value becomes a one-element list; nulls are dropped), so one query shape
+//     (SQLite's json_each over the key, a MongoDB array match) serves singular and multi-valued attributes alike;
 //   - complex values are objects whose sub-attributes are lists too: `"emails": [{"value": ["a@x"], "type": ["work"]}]`,
-//     and the element marked `primary` comes first, so that `$."emails"[0]` is the value to sort by
+//     and the element marked `primary` comes first, so that element 0 of `emails` is the value to sort by
 //     (RFC 7644 §3.4.2.3);
-//   - strings with caseExact=false are folded with foldCase() (RFC 7643 §2.2), so SQLite compares them with its plain
-//     BINARY collation, which orders by code point like the evaluator;
+//   - strings with caseExact=false are folded with foldCase() (RFC 7643 §2.2), so a store compares them by code point
+//     like the evaluator (SQLite's BINARY collation, MongoDB's simple binary comparison);
 //   - dateTime values are normalised to ISO 8601 UTC with milliseconds, so text order is instant order;
 //   - a value that can never match a comparison but still counts as present (an invalid dateTime, a complex value
 //     that is not an object, members of a complex value that no sub-attribute reads) is kept under the key "!":
 //     comparisons look only at the sub-attributes' scalars of the right JSON type, and `pr` finds what is inside.
-// The side-table rows (resource_values) for the model's indexed paths come from the same normalised values.
+// The indexed values of the model's indexed paths (SQLite's resource_values rows, MongoDB's `u`) come from the same
+// normalised values.
 import { normaliseDateTime } from '../../scim/filter/date-time';
 import type { AttributeDefinition, ScimAttributes } from '../../scim/schema/attribute';
+import { createKeyLookup, type KeyLookup } from '../../scim/paths/case-insensitive-key';
 import { foldCase } from '../../scim/schema/fold-case';
 import type { AttributeSlot, ResourceModel } from './resource-model';
 
@@ -39,10 +42,11 @@ export interface DerivedData {
 type SearchDocument = Record<string, unknown[]>;
 
 export function deriveSearchData(model: ResourceModel, attributes: ScimAttributes): DerivedData {
-  keysByLowerCase = new WeakMap();
+  // One lookup per derivation: it indexes each object's keys once, and the attributes do not change meanwhile.
+  const keys = createKeyLookup();
   const document: SearchDocument = {};
   for (const slot of model.slots) {
-    const items = slotItems(slot, attributes);
+    const items = slotItems(keys, slot, attributes);
     if (items.length > 0) document[slot.key] = items;
   }
 
@@ -58,12 +62,12 @@ export function deriveSearchData(model: ResourceModel, attributes: ScimAttribute
   return { search: JSON.stringify(document), values };
 }
 
-function slotItems(slot: AttributeSlot, attributes: ScimAttributes): unknown[] {
-  const container = slot.extension === undefined ? attributes : lookupKey(attributes, slot.extension);
-  const items = asList(lookupKey(container, slot.definition.name));
+function slotItems(keys: KeyLookup, slot: AttributeSlot, attributes: ScimAttributes): unknown[] {
+  const container = slot.extension === undefined ? attributes : keys.get(attributes, slot.extension);
+  const items = asList(keys.get(container, slot.definition.name));
   const { definition } = slot;
   if (definition.type !== 'complex') return items.map((item) => normaliseLeaf(definition, item));
-  const elements = items.map((item) => normaliseElement(definition, item));
+  const elements = items.map((item) => normaliseElement(keys, definition, item));
   // The primary element first (RFC 7644 §3.4.2.3 sorts a multi-valued attribute by its primary value); the order
   // of the others is kept. Element order means nothing to a filter.
   const primary = elements.findIndex((element) => isPlainObject(element) && Array.isArray(element.primary) && element.primary[0] === true);
@@ -71,12 +75,12 @@ function slotItems(slot: AttributeSlot, attributes: ScimAttributes): unknown[] {
   return elements;
 }
 
-function normaliseElement(definition: AttributeDefinition, element: unknown): unknown {
+function normaliseElement(keys: KeyLookup, definition: AttributeDefinition, element: unknown): unknown {
   if (!isPlainObject(element)) return { [UNMATCHABLE]: element };
   const normalised: Record<string, unknown> = {};
   const used = new Set<string>();
   for (const sub of definition.subAttributes ?? []) {
-    const key = keyOf(element, sub.name);
+    const key = keys.findKey(element, sub.name);
     if (key === undefined) continue;
     used.add(key);
     const values = asList(element[key]).map((value) => normaliseLeaf(sub, value));
@@ -109,32 +113,6 @@ function normaliseLeaf(definition: AttributeDefinition, value: unknown): unknown
 function asList(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value.filter((item) => item !== undefined && item !== null) : [value];
-}
-
-/** The value under a name: the canonical key first, else the first key equal to it case-insensitively (RFC 7643 §2.1). */
-function lookupKey(container: unknown, name: string): unknown {
-  if (!isPlainObject(container)) return undefined;
-  const key = keyOf(container, name);
-  return key === undefined ? undefined : container[key];
-}
-
-// Each container's keys by lower case, built once per derivation: the model asks for every declared attribute, most
-// of them absent. Made afresh by every deriveSearchData call (synchronous), so a caller's later edits never go stale.
-let keysByLowerCase = new WeakMap<object, Map<string, string>>();
-
-function keyOf(container: Record<string, unknown>, name: string): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(container, name)) return name;
-  let keys = keysByLowerCase.get(container);
-  if (keys === undefined) {
-    keys = new Map();
-    // The first spelling in key order wins, as a linear search would pick it.
-    for (const candidate of Object.keys(container)) {
-      const lower = candidate.toLowerCase();
-      if (!keys.has(lower)) keys.set(lower, candidate);
-    }
-    keysByLowerCase.set(container, keys);
-  }
-  return keys.get(name.toLowerCase());
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

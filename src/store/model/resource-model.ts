@@ -1,6 +1,7 @@
-// What the SQLite store derives from the schema registry for each resource type: which attributes go into the
-// search document (search-document.ts), how each is keyed there, and which paths are kept in the indexed side table
-// `resource_values` (unique ones under a unique index). Nothing here is written per attribute by hand: a new
+// What every store derives from the schema registry for each resource type: which attributes go into the search
+// document (search-document.ts), how each is keyed there, and which paths get indexed values (the SQLite store's
+// `resource_values` rows, the MongoDB store's index fields; unique ones under a unique index). Shared by both stores,
+// so that they answer every filter alike; it knows no database. Nothing here is written per attribute by hand: a new
 // schema or extension with a `uniqueness: "server"` attribute gets its unique index without code changes.
 import { createHash } from 'node:crypto';
 import { resolveAttributePath } from '../../scim/paths/attribute-path';
@@ -8,11 +9,11 @@ import { COMMON_SCHEMA, type ResolvedPath } from '../../scim/paths/resolved-path
 import type { AttributeDefinition, ResourceTypeDefinition } from '../../scim/schema/attribute';
 import { findAttribute, type SchemaRegistry } from '../../scim/schema/registry';
 
-/** Bumped whenever the shape of the derived data (search document, side-table rows) changes. */
+/** Bumped whenever the shape of the derived data (search document, indexed values) changes. */
 const DERIVATION_FORMAT = 1;
 
 /**
- * Paths that get an index-backed `eq` through `resource_values`, besides every unique attribute. Only cheap,
+ * Paths that get an index-backed `eq` through indexed values, besides every unique attribute. Only cheap,
  * frequently filtered paths belong here: IdPs look users up by userName, externalId and e-mail, groups by
  * displayName, and the groups of a user by members.value. Paths a resource type does not have are skipped.
  */
@@ -22,16 +23,14 @@ export const INDEXED_PATHS: readonly string[] = ['externalId', 'displayName', 'e
 export interface AttributeSlot {
   /** Key in the search document: the attribute name, or `<extension URN>:<name>` for extension attributes. */
   readonly key: string;
-  /** SQLite JSON path of that key, e.g. `$."emails"`. */
-  readonly jsonPath: string;
   readonly definition: AttributeDefinition;
   /** Extension URN for extension attributes; undefined for core and common attributes. */
   readonly extension?: string;
 }
 
-/** A path whose string values are copied into `resource_values`. */
+/** A path whose string values are copied into indexed values. */
 export interface IndexedPath {
-  /** Canonical path, stored in resource_values.path and reported as the conflicting attribute. */
+  /** Canonical path: the name of the indexed values (e.g. resource_values.path) and the attribute a conflict names. */
   readonly path: string;
   readonly slot: AttributeSlot;
   readonly subAttribute?: AttributeDefinition;
@@ -39,7 +38,7 @@ export interface IndexedPath {
   readonly unique: boolean;
 }
 
-/** Common attributes (RFC 7643 §3.1) that live in columns of the resources table rather than in the JSON. */
+/** Common attributes (RFC 7643 §3.1) that every store keeps as fields of their own, not in the search document. */
 export type ColumnPath = 'id' | 'meta' | 'meta.created' | 'meta.lastModified' | 'meta.resourceType' | 'meta.version' | 'meta.location';
 
 export type PathTarget =
@@ -54,7 +53,7 @@ export interface ResourceModel {
   readonly indexedPaths: readonly IndexedPath[];
   /** Where a resolved path's values live. */
   targetOf(path: ResolvedPath): PathTarget;
-  /** The side-table entry for a path, when `eq` on it can use the index. */
+  /** The indexed path for a path, when `eq` on it can use the index. */
   indexedPathOf(path: ResolvedPath): IndexedPath | undefined;
 }
 
@@ -71,14 +70,6 @@ const COLUMN_PATHS: readonly ColumnPath[] = ['id', 'meta', 'meta.created', 'meta
 export function pathKey(path: { readonly schemaUrn: string; readonly attribute: AttributeDefinition; readonly subAttribute?: AttributeDefinition }): string {
   const sub = path.subAttribute ? `.${path.subAttribute.name}` : '';
   return `${path.schemaUrn}|${path.attribute.name}${sub}`.toLowerCase();
-}
-
-/** Quotes a registry-defined name as one JSON path label. */
-export function jsonLabel(name: string): string {
-  // Attribute names (RFC 7643 §2.1 ATTRNAME) and schema URNs never contain a double quote or backslash; refuse a
-  // registry that has one rather than build a path that means something else.
-  if (/["\\]/.test(name)) throw new Error(`Attribute name ${name} cannot be stored: it contains a quote or backslash`);
-  return `"${name}"`;
 }
 
 export function createStoreModel(registry: SchemaRegistry): StoreModel {
@@ -137,7 +128,7 @@ function buildModel(registry: SchemaRegistry, type: ResourceTypeDefinition, colu
   const slotByKey = new Map<string, AttributeSlot>();
   const add = (schemaUrn: string, definition: AttributeDefinition, extension?: string) => {
     const key = extension === undefined ? definition.name : `${extension}:${definition.name}`;
-    const slot: AttributeSlot = { key, jsonPath: `$.${jsonLabel(key)}`, definition, extension };
+    const slot: AttributeSlot = { key, definition, extension };
     slots.push(slot);
     slotByKey.set(pathKey({ schemaUrn, attribute: definition }), slot);
   };
