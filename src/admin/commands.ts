@@ -1,9 +1,10 @@
 // The admin CLI's commands: tenants and tokens, against any store that offers the TenantStore port. The entry
 // point (cli.ts) only opens the store and wires stdout/stderr; everything here runs in tests with a fake store.
 import { randomIds, type IdSource } from '../auth/id-source';
-import { DEFAULT_SCOPES, parseScopes } from '../auth/scopes';
+import { ALL_PROFILES, isProfile, Profile } from '../auth/profile';
+import { DEFAULT_SCOPES, isScope, parseScopes, type Scope } from '../auth/scopes';
 import { issueToken } from '../auth/tokens';
-import { Profile, type Scope, type Store, type Tenant, type TenantStore, type TokenRecord } from '../store/tenant-store';
+import type { Store, Tenant, TenantStore, TokenRecord } from '../store/tenant-store';
 import { formatDuration, parseDuration } from './duration';
 
 export interface AdminStore extends Pick<Store, 'deleteTenant'> {
@@ -61,7 +62,6 @@ export const ADMIN_USAGE = [
   'exist is refused (a mistyped path would otherwise start an empty one); add --create to make a new one.',
 ] as const;
 
-const PROFILES: readonly string[] = Object.values(Profile);
 const MAX_TEXT = 200;
 
 /** A mistake in the command line (as opposed to a failure while running it). */
@@ -125,8 +125,8 @@ function checkText(what: string, value: string, allowEmpty: boolean): string {
 }
 
 function checkProfile(value: string): Profile {
-  if (!PROFILES.includes(value)) throw new UsageError(`Unknown profile "${value}"; the profiles are ${PROFILES.join(', ')}`);
-  return value as Profile;
+  if (!isProfile(value)) throw new UsageError(`Unknown profile "${value}"; the profiles are ${ALL_PROFILES.join(', ')}`);
+  return value;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -287,7 +287,8 @@ const COMMANDS: Record<string, Command> = {
         if (!old) throw new Error(`No token with id ${tokenId}`);
         const status = tokenStatus(old, at);
         if (status !== 'active') throw new Error(`Token ${tokenId} is ${status}: there is nothing to rotate; create a new token with \`token create\``);
-        const issued = issueToken({ tenantId: old.tenantId, label: old.label, scopes: old.scopes, now: at, ids });
+        // The successor grants what the old token grants: the scopes this server knows (verify-token ignores others).
+        const issued = issueToken({ tenantId: old.tenantId, label: old.label, scopes: old.scopes.filter(isScope), now: at, ids });
         const record = expiresIn === undefined ? issued.record : { ...issued.record, expires: later(at, expiresIn) };
         // The successor exists before the old token's end is set: a failure in between leaves two working tokens,
         // never none.

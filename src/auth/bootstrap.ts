@@ -1,8 +1,9 @@
 // First start: on a store with no tenant at all, create tenant "default" and one token with both scopes, so that
 // a fresh server is usable at once. Does nothing once any tenant exists (later tenants come from the admin CLI),
 // but says so when the operator supplied SCIM_BOOTSTRAP_TOKEN and it was not used (describeBootstrap).
-import { Profile, type Tenant, type TenantStore } from '../store/tenant-store';
+import type { Tenant, TenantStore } from '../store/tenant-store';
 import { randomIds, type IdSource } from './id-source';
+import { Profile } from './profile';
 import { DEFAULT_SCOPES } from './scopes';
 import { hashSecret, issueToken } from './tokens';
 

@@ -6,9 +6,8 @@ import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { storeErrorToScim } from '../resources/store-errors';
 import { scimErrors } from '../scim/errors';
-import type { Scope } from '../store/tenant-store';
 import './request-auth';
-import { hasScope } from './scopes';
+import { hasScope, type Scope } from './scopes';
 import type { AuthContext, TokenVerifier } from './verify-token';
 
 const STRATEGY = 'bearer';
@@ -71,7 +70,7 @@ export function requireScope(scope: Scope): RequestHandler {
       next(scimErrors.unauthorized(AuthFailure.missing));
       return;
     }
-    if (!hasScope(req.auth, scope)) {
+    if (!hasScope(req.auth.actor, scope)) {
       next(scimErrors.forbidden(`This token does not carry the '${scope}' scope needed for ${req.method} requests here`));
       return;
     }

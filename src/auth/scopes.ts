@@ -4,7 +4,9 @@
 // searches; `scim:write` covers POST, PUT, PATCH and DELETE. A write-only token therefore cannot list or read
 // resources (least privilege for push-only pipelines). Identity providers read before they write (a filtered GET
 // to find an existing user, then POST or PATCH), so tokens are issued with both scopes unless asked otherwise.
-import { Scope } from '../store/tenant-store';
+
+export const Scope = { read: 'scim:read', write: 'scim:write' } as const;
+export type Scope = (typeof Scope)[keyof typeof Scope];
 
 export const ALL_SCOPES: readonly Scope[] = Object.freeze(Object.values(Scope));
 

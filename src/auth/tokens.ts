@@ -18,9 +18,9 @@
 // rule out finding the record by its hash through an index. Hashing the whole string (id included) binds the id
 // to the secret: the secret part alone, or the secret under another id, matches nothing.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Scope, TokenRecord } from '../store/tenant-store';
+import type { TokenRecord } from '../store/tenant-store';
 import { randomIds, type IdSource } from './id-source';
-import { ALL_SCOPES, isScope } from './scopes';
+import { ALL_SCOPES, isScope, type Scope } from './scopes';
 
 export const TOKEN_PREFIX = 'scim_';
 export const SECRET_BYTES = 32;

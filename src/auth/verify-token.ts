@@ -8,16 +8,16 @@
 // observable is unavoidable: a value that is not token-shaped is rejected before hashing, and a valid token does
 // more work (tenant lookup) than an invalid one.
 import { timingSafeEqual } from 'node:crypto';
-import type { Scope, Tenant, TenantStore } from '../store/tenant-store';
+import type { Tenant, TenantStore } from '../store/tenant-store';
 import type { LastUsedRecorder } from './last-used';
+import { ActorKind, type Actor } from './request-context';
 import { isScope } from './scopes';
 import { hashSecret, parseToken } from './tokens';
 
-/** Who is calling: the tenant every store call is scoped to, the token used, and what it may do. */
+/** Who is calling: the tenant every store call is scoped to, and the actor (the token used, its label and scopes). */
 export interface AuthContext {
   readonly tenant: Tenant;
-  readonly tokenId: string;
-  readonly scopes: readonly Scope[];
+  readonly actor: Actor;
 }
 
 export type TokenVerifier = (plaintext: string) => Promise<AuthContext | null>;
@@ -49,7 +49,9 @@ export function createTokenVerifier(deps: TokenVerifierDeps): TokenVerifier {
     const tenant = await tenants.getTenant(record.tenantId);
     if (!tenant) return null;
     deps.recordUse?.(record);
-    return Object.freeze({ tenant, tokenId: record.id, scopes: Object.freeze(record.scopes.filter(isScope)) });
+    // Scopes this server does not know (written by a newer version) grant nothing.
+    const actor: Actor = Object.freeze({ kind: ActorKind.token, tokenId: record.id, label: record.label, scopes: Object.freeze(record.scopes.filter(isScope)) });
+    return Object.freeze({ tenant, actor });
   };
 }
 

@@ -1,11 +1,25 @@
-// Per-request facts the routers need: the verified tenant and the absolute SCIM base URL.
+// Per-request facts the routers need: the verified caller as a RequestContext, the tenant's record, and the absolute
+// SCIM base URL. The context is built from the verified token and the request itself, never from its body.
 import type { Request } from 'express';
+import type { AuthContext } from '../auth/verify-token';
+import type { RequestContext } from '../auth/request-context';
 import { scimErrors } from '../scim/errors';
 import type { Tenant } from '../store/tenant-store';
 
-export function tenantOf(req: Request): Tenant {
+function authOf(req: Request): AuthContext {
   if (!req.auth) throw scimErrors.unauthorized('Authentication required');
-  return req.auth.tenant;
+  return req.auth;
+}
+
+export function tenantOf(req: Request): Tenant {
+  return authOf(req).tenant;
+}
+
+/** Who acts (the token's actor), for which tenant, with the request id of the logs and the client's address. */
+export function requestContextOf(req: Request): RequestContext {
+  const { tenant, actor } = authOf(req);
+  // req.ip follows SCIM_TRUST_PROXY ("trust proxy"): the peer address, or the client named by a trusted proxy.
+  return { tenantId: tenant.id, actor, requestId: req.id, clientAddress: req.ip ?? null };
 }
 
 /**

@@ -1,6 +1,7 @@
 // One page of a list or search: index pages (RFC 7644 §3.4.2.4) or cursor pages (RFC 9865), for one resource type
 // or for the root search across resource types (RFC 7644 §3.4.3). Cursors are opened and sealed here, with the tenant
 // of the verified token, so that the store sees only keyset positions and the client only sealed cursors.
+import type { RequestContext } from '../auth/request-context';
 import { scimErrors } from '../scim/errors';
 import type { CursorBinding, CursorCodec, CursorPosition } from '../scim/list/cursor-codec';
 import type { ListRequest } from '../scim/list/list-request';
@@ -32,15 +33,15 @@ export interface TypedRequest {
 /** The binding scope of root-search cursors; no resource type name contains a slash. */
 const ROOT_SCOPE = '/.search';
 
-export async function listPage(deps: PagedListDeps, tenantId: string, type: ResourceTypeDefinition, request: ListRequest): Promise<ListPage> {
+export async function listPage(deps: PagedListDeps, context: RequestContext, type: ResourceTypeDefinition, request: ListRequest): Promise<ListPage> {
   if (request.cursor === undefined) {
-    const result = await deps.service.list(tenantId, type, request);
+    const result = await deps.service.list(context, type, request);
     return { resources: result.resources, totalResults: result.totalResults, startIndex: request.startIndex };
   }
-  const binding: CursorBinding = { tenantId, scope: type.name, filter: request.filter, sort: request.sort };
+  const binding: CursorBinding = { tenantId: context.tenantId, scope: type.name, filter: request.filter, sort: request.sort };
   // RFC 9865: an empty cursor asks for the first page.
   const position = request.cursor === '' ? {} : deps.cursors.open(binding, request.cursor);
-  const result = await deps.service.list(tenantId, type, request, position.after);
+  const result = await deps.service.list(context, type, request, position.after);
   // A page of count=0 holds no row to continue after: it answers totalResults only, and no cursor.
   const nextCursor = result.next && request.count > 0 ? deps.cursors.seal(binding, { after: result.next }) : undefined;
   return { resources: result.resources, totalResults: result.totalResults, ...(nextCursor ? { nextCursor } : {}) };
@@ -52,12 +53,12 @@ export async function listPage(deps: PagedListDeps, tenantId: string, type: Reso
  */
 export async function searchAcrossTypes(
   deps: PagedListDeps,
-  tenantId: string,
+  context: RequestContext,
   searched: readonly TypedRequest[],
   paging: { readonly startIndex: number; readonly count: number; readonly cursor?: string },
 ): Promise<ListPage> {
   const countOf = async ({ type, request }: TypedRequest) =>
-    (await deps.service.list(tenantId, type, { ...request, cursor: undefined, startIndex: 1, count: 0 })).totalResults;
+    (await deps.service.list(context, type, { ...request, cursor: undefined, startIndex: 1, count: 0 })).totalResults;
 
   if (paging.cursor === undefined) {
     const resources: StoredResource[] = [];
@@ -69,13 +70,13 @@ export async function searchAcrossTypes(
         const total = await countOf(entry);
         totalResults += total;
         if (wanted > 0 && skip < total) {
-          const page = await deps.service.list(tenantId, entry.type, { ...entry.request, cursor: undefined, startIndex: skip + 1, count: wanted });
+          const page = await deps.service.list(context, entry.type, { ...entry.request, cursor: undefined, startIndex: skip + 1, count: wanted });
           resources.push(...page.resources);
         }
         skip = Math.max(0, skip - total);
         continue;
       }
-      const page = await deps.service.list(tenantId, entry.type, { ...entry.request, cursor: undefined, startIndex: 1, count: wanted });
+      const page = await deps.service.list(context, entry.type, { ...entry.request, cursor: undefined, startIndex: 1, count: wanted });
       totalResults += page.totalResults;
       resources.push(...page.resources);
     }
@@ -83,7 +84,7 @@ export async function searchAcrossTypes(
   }
 
   const binding: CursorBinding = {
-    tenantId,
+    tenantId: context.tenantId,
     scope: `${ROOT_SCOPE} ${JSON.stringify(searched.map(({ type, request }) => [type.name, queryFingerprint(request)]))}`,
   };
   const position: CursorPosition = paging.cursor === '' ? {} : deps.cursors.open(binding, paging.cursor);
@@ -105,7 +106,7 @@ export async function searchAcrossTypes(
     }
     const after = index === start ? position.after : undefined;
     // Any defined cursor selects keyset paging in the service; the position is `after`.
-    const page = await deps.service.list(tenantId, entry.type, { ...entry.request, cursor: '', count: wanted }, after);
+    const page = await deps.service.list(context, entry.type, { ...entry.request, cursor: '', count: wanted }, after);
     totalResults += page.totalResults;
     resources.push(...page.resources);
     if (page.next) next = { resourceType: entry.type.name, after: page.next };

@@ -1,6 +1,7 @@
 // The one generic resource service (create / get / list / replace / delete) over the store port. Per-type
 // differences come from ResourceTypeBehaviour; nothing here knows HTTP or a concrete database.
 import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../auth/request-context';
 import { ScimError, scimErrors } from '../scim/errors';
 import { eTagListMatches } from '../scim/etag';
 import type { ListRequest } from '../scim/list/list-request';
@@ -33,30 +34,30 @@ export interface WriteConditions {
 
 export interface ResourceService {
   resourceType(name: string): ResourceTypeDefinition;
-  create(tenantId: string, type: ResourceTypeDefinition, body: unknown): Promise<StoredResource>;
+  create(context: RequestContext, type: ResourceTypeDefinition, body: unknown): Promise<StoredResource>;
   /**
    * Creates several resources of one type with exactly the rules of `create`, written in one store batch: one
    * result per body, in order, either the stored resource or the ScimError its single `create` would have thrown.
    * Rejects as a whole only when the store fails as a whole (e.g. unavailable), and then nothing was written.
    */
-  createMany(tenantId: string, type: ResourceTypeDefinition, bodies: readonly unknown[]): Promise<Array<StoredResource | ScimError>>;
-  get(tenantId: string, type: ResourceTypeDefinition, id: string): Promise<StoredResource>;
+  createMany(context: RequestContext, type: ResourceTypeDefinition, bodies: readonly unknown[]): Promise<Array<StoredResource | ScimError>>;
+  get(context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource>;
   /** Index page, or (when `request.cursor` is set) the keyset page after `after`; RFC 9865 cursors seal `next`. */
-  list(tenantId: string, type: ResourceTypeDefinition, request: ListRequest, after?: KeysetPosition): Promise<StoreListResult>;
-  replace(tenantId: string, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<StoredResource>;
+  list(context: RequestContext, type: ResourceTypeDefinition, request: ListRequest, after?: KeysetPosition): Promise<StoreListResult>;
+  replace(context: RequestContext, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<StoredResource>;
   /**
    * RFC 7644 §3.5.2 PATCH: all operations apply or none; validated like PUT; compare-and-set on the version. A PATCH
    * that changes nothing writes nothing (`changed: false`, same version and lastModified).
    */
-  patch(tenantId: string, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
-  delete(tenantId: string, type: ResourceTypeDefinition, id: string, conditions?: WriteConditions): Promise<void>;
+  patch(context: RequestContext, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
+  delete(context: RequestContext, type: ResourceTypeDefinition, id: string, conditions?: WriteConditions): Promise<void>;
   /**
    * Server-computed attributes (e.g. User.groups) for a resource about to be returned; `context` says which
-   * attributes the response needs (without it: the default set, with `$ref` values relative to the SCIM base).
+   * attributes the response needs (without `compute`: the default set, with `$ref` values relative to the SCIM base).
    */
-  computedAttributes(tenantId: string, type: ResourceTypeDefinition, id: string, context?: ComputeContext): Promise<Record<string, unknown>>;
+  computedAttributes(context: RequestContext, type: ResourceTypeDefinition, id: string, compute?: ComputeContext): Promise<Record<string, unknown>>;
   /** computedAttributes for every resource of a list page, by id. */
-  computedAttributesOfPage(tenantId: string, type: ResourceTypeDefinition, ids: readonly string[], context: ComputeContext): Promise<ReadonlyMap<string, Record<string, unknown>>>;
+  computedAttributesOfPage(context: RequestContext, type: ResourceTypeDefinition, ids: readonly string[], compute: ComputeContext): Promise<ReadonlyMap<string, Record<string, unknown>>>;
 }
 
 const noBehaviour: ResourceTypeBehaviour = {};
@@ -94,8 +95,8 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     return { resourceType: type.name, id: newId(), created: clock().toISOString(), attributes: validated.attributes, internal };
   };
 
-  const load = async (tenantId: string, type: ResourceTypeDefinition, id: string): Promise<StoredResource> => {
-    const found = await mapStoreErrors(subject(type, id), () => deps.store.get(tenantId, type.name, id));
+  const load = async (context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource> => {
+    const found = await mapStoreErrors(subject(type, id), () => deps.store.get(context.tenantId, type.name, id));
     if (!found) throw scimErrors.notFound(`${type.name} ${id} not found`);
     return found;
   };
@@ -115,17 +116,17 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       return type;
     },
 
-    async create(tenantId, type, body) {
+    async create(context, type, body) {
       const prepared = await prepareCreate(type, body);
       // Relations (Group.members) are validated before the document is written and written after it.
-      const relations = await behaviourOf(type).planRelationWrite?.(tenantId, prepared.id, prepared.attributes);
+      const relations = await behaviourOf(type).planRelationWrite?.(context, prepared.id, prepared.attributes);
       const resource = relations ? { ...prepared, attributes: relations.attributes } : prepared;
-      const stored = await mapStoreErrors(subject(type), () => deps.store.create(tenantId, resource));
+      const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, resource));
       if (relations) await mapStoreErrors(subject(type, stored.id), () => relations.commit());
       return stored;
     },
 
-    async createMany(tenantId, type, bodies) {
+    async createMany(context, type, bodies) {
       // The steps of create (internal state in prepareCreate, relations planned, then committed), each applied to the
       // whole batch around one store write.
       const planRelations = behaviourOf(type).planRelationWrite;
@@ -133,7 +134,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         bodies.map(async (body) => {
           try {
             const resource = await prepareCreate(type, body);
-            const relations = await planRelations?.(tenantId, resource.id, resource.attributes);
+            const relations = await planRelations?.(context, resource.id, resource.attributes);
             return { resource: relations ? { ...resource, attributes: relations.attributes } : resource, relations };
           } catch (error) {
             return asItemError(error);
@@ -141,7 +142,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         }),
       );
       const valid = prepared.filter((item): item is Exclude<typeof item, ScimError> => !(item instanceof ScimError));
-      const written = valid.length === 0 ? [] : await mapStoreErrors(subject(type), () => deps.store.createMany(tenantId, valid.map((item) => item.resource)));
+      const written = valid.length === 0 ? [] : await mapStoreErrors(subject(type), () => deps.store.createMany(context.tenantId, valid.map((item) => item.resource)));
       let next = 0;
       const results: Array<StoredResource | ScimError> = [];
       for (const item of prepared) {
@@ -162,9 +163,9 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
 
     get: load,
 
-    async list(tenantId, type, request, after) {
+    async list(context, type, request, after) {
       return mapStoreErrors(subject(type), () =>
-        deps.store.list(tenantId, {
+        deps.store.list(context.tenantId, {
           resourceType: type.name,
           filter: request.filter,
           sort: request.sort,
@@ -176,29 +177,29 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       );
     },
 
-    async replace(tenantId, type, id, body, conditions) {
+    async replace(context, type, id, body, conditions) {
       return writeWithRetry(conditions, async () => {
-        const current = await load(tenantId, type, id);
+        const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
         const validated = deps.validatorFor(type).validateReplace(body, current.attributes);
         const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, current.internal)) ?? { ...current.internal };
-        const relations = await behaviourOf(type).planRelationWrite?.(tenantId, id, validated.attributes, current.attributes);
+        const relations = await behaviourOf(type).planRelationWrite?.(context, id, validated.attributes, current.attributes);
         const replacement = { lastModified: clock().toISOString(), attributes: relations?.attributes ?? validated.attributes, internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
-        const stored = await deps.store.replace(tenantId, type.name, id, replacement, current.version);
+        const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
         await relations?.commit();
         return stored;
       }, subject(type, id));
     },
 
-    async patch(tenantId, type, id, body, conditions) {
+    async patch(context, type, id, body, conditions) {
       const operations = parsePatchRequest(deps.registry, type, body);
       const validator = deps.validatorFor(type);
       return writeWithRetry(conditions, async () => {
-        const current = await load(tenantId, type, id);
+        const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
         // Relation-backed attributes (Group.members) are planned by the behaviour and committed after the document.
-        const plan = await behaviourOf(type).planRelationPatch?.(tenantId, id, operations);
+        const plan = await behaviourOf(type).planRelationPatch?.(context, id, operations);
         const remaining = plan?.remaining ?? operations;
         const patched = applyPatch(deps.registry, type, current.attributes, remaining);
         const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, remaining);
@@ -208,43 +209,43 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, current.internal)) ?? { ...current.internal };
         const replacement = { lastModified: clock().toISOString(), attributes: validated.attributes, internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail and the PATCH re-applies.
-        const stored = await deps.store.replace(tenantId, type.name, id, replacement, current.version);
+        const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
         await plan?.commit();
         return { resource: stored, changed: true };
       }, subject(type, id));
     },
 
-    async delete(tenantId, type, id, conditions) {
+    async delete(context, type, id, conditions) {
       const afterDelete = async () => {
         const hook = behaviourOf(type).afterDelete;
-        if (hook) await mapStoreErrors(subject(type, id), () => hook(tenantId, id));
+        if (hook) await mapStoreErrors(subject(type, id), () => hook(context, id));
       };
       if (conditions?.ifMatch === undefined) {
-        await mapStoreErrors(subject(type, id), () => deps.store.delete(tenantId, type.name, id));
+        await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id));
         await afterDelete();
         return;
       }
-      const current = await load(tenantId, type, id);
+      const current = await load(context, type, id);
       checkIfMatch(type, current, conditions);
-      await mapStoreErrors(subject(type, id), () => deps.store.delete(tenantId, type.name, id, current.version));
+      await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id, current.version));
       await afterDelete();
     },
 
-    async computedAttributes(tenantId, type, id, context) {
+    async computedAttributes(context, type, id, compute) {
       const hook = behaviourOf(type).computedAttributes;
       if (!hook) return {};
-      return mapStoreErrors(subject(type, id), () => hook(tenantId, id, context ?? { selection: DEFAULT_SELECTION, baseUrl: '' }));
+      return mapStoreErrors(subject(type, id), () => hook(context, id, compute ?? { selection: DEFAULT_SELECTION, baseUrl: '' }));
     },
 
-    async computedAttributesOfPage(tenantId, type, ids, context) {
+    async computedAttributesOfPage(context, type, ids, compute) {
       const behaviour = behaviourOf(type);
       if (behaviour.computedAttributesOfPage) {
         const hook = behaviour.computedAttributesOfPage;
-        return mapStoreErrors(subject(type), () => hook(tenantId, ids, context));
+        return mapStoreErrors(subject(type), () => hook(context, ids, compute));
       }
       const single = behaviour.computedAttributes;
       if (!single) return new Map();
-      const computed = await Promise.all(ids.map((id) => mapStoreErrors(subject(type, id), () => single(tenantId, id, context))));
+      const computed = await Promise.all(ids.map((id) => mapStoreErrors(subject(type, id), () => single(context, id, compute))));
       return new Map(ids.map((id, index) => [id, computed[index]]));
     },
   };

@@ -1,4 +1,5 @@
 // What differs between resource types is declared here; everything else is the one generic service.
+import type { RequestContext } from '../auth/request-context';
 import type { PatchOperation } from '../scim/patch/patch-operation';
 import type { ScimAttributes } from '../scim/schema/attribute';
 import type { AttributeSelection } from '../scim/schema/attribute-selection';
@@ -39,13 +40,13 @@ export interface ResourceTypeBehaviour {
    */
   readonly internalState?: (writeOnly: Readonly<Record<string, unknown>>, previous: Readonly<Record<string, unknown>>) => Promise<Record<string, unknown>>;
   /** Attributes computed by the server on read (e.g. User.groups), added before projection. */
-  readonly computedAttributes?: (tenantId: string, id: string, context: ComputeContext) => Promise<ScimAttributes>;
+  readonly computedAttributes?: (context: RequestContext, id: string, compute: ComputeContext) => Promise<ScimAttributes>;
   /** The same for a whole list page at once, so that a page costs a few store calls rather than a few per row. */
-  readonly computedAttributesOfPage?: (tenantId: string, ids: readonly string[], context: ComputeContext) => Promise<ReadonlyMap<string, ScimAttributes>>;
+  readonly computedAttributesOfPage?: (context: RequestContext, ids: readonly string[], compute: ComputeContext) => Promise<ReadonlyMap<string, ScimAttributes>>;
   /** Takes relation-backed attributes out of a validated create (`previous` undefined) or replace, and plans their write. */
-  readonly planRelationWrite?: (tenantId: string, id: string, attributes: ScimAttributes, previous?: ScimAttributes) => Promise<RelationWritePlan>;
+  readonly planRelationWrite?: (context: RequestContext, id: string, attributes: ScimAttributes, previous?: ScimAttributes) => Promise<RelationWritePlan>;
   /** Called after the resource was deleted: relations that name it go too (a deleted user leaves its groups). */
-  readonly afterDelete?: (tenantId: string, id: string) => Promise<void>;
+  readonly afterDelete?: (context: RequestContext, id: string) => Promise<void>;
   /** Takes the PATCH operations on relation-backed attributes (RFC 7644 §3.5.2) and plans their effect. */
-  readonly planRelationPatch?: (tenantId: string, id: string, operations: readonly PatchOperation[]) => Promise<RelationPatchPlan>;
+  readonly planRelationPatch?: (context: RequestContext, id: string, operations: readonly PatchOperation[]) => Promise<RelationPatchPlan>;
 }

@@ -1,18 +1,14 @@
-// Tenants (one customer's directory each) and the bearer tokens that reach them.
+// Tenants (one customer's directory each) and the bearer tokens that reach them. The store keeps a tenant's profile
+// and a token's scopes as the strings it was given; what they mean (src/auth/profile.ts, src/auth/scopes.ts) is
+// decided by auth, so that no store knows of authorisation.
 import type { MembershipStore } from './membership-store';
 import type { ResourceStore } from './resource-store';
-
-export const Scope = { read: 'scim:read', write: 'scim:write' } as const;
-export type Scope = (typeof Scope)[keyof typeof Scope];
-
-/** Compatibility profiles change protocol details for one tenant (see README "Compatibility profiles"). */
-export const Profile = { standard: 'standard', entra: 'entra' } as const;
-export type Profile = (typeof Profile)[keyof typeof Profile];
 
 export interface Tenant {
   readonly id: string;
   readonly name: string;
-  readonly profile: Profile;
+  /** A compatibility profile name (src/auth/profile.ts). */
+  readonly profile: string;
   readonly created: string;
 }
 
@@ -20,7 +16,8 @@ export interface TokenRecord {
   readonly id: string;
   readonly tenantId: string;
   readonly label: string;
-  readonly scopes: readonly Scope[];
+  /** Scope names (src/auth/scopes.ts); auth ignores any it does not know. */
+  readonly scopes: readonly string[];
   /** SHA-256 of the secret, hex. The secret itself is never stored. */
   readonly secretHash: string;
   readonly created: string;
@@ -38,7 +35,7 @@ export interface TenantStore {
   createTenant(tenant: Tenant): Promise<void>;
   getTenant(id: string): Promise<Tenant | null>;
   listTenants(): Promise<Tenant[]>;
-  updateTenantProfile(id: string, profile: Profile): Promise<boolean>;
+  updateTenantProfile(id: string, profile: string): Promise<boolean>;
   createToken(token: TokenRecord): Promise<void>;
   findTokenBySecretHash(secretHash: string): Promise<TokenRecord | null>;
   listTokens(tenantId?: string): Promise<TokenRecord[]>;

@@ -8,7 +8,9 @@ import { loadConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logger';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { Scope, type Profile, type Store, type Tenant } from '../../src/store/tenant-store';
+import { type Store, type Tenant } from '../../src/store/tenant-store';
+import { Scope } from '../../src/auth/scopes';
+import type { Profile } from '../../src/auth/profile';
 
 export interface TestTenant {
   readonly tenant: Tenant;

@@ -7,7 +7,8 @@ import { verifyPassword } from '../../src/resources/users/password';
 import type { PatchOperation } from '../../src/scim/patch/patch-operation';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createResourceValidators } from '../../src/scim/schema/validate-resource';
-import { Scope } from '../../src/store/tenant-store';
+import { Scope } from '../../src/auth/scopes';
+import { tokenContext } from '../helpers/request-context';
 import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -256,8 +257,8 @@ describe('ResourceService.patch with a relation plan', () => {
     const events: string[] = [];
     const service = serviceWith(takeRoles(true, events), events);
     const type = service.resourceType('User');
-    const created = await service.create(a.tenant.id, type, PLAN_USER);
-    const result = await service.patch(a.tenant.id, type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }, { op: 'replace', path: 'title', value: 'T' }));
+    const created = await service.create(tokenContext(a.tenant.id), type, PLAN_USER);
+    const result = await service.patch(tokenContext(a.tenant.id), type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }, { op: 'replace', path: 'title', value: 'T' }));
     expect(events).toEqual(['write', 'commit 1']);
     expect(result.changed).toBe(true);
     expect(result.resource.attributes).toEqual({ userName: 'planned', title: 'T' });
@@ -268,8 +269,8 @@ describe('ResourceService.patch with a relation plan', () => {
     const events: string[] = [];
     const service = serviceWith(takeRoles(true, events), events);
     const type = service.resourceType('User');
-    const created = await service.create(a.tenant.id, type, PLAN_USER);
-    const result = await service.patch(a.tenant.id, type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }));
+    const created = await service.create(tokenContext(a.tenant.id), type, PLAN_USER);
+    const result = await service.patch(tokenContext(a.tenant.id), type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }));
     expect(events).toEqual(['write', 'commit 1']);
     expect(result).toMatchObject({ changed: true, resource: { version: created.version + 1 } });
   });
@@ -278,8 +279,8 @@ describe('ResourceService.patch with a relation plan', () => {
     const events: string[] = [];
     const service = serviceWith(takeRoles(false, events), events);
     const type = service.resourceType('User');
-    const created = await service.create(a.tenant.id, type, PLAN_USER);
-    const result = await service.patch(a.tenant.id, type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }));
+    const created = await service.create(tokenContext(a.tenant.id), type, PLAN_USER);
+    const result = await service.patch(tokenContext(a.tenant.id), type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }));
     expect(events).toEqual([]);
     expect(result).toEqual({ changed: false, resource: created });
   });
@@ -288,9 +289,9 @@ describe('ResourceService.patch with a relation plan', () => {
     const events: string[] = [];
     const service = serviceWith(takeRoles(true, events), events);
     const type = service.resourceType('User');
-    const created = await service.create(a.tenant.id, type, PLAN_USER);
+    const created = await service.create(tokenContext(a.tenant.id), type, PLAN_USER);
     await expect(
-      service.patch(a.tenant.id, type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }, { op: 'remove', path: 'userName' })),
+      service.patch(tokenContext(a.tenant.id), type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }, { op: 'remove', path: 'userName' })),
     ).rejects.toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/^Operation 1: /) });
     expect(events).toEqual([]);
   });

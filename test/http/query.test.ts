@@ -9,7 +9,7 @@ import { loadConfig, redactedConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logger';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { Scope } from '../../src/store/tenant-store';
+import { Scope } from '../../src/auth/scopes';
 import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';

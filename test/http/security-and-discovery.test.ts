@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { Scope } from '../../src/store/tenant-store';
+import { Scope } from '../../src/auth/scopes';
 import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, SCIM, user, USER_SCHEMA, type TestApp, type TestTenant } from '../helpers/test-app';
 
 let t: TestApp;

@@ -1,7 +1,7 @@
 // Token expiry and last use, through the HTTP app on the embedded store.
 import request from 'supertest';
 import { issueToken } from '../../src/auth/tokens';
-import { Scope } from '../../src/store/tenant-store';
+import { Scope } from '../../src/auth/scopes';
 import { createTestApp, SCIM, type TestApp } from '../helpers/test-app';
 
 let t: TestApp;

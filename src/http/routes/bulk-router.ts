@@ -7,10 +7,10 @@ import type { BulkService } from '../../resources/bulk/bulk-service';
 import type { ResourceService } from '../../resources/resource-service';
 import { scimErrors } from '../../scim/errors';
 import type { SchemaRegistry } from '../../scim/schema/registry';
-import { Scope } from '../../store/tenant-store';
+import { Scope } from '../../auth/scopes';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
-import { scimBaseUrl, tenantOf } from '../request-scope';
+import { requestContextOf, scimBaseUrl } from '../request-scope';
 
 export interface BulkRouterDeps {
   readonly registry: SchemaRegistry;
@@ -49,7 +49,7 @@ export function bulkRouter(deps: BulkRouterDeps): Router {
       ),
     ),
     async (req, res) => {
-      const body = await deps.bulk.process(tenantOf(req).id, req.body, {
+      const body = await deps.bulk.process(requestContextOf(req), req.body, {
         baseUrl: scimBaseUrl(req, deps.publicBaseUrl),
         onInternalError: onInternalError(req),
       });
@@ -66,7 +66,7 @@ export function bulkRouter(deps: BulkRouterDeps): Router {
       jsonBody(deps.bodyLimit, () => scimErrors.payloadTooLarge(`The request body exceeds the limit of ${deps.bodyLimit} bytes`)),
       async (req, res) => {
         const ids = parseBulkDeleteIds(req.body, deps.bulkDeleteMaxIds);
-        const body = await bulkDelete(deps.service, tenantOf(req).id, type, ids, {
+        const body = await bulkDelete(deps.service, requestContextOf(req), type, ids, {
           baseUrl: scimBaseUrl(req, deps.publicBaseUrl),
           onInternalError: onInternalError(req),
         });

@@ -10,14 +10,15 @@ import { listPage } from '../../resources/paged-list';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import { parseAttributeSelection } from '../../scim/schema/attribute-selection';
 import type { SchemaRegistry } from '../../scim/schema/registry';
-import { Profile, Scope } from '../../store/tenant-store';
+import { Profile } from '../../auth/profile';
+import { Scope } from '../../auth/scopes';
 import type { ResourceService } from '../../resources/resource-service';
 import { representResource, resourceLocation } from '../../resources/represent';
 import type { StoredResource } from '../../store/resource-store';
 import { requireScope } from '../../auth/passport-bearer';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
-import { scimBaseUrl, tenantOf } from '../request-scope';
+import { requestContextOf, scimBaseUrl, tenantOf } from '../request-scope';
 
 export interface ResourcesRouterDeps {
   readonly registry: SchemaRegistry;
@@ -41,18 +42,18 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   const sendResource = async (req: Request, res: Response, status: number, stored: StoredResource, extraHeaders: Record<string, string> = {}) => {
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
     const selection = selectionOf(req);
-    const computed = await service.computedAttributes(tenantOf(req).id, type, stored.id, { selection, baseUrl });
+    const computed = await service.computedAttributes(requestContextOf(req), type, stored.id, { selection, baseUrl });
     const body = representResource(registry, type, stored, baseUrl, selection, computed);
     sendScim(res, status, body, { ETag: versionToETag(stored.version), ...extraHeaders });
   };
 
   const list = async (req: Request, res: Response, params: ListParameters) => {
     const request = parseListRequest(registry, type, params, deps.listLimits);
-    const tenantId = tenantOf(req).id;
-    const result = await listPage({ service, cursors: deps.cursors }, tenantId, type, request);
+    const context = requestContextOf(req);
+    const result = await listPage({ service, cursors: deps.cursors }, context, type, request);
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
     const ids = result.resources.map((stored) => stored.id);
-    const computed = await service.computedAttributesOfPage(tenantId, type, ids, { selection: request.selection, baseUrl });
+    const computed = await service.computedAttributesOfPage(context, type, ids, { selection: request.selection, baseUrl });
     const resources = result.resources.map((stored) =>
       representResource(registry, type, stored, baseUrl, request.selection, computed.get(stored.id) ?? {}),
     );
@@ -70,12 +71,12 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   router.all('/.search', methodNotAllowed(['POST']));
 
   router.post('/', requireScope(Scope.write), async (req, res) => {
-    const stored = await service.create(tenantOf(req).id, type, requireObject(req.body));
+    const stored = await service.create(requestContextOf(req), type, requireObject(req.body));
     await sendResource(req, res, 201, stored, { Location: resourceLocation(scimBaseUrl(req, deps.publicBaseUrl), type, stored.id) });
   });
 
   router.get('/:id', requireScope(Scope.read), async (req, res) => {
-    const stored = await service.get(tenantOf(req).id, type, resourceId(req));
+    const stored = await service.get(requestContextOf(req), type, resourceId(req));
     // RFC 7644 §3.14 / RFC 7232 §3.2: an unchanged resource answers 304 Not Modified.
     const ifNoneMatch = req.get('If-None-Match');
     if (ifNoneMatch !== undefined && eTagListMatches(ifNoneMatch, stored.version)) {
@@ -87,7 +88,7 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
 
   // RFC 7644 §3.5.2: 200 with the resource; tenants on the `entra` profile get 204, as Microsoft's tests expect.
   router.patch('/:id', requireScope(Scope.write), async (req, res) => {
-    const { resource } = await service.patch(tenantOf(req).id, type, resourceId(req), req.body, { ifMatch: req.get('If-Match') });
+    const { resource } = await service.patch(requestContextOf(req), type, resourceId(req), req.body, { ifMatch: req.get('If-Match') });
     if (tenantOf(req).profile === Profile.entra) {
       sendScim(res, 204, undefined, { ETag: versionToETag(resource.version) });
       return;
@@ -96,12 +97,12 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   });
 
   router.put('/:id', requireScope(Scope.write), async (req, res) => {
-    const stored = await service.replace(tenantOf(req).id, type, resourceId(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
+    const stored = await service.replace(requestContextOf(req), type, resourceId(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
     await sendResource(req, res, 200, stored);
   });
 
   router.delete('/:id', requireScope(Scope.write), async (req, res) => {
-    await service.delete(tenantOf(req).id, type, resourceId(req), { ifMatch: req.get('If-Match') });
+    await service.delete(requestContextOf(req), type, resourceId(req), { ifMatch: req.get('If-Match') });
     sendScim(res, 204);
   });
 

@@ -11,10 +11,10 @@ import { parseListRequest, type ListLimits } from '../../scim/list/list-request'
 import { listResponse } from '../../scim/list/list-response';
 import { parseSearchRequest } from '../../scim/list/search-request';
 import type { SchemaRegistry } from '../../scim/schema/registry';
-import { Scope } from '../../store/tenant-store';
+import { Scope } from '../../auth/scopes';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
-import { scimBaseUrl, tenantOf } from '../request-scope';
+import { requestContextOf, scimBaseUrl } from '../request-scope';
 
 export interface RootSearchRouterDeps {
   readonly registry: SchemaRegistry;
@@ -49,17 +49,17 @@ export function rootSearchRouter(deps: RootSearchRouterDeps): Router {
     }
     if (searched.length === 0) throw firstError ?? scimErrors.invalidFilter('The filter applies to no resource type');
 
-    const tenantId = tenantOf(req).id;
+    const context = requestContextOf(req);
     // startIndex, count and cursor do not depend on the type: any parsed request holds them.
     const { startIndex, count, cursor } = searched[0].request;
-    const page = await searchAcrossTypes({ service, cursors: deps.cursors }, tenantId, searched, { startIndex, count, cursor });
+    const page = await searchAcrossTypes({ service, cursors: deps.cursors }, context, searched, { startIndex, count, cursor });
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
     const requestOf = new Map(searched.map((entry) => [entry.type.name, entry]));
     const computedByType = new Map(
       await Promise.all(
         searched.map(async ({ type, request }) => {
           const ids = page.resources.filter((stored) => stored.resourceType === type.name).map((stored) => stored.id);
-          const computed = ids.length === 0 ? new Map() : await service.computedAttributesOfPage(tenantId, type, ids, { selection: request.selection, baseUrl });
+          const computed = ids.length === 0 ? new Map() : await service.computedAttributesOfPage(context, type, ids, { selection: request.selection, baseUrl });
           return [type.name, computed] as const;
         }),
       ),

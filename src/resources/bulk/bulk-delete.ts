@@ -1,6 +1,7 @@
 // POST /Users/.bulk-delete: the "delete these ids" job that directory products offer beside SCIM Bulk. Each id is
 // deleted through the service's single delete (the same tenant scope and clean-up as DELETE /Users/{id}), and the
 // answer has one entry per id, shaped like a BulkResponse so that a client reads it with the same code.
+import type { RequestContext } from '../../auth/request-context';
 import { ScimError, scimErrors } from '../../scim/errors';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import { URN } from '../../scim/urns';
@@ -9,7 +10,7 @@ import type { ResourceService } from '../resource-service';
 import { BulkMethod, type BulkOperationResult, type BulkResponseBody } from './bulk-operation';
 import { isMessage, messageField } from './message-field';
 
-export interface BulkDeleteContext {
+export interface BulkDeleteOptions {
   readonly baseUrl: string;
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -29,22 +30,22 @@ export function parseBulkDeleteIds(body: unknown, maxIds: number): string[] {
 /** Deletes each id in turn; an id that fails (e.g. 404) does not stop the others. */
 export async function bulkDelete(
   service: Pick<ResourceService, 'delete'>,
-  tenantId: string,
+  context: RequestContext,
   type: ResourceTypeDefinition,
   ids: readonly string[],
-  context: BulkDeleteContext,
+  options: BulkDeleteOptions,
 ): Promise<BulkResponseBody> {
   const results: BulkOperationResult[] = [];
   for (const id of ids) {
-    const location = resourceLocation(context.baseUrl, type, id);
+    const location = resourceLocation(options.baseUrl, type, id);
     try {
-      await service.delete(tenantId, type, id);
+      await service.delete(context, type, id);
       results.push({ method: BulkMethod.delete, location, status: '204' });
     } catch (error) {
       let scimError: ScimError;
       if (error instanceof ScimError) scimError = error;
       else {
-        context.onInternalError?.(error);
+        options.onInternalError?.(error);
         scimError = scimErrors.internal(error);
       }
       results.push({ method: BulkMethod.delete, location, status: String(scimError.status), response: scimError.toBody() });

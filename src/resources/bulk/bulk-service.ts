@@ -2,6 +2,7 @@
 // service call of its single-request counterpart (validation, uniqueness, mutability, If-Match, tenant scope), and
 // Bulk adds only what is its own: bulkId references and ordering, failOnErrors, per-operation results, and batching
 // of consecutive creates into one store write.
+import type { RequestContext } from '../../auth/request-context';
 import { ScimError, scimErrors } from '../../scim/errors';
 import { versionToETag } from '../../scim/etag';
 import type { SchemaRegistry } from '../../scim/schema/registry';
@@ -16,7 +17,7 @@ import { parseBulkRequest } from './parse-bulk-request';
 
 /** What Bulk needs of the resource service: the calls of the single requests, and the batched create. */
 export type BulkResourceService = Pick<ResourceService, 'createMany' | 'replace' | 'delete'> & {
-  patch(tenantId: string, type: ValidBulkOperation['type'], id: string, body: unknown, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
+  patch(context: RequestContext, type: ValidBulkOperation['type'], id: string, body: unknown, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
 };
 
 export interface BulkServiceDeps {
@@ -28,7 +29,7 @@ export interface BulkServiceDeps {
   readonly batchSize?: number;
 }
 
-export interface BulkContext {
+export interface BulkOptions {
   /** Absolute SCIM base URL, for the `location` of each result. */
   readonly baseUrl: string;
   /** Told about an unexpected (non-SCIM) error before it is answered as a 500 in its operation's result. */
@@ -36,8 +37,8 @@ export interface BulkContext {
 }
 
 export interface BulkService {
-  /** Runs a BulkRequest for the tenant; throws a ScimError only when the request as a whole is refused. */
-  process(tenantId: string, body: unknown, context: BulkContext): Promise<BulkResponseBody>;
+  /** Runs a BulkRequest for the context's tenant; throws a ScimError only when the request as a whole is refused. */
+  process(context: RequestContext, body: unknown, options: BulkOptions): Promise<BulkResponseBody>;
 }
 
 export const DEFAULT_BULK_BATCH_SIZE = 500;
@@ -46,9 +47,9 @@ const NOTHING_DEFERRED: ReadonlySet<string> = new Set();
 export function createBulkService(deps: BulkServiceDeps): BulkService {
   const batchSize = deps.batchSize ?? DEFAULT_BULK_BATCH_SIZE;
   return {
-    async process(tenantId, body, context) {
+    async process(context, body, options) {
       const request = parseBulkRequest(deps.registry, body, { maxOperations: deps.maxOperations });
-      const run = new BulkRun(deps.service, tenantId, request.operations, request.failOnErrors, context, batchSize);
+      const run = new BulkRun(deps.service, context, request.operations, request.failOnErrors, options, batchSize);
       await run.execute();
       return { schemas: [URN.message.bulkResponse], Operations: run.results() };
     },
@@ -73,10 +74,10 @@ class BulkRun {
 
   constructor(
     private readonly service: BulkResourceService,
-    private readonly tenantId: string,
+    private readonly context: RequestContext,
     private readonly operations: readonly BulkOperation[],
     private readonly failOnErrors: number | undefined,
-    private readonly context: BulkContext,
+    private readonly options: BulkOptions,
     private readonly batchSize: number,
   ) {
     this.plan = planBulk(operations);
@@ -145,7 +146,7 @@ class BulkRun {
     this.batchIndexes.clear();
     let outcomes: Array<StoredResource | ScimError>;
     try {
-      outcomes = await this.service.createMany(this.tenantId, items[0].operation.type, items.map((item) => item.data));
+      outcomes = await this.service.createMany(this.context, items[0].operation.type, items.map((item) => item.data));
     } catch (error) {
       const failure = this.asScimError(error);
       outcomes = items.map(() => failure);
@@ -174,13 +175,13 @@ class BulkRun {
     try {
       switch (operation.method) {
         case BulkMethod.put:
-          this.succeed(operation, 200, location, await this.service.replace(this.tenantId, operation.type, id, data, conditions));
+          this.succeed(operation, 200, location, await this.service.replace(this.context, operation.type, id, data, conditions));
           break;
         case BulkMethod.patch:
-          this.succeed(operation, 200, location, (await this.service.patch(this.tenantId, operation.type, id, data, conditions)).resource);
+          this.succeed(operation, 200, location, (await this.service.patch(this.context, operation.type, id, data, conditions)).resource);
           break;
         case BulkMethod.delete:
-          await this.service.delete(this.tenantId, operation.type, id, conditions);
+          await this.service.delete(this.context, operation.type, id, conditions);
           this.succeed(operation, 204, location);
           break;
         case BulkMethod.post:
@@ -204,7 +205,7 @@ class BulkRun {
     }
     const data = this.resolved(operation, operation.data ?? {});
     try {
-      const completed = await this.service.replace(this.tenantId, operation.type, created.id, data, { ifMatch: versionToETag(created.version) });
+      const completed = await this.service.replace(this.context, operation.type, created.id, data, { ifMatch: versionToETag(created.version) });
       this.created.set(operation.index, completed);
       this.succeed(operation, 201, location, completed);
     } catch (error) {
@@ -248,7 +249,7 @@ class BulkRun {
   }
 
   private location(operation: ValidBulkOperation, id: string): string {
-    return resourceLocation(this.context.baseUrl, operation.type, id);
+    return resourceLocation(this.options.baseUrl, operation.type, id);
   }
 
   private echo(operation: BulkOperation) {
@@ -281,7 +282,7 @@ class BulkRun {
 
   private asScimError(error: unknown): ScimError {
     if (error instanceof ScimError) return error;
-    this.context.onInternalError?.(error);
+    this.options.onInternalError?.(error);
     return scimErrors.internal(error);
   }
 }

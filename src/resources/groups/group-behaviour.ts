@@ -19,7 +19,8 @@ export function createGroupBehaviour(deps: MembershipDeps): ResourceTypeBehaviou
   const maxMembers = Math.max(0, deps.maxMembersReturned ?? DEFAULT_MAX_MEMBERS_RETURNED);
 
   return {
-    async planRelationWrite(tenantId, id, attributes, previous) {
+    async planRelationWrite(context, id, attributes, previous) {
+      const { tenantId } = context;
       const { [membersKey]: input, ...document } = attributes;
       const members = await resolveMembers(deps, tenantId, readMemberReferences(schema, input, 'members'), 'members');
       if (previous === undefined) {
@@ -32,16 +33,16 @@ export function createGroupBehaviour(deps: MembershipDeps): ResourceTypeBehaviou
       return { attributes: document, commit: () => deps.memberships.replaceAll(tenantId, id, members) };
     },
 
-    async computedAttributes(tenantId, id, context) {
-      if (!isAttributeNeeded(context.selection, schema.members)) return {};
-      const members = await deps.memberships.list(tenantId, id, { limit: maxMembers });
+    async computedAttributes(context, id, compute) {
+      if (!isAttributeNeeded(compute.selection, schema.members)) return {};
+      const members = await deps.memberships.list(context.tenantId, id, { limit: maxMembers });
       if (members.length === 0) return {};
-      return { [membersKey]: members.map((member) => representMember(schema, context.baseUrl, member)) };
+      return { [membersKey]: members.map((member) => representMember(schema, compute.baseUrl, member)) };
     },
 
-    afterDelete: (tenantId, id) => deps.memberships.removeEverywhere(tenantId, id),
+    afterDelete: (context, id) => deps.memberships.removeEverywhere(context.tenantId, id),
 
-    planRelationPatch: (tenantId, id, operations) => planMemberPatch(deps, schema, tenantId, id, operations),
+    planRelationPatch: (context, id, operations) => planMemberPatch(deps, schema, context.tenantId, id, operations),
   };
 }
 

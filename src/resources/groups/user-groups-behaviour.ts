@@ -2,6 +2,7 @@
 // (through nested groups), and never stored with the user. PATCH on it is refused by the PATCH engine (readOnly:
 // 400 mutability), PUT ignores it (readOnly values are ignored on input, RFC 7643 §2.2). A deleted user leaves
 // every group.
+import type { RequestContext } from '../../auth/request-context';
 import type { ScimAttributes } from '../../scim/schema/attribute';
 import { resourceLocation } from '../represent';
 import type { ComputeContext, ResourceTypeBehaviour } from '../resource-type-behaviour';
@@ -16,9 +17,10 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
   const groupsKey = schema.groups.attribute.name;
 
   /** `groups` of each user: a few store calls per page (one per nesting level, one per distinct group), not per user. */
-  const groupsOfEach = async (tenantId: string, ids: readonly string[], context: ComputeContext): Promise<Map<string, ScimAttributes>> => {
+  const groupsOfEach = async (context: RequestContext, ids: readonly string[], compute: ComputeContext): Promise<Map<string, ScimAttributes>> => {
+    const { tenantId } = context;
     const computed = new Map<string, ScimAttributes>();
-    if (!isAttributeNeeded(context.selection, schema.groups)) return computed;
+    if (!isAttributeNeeded(compute.selection, schema.groups)) return computed;
     const membershipsOf = await groupsContainingEach(deps.memberships, tenantId, ids);
     const groupIds = [...new Set([...membershipsOf.values()].flatMap((memberships) => [...memberships.keys()]))];
     const groups = await Promise.all(groupIds.map((groupId) => deps.resources.get(tenantId, schema.groupType.name, groupId)));
@@ -32,7 +34,7 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
         const display = group.attributes.displayName;
         values.push({
           value: groupId,
-          $ref: resourceLocation(context.baseUrl, schema.groupType, groupId),
+          $ref: resourceLocation(compute.baseUrl, schema.groupType, groupId),
           ...(typeof display === 'string' ? { display } : {}),
           type: kind,
         });
@@ -43,10 +45,10 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
   };
 
   return {
-    async computedAttributes(tenantId, id, context) {
-      return (await groupsOfEach(tenantId, [id], context)).get(id) ?? {};
+    async computedAttributes(context, id, compute) {
+      return (await groupsOfEach(context, [id], compute)).get(id) ?? {};
     },
     computedAttributesOfPage: groupsOfEach,
-    afterDelete: (tenantId, id) => deps.memberships.removeEverywhere(tenantId, id),
+    afterDelete: (context, id) => deps.memberships.removeEverywhere(context.tenantId, id),
   };
 }

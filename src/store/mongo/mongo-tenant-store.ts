@@ -5,14 +5,14 @@
 // while it is being deleted is removed by the same deletion.
 import type { Collection } from 'mongodb';
 import { StoreError } from '../store-error';
-import type { Profile, Scope, Tenant, TenantStore, TokenRecord } from '../tenant-store';
+import type { Tenant, TenantStore, TokenRecord } from '../tenant-store';
 import { TOKEN_SECRET_INDEX } from './indexes';
 import { duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, whenReady } from './mongo-errors';
 
 export interface TenantDocument {
   readonly _id: string;
   readonly name: string;
-  readonly profile: Profile;
+  readonly profile: string;
   readonly created: string;
 }
 
@@ -20,7 +20,7 @@ export interface TokenDocument {
   readonly _id: string;
   readonly tenantId: string;
   readonly label: string;
-  readonly scopes: Scope[];
+  readonly scopes: string[];
   readonly secretHash: string;
   readonly created: string;
   readonly revoked?: string;
@@ -61,7 +61,7 @@ export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore 
       return run(async () => (await tenants.find({}, { sort: { created: 1, _id: 1 } }).toArray()).map(toTenant));
     },
 
-    async updateTenantProfile(id, profile: Profile) {
+    async updateTenantProfile(id, profile: string) {
       return run(async () => (await tenants.updateOne({ _id: id }, { $set: { profile } })).matchedCount > 0);
     },
 

@@ -1,7 +1,7 @@
 // TenantStore on SQLite: tenants and their bearer tokens (only the SHA-256 of each secret is stored).
 import type Database from 'better-sqlite3';
 import { StoreError } from '../store-error';
-import type { Profile, Scope, Tenant, TenantStore, TokenRecord } from '../tenant-store';
+import type { Tenant, TenantStore, TokenRecord } from '../tenant-store';
 import { sqliteCode, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
@@ -56,7 +56,7 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
       return run(() => (prepared('SELECT id, name, profile, created FROM tenants ORDER BY created, id').all() as TenantRow[]).map(toTenant));
     },
 
-    async updateTenantProfile(id, profile: Profile) {
+    async updateTenantProfile(id, profile: string) {
       return run(() => prepared('UPDATE tenants SET profile = ? WHERE id = ?').run(profile, id).changes > 0);
     },
 
@@ -129,7 +129,7 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
 }
 
 function toTenant(row: TenantRow): Tenant {
-  return { id: row.id, name: row.name, profile: row.profile as Profile, created: row.created };
+  return { id: row.id, name: row.name, profile: row.profile, created: row.created };
 }
 
 function toToken(row: TokenRow): TokenRecord {
@@ -137,7 +137,7 @@ function toToken(row: TokenRow): TokenRecord {
     id: row.id,
     tenantId: row.tenant_id,
     label: row.label,
-    scopes: JSON.parse(row.scopes) as Scope[],
+    scopes: JSON.parse(row.scopes) as string[],
     secretHash: row.secret_hash,
     created: row.created,
     ...(row.revoked === null ? {} : { revoked: row.revoked }),

@@ -1,7 +1,8 @@
 import { ADMIN_USAGE, runAdmin } from '../../../src/admin/commands';
 import { hashSecret } from '../../../src/auth/tokens';
 import { createTokenVerifier } from '../../../src/auth/verify-token';
-import { Scope, type TokenRecord } from '../../../src/store/tenant-store';
+import { type TokenRecord } from '../../../src/store/tenant-store';
+import { Scope } from '../../../src/auth/scopes';
 import { createFakeTenantStore, NOW, sequentialIds, tenantFixture, type FakeTenantStore } from '../auth/fake-tenant-store';
 
 interface Run {
@@ -113,7 +114,7 @@ describe('runAdmin', () => {
     const plaintext = result.out[2].trim();
     expect(plaintext).toMatch(/^scim_new-1_[A-Za-z0-9_-]{43}$/);
     expect(store.tokenRows.get('new-1')).toEqual({ id: 'new-1', tenantId: 't-1', label: 'Okta prod', scopes: ['scim:read'], secretHash: hashSecret(plaintext), created: NOW.toISOString() });
-    expect(await createTokenVerifier({ tenants: store })(plaintext)).toMatchObject({ tokenId: 'new-1', scopes: ['scim:read'] });
+    expect(await createTokenVerifier({ tenants: store })(plaintext)).toMatchObject({ actor: { tokenId: 'new-1', label: 'Okta prod', scopes: ['scim:read'] } });
 
     const both = await run('token', 'create', 't-1');
     expect(both.out[0]).toBe('Created token new-2 for tenant "Acme" (t-1) with scopes scim:read scim:write:');

@@ -17,7 +17,7 @@ describe('ensureBootstrap', () => {
     const [record] = store.tokenRows.values();
     expect(record).toEqual({ id: 'id-2', tenantId: 'id-1', label: 'bootstrap', scopes: ['scim:read', 'scim:write'], secretHash: hashSecret(result.token ?? ''), created: NOW.toISOString() });
     const context = await createTokenVerifier({ tenants: store })(result.token ?? '');
-    expect(context).toEqual({ tenant: result.tenant, tokenId: 'id-2', scopes: ['scim:read', 'scim:write'] });
+    expect(context).toEqual({ tenant: result.tenant, actor: { kind: 'token', tokenId: 'id-2', label: 'bootstrap', scopes: ['scim:read', 'scim:write'] } });
   });
 
   it('works with the default clock and ids', async () => {

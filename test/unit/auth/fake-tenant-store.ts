@@ -1,5 +1,6 @@
 // An in-memory TenantStore for unit tests: the behaviour the port documents, nothing more.
-import type { Profile, Store, Tenant, TenantStore, TokenRecord } from '../../../src/store/tenant-store';
+import type { Store, Tenant, TenantStore, TokenRecord } from '../../../src/store/tenant-store';
+import type { Profile } from '../../../src/auth/profile';
 
 export interface FakeTenantStore extends TenantStore, Pick<Store, 'deleteTenant'> {
   readonly tenantRows: Map<string, Tenant>;

@@ -5,7 +5,7 @@ import { issueToken } from '../../../src/auth/tokens';
 import { createTokenVerifier, type TokenVerifier } from '../../../src/auth/verify-token';
 import { ScimError } from '../../../src/scim/errors';
 import { StoreError } from '../../../src/store/store-error';
-import { Scope } from '../../../src/store/tenant-store';
+import { Scope } from '../../../src/auth/scopes';
 import { createFakeTenantStore, NOW, sequentialIds, tenantFixture } from './fake-tenant-store';
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -16,7 +16,7 @@ function appWith(verify: TokenVerifier) {
   app.use(express.json());
   app.use(createBearerAuthenticator(verify));
   app.get('/things', requireScope(Scope.read), (req, res) => {
-    res.json({ tenant: req.auth?.tenant.id, tokenId: req.auth?.tokenId, scopes: req.auth?.scopes });
+    res.json({ tenant: req.auth?.tenant.id, tokenId: req.auth?.actor.tokenId, label: req.auth?.actor.label, scopes: req.auth?.actor.scopes });
   });
   app.post('/things', requireScope(Scope.write), (_req, res) => {
     res.status(201).json({ created: true });
@@ -55,7 +55,7 @@ describe('createBearerAuthenticator', () => {
     const token = await tokenWith([Scope.read, Scope.write]);
     const res = await request(app).get('/things').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ tenant: 'tenant-a', tokenId: 'tok-1', scopes: ['scim:read', 'scim:write'] });
+    expect(res.body).toEqual({ tenant: 'tenant-a', tokenId: 'tok-1', label: 'test', scopes: ['scim:read', 'scim:write'] });
   });
 
   it('accepts the scheme name in any case (RFC 7235 §2.1)', async () => {

@@ -1,5 +1,5 @@
 import { DEFAULT_SCOPES, hasScope, isScope, parseScopes } from '../../../src/auth/scopes';
-import { Scope } from '../../../src/store/tenant-store';
+import { Scope } from '../../../src/auth/scopes';
 
 describe('scopes', () => {
   it('grants exactly the scopes held: write does not imply read, read does not imply write', () => {

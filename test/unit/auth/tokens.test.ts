@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hashSecret, issueToken, parseToken, TOKEN_PREFIX } from '../../../src/auth/tokens';
-import { Scope } from '../../../src/store/tenant-store';
+import { Scope } from '../../../src/auth/scopes';
 import { NOW, sequentialIds } from './fake-tenant-store';
 
 const ISSUED = /^scim_([A-Za-z0-9-]+)_([A-Za-z0-9_-]{43})$/;

@@ -1,6 +1,7 @@
 import { issueToken } from '../../../src/auth/tokens';
 import { createTokenVerifier } from '../../../src/auth/verify-token';
-import { Scope, type TokenRecord } from '../../../src/store/tenant-store';
+import { type TokenRecord } from '../../../src/store/tenant-store';
+import { Scope } from '../../../src/auth/scopes';
 import { createFakeTenantStore, NOW, sequentialIds, tenantFixture } from './fake-tenant-store';
 
 async function setup() {
@@ -26,10 +27,13 @@ const nodeCrypto = require('node:crypto') as typeof import('node:crypto');
 afterEach(() => jest.restoreAllMocks());
 
 describe('createTokenVerifier', () => {
-  it('returns the tenant, token id and scopes of a valid token', async () => {
+  it('returns the tenant and the actor (token id, label, scopes) of a valid token', async () => {
     const { issue, verify } = await setup();
     const { token, record } = await issue('tenant-b', [Scope.read]);
-    await expect(verify(token)).resolves.toEqual({ tenant: tenantFixture('tenant-b', 'Beta', 'entra'), tokenId: record.id, scopes: ['scim:read'] });
+    await expect(verify(token)).resolves.toEqual({
+      tenant: tenantFixture('tenant-b', 'Beta', 'entra'),
+      actor: { kind: 'token', tokenId: record.id, label: 'test', scopes: ['scim:read'] },
+    });
   });
 
   it('keeps tenants apart: each token answers with its own tenant', async () => {
@@ -84,7 +88,7 @@ describe('createTokenVerifier', () => {
     const chosen = 'operator-chosen-token-0123456789abcdef';
     const { record } = issueToken({ tenantId: 'tenant-a', label: 'bootstrap', scopes: [Scope.read, Scope.write], now: NOW, chosenToken: chosen });
     await store.createToken(record);
-    expect((await verify(chosen))?.tokenId).toBe(record.id);
+    expect((await verify(chosen))?.actor).toMatchObject({ tokenId: record.id, label: 'bootstrap' });
     await expect(verify(`${chosen}x`)).resolves.toBeNull();
   });
 

@@ -4,6 +4,8 @@ import { createBulkService, type BulkResourceService } from '../../../../src/res
 import { ScimError, scimErrors } from '../../../../src/scim/errors';
 import type { ResourceTypeDefinition } from '../../../../src/scim/schema/attribute';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import type { RequestContext } from '../../../../src/auth/request-context';
+import { tokenContext } from '../../../helpers/request-context';
 import type { StoredResource } from '../../../../src/store/resource-store';
 
 const registry = loadBuiltinRegistry();
@@ -11,6 +13,7 @@ const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const BASE = 'https://scim.example.com/v2';
 
 interface Call {
+  readonly context: RequestContext;
   readonly method: string;
   readonly type: string;
   readonly args: unknown[];
@@ -35,22 +38,22 @@ function recordingService(): BulkResourceService & { calls: Call[] } {
   };
   return {
     calls,
-    async createMany(_tenant, type, bodies) {
-      calls.push({ method: 'createMany', type: type.name, args: [bodies] });
+    async createMany(context, type, bodies) {
+      calls.push({ context, method: 'createMany', type: type.name, args: [bodies] });
       return bodies.map((body) => failure(body) ?? stored(type, `id-${++next}`, 1, body as Record<string, unknown>));
     },
-    async replace(_tenant, type, id, body, conditions) {
-      calls.push({ method: 'replace', type: type.name, args: [id, body, conditions] });
+    async replace(context, type, id, body, conditions) {
+      calls.push({ context, method: 'replace', type: type.name, args: [id, body, conditions] });
       const error = failure(body);
       if (error) throw error;
       return stored(type, id, 2, body as Record<string, unknown>);
     },
-    async patch(_tenant, type, id, body, conditions) {
-      calls.push({ method: 'patch', type: type.name, args: [id, body, conditions] });
+    async patch(context, type, id, body, conditions) {
+      calls.push({ context, method: 'patch', type: type.name, args: [id, body, conditions] });
       return { resource: stored(type, id, 5, {}), changed: true };
     },
-    async delete(_tenant, type, id, conditions) {
-      calls.push({ method: 'delete', type: type.name, args: [id, conditions] });
+    async delete(context, type, id, conditions) {
+      calls.push({ context, method: 'delete', type: type.name, args: [id, conditions] });
       if (id === 'boom') throw new TypeError('driver exploded');
     },
   };
@@ -58,18 +61,31 @@ function recordingService(): BulkResourceService & { calls: Call[] } {
 
 const post = (bulkId: string, data: Record<string, unknown> = {}, path = '/Users') => ({ method: 'POST', path, bulkId, data });
 
+const CONTEXT = tokenContext('tenant', { requestId: 'bulk-request' });
+
 async function run(operations: unknown[], options: { failOnErrors?: number; batchSize?: number } = {}) {
   const service = recordingService();
   const internalErrors: unknown[] = [];
   const bulk = createBulkService({ service, registry, maxOperations: 100, batchSize: options.batchSize });
   const body = { schemas: [BULK_REQUEST], Operations: operations, ...(options.failOnErrors ? { failOnErrors: options.failOnErrors } : {}) };
-  const response = await bulk.process('tenant', body, { baseUrl: BASE, onInternalError: (error) => internalErrors.push(error) });
+  const response = await bulk.process(CONTEXT, body, { baseUrl: BASE, onInternalError: (error) => internalErrors.push(error) });
   return { response, calls: service.calls, internalErrors };
 }
 
 const batchSizes = (calls: Call[]) => calls.filter((call) => call.method === 'createMany').map((call) => (call.args[0] as unknown[]).length);
 
 describe('bulk service', () => {
+  it('runs every operation with the request context of the BulkRequest (its tenant, actor and request id)', async () => {
+    const { calls } = await run([
+      post('a'),
+      { method: 'PUT', path: '/Users/x', data: {} },
+      { method: 'PATCH', path: '/Users/x', data: {} },
+      { method: 'DELETE', path: '/Users/x' },
+    ]);
+    expect(calls.map((call) => call.method)).toEqual(['createMany', 'replace', 'patch', 'delete']);
+    for (const call of calls) expect(call.context).toBe(CONTEXT);
+  });
+
   it('writes consecutive creates of one type in one batch, up to the batch size', async () => {
     expect(batchSizes((await run([post('a'), post('b'), post('c'), post('d'), post('e')])).calls)).toEqual([5]);
     expect(batchSizes((await run([post('a'), post('b'), post('c'), post('d'), post('e')], { batchSize: 2 })).calls)).toEqual([2, 2, 1]);
@@ -172,7 +188,7 @@ describe('bulk service', () => {
       throw scimErrors.unavailable('The directory store is temporarily unavailable; retry shortly');
     };
     const bulk = createBulkService({ service, registry, maxOperations: 10 });
-    const response = await bulk.process('tenant', { schemas: [BULK_REQUEST], Operations: [post('a'), post('b')] }, { baseUrl: BASE });
+    const response = await bulk.process(tokenContext('tenant'), { schemas: [BULK_REQUEST], Operations: [post('a'), post('b')] }, { baseUrl: BASE });
     expect(response.Operations.map((result) => result.status)).toEqual(['503', '503']);
   });
 });

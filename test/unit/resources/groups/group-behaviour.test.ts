@@ -5,12 +5,14 @@ import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registr
 import { createGroupBehaviour } from '../../../../src/resources/groups/group-behaviour';
 import type { MembershipDeps } from '../../../../src/resources/groups/membership-deps';
 import { createUserMembershipBehaviour } from '../../../../src/resources/groups/user-groups-behaviour';
+import { tokenContext } from '../../../helpers/request-context';
 import { fakeMemberships, fakeResources, type FakeMemberships } from './fake-membership';
 
 const registry = loadBuiltinRegistry();
 const groupType = registry.resourceType('Group')!;
 const userType = registry.resourceType('User')!;
 const T = 't1';
+const C = tokenContext(T);
 const BASE = 'https://scim.example.com/scim/v2';
 
 let memberships: FakeMemberships;
@@ -35,7 +37,7 @@ beforeEach(() => {
 describe('createGroupBehaviour', () => {
   it('takes members out of a new document and adds them on commit', async () => {
     const behaviour = createGroupBehaviour(deps);
-    const plan = await behaviour.planRelationWrite!(T, 'new', { displayName: 'New', members: [{ value: 'u1' }, { value: 'inner', type: 'Group' }] });
+    const plan = await behaviour.planRelationWrite!(C, 'new', { displayName: 'New', members: [{ value: 'u1' }, { value: 'inner', type: 'Group' }] });
     expect(plan.attributes).toEqual({ displayName: 'New' });
     expect(memberships.calls.filter((call) => call.method === 'add')).toEqual([]);
     await plan.commit();
@@ -48,18 +50,18 @@ describe('createGroupBehaviour', () => {
   it('replaces the members on a replace and rejects a cycle before writing', async () => {
     const behaviour = createGroupBehaviour(deps);
     await memberships.add(T, 'outer', [{ value: 'inner', type: 'Group' }]);
-    await expect(behaviour.planRelationWrite!(T, 'inner', { displayName: 'Inner', members: [{ value: 'outer' }] }, { displayName: 'Inner' })).rejects.toMatchObject({
+    await expect(behaviour.planRelationWrite!(C, 'inner', { displayName: 'Inner', members: [{ value: 'outer' }] }, { displayName: 'Inner' })).rejects.toMatchObject({
       status: 400,
       scimType: 'invalidValue',
     });
-    const plan = await behaviour.planRelationWrite!(T, 'outer', { displayName: 'Outer' }, { displayName: 'Outer' });
+    const plan = await behaviour.planRelationWrite!(C, 'outer', { displayName: 'Outer' }, { displayName: 'Outer' });
     await plan.commit();
     expect(await memberships.list(T, 'outer', { limit: 10 })).toEqual([]);
   });
 
   it('returns members capped at maxMembersReturned, in member-id order, with absolute $ref', async () => {
     await memberships.add(T, 'outer', ['u3', 'u1', 'u2'].map((value) => ({ value, type: 'User' as const, display: value })));
-    const computed = await createGroupBehaviour(deps).computedAttributes!(T, 'outer', { selection: DEFAULT_SELECTION, baseUrl: BASE });
+    const computed = await createGroupBehaviour(deps).computedAttributes!(C, 'outer', { selection: DEFAULT_SELECTION, baseUrl: BASE });
     expect(computed).toEqual({
       members: [
         { value: 'u1', $ref: `${BASE}/Users/u1`, display: 'u1', type: 'User' },
@@ -74,17 +76,17 @@ describe('createGroupBehaviour', () => {
     const behaviour = createGroupBehaviour(deps);
     for (const params of [{ excludedAttributes: 'members' }, { attributes: 'displayName' }, { attributes: 'externalId,meta' }]) {
       const selection = parseAttributeSelection(registry, groupType, params);
-      expect(await behaviour.computedAttributes!(T, 'outer', { selection, baseUrl: BASE })).toEqual({});
+      expect(await behaviour.computedAttributes!(C, 'outer', { selection, baseUrl: BASE })).toEqual({});
     }
     expect(memberships.calls).toEqual([]);
     const subOnly = parseAttributeSelection(registry, groupType, { attributes: 'members.value' });
-    expect(await behaviour.computedAttributes!(T, 'outer', { selection: subOnly, baseUrl: BASE })).toMatchObject({ members: [{ value: 'u1' }] });
+    expect(await behaviour.computedAttributes!(C, 'outer', { selection: subOnly, baseUrl: BASE })).toMatchObject({ members: [{ value: 'u1' }] });
   });
 
   it('removes the group everywhere after a delete', async () => {
     await memberships.add(T, 'outer', [{ value: 'inner', type: 'Group' }]);
     await memberships.add(T, 'inner', [{ value: 'u1', type: 'User' }]);
-    await createGroupBehaviour(deps).afterDelete!(T, 'inner');
+    await createGroupBehaviour(deps).afterDelete!(C, 'inner');
     expect(await memberships.list(T, 'outer', { limit: 10 })).toEqual([]);
     expect(await memberships.list(T, 'inner', { limit: 10 })).toEqual([]);
   });
@@ -96,7 +98,7 @@ describe('createUserMembershipBehaviour', () => {
     await memberships.add(T, 'outer', [{ value: 'inner', type: 'Group' }]);
     // A cycle written behind the service's back (e.g. two concurrent PATCHes) must not loop.
     await memberships.add(T, 'inner', [{ value: 'outer', type: 'Group' }]);
-    const computed = await createUserMembershipBehaviour(deps).computedAttributes(T, 'u1', { selection: DEFAULT_SELECTION, baseUrl: BASE });
+    const computed = await createUserMembershipBehaviour(deps).computedAttributes(C, 'u1', { selection: DEFAULT_SELECTION, baseUrl: BASE });
     expect(computed).toEqual({
       groups: [
         { value: 'inner', $ref: `${BASE}/Groups/inner`, display: 'Inner', type: 'direct' },
@@ -110,9 +112,9 @@ describe('createUserMembershipBehaviour', () => {
     memberships.calls.length = 0;
     const behaviour = createUserMembershipBehaviour(deps);
     const selection = parseAttributeSelection(registry, userType, { excludedAttributes: 'groups' });
-    expect(await behaviour.computedAttributes(T, 'u1', { selection, baseUrl: BASE })).toEqual({});
+    expect(await behaviour.computedAttributes(C, 'u1', { selection, baseUrl: BASE })).toEqual({});
     expect(memberships.calls).toEqual([]);
-    await behaviour.afterDelete(T, 'u1');
+    await behaviour.afterDelete(C, 'u1');
     expect(await memberships.groupsOf(T, ['u1'])).toEqual([]);
   });
 });
