@@ -444,6 +444,15 @@ describe('PATCH /Groups/{id} members', () => {
     expectScimError(noValue, 400, 'invalidValue', /"value"/);
     expect(await storedMemberIds(team)).toEqual([alice, bob].sort());
   });
+
+  it('refuses to remove or unassign the required displayName with 400 mutability (RFC 7644 §3.5.2.2), changing nothing', async () => {
+    for (const operation of [{ op: 'remove', path: 'displayName' }, { op: 'Replace', path: 'displayName', value: null }, { op: 'replace', value: { displayName: '' } }]) {
+      const res = await patchGroup(team, patchOf({ op: 'add', path: 'members', value: [{ value: carol }] }, operation));
+      expectScimError(res, 400, 'mutability', /^Operation 1 .*'displayName' is required/);
+    }
+    expect((await getGroup(team)).body).toMatchObject({ displayName: 'Team', meta: { version: 'W/"1"' } });
+    expect(await storedMemberIds(team)).toEqual([alice, bob].sort());
+  });
 });
 
 describe('a 100,000-member group', () => {

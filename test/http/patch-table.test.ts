@@ -149,7 +149,8 @@ const CASES: Case[] = [
   // Several operations in one request.
   { name: 'Entra update: several Replace ops', ops: [op('Replace', 'displayName', 'B J'), op('Replace', 'title', 'Lead'), op('Replace', 'emails[type eq "work"].value', 'lead@work.example')], after: { displayName: 'B J', title: 'Lead', emails: [{ ...work, value: 'lead@work.example' }, home] } },
   { name: 'add then replace through a filter sees the added value', start: { emails: undefined }, ops: [op('add', 'emails', [{ value: 'a@x.example', type: 'work' }]), op('replace', 'emails[type eq "work"].value', 'b@x.example')], after: { emails: [{ value: 'b@x.example', type: 'work' }] } },
-  { name: 'remove then add userName', ops: [op('remove', 'userName'), op('add', 'userName', 'again')], after: { userName: 'again' } },
+  // RFC 7644 §3.5.2.2 judges each operation: removing a required attribute is refused even if a later one sets it.
+  { name: 'remove then add userName is mutability at the remove', ops: [op('remove', 'userName'), op('add', 'userName', 'again')], error: { scimType: 'mutability', index: 0 } },
   { name: 'changes that cancel out are no change', ops: [op('replace', 'title', 'Other'), op('replace', 'title', 'Tour Guide')], unchanged: true },
   { name: 'path-less add with several attributes', ops: [op('add', undefined, { nickName: 'BJ', emails: [{ value: 'n@x.example' }] })], after: { nickName: 'BJ', emails: [work, home, { value: 'n@x.example' }] } },
   { name: 'extra "name" key inside an operation is ignored (Microsoft collection)', ops: [{ name: 'setTitle', op: 'replace', path: 'title', value: 'Named' }], after: { title: 'Named' } },
@@ -162,8 +163,12 @@ const CASES: Case[] = [
   { name: 'replace manager.displayName is mutability', ops: [op('replace', `${ENT}:manager.displayName`, 'Boss')], error: { scimType: 'mutability', index: 0 } },
   { name: 'path-less value with readOnly keys ignores them, as PUT does (Okta sends id)', ops: [op('replace', undefined, { id: 'x', meta: { version: '9' }, displayName: 'Okta' })], after: { displayName: 'Okta' } },
   { name: 'Add manager as a list of one (Entra ID)', ops: [op('Add', `${ENT}:manager`, [{ $ref: null, value: 'boss-9' }])], after: { [ENT]: { manager: { value: 'boss-9' } } } },
-  { name: 'remove userName (required) is invalidValue', ops: [op('remove', 'userName')], error: { scimType: 'invalidValue', index: 0 } },
-  { name: 'replace userName with null (required) is invalidValue', ops: [op('replace', 'title', 'x'), op('replace', 'userName', null)], error: { scimType: 'invalidValue', index: 1 } },
+  // RFC 7644 §3.5.2.2: a required attribute that is removed or becomes unassigned is 400 mutability.
+  { name: 'remove userName (required) is mutability', ops: [op('remove', 'userName')], error: { scimType: 'mutability', index: 0 } },
+  { name: 'Remove userName via the core URN (required) is mutability', ops: [op('Remove', `${USER_SCHEMA}:userName`)], error: { scimType: 'mutability', index: 0 } },
+  { name: 'replace userName with null (required) is mutability', ops: [op('replace', 'title', 'x'), op('replace', 'userName', null)], error: { scimType: 'mutability', index: 1 } },
+  { name: 'replace userName with "" (required) is mutability', ops: [op('replace', 'userName', '')], error: { scimType: 'mutability', index: 0 } },
+  { name: 'path-less replace with userName null (required) is mutability', ops: [op('replace', undefined, { title: 'x', userName: null })], error: { scimType: 'mutability', index: 0 } },
   { name: 'active "maybe" is invalidValue', ops: [op('replace', 'active', 'maybe')], error: { scimType: 'invalidValue', index: 0 } },
   { name: 'displayName as a number is invalidValue', ops: [op('replace', 'displayName', 42)], error: { scimType: 'invalidValue', index: 0 } },
   { name: 'title as an object is invalidValue', ops: [op('replace', 'title', { x: 1 })], error: { scimType: 'invalidValue', index: 0 } },

@@ -291,7 +291,7 @@ describe('ResourceService.patch with a relation plan', () => {
     const type = service.resourceType('User');
     const created = await service.create(tokenContext(a.tenant.id), type, PLAN_USER);
     await expect(
-      service.patch(tokenContext(a.tenant.id), type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }, { op: 'remove', path: 'userName' })),
+      service.patch(tokenContext(a.tenant.id), type, created.id, patchBody({ op: 'add', path: 'roles', value: [{ value: 'r' }] }, { op: 'replace', path: 'active', value: 'perhaps' })),
     ).rejects.toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/^Operation 1: /) });
     expect(events).toEqual([]);
   });

@@ -139,6 +139,20 @@ module.exports = {
       },
     },
     {
+      name: 'removing or unassigning a required attribute is 400 mutability and changes nothing',
+      cite: 'RFC 7644 §3.5.2.2 ("If an attribute is removed or becomes unassigned and is defined as a required attribute [...] mutability")',
+      level: 'MUST',
+      needs: USER_PATCH,
+      async run(ctx) {
+        const user = await ctx.createUser('preq');
+        const url = `${ctx.usersEndpoint}/${user.id}`;
+        expectScimError(await ctx.client.patch(url, { schemas: [PATCH_URN], Operations: [{ op: 'remove', path: 'userName' }] }), 400, 'mutability');
+        expectScimError(await ctx.client.patch(url, { schemas: [PATCH_URN], Operations: [{ op: 'replace', path: 'userName', value: null }] }), 400, 'mutability');
+        const read = expectStatus(await ctx.client.get(url), 200);
+        expectEqual(read.body.userName, user.userName, 'userName after the refused PATCHes');
+      },
+    },
+    {
       name: 'a PATCH body without the PatchOp schema or Operations is 400',
       cite: 'RFC 7644 §3.5.2 (the body MUST contain "schemas" with the PatchOp URN and "Operations")',
       level: 'MUST',

@@ -14,6 +14,9 @@
 //     multi-valued attribute WITH a value (Entra: members + [{value}]) removes exactly those values, never all.
 //   - a value given `primary: true` clears `primary` on the other values (RFC 7643 §2.4: at most one primary).
 //   - readOnly targets are 400 mutability; an immutable value, once assigned, may not change (RFC 7643 §2.2).
+//   - an operation that removes or unassigns a required attribute, a required sub-attribute or a required extension
+//     is 400 mutability (RFC 7644 §3.5.2.2 SHALL), judged per operation, so a later `add` does not excuse it. A new
+//     value that lacks a required sub-attribute is not a removal: the validator refuses it as invalidValue.
 import { scimErrors } from '../errors';
 import type { FilterAst } from '../filter/filter-ast';
 import { matchesValueFilter } from '../filter/evaluate-filter';
@@ -26,17 +29,18 @@ import type { PatchOperation, PatchPath } from './patch-operation';
 type Element = Record<string, unknown>;
 
 export function applyPatch(
-  _registry: SchemaRegistry,
-  _type: ResourceTypeDefinition,
+  registry: SchemaRegistry,
+  type: ResourceTypeDefinition,
   attributes: ScimAttributes,
   operations: readonly PatchOperation[],
 ): { attributes: ScimAttributes; changed: boolean } {
+  const requiredExtensions = new Set(registry.schemasOf(type).extensions.filter((extension) => extension.required).map((extension) => extension.schema.id));
   const working = structuredClone(attributes) as ScimAttributes;
-  for (const operation of operations) applyOperation(working, operation);
+  for (const operation of operations) applyOperation(working, operation, requiredExtensions);
   return { attributes: working, changed: stableJson(working) !== stableJson(attributes) };
 }
 
-function applyOperation(attributes: ScimAttributes, operation: PatchOperation): void {
+function applyOperation(attributes: ScimAttributes, operation: PatchOperation, requiredExtensions: ReadonlySet<string>): void {
   const { path } = operation;
   if (!path) {
     throw scimErrors.noTarget(`Operation ${operation.index}: "${operation.op}" has no "path"; parsePatchRequest expands path-less values into paths`);
@@ -64,9 +68,29 @@ function applyOperation(attributes: ScimAttributes, operation: PatchOperation): 
   }
   const after = target.result();
   assertImmutable(where, definition, before, after);
+  assertRequiredKept(where, operation, path, after);
   if (isAssigned(after)) container[definition.name] = after;
   else delete container[definition.name];
-  if (path.attribute.inExtension && Object.keys(container).length === 0) delete attributes[path.attribute.schemaUrn];
+  if (path.attribute.inExtension && Object.keys(container).length === 0) {
+    if (requiredExtensions.has(path.attribute.schemaUrn)) {
+      throw scimErrors.mutability(`${where}: the schema extension '${path.attribute.schemaUrn}' is required and cannot be removed (RFC 7644 §3.5.2.2)`);
+    }
+    delete attributes[path.attribute.schemaUrn];
+  }
+}
+
+// RFC 7644 §3.5.2.2: "If an attribute is removed or becomes unassigned and is defined as a required attribute [...]
+// the server SHALL return [...] a "scimType" error code of "mutability"." A required sub-attribute is removed when
+// the operation removes it or writes nothing into it, whether or not its complex value survives.
+function assertRequiredKept(where: string, operation: PatchOperation, path: PatchPath, after: unknown): void {
+  const definition = path.attribute.attribute;
+  const sub = path.subAttribute;
+  const unassigned = sub
+    ? sub.required && (operation.op === 'remove' || !isAssigned(canonicaliseValue(sub, operation.value)))
+    : definition.required && !isAssigned(after);
+  if (!unassigned) return;
+  const name = sub ? `${definition.name}.${sub.name}` : definition.name;
+  throw scimErrors.mutability(`${where}: '${name}' is required and cannot be removed or left unassigned (RFC 7644 §3.5.2.2)`);
 }
 
 /** The object holding the attribute: the resource itself, or its extension object (created on demand). */

@@ -319,11 +319,75 @@ describe('applyPatch: mutability (RFC 7643 §2.2)', () => {
   });
 });
 
+describe('applyPatch: required attributes (RFC 7644 §3.5.2.2: removed or unassigned is mutability)', () => {
+  const requiredRegistry = createSchemaRegistry({
+    schemas: [
+      {
+        id: 'urn:test:Badge',
+        attributes: [
+          { name: 'code', required: true },
+          { name: 'note' },
+          { name: 'holder', type: 'complex', subAttributes: [{ name: 'number', required: true }, { name: 'label' }] },
+          { name: 'tags', type: 'complex', multiValued: true, subAttributes: [{ name: 'value', required: true }, { name: 'label' }] },
+          { name: 'aliases', type: 'string', multiValued: true, required: true },
+        ],
+      },
+      { id: 'urn:test:ext:Badge', attributes: [{ name: 'level' }, { name: 'site' }] },
+    ],
+    resourceTypes: [{ name: 'Badge', endpoint: '/Badges', schema: 'urn:test:Badge', schemaExtensions: [{ schema: 'urn:test:ext:Badge', required: true }] }],
+    commonAttributes: [{ name: 'id', mutability: 'readOnly' }],
+  });
+  const badge = requiredRegistry.resourceType('Badge')!;
+  const start = {
+    code: 'c1',
+    holder: { number: '7', label: 'L' },
+    tags: [{ value: 'a', label: 'A' }, { value: 'b' }],
+    aliases: ['x', 'y'],
+    'urn:test:ext:Badge': { level: '1', site: 'S' },
+  };
+  const apply = (...ops: unknown[]) => applyPatch(requiredRegistry, badge, start, parsePatchRequest(requiredRegistry, badge, message(...ops)));
+
+  it.each([
+    ['remove of a required attribute', { op: 'remove', path: 'code' }, /'code' is required/],
+    ['replace of a required attribute with null', { op: 'replace', path: 'code', value: null }, /'code' is required/],
+    ['replace of a required attribute with ""', { op: 'replace', path: 'code', value: '' }, /'code' is required/],
+    ['path-less replace with a required attribute null', { op: 'replace', value: { note: 'n', code: null } }, /'code' is required/],
+    ['remove of a required sub-attribute of a singular complex attribute', { op: 'remove', path: 'holder.number' }, /'holder.number' is required/],
+    ['replace of a required sub-attribute with null', { op: 'replace', path: 'holder.number', value: null }, /'holder.number' is required/],
+    ['remove of a required sub-attribute through a value filter', { op: 'remove', path: 'tags[value eq "a"].value' }, /'tags.value' is required/],
+    ['replace of a required sub-attribute through a value filter with null', { op: 'replace', path: 'tags[value eq "b"].value', value: null }, /'tags.value' is required/],
+    ['remove of every value of a required multi-valued attribute', { op: 'remove', path: 'aliases' }, /'aliases' is required/],
+    ['remove of a required extension as a whole', { op: 'remove', path: 'urn:test:ext:Badge' }, /extension 'urn:test:ext:Badge' is required/],
+    ['removing the last attribute of a required extension', { op: 'remove', path: 'urn:test:ext:Badge:level' }, undefined],
+  ])('%s is 400 mutability', (_name, operation, detail) => {
+    if (detail === undefined) {
+      // Removing one attribute leaves the extension with its other one: allowed.
+      expect(apply(operation).attributes['urn:test:ext:Badge']).toEqual({ site: 'S' });
+      expect(() => apply(operation, { op: 'remove', path: 'urn:test:ext:Badge:site' })).toThrow(
+        expect.objectContaining({ status: 400, scimType: 'mutability', detail: expect.stringMatching(/^Operation 1 .*extension 'urn:test:ext:Badge' is required/) }),
+      );
+      return;
+    }
+    expect(() => apply(operation)).toThrow(expect.objectContaining({ status: 400, scimType: 'mutability', detail: expect.stringMatching(detail) }));
+  });
+
+  it('still lets the values of a required attribute change, and whole values with a required sub-attribute go', () => {
+    expect(apply({ op: 'replace', path: 'code', value: 'c2' }).attributes.code).toBe('c2');
+    expect(apply({ op: 'remove', path: 'tags[value eq "a"]' }).attributes.tags).toEqual([{ value: 'b' }]);
+    expect(apply({ op: 'remove', path: 'holder.label' }).attributes.holder).toEqual({ number: '7' });
+  });
+
+  it('leaves a new value that lacks a required sub-attribute to the validator (invalidValue, not mutability)', () => {
+    // Adding is not removing: the result is then refused by the same rules as PUT (validate-patched.ts).
+    expect(apply({ op: 'add', path: 'tags', value: [{ label: 'no value' }] }).attributes.tags).toHaveLength(3);
+  });
+});
+
 describe('applyPatch: atomicity and purity', () => {
   it('never mutates its input', () => {
-    const start = { userName: 'u', emails: [{ ...work }], name: { givenName: 'G' } };
+    const start = { userName: 'u', title: 't', emails: [{ ...work }], name: { givenName: 'G' } };
     const snapshot = structuredClone(start);
-    patchUser(start, { op: 'add', path: 'emails', value: [home] }, { op: 'replace', path: 'name.givenName', value: 'H' }, { op: 'remove', path: 'userName' });
+    patchUser(start, { op: 'add', path: 'emails', value: [home] }, { op: 'replace', path: 'name.givenName', value: 'H' }, { op: 'remove', path: 'title' });
     expect(start).toEqual(snapshot);
   });
 
