@@ -129,6 +129,35 @@ describe('POST /Bulk: operations and the BulkResponse', () => {
     expect(await countUsers()).toBe(1);
   });
 
+  it('answers a POST without bulkId with 400 invalidValue in its result (RFC 7644 §3.7: bulkId is REQUIRED for POST)', async () => {
+    const results = await bulk([
+      { method: 'POST', path: '/Users', data: user('anonymous') },
+      { method: 'POST', path: '/Users', bulkId: 'named', data: user('named') },
+      { method: 'POST', path: '/Groups', bulkId: '', data: group('Empty id') },
+    ]);
+    expect(results).toHaveLength(3);
+    expectFailure(results[0], 400, 'invalidValue', /^Operation 0: "bulkId" is required for POST/);
+    expect(results[0]).toEqual(expect.not.objectContaining({ location: expect.anything() }));
+    expect(results[0].method).toBe('POST');
+    expect(results[1]).toMatchObject({ method: 'POST', bulkId: 'named', status: '201' });
+    expectFailure(results[2], 400, 'invalidValue', /"bulkId" must be a non-empty string/);
+    expect(await countUsers(a, 'userName eq "anonymous"')).toBe(0);
+    expect(await countUsers()).toBe(1);
+  });
+
+  it('counts a POST without bulkId towards failOnErrors', async () => {
+    const results = await bulk(
+      [
+        { method: 'POST', path: '/Users', data: user('first') },
+        { method: 'POST', path: '/Users', bulkId: 'second', data: user('second') },
+      ],
+      { failOnErrors: 1 },
+    );
+    expect(results).toHaveLength(1);
+    expectFailure(results[0], 400, 'invalidValue', /bulkId/);
+    expect(await countUsers()).toBe(0);
+  });
+
   it('refuses a request that is not a BulkRequest, with nothing changed', async () => {
     const noSchema = await postBulk({ Operations: [{ method: 'POST', path: '/Users', bulkId: 'x', data: user('x') }] });
     expect(noSchema.status).toBe(400);

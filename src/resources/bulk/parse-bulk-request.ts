@@ -69,6 +69,10 @@ function parseOperation(registry: SchemaRegistry, raw: unknown, index: number): 
     return invalid(scimErrors.invalidSyntax(`Operation ${index}: ${method} needs "data", a JSON object (the body of the single ${method} request)`));
   }
   const payload = method === BulkMethod.delete ? undefined : (data as Message);
+  // RFC 7644 §3.7: bulkId is "REQUIRED when "method" is "POST"": it is how the response names what each POST created.
+  if (method === BulkMethod.post && bulkId === undefined) {
+    return invalid(scimErrors.invalidValue(`Operation ${index}: "bulkId" is required for POST (RFC 7644 §3.7): a string unique in this request, e.g. "bulkId": "user-1"`));
+  }
 
   const references = new Set<string>();
   if (target.id !== undefined) {

@@ -52,7 +52,9 @@ describe('parseBulkRequest: operations', () => {
   it('takes version as the If-Match of PUT, PATCH and DELETE (a bare number as its weak tag)', () => {
     expect(only({ method: 'PUT', path: '/Users/1', version: 'W/"3"', data: {} })).toMatchObject({ ifMatch: 'W/"3"' });
     expect(only({ method: 'DELETE', path: '/Users/1', version: '4' })).toMatchObject({ ifMatch: 'W/"4"' });
-    expect(only({ method: 'POST', path: '/Users', version: 'W/"3"', data: {} })).not.toHaveProperty('ifMatch');
+    const post = only({ method: 'POST', path: '/Users', bulkId: 'u', version: 'W/"3"', data: {} });
+    expect(isInvalid(post)).toBe(false);
+    expect(post).not.toHaveProperty('ifMatch');
   });
 
   it('turns each malformed operation into an invalid one with an actionable error', () => {
@@ -60,6 +62,7 @@ describe('parseBulkRequest: operations', () => {
       [42, 400, 'invalidSyntax', /must be a JSON object/],
       [{ path: '/Users' }, 400, 'invalidValue', /"method" must be one of POST, PUT, PATCH, DELETE/],
       [{ method: 'POST', path: '/Users', bulkId: 7, data: {} }, 400, 'invalidValue', /bulkId/],
+      [{ method: 'POST', path: '/Users', data: {} }, 400, 'invalidValue', /"bulkId" is required for POST \(RFC 7644 §3\.7\)/],
       [{ method: 'PUT', path: '/Users/1', version: 3, data: {} }, 400, 'invalidValue', /version/],
       [{ method: 'POST', data: {} }, 400, 'invalidValue', /"path" is required/],
       [{ method: 'POST', path: '/Nope', data: {} }, 404, undefined, /no resource type at "\/Nope".*\/Users/],
