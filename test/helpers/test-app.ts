@@ -67,6 +67,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   };
 }
 
+/** A User body that lists, as RFC 7643 §3 asks, the core schema and every extension whose attributes it carries. */
 export function user(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { schemas: [USER_SCHEMA], userName, ...extra };
+  const extensions = Object.keys(extra).filter((key) => key.toLowerCase().startsWith('urn:'));
+  return { schemas: [USER_SCHEMA, ...extensions], userName, ...extra };
 }

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
+import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, SCIM, user, USER_SCHEMA, type TestApp, type TestTenant } from '../helpers/test-app';
 
 let t: TestApp;
 let a: TestTenant;
@@ -193,7 +193,7 @@ describe('PUT /Users/{id}', () => {
 
   it('enforces required attributes and changes nothing on failure', async () => {
     const created = await create(user('req', { displayName: 'Keep' }));
-    const res = await request(t.app).put(`${SCIM}/Users/${created.body.id}`).set(a.auth).send({ displayName: 'Lost' });
+    const res = await request(t.app).put(`${SCIM}/Users/${created.body.id}`).set(a.auth).send({ schemas: [USER_SCHEMA], displayName: 'Lost' });
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe('invalidValue');
     const read = await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(a.auth);

@@ -34,6 +34,18 @@ module.exports = {
       },
     },
     {
+      name: 'a body whose schemas are not those of the resource type is 400 and creates nothing',
+      cite: 'RFC 7643 §3 ("schemas" is REQUIRED and MUST only contain the "schema" and "schemaExtensions" of the resource type)',
+      level: 'MUST',
+      async run(ctx) {
+        const userName = `${ctx.unique('schemas')}@example.com`;
+        expectScimError(await ctx.client.post(ctx.usersEndpoint, { schemas: ['urn:example:params:scim:schemas:not-a-user'], userName }), 400);
+        expectScimError(await ctx.client.post(ctx.usersEndpoint, { schemas: [ctx.GROUP_URN], userName }), 400);
+        const search = await ctx.client.get(ctx.usersEndpoint, { query: { filter: `userName eq "${userName}"` } });
+        expectEqual(search.body?.totalResults, 0, 'users created by the invalid requests');
+      },
+    },
+    {
       name: 'a value of the wrong type is 400 invalidValue',
       cite: 'RFC 7644 §3.12 (invalidValue); RFC 7643 §2.3',
       level: 'MUST',

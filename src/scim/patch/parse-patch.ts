@@ -13,19 +13,28 @@
 //   - A path naming a whole extension schema (`urn:…:enterprise:2.0:User`) is expanded the same way.
 //   - `remove` without a path is 400 noTarget (RFC 7644 §3.5.2.2); `add` without a value is 400 invalidValue.
 //   - A path that does not resolve is 400 invalidPath, a malformed value filter too (with the parser's reason).
+//   - A path or path-less key under a schema URN the resource type does not have is 400 invalidPath naming it and the
+//     type's schemas (README "Unknown schema URNs"); under the tenant tolerance `unknownSchemas: ignore`, one under a
+//     URN the server does not know at all is skipped instead, as POST and PUT drop such an extension.
 import { scimErrors, isScimError } from '../errors';
 import { parseFilter } from '../filter/parse-filter';
-import { resolveAttributePath, resolveSchemaUrn } from '../paths/attribute-path';
+import { resolveAttributePath, resolveForeignSchema, resolveSchemaUrn } from '../paths/attribute-path';
 import { findKeyIgnoringCase, getIgnoringCase } from '../paths/case-insensitive-key';
 import type { ResolvedPath } from '../paths/resolved-path';
 import type { ResourceTypeDefinition } from '../schema/attribute';
+import { UnknownSchemaPolicy } from '../schema/declared-schemas';
 import type { SchemaRegistry } from '../schema/registry';
 import { URN } from '../urns';
 import type { PatchOpKind, PatchOperation, PatchPath } from './patch-operation';
 
 const OP_KINDS: readonly PatchOpKind[] = ['add', 'remove', 'replace'];
 
-export function parsePatchRequest(registry: SchemaRegistry, type: ResourceTypeDefinition, body: unknown): PatchOperation[] {
+export interface PatchOptions {
+  /** Paths under a schema URN the server does not know: refused (default) or skipped (README "Tolerances"). */
+  readonly unknownSchemas?: UnknownSchemaPolicy;
+}
+
+export function parsePatchRequest(registry: SchemaRegistry, type: ResourceTypeDefinition, body: unknown, options: PatchOptions = {}): PatchOperation[] {
   if (!isObject(body)) throw scimErrors.invalidSyntax('The PATCH body must be a JSON object (a PatchOp message, RFC 7644 §3.5.2)');
   const schemas = getIgnoringCase(body, 'schemas');
   const declared = Array.isArray(schemas) ? schemas : [];
@@ -36,13 +45,28 @@ export function parsePatchRequest(registry: SchemaRegistry, type: ResourceTypeDe
   if (!Array.isArray(operations) || operations.length === 0) {
     throw scimErrors.invalidSyntax('A PATCH body must have "Operations": an array of one or more operations (RFC 7644 §3.5.2)');
   }
-  const context: ParseContext = { registry, type };
+  const context: ParseContext = { registry, type, unknownSchemas: options.unknownSchemas ?? UnknownSchemaPolicy.reject };
   return operations.flatMap((raw, index) => parseOperation(context, raw, index));
 }
 
 interface ParseContext {
   readonly registry: SchemaRegistry;
   readonly type: ResourceTypeDefinition;
+  readonly unknownSchemas: UnknownSchemaPolicy;
+}
+
+/**
+ * False when `text` is not under a foreign schema URN; true when it is under one the tenant tolerates not knowing
+ * (the caller skips it); otherwise throws 400 invalidPath naming the URN and the resource type's own schemas.
+ */
+function skipsForeignSchema(context: ParseContext, text: string, index: number): boolean {
+  const foreign = resolveForeignSchema(context.registry, context.type, text.split('[', 1)[0]);
+  if (!foreign) return false;
+  if (!foreign.known && context.unknownSchemas === UnknownSchemaPolicy.ignore) return true;
+  const what = foreign.known ? `"${foreign.known.id}", a schema of another resource type` : 'a schema URN this server does not know';
+  throw scimErrors.invalidPath(
+    `Operation ${index}: '${text}' is under ${what}; the schemas of ${context.type.name} are ${foreign.own.map((urn) => `"${urn}"`).join(', ')}`,
+  );
 }
 
 function parseOperation(context: ParseContext, raw: unknown, index: number): PatchOperation[] {
@@ -73,6 +97,7 @@ function parseOperation(context: ParseContext, raw: unknown, index: number): Pat
   }
   if (op === 'replace' && !hasValue) throw scimErrors.invalidValue(`Operation ${index}: "replace" of '${path}' needs a "value"`);
 
+  if (skipsForeignSchema(context, path, index)) return [];
   const schema = resolveSchemaUrn(context.registry, context.type, path);
   if (schema) {
     if (!schema.inExtension) throw scimErrors.invalidPath(`Operation ${index}: '${path}' names the core schema; name an attribute instead`);
@@ -92,6 +117,7 @@ function expandValueObject(context: ParseContext, op: PatchOpKind, index: number
   const result: PatchOperation[] = [];
   for (const [key, inner] of Object.entries(value)) {
     if (key.toLowerCase() === 'schemas') continue;
+    if (skipsForeignSchema(context, key, index)) continue;
     const schema = resolveSchemaUrn(context.registry, context.type, key);
     if (schema) {
       if (!schema.inExtension) {

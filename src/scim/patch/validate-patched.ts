@@ -18,7 +18,7 @@ export function validatePatched(
   operations: readonly PatchOperation[],
 ): ValidatedResource {
   try {
-    return validator.validateReplace(after, before);
+    return validator.validatePatchResult(after, before);
   } catch (error) {
     if (!isScimError(error)) throw error;
     const culprit = blame(validator, registry, type, before, operations, error);
@@ -39,7 +39,7 @@ function blame(
   for (const index of indices) {
     const prefix = operations.filter((operation) => operation.index <= index);
     try {
-      validator.validateReplace(applyPatch(registry, type, before, prefix).attributes, before);
+      validator.validatePatchResult(applyPatch(registry, type, before, prefix).attributes, before);
     } catch (error) {
       if (isScimError(error) && error.detail === failure.detail) return index;
     }

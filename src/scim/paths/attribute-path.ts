@@ -33,6 +33,29 @@ export function resolveSchemaUrn(registry: SchemaRegistry, resourceType: Resourc
   return extension ? { schema: extension, inExtension: true } : undefined;
 }
 
+/** A path or key under a schema URN that is neither the resource type's core schema nor one of its extensions. */
+export interface ForeignSchema {
+  /** The schema it names when the server knows it (a schema of another resource type); undefined when unknown. */
+  readonly known?: SchemaDefinition;
+  /** The resource type's own schema URNs, core first, for error details. */
+  readonly own: readonly string[];
+}
+
+/**
+ * For `urn:…:acme:2.0:User:costCenter` or `urn:…:acme:2.0:User` on a type without that extension: what it names.
+ * Undefined for text that is not a URN or lies under one of the type's own schemas (that is an attribute question).
+ */
+export function resolveForeignSchema(registry: SchemaRegistry, resourceType: ResourceTypeDefinition, text: string): ForeignSchema | undefined {
+  const lower = text.trim().toLowerCase();
+  if (!lower.startsWith('urn:')) return undefined;
+  const scope = scopeOf(registry, resourceType);
+  const own = [scope.core, ...scope.extensions];
+  const under = (schema: SchemaDefinition) => lower === schema.id.toLowerCase() || lower.startsWith(`${schema.id.toLowerCase()}:`);
+  if (own.some(under)) return undefined;
+  const known = [...registry.schemas].sort((x, y) => y.id.length - x.id.length).find(under);
+  return { ...(known ? { known } : {}), own: own.map((schema) => schema.id) };
+}
+
 /**
  * Resolves `userName`, `name.givenName`, `meta.lastModified`, `urn:…:User:userName` or
  * `urn:…:enterprise:2.0:User:manager.value` to canonical definitions; undefined when nothing matches.

@@ -5,31 +5,37 @@
 //   - a bare string for a complex attribute that has a `value` sub-attribute (manager: "id"): Entra ID;
 //   - a single value for a multi-valued attribute: wrapped in an array;
 //   - null for an attribute: the attribute is unassigned (RFC 7643 §2.5).
-// Unknown attributes and readOnly attributes are dropped (RFC 7644 §3.3: readOnly values are ignored).
-// Type errors are left in place for the JSON Schema validator to report with the attribute's name.
+// Unknown attributes and readOnly attributes are dropped (RFC 7644 §3.3: readOnly values are ignored); keys that are
+// schema URNs of no extension of the resource type are dropped too, and reported in `schemaUse` for
+// checkDeclaredSchemas to refuse or ignore. Type errors are left in place for the JSON Schema validator to report
+// with the attribute's name.
 import type { AttributeDefinition, ResourceTypeDefinition, ScimAttributes } from './attribute';
+import type { SchemaUse } from './declared-schemas';
 import { findAttribute, type SchemaRegistry } from './registry';
 
 export interface CanonicalInput {
   readonly attributes: ScimAttributes;
-  /** Schema URNs the client listed in `schemas`, when it sent the attribute. */
-  readonly declaredSchemas?: readonly unknown[];
+  /** The schemas the body names in `schemas` and the ones its keys use. */
+  readonly schemaUse: SchemaUse;
 }
 
 export function canonicaliseInput(registry: SchemaRegistry, resourceType: ResourceTypeDefinition, input: Record<string, unknown>): CanonicalInput {
   const { core, extensions } = registry.schemasOf(resourceType);
   const attributes: ScimAttributes = {};
-  let declaredSchemas: readonly unknown[] | undefined;
+  let declared: readonly unknown[] | undefined;
+  const extensionsUsed: string[] = [];
+  const foreignKeys: string[] = [];
 
   for (const [key, value] of Object.entries(input)) {
     const lower = key.toLowerCase();
     if (lower === 'schemas') {
-      declaredSchemas = Array.isArray(value) ? value : [value];
+      if (value !== null && value !== undefined) declared = Array.isArray(value) ? value : [value];
       continue;
     }
     const extension = extensions.find((ext) => ext.schema.id.toLowerCase() === lower);
     if (extension) {
       if (value === null) continue;
+      if (!isEmptyObject(value)) extensionsUsed.push(extension.schema.id);
       if (typeof value !== 'object' || Array.isArray(value)) {
         attributes[extension.schema.id] = value; // left for the validator to reject as "must be an object"
         continue;
@@ -43,6 +49,11 @@ export function canonicaliseInput(registry: SchemaRegistry, resourceType: Resour
       Object.assign(attributes, canonicaliseObject(core.attributes, value as Record<string, unknown>));
       continue;
     }
+    // Attribute names cannot hold a colon (RFC 7643 §2.1), so such a key names a schema: one this type does not have.
+    if (lower.startsWith('urn:') && lower !== core.id.toLowerCase()) {
+      if (value !== null) foreignKeys.push(key);
+      continue;
+    }
     const common = findAttribute(registry.commonAttributes, key);
     if (common) {
       if (common.mutability !== 'readOnly' && value !== null) attributes[common.name] = value;
@@ -53,7 +64,11 @@ export function canonicaliseInput(registry: SchemaRegistry, resourceType: Resour
     const canonical = canonicaliseValue(attribute, value);
     if (canonical !== undefined) attributes[attribute.name] = canonical;
   }
-  return { attributes, declaredSchemas };
+  return { attributes, schemaUse: { ...(declared === undefined ? {} : { declared }), extensionsUsed, foreignKeys } };
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
 /** Canonicalises an object's keys against a list of attribute definitions (a schema's or a complex attribute's). */

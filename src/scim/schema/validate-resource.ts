@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { scimErrors } from '../errors';
 import type { AttributeDefinition, ResourceTypeDefinition, ScimAttributes } from './attribute';
 import { canonicaliseInput } from './canonicalise';
+import { checkDeclaredSchemas, UnknownSchemaPolicy } from './declared-schemas';
 import { resourceJsonSchema } from './json-schema';
 import { findAttribute, type SchemaRegistry } from './registry';
 
@@ -15,12 +16,20 @@ export interface ValidatedResource {
   readonly writeOnly: Readonly<Record<string, unknown>>;
 }
 
+/** How a client's resource body is read. */
+export interface BodyOptions {
+  /** Schema URNs the server does not know, in `schemas` or as keys: refused (default) or ignored (README "Tolerances"). */
+  readonly unknownSchemas?: UnknownSchemaPolicy;
+}
+
 export interface ResourceValidator {
-  /** POST: readOnly values ignored, required enforced. */
-  validateCreate(input: unknown): ValidatedResource;
+  /** POST: `schemas` checked (RFC 7643 §3), readOnly values ignored, required enforced. */
+  validateCreate(input: unknown, options?: BodyOptions): ValidatedResource;
   /** PUT: as create, and immutable attributes that already have a value may not change (RFC 7643 §2.2). */
-  validateReplace(input: unknown, existing: ScimAttributes): ValidatedResource;
-  /** Type and required checks on a resource assembled by the server (e.g. after PATCH). */
+  validateReplace(input: unknown, existing: ScimAttributes, options?: BodyOptions): ValidatedResource;
+  /** The attributes a PATCH produced: the rules of PUT, except `schemas`, which the server assembled them without. */
+  validatePatchResult(attributes: ScimAttributes, existing: ScimAttributes): ValidatedResource;
+  /** Type and required checks on a resource assembled by the server. */
   validateAttributes(attributes: ScimAttributes): void;
 }
 
@@ -57,14 +66,13 @@ function buildValidator(registry: SchemaRegistry, resourceType: ResourceTypeDefi
     }
   };
 
-  const prepare = (input: unknown): ValidatedResource => {
+  /** `body` is a client's resource body, whose `schemas` is checked; otherwise attributes the server assembled. */
+  const prepare = (input: unknown, body?: BodyOptions): ValidatedResource => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw scimErrors.invalidSyntax('The request body must be a JSON object representing the resource');
     }
-    const { attributes, declaredSchemas } = canonicaliseInput(registry, resourceType, input as Record<string, unknown>);
-    if (declaredSchemas !== undefined && !declaredSchemas.every((urn) => typeof urn === 'string')) {
-      throw scimErrors.invalidSyntax("'schemas' must be an array of schema URNs");
-    }
+    const { attributes, schemaUse } = canonicaliseInput(registry, resourceType, input as Record<string, unknown>);
+    if (body) checkDeclaredSchemas(registry, resourceType, schemaUse, body.unknownSchemas ?? UnknownSchemaPolicy.reject);
     checkTypesOf(attributes);
     assertSinglePrimary(core.attributes, attributes, '');
     for (const { schema } of extensions) assertSinglePrimary(schema.attributes, (attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
@@ -78,21 +86,23 @@ function buildValidator(registry: SchemaRegistry, resourceType: ResourceTypeDefi
     return { attributes, writeOnly };
   };
 
+  const replaced = (result: ValidatedResource, existing: ScimAttributes): ValidatedResource => {
+    checkRequired(result.attributes);
+    assertImmutableUnchanged(core.attributes, existing, result.attributes, '');
+    for (const { schema } of extensions) {
+      assertImmutableUnchanged(schema.attributes, (existing[schema.id] ?? {}) as ScimAttributes, (result.attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
+    }
+    return result;
+  };
+
   return {
-    validateCreate(input) {
-      const result = prepare(input);
+    validateCreate(input, options = {}) {
+      const result = prepare(input, options);
       checkRequired(result.attributes);
       return result;
     },
-    validateReplace(input, existing) {
-      const result = prepare(input);
-      checkRequired(result.attributes);
-      assertImmutableUnchanged(core.attributes, existing, result.attributes, '');
-      for (const { schema } of extensions) {
-        assertImmutableUnchanged(schema.attributes, (existing[schema.id] ?? {}) as ScimAttributes, (result.attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
-      }
-      return result;
-    },
+    validateReplace: (input, existing, options = {}) => replaced(prepare(input, options), existing),
+    validatePatchResult: (attributes, existing) => replaced(prepare(attributes), existing),
     validateAttributes(attributes) {
       checkTypesOf(attributes);
       checkRequired(attributes);

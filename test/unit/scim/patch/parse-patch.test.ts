@@ -145,3 +145,38 @@ describe('parsePatchRequest: path-less values', () => {
     expect(failure(message({ op: 'replace', value: { nope: 1 } }))).toMatchObject({ scimType: 'invalidPath', detail: expect.stringContaining("'nope'") });
   });
 });
+
+describe('parsePatchRequest: schema URNs the resource type does not have', () => {
+  const ACME = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+  const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+  it.each([
+    [`${ACME}:costCenter`, ACME, /a schema URN this server does not know/],
+    [`${ACME}:tags[value eq "x"].label`, ACME, /a schema URN this server does not know/],
+    [ACME, ACME, /a schema URN this server does not know/],
+    [`${GROUP}:displayName`, GROUP, /"urn:ietf:params:scim:schemas:core:2.0:Group", a schema of another resource type/],
+  ])('refuses the path %s with invalidPath naming the URN', (path, urn, what) => {
+    const error = failure(message({ op: 'replace', path, value: 'x' }));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidPath', detail: expect.stringMatching(what) });
+    expect(error.detail).toContain(urn);
+    expect(error.detail).toContain(`the schemas of User are "urn:ietf:params:scim:schemas:core:2.0:User", "${ENTERPRISE}"`);
+  });
+
+  it('under unknownSchemas=ignore skips paths and path-less keys under unknown URNs, and still refuses known foreign ones', () => {
+    const ignore = { unknownSchemas: 'ignore' } as const;
+    const operations = parsePatchRequest(
+      registry,
+      userType,
+      message({ op: 'replace', path: `${ACME}:costCenter`, value: 'x' }, { op: 'add', value: { title: 'T', [ACME]: { costCenter: 'x' } } }, { op: 'remove', path: ACME }),
+      ignore,
+    );
+    expect(operations.map((operation) => [operation.index, operation.op, operation.path?.text])).toEqual([[1, 'add', 'title']]);
+    expect(() => parsePatchRequest(registry, userType, message({ op: 'replace', path: `${GROUP}:displayName`, value: 'x' }), ignore)).toThrow(
+      expect.objectContaining({ scimType: 'invalidPath' }),
+    );
+    // An unknown attribute of a schema the type has is a mistake, not an undefined extension: refused either way.
+    expect(() => parsePatchRequest(registry, userType, message({ op: 'replace', path: `${ENTERPRISE}:favouriteColour`, value: 'x' }), ignore)).toThrow(
+      expect.objectContaining({ scimType: 'invalidPath' }),
+    );
+  });
+});

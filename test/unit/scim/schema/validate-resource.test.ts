@@ -7,11 +7,15 @@ const registry = loadBuiltinRegistry();
 const validators = createResourceValidators(registry);
 const userType = registry.resourceType('User')!;
 const users = validators(userType);
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** A client body: `schemas` lists the User schema and every extension key of the body (RFC 7643 §3). */
+const body = (attributes: Record<string, unknown>) => ({ schemas: [USER, ...Object.keys(attributes).filter((key) => key.startsWith('urn:'))], ...attributes });
 
 describe('validateCreate', () => {
   it('canonicalises names, coerces booleans, wraps single values, drops unknown and readOnly attributes', () => {
     const result = users.validateCreate({
+      schemas: [USER, ENTERPRISE],
       USERNAME: 'u',
       active: 'TRUE',
       Emails: { Value: 'u@x.org' },
@@ -19,7 +23,6 @@ describe('validateCreate', () => {
       groups: [{ value: 'g' }],
       id: 'x',
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:user': { Department: 'R&D', manager: 'm1' },
-      'urn:ietf:params:scim:schemas:extension:unknown:2.0:User': { a: 1 },
     });
     expect(result.attributes).toEqual({
       userName: 'u',
@@ -30,13 +33,13 @@ describe('validateCreate', () => {
   });
 
   it('separates writeOnly values from stored attributes', () => {
-    const result = users.validateCreate({ userName: 'p', password: 'pw' });
+    const result = users.validateCreate(body({ userName: 'p', password: 'pw' }));
     expect(result.attributes).toEqual({ userName: 'p' });
     expect(result.writeOnly).toEqual({ password: 'pw' });
   });
 
   it('treats null as unassigned', () => {
-    expect(users.validateCreate({ userName: 'n', displayName: null, emails: null }).attributes).toEqual({ userName: 'n' });
+    expect(users.validateCreate(body({ userName: 'n', displayName: null, emails: null })).attributes).toEqual({ userName: 'n' });
   });
 
   it.each([
@@ -47,7 +50,7 @@ describe('validateCreate', () => {
     [{ userName: 'a', [ENTERPRISE]: 'x' }, ENTERPRISE, 'complex'],
     [{ userName: 'a', x509Certificates: [{ value: '***not base64***' }] }, 'x509Certificates[0].value', 'base64'],
   ])('rejects %j with invalidValue naming the attribute', (input, name, phrase) => {
-    const error = scimErrorOf(() => users.validateCreate(input));
+    const error = scimErrorOf(() => users.validateCreate(body(input)));
     expect(error.status).toBe(400);
     expect(error.scimType).toBe('invalidValue');
     expect(error.detail).toContain(name);
@@ -55,8 +58,8 @@ describe('validateCreate', () => {
   });
 
   it('requires userName, even when empty', () => {
-    expect(scimErrorOf(() => users.validateCreate({ userName: '' })).detail).toBe("Attribute 'userName' is required");
-    expect(scimErrorOf(() => users.validateCreate({})).scimType).toBe('invalidValue');
+    expect(scimErrorOf(() => users.validateCreate(body({ userName: '' }))).detail).toBe("Attribute 'userName' is required");
+    expect(scimErrorOf(() => users.validateCreate(body({}))).scimType).toBe('invalidValue');
   });
 
   it('rejects bodies that are not objects, and schemas that are not strings, as invalidSyntax', () => {
@@ -81,7 +84,11 @@ describe('validateReplace and immutability', () => {
     resourceTypes: [{ name: 'Thing', endpoint: '/Things', schema: 'urn:example:Thing' }],
     commonAttributes: [],
   });
-  const things = createResourceValidators(custom)(custom.resourceType('Thing')!);
+  const validator = createResourceValidators(custom)(custom.resourceType('Thing')!);
+  const thing = (attributes: Record<string, unknown>) => ({ schemas: ['urn:example:Thing'], ...attributes });
+  const things = {
+    validateReplace: (input: Record<string, unknown>, existing: Record<string, unknown>) => validator.validateReplace(thing(input), existing),
+  };
 
   it('lets an immutable attribute be set once, then never changed', () => {
     expect(things.validateReplace({ name: 'a', serial: 'S1' }, { name: 'a' }).attributes.serial).toBe('S1');
