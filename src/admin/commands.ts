@@ -1,14 +1,20 @@
-// The admin CLI's commands: tenants and tokens, against any store that offers the TenantStore port. The entry
-// point (cli.ts) only opens the store and wires stdout/stderr; everything here runs in tests with a fake store.
+// The admin CLI's commands: tenants, their settings and tokens, against any store that offers the TenantStore and
+// SettingsStore ports. The entry point (cli.ts) only opens the store and wires stdout/stderr; everything here runs in
+// tests with a fake or in-memory store.
 import { randomIds, type IdSource } from '../auth/id-source';
 import { ALL_PROFILES, isProfile, Profile } from '../auth/profile';
 import { DEFAULT_SCOPES, isScope, parseScopes, type Scope } from '../auth/scopes';
 import { issueToken } from '../auth/tokens';
+import { checkKeys, parseAssignments, resolveSettings } from '../settings/resolve-settings';
+import { formatSetting, SettingError, type SettingsTable } from '../settings/setting-definition';
+import { TENANT_SETTINGS } from '../settings/tenant-settings';
+import type { SettingsStore } from '../store/settings-store';
 import type { Store, Tenant, TenantStore, TokenRecord } from '../store/tenant-store';
 import { formatDuration, parseDuration } from './duration';
 
 export interface AdminStore extends Pick<Store, 'deleteTenant'> {
   readonly tenants: TenantStore;
+  readonly settings: SettingsStore;
   close(): Promise<void>;
 }
 
@@ -31,6 +37,8 @@ export interface AdminDeps {
    * (commands that need a confirmation then require --yes).
    */
   readonly ask?: (question: string) => Promise<string | undefined>;
+  /** The settings `tenant set` accepts (default: the server's table, src/settings/tenant-settings.ts). */
+  readonly settingsTable?: SettingsTable;
 }
 
 /** How long a rotated token keeps working beside its successor unless --overlap says otherwise. */
@@ -45,6 +53,9 @@ export const ADMIN_USAGE = [
   '  tenant set-profile <tenantId> <standard|entra>     change the compatibility profile of a tenant',
   '  tenant delete <tenantId> [--yes]                   delete a tenant with ALL its data (asks for its name',
   '                                                     unless --yes)',
+  '  tenant show <tenantId>                             show a tenant and every setting (its value or the default)',
+  '  tenant set <tenantId> <key=value> [key=value ...]  change settings; all are checked before any is written',
+  '  tenant unset <tenantId> <key> [key ...]            return settings to their defaults',
   '',
   'Tokens',
   '  token create <tenantId> [--label <text>] [--scopes scim:read,scim:write] [--expires-in <duration>]',
@@ -168,6 +179,8 @@ function printNewToken(out: (line: string) => void, token: string, record: Token
 interface Context {
   readonly store: AdminStore;
   readonly tenants: TenantStore;
+  readonly settings: SettingsStore;
+  readonly settingsTable: SettingsTable;
   readonly out: (line: string) => void;
   readonly now: () => Date;
   readonly ids: IdSource;
@@ -181,7 +194,35 @@ interface Context {
 interface Command {
   readonly options: readonly string[];
   readonly flags?: readonly string[];
-  prepare(parsed: ParsedArgs): (context: Context) => Promise<void>;
+  prepare(parsed: ParsedArgs, settingsTable: SettingsTable): (context: Context) => Promise<void>;
+}
+
+/** `<tenantId> <first> [more ...]`: at least one item after the tenant id. */
+function tenantAndItems(parsed: ParsedArgs, itemName: string): [string, string[]] {
+  const [tenantId, ...items] = parsed.positionals;
+  if (tenantId === undefined) throw new UsageError('Missing <tenantId>');
+  if (items.length === 0) throw new UsageError(`Missing <${itemName}>`);
+  return [tenantId, items];
+}
+
+/** Runs a check of the settings table, turning its refusal into a usage error (the message names the key). */
+function checkSettings<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof SettingError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function requireTenant(tenants: TenantStore, tenantId: string): Promise<Tenant> {
+  const tenant = await tenants.getTenant(tenantId);
+  if (!tenant) throw new Error(`No tenant with id ${tenantId}`);
+  return tenant;
+}
+
+function describeChange(tenantId: string, version: number, changes: readonly string[]): string {
+  return `Tenant ${tenantId} settings are at version ${version}: ${changes.join(' ')}`;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -246,6 +287,57 @@ const COMMANDS: Record<string, Command> = {
           .map(([name, count]) => `${name} ${count}`)
           .join(', ');
         out(`Deleted tenant "${tenant.name}" (${tenant.id}). Removed: ${removed}`);
+      };
+    },
+  },
+  'tenant show': {
+    options: [],
+    prepare(parsed) {
+      const [tenantId] = expectPositionals(parsed, ['tenantId']);
+      return async ({ tenants, settings, settingsTable, out }) => {
+        const tenant = await requireTenant(tenants, tenantId);
+        const record = await settings.read(tenantId);
+        const invalid = new Map<string, string>();
+        const values = resolveSettings(settingsTable, record.values, (key, problem) => invalid.set(key, problem));
+        for (const line of table(['FIELD', 'VALUE'], [
+          ['id', tenant.id],
+          ['name', tenant.name],
+          ['profile', tenant.profile],
+          ['created', tenant.created],
+          ['settings version', record.updated === undefined ? '0 (nothing set)' : `${record.version} (updated ${record.updated})`],
+        ])) {
+          out(line);
+        }
+        out('');
+        const rows = Object.entries(settingsTable).map(([key, definition]) => {
+          const source = invalid.has(key) ? `default (stored "${record.values[key]}" ${invalid.get(key)})` : Object.hasOwn(record.values, key) ? 'set' : 'default';
+          return [key, formatSetting(definition, (values as Record<string, unknown>)[key]), source, definition.description];
+        });
+        for (const line of table(['SETTING', 'VALUE', 'SOURCE', 'DESCRIPTION'], rows)) out(line);
+      };
+    },
+  },
+  'tenant set': {
+    options: [],
+    prepare(parsed, settingsTable) {
+      const [tenantId, assignments] = tenantAndItems(parsed, 'key=value');
+      const values = checkSettings(() => parseAssignments(settingsTable, assignments));
+      return async ({ tenants, settings, out, now }) => {
+        await requireTenant(tenants, tenantId);
+        const record = await settings.update(tenantId, { set: values, at: now().toISOString() });
+        out(describeChange(tenantId, record.version, Object.entries(values).map(([key, value]) => `${key}=${value}`)));
+      };
+    },
+  },
+  'tenant unset': {
+    options: [],
+    prepare(parsed, settingsTable) {
+      const [tenantId, keys] = tenantAndItems(parsed, 'key');
+      checkSettings(() => checkKeys(settingsTable, keys));
+      return async ({ tenants, settings, out, now }) => {
+        await requireTenant(tenants, tenantId);
+        const record = await settings.update(tenantId, { unset: keys, at: now().toISOString() });
+        out(describeChange(tenantId, record.version, keys.map((key) => `${key} (default)`)));
       };
     },
   },
@@ -367,9 +459,10 @@ export async function runAdmin(args: readonly string[], deps: AdminDeps): Promis
     return 1;
   }
 
+  const settingsTable = deps.settingsTable ?? TENANT_SETTINGS;
   let work: (context: Context) => Promise<void>;
   try {
-    work = command.prepare(parseArgs(rest, command.options, command.flags));
+    work = command.prepare(parseArgs(rest, command.options, command.flags), settingsTable);
   } catch (error) {
     deps.err(`${oneLine(error)} (see \`npm run admin -- help\`)`);
     return 1;
@@ -379,7 +472,16 @@ export async function runAdmin(args: readonly string[], deps: AdminDeps): Promis
   let code = 0;
   try {
     store = await deps.store({ create });
-    await work({ store, tenants: store.tenants, out: deps.out, now: deps.now ?? (() => new Date()), ids: deps.ids ?? randomIds, ask: deps.ask });
+    await work({
+      store,
+      tenants: store.tenants,
+      settings: store.settings,
+      settingsTable,
+      out: deps.out,
+      now: deps.now ?? (() => new Date()),
+      ids: deps.ids ?? randomIds,
+      ask: deps.ask,
+    });
   } catch (error) {
     deps.err(oneLine(error));
     code = 1;

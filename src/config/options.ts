@@ -1,5 +1,6 @@
 // The configuration option table: every environment variable the server reads, its default, and its parser.
 // README "Configuration" mirrors this table.
+import { boolean, integer } from './value-parsers';
 
 export interface OptionDefinition<T> {
   readonly env: string;
@@ -8,20 +9,6 @@ export interface OptionDefinition<T> {
   readonly secret?: boolean;
   readonly parse: (raw: string) => T;
 }
-
-const integer = (min: number, max: number) => (raw: string) => {
-  if (!/^\d+$/.test(raw.trim())) throw new Error(`must be a whole number, got "${raw}"`);
-  const value = Number(raw.trim());
-  if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
-  return value;
-};
-
-const boolean = (raw: string) => {
-  const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(value)) return false;
-  throw new Error(`must be true or false, got "${raw}"`);
-};
 
 const text = (raw: string) => raw;
 

@@ -3,6 +3,7 @@
 // decided by auth, so that no store knows of authorisation.
 import type { MembershipStore } from './membership-store';
 import type { ResourceStore } from './resource-store';
+import type { SettingsStore } from './settings-store';
 
 export interface Tenant {
   readonly id: string;
@@ -67,6 +68,8 @@ export interface Store {
    * interrupted, running it again finishes the job. Resolves to null when no such tenant exists.
    */
   deleteTenant(tenantId: string): Promise<TenantDeletion | null>;
+  /** Per-tenant settings with a version for caches (see settings-store.ts). */
+  readonly settings: SettingsStore;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-// The store contracts (resources, tenants and tokens, memberships) against a real MongoDB server, when MONGODB_URI
+// The store contracts (resources, tenants and tokens, memberships, settings) against a real MongoDB server, when MONGODB_URI
 // names one; every store under test gets its own database, dropped afterwards. Without MONGODB_URI this file reports
 // ONE skipped test that says how to run it: the MongoDB leg is never passed silently.
 //
@@ -15,6 +15,7 @@ import { COLLECTIONS, planIndexes } from '../../src/store/mongo/indexes';
 import { createStoreModel } from '../../src/store/model/resource-model';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
+import { describeSettingsStoreContract } from './settings-store.contract';
 
 const uri = process.env.MONGODB_URI;
 const registry = loadBuiltinRegistry();
@@ -53,6 +54,7 @@ if (!uri) {
 
   describeStoreContract('mongodb', makeStore);
   describeMembershipStoreContract('mongodb', makeStore);
+  describeSettingsStoreContract('mongodb', makeStore);
 
   describe('mongodb: store operations', () => {
     it('creates the planned indexes at start-up, idempotently', async () => {

@@ -1,4 +1,4 @@
-// The store contract on the embedded SQLite store: once in memory, once on a file in WAL mode.
+// The store contracts on the embedded SQLite store: once in memory, once on a file in WAL mode.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,19 +7,20 @@ import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tenantTables } from '../../src/store/sqlite/sqlite-tenant-deletion';
 import { describeMembershipStoreContract } from './membership-store.contract';
-import { describeStoreContract } from './resource-store.contract';
+import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
+import { describeSettingsStoreContract } from './settings-store.contract';
 
 const registry = loadBuiltinRegistry();
 
-describeStoreContract('sqlite :memory:', async () => {
+const inMemory = async (): Promise<StoreUnderTest> => {
   const store = createSqliteStore({ path: ':memory:', registry });
   return { store, cleanup: () => store.close() };
-});
+};
 
-describeStoreContract('sqlite file', async () => {
+/** A store on a file of its own; `nested` puts it in a directory that does not exist yet (the store creates it). */
+const onFile = (nested: boolean) => async (): Promise<StoreUnderTest> => {
   const directory = mkdtempSync(join(tmpdir(), 'scim-sqlite-contract-'));
-  // A directory that does not exist yet: the store creates it.
-  const path = join(directory, 'nested', 'scim.db');
+  const path = nested ? join(directory, 'nested', 'scim.db') : join(directory, 'scim.db');
   const store = createSqliteStore({ path, registry });
   return {
     store,
@@ -44,21 +45,11 @@ describeStoreContract('sqlite file', async () => {
       }
     },
   };
-});
+};
 
-describeMembershipStoreContract('sqlite :memory:', async () => {
-  const store = createSqliteStore({ path: ':memory:', registry });
-  return { store, cleanup: () => store.close() };
-});
-
-describeMembershipStoreContract('sqlite file', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'scim-sqlite-membership-'));
-  const store = createSqliteStore({ path: join(directory, 'scim.db'), registry });
-  return {
-    store,
-    async cleanup() {
-      await store.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-});
+describeStoreContract('sqlite :memory:', inMemory);
+describeStoreContract('sqlite file', onFile(true));
+describeMembershipStoreContract('sqlite :memory:', inMemory);
+describeMembershipStoreContract('sqlite file', onFile(false));
+describeSettingsStoreContract('sqlite :memory:', inMemory);
+describeSettingsStoreContract('sqlite file', onFile(false));

@@ -19,6 +19,7 @@ export const COLLECTIONS = {
   tenants: 'tenants',
   tokens: 'tokens',
   meta: 'store_meta',
+  settings: 'tenant_settings',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -84,6 +85,8 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
         { name: 'tenant_created', key: { tenantId: 1, created: 1, _id: 1 } },
       ],
       store_meta: [],
+      // Read by _id only.
+      tenant_settings: [],
     },
     conflictAttributes,
     conflictFields,

@@ -1,5 +1,5 @@
-// The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`
-// and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
+// The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
+// `tenant_settings` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
 // retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
@@ -17,6 +17,7 @@ import { isUnavailable, whenReady } from './mongo-errors';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
 import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
+import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
 import { createMongoTenantStore, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
 import type { MembershipDocument } from './membership-document';
 import { deriveFields, type ResourceDocument } from './resource-document';
@@ -119,6 +120,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
   const plan = planIndexes(deps.registry, model);
   const resources = db.collection<ResourceDocument>(COLLECTIONS.resources);
   const memberships = db.collection<MembershipDocument>(COLLECTIONS.memberships);
+  const tenants = db.collection<TenantDocument>(COLLECTIONS.tenants);
 
   let setup: Promise<void> | undefined;
   let closed = false;
@@ -137,8 +139,9 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
 
   return {
     resources: createMongoResourceStore({ resources, model, plan, ready, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
-    tenants: createMongoTenantStore({ tenants: db.collection<TenantDocument>(COLLECTIONS.tenants), tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), ready }),
+    tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), ready }),
     memberships: createMongoMembershipStore({ memberships, ready }),
+    settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
 
     async deleteTenant(tenantId) {
       return whenReady(ready)(() => deleteMongoTenant(db, tenantId));

@@ -114,6 +114,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD COLUMN expires TEXT;
   ALTER TABLE tokens ADD COLUMN last_used TEXT;
   `,
+  // 5: per-tenant settings (src/store/settings-store.ts): one row per tenant that has set anything, the values as a
+  // JSON object of text values, and the version caches compare. The foreign key keeps a mistyped tenant id from
+  // creating a row; deleting a tenant deletes its row first (sqlite-tenant-deletion.ts).
+  `
+  CREATE TABLE tenant_settings (
+    tenant_id TEXT PRIMARY KEY NOT NULL REFERENCES tenants (id),
+    vals TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -26,6 +26,7 @@ import { translateErrors } from './sqlite-errors';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { deleteSqliteTenant } from './sqlite-tenant-deletion';
+import { createSqliteSettingsStore } from './sqlite-settings-store';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
 
@@ -75,6 +76,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       async deleteTenant(tenantId) {
         return deleteSqliteTenant(db, tenantId);
       },
+      settings: createSqliteSettingsStore({ db, statements }),
       async ping() {
         translateErrors(() => db.open, () => statements.get('SELECT 1').get());
       },

@@ -4,6 +4,7 @@ import { createTokenVerifier } from '../../../src/auth/verify-token';
 import { type TokenRecord } from '../../../src/store/tenant-store';
 import { Scope } from '../../../src/auth/scopes';
 import { createFakeTenantStore, NOW, sequentialIds, tenantFixture, type FakeTenantStore } from '../auth/fake-tenant-store';
+import { createMemorySettingsStore } from '../settings/memory-settings-store';
 
 interface Run {
   code: number;
@@ -23,7 +24,7 @@ function harness(store: FakeTenantStore = createFakeTenantStore(), options: { an
         result.opened++;
         creates.push(create);
         store.closed = false;
-        return { tenants: store, deleteTenant: store.deleteTenant, close: store.close };
+        return { tenants: store, settings: createMemorySettingsStore(), deleteTenant: store.deleteTenant, close: store.close };
       },
       out: (line) => result.out.push(line),
       err: (line) => result.err.push(line),
@@ -165,7 +166,7 @@ describe('runAdmin', () => {
     store.listTenants = async () => {
       throw new Error('disk I/O error\nat somewhere');
     };
-    const code = await runAdmin(['tenant', 'list'], { store: async () => ({ tenants: store, deleteTenant: store.deleteTenant, close: store.close }), out: () => undefined, err: (line) => errors.push(line) });
+    const code = await runAdmin(['tenant', 'list'], { store: async () => ({ tenants: store, settings: createMemorySettingsStore(), deleteTenant: store.deleteTenant, close: store.close }), out: () => undefined, err: (line) => errors.push(line) });
     expect(code).toBe(1);
     expect(errors).toEqual(['disk I/O error']);
     expect(store.closed).toBe(true);
