@@ -1,6 +1,6 @@
 // Composition root: wires the store, services and routers into an Express app. No env, no listen.
 import { randomBytes } from 'node:crypto';
-import express, { Router, type Express } from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { createLastUsedRecorder } from './auth/last-used';
 import { createBearerAuthenticator } from './auth/passport-bearer';
@@ -9,6 +9,7 @@ import { OPTIONS, type Config } from './config/options';
 import { errorHandler } from './http/middleware/error-handler';
 import { requestContext } from './http/middleware/request-context';
 import { sendScim } from './http/respond';
+import { mountedRouter } from './http/route-template';
 import { discoveryRouter } from './http/routes/discovery-router';
 import { bulkRouter } from './http/routes/bulk-router';
 import { resourcesRouter } from './http/routes/resources-router';
@@ -21,6 +22,7 @@ import { userBehaviour } from './resources/users/user-behaviour';
 import { createGroupBehaviour } from './resources/groups/group-behaviour';
 import { createUserMembershipBehaviour } from './resources/groups/user-groups-behaviour';
 import { scimErrors } from './scim/errors';
+import { secretAttributeNames } from './scim/filter/redact-filter';
 import type { SchemaRegistry } from './scim/schema/registry';
 import { createResourceValidators } from './scim/schema/validate-resource';
 import type { Store } from './store/tenant-store';
@@ -82,7 +84,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.locals.scimBasePath = config.basePath;
 
-  app.use(requestContext(logger));
+  app.use(requestContext(logger, { secretAttributes: secretAttributeNames(registry) }));
 
   // Liveness and readiness live outside the SCIM base path and need no token (they reveal nothing).
   app.get('/health', (_req, res) => sendScim(res, 200, { status: 'ok' }));
@@ -124,7 +126,7 @@ export function buildApp(deps: AppDeps): Express {
     clock: deps.clock,
   });
 
-  const scim = Router();
+  const scim = mountedRouter();
   const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
   if (config.publicDiscovery) scim.use(discovery);
   const recordUse = createLastUsedRecorder({
@@ -161,9 +163,11 @@ export function buildApp(deps: AppDeps): Express {
     scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   }
   // RFC 7644 §3.11: a service provider that does not offer /Me SHOULD answer 501 Not Implemented.
-  scim.all(['/Me', '/Me/*rest'], () => {
-    throw scimErrors.notImplemented('/Me is not supported: a bearer token here identifies a provisioning client, not a User; use /Users/{id}');
-  });
+  for (const path of ['/Me', '/Me/*rest']) {
+    scim.all(path, () => {
+      throw scimErrors.notImplemented('/Me is not supported: a bearer token here identifies a provisioning client, not a User; use /Users/{id}');
+    });
+  }
   scim.use((req) => {
     throw scimErrors.notFound(`No SCIM endpoint at ${req.method} ${req.path}`);
   });

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   const registry = loadBuiltinRegistry();
   const store = await openStore(parseStoreSpec(config.store), { registry, logger });
 

@@ -43,6 +43,12 @@ const logLevel = (raw: string) => {
   return value;
 };
 
+const logFormat = (raw: string): 'json' | 'pretty' => {
+  const value = raw.trim().toLowerCase();
+  if (value !== 'json' && value !== 'pretty') throw new Error(`must be json or pretty, got "${raw}"`);
+  return value;
+};
+
 // Express "trust proxy": a boolean, a hop count, or a list of addresses/subnets.
 const trustProxy = (raw: string): boolean | number | string => {
   const value = raw.trim();
@@ -133,6 +139,12 @@ export const OPTIONS = {
     parse: text,
   },
   logLevel: { env: 'SCIM_LOG_LEVEL', description: 'pino log level', default: 'info', parse: logLevel },
+  logFormat: {
+    env: 'SCIM_LOG_FORMAT',
+    description: '`json` (one JSON object per line, for log pipelines) or `pretty` (readable lines, for development)',
+    default: 'json' as 'json' | 'pretty',
+    parse: logFormat,
+  },
   trustProxy: { env: 'SCIM_TRUST_PROXY', description: 'Express "trust proxy" setting (true, hop count, or addresses)', default: false, parse: trustProxy },
   shutdownTimeoutMs: {
     env: 'SCIM_SHUTDOWN_TIMEOUT_MS',

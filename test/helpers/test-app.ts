@@ -1,7 +1,9 @@
 // Builds the real app on a fresh in-memory embedded store, with helpers to create tenants and tokens.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
 import type { Express } from 'express';
+import type { Logger } from 'pino';
 import { buildApp, type AppConfig } from '../../src/app';
 import { issueToken } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config/load-config';
@@ -34,11 +36,11 @@ export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterpr
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-export async function createTestApp(env: Record<string, string> = {}, options: { path?: string } = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: { path?: string; logger?: Logger } = {}): Promise<TestApp> {
   const registry = loadBuiltinRegistry();
   const store = createSqliteStore({ path: options.path ?? ':memory:', registry });
   const config: AppConfig = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
-  const app = buildApp({ config, store, registry, logger: createLogger('silent') });
+  const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent') });
 
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -71,4 +73,23 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
 export function user(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const extensions = Object.keys(extra).filter((key) => key.toLowerCase().startsWith('urn:'));
   return { schemas: [USER_SCHEMA, ...extensions], userName, ...extra };
+}
+
+/** A logger that keeps every line it writes, parsed, for tests that read the log. */
+export function capturingLogger(level = 'info', format: 'json' | 'pretty' = 'json'): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
+  const raw: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      raw.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger(level, { format, destination });
+  return {
+    logger,
+    get lines() {
+      return raw.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => (format === 'json' ? (JSON.parse(line) as Record<string, unknown>) : { line }));
+    },
+    text: () => raw.join(''),
+  };
 }

@@ -1,8 +1,10 @@
 // The only place a thrown error becomes a response. ScimErrors are written as RFC 7644 §3.12 bodies; anything
-// else is a 500 with a fixed detail, its cause logged (never echoed, so no stack trace or secret leaves).
+// else is a 500 with a fixed detail, its cause logged with stack and cause chain at error level (never echoed, so
+// no stack trace or secret leaves). The scimType and detail answered are handed to the request-log line.
 import type { NextFunction, Request, Response } from 'express';
 import { ScimError, scimErrors } from '../../scim/errors';
 import { sendScim } from '../respond';
+import type { AnsweredError } from './request-context';
 
 interface BodyParserError {
   type?: string;
@@ -43,6 +45,8 @@ export function errorHandler() {
     } else if (scimError.status >= 500) {
       req.log?.error({ err: scimError.cause ?? scimError, status: scimError.status }, scimError.detail);
     }
+    const answered: AnsweredError = { scimType: scimError.scimType, detail: scimError.detail };
+    res.locals.answeredError = answered;
     sendScim(res, scimError.status, scimError.toBody(), { ...scimError.headers });
   };
 }

@@ -1,6 +1,6 @@
 // POST /Bulk (RFC 7644 §3.7) and POST /{Resource}/.bulk-delete. Mounted before the general body parser: each route
 // reads its own body with its own limit, after the scope check, so that a refused token never uploads a large body.
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { requireScope } from '../../auth/passport-bearer';
 import { bulkDelete, parseBulkDeleteIds } from '../../resources/bulk/bulk-delete';
 import type { BulkService } from '../../resources/bulk/bulk-service';
@@ -10,6 +10,7 @@ import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
+import { mountedRouter } from '../route-template';
 import { requestContextOf, scimBaseUrl } from '../request-scope';
 
 export interface BulkRouterDeps {
@@ -37,7 +38,7 @@ function jsonBody(limit: number, tooLarge: () => Error): RequestHandler {
 }
 
 export function bulkRouter(deps: BulkRouterDeps): Router {
-  const router = Router();
+  const router = mountedRouter();
   const onInternalError = (req: Request) => (error: unknown) => req.log.error({ err: error }, 'unexpected error in a bulk operation');
 
   router.post(

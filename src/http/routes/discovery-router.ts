@@ -1,5 +1,5 @@
 // Discovery endpoints (RFC 7644 §4): ServiceProviderConfig, ResourceTypes and Schemas.
-import { Router, type Request } from 'express';
+import type { Request, Router } from 'express';
 import { scimErrors } from '../../scim/errors';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { URN } from '../../scim/urns';
@@ -7,6 +7,7 @@ import { resourceTypeRepresentation, schemaRepresentation } from '../../resource
 import { serviceProviderConfig, type ServerCapabilities } from '../../resources/discovery/service-provider-config';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
+import { mountedRouter } from '../route-template';
 import { scimBaseUrl } from '../request-scope';
 
 export interface DiscoveryRouterDeps {
@@ -16,7 +17,7 @@ export interface DiscoveryRouterDeps {
 }
 
 export function discoveryRouter(deps: DiscoveryRouterDeps): Router {
-  const router = Router();
+  const router = mountedRouter();
   const base = (req: Request) => scimBaseUrl(req, deps.publicBaseUrl);
   const listResponse = (resources: unknown[]) => ({
     schemas: [URN.message.listResponse],
@@ -31,9 +32,11 @@ export function discoveryRouter(deps: DiscoveryRouterDeps): Router {
   };
 
   // `/serviceConfiguration` is an older spelling some clients (and Microsoft's test suite) still request.
-  router.get(['/ServiceProviderConfig', '/serviceConfiguration'], (req, res) => {
-    sendScim(res, 200, serviceProviderConfig(deps.capabilities, `${base(req)}/ServiceProviderConfig`));
-  });
+  for (const path of ['/ServiceProviderConfig', '/serviceConfiguration']) {
+    router.get(path, (req, res) => {
+      sendScim(res, 200, serviceProviderConfig(deps.capabilities, `${base(req)}/ServiceProviderConfig`));
+    });
+  }
 
   router.get('/ResourceTypes', (req, res) => {
     rejectFilter(req);
@@ -57,6 +60,8 @@ export function discoveryRouter(deps: DiscoveryRouterDeps): Router {
     sendScim(res, 200, schemaRepresentation(schema, `${base(req)}/Schemas/${schema.id}`));
   });
 
-  router.all(['/ServiceProviderConfig', '/serviceConfiguration', '/ResourceTypes', '/ResourceTypes/:name', '/Schemas', '/Schemas/:urn'], methodNotAllowed(['GET']));
+  for (const path of ['/ServiceProviderConfig', '/serviceConfiguration', '/ResourceTypes', '/ResourceTypes/:name', '/Schemas', '/Schemas/:urn']) {
+    router.all(path, methodNotAllowed(['GET']));
+  }
   return router;
 }

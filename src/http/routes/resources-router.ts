@@ -1,5 +1,5 @@
 // SCIM resource endpoints (RFC 7644 §3.3–§3.6) for one resource type, on the generic service.
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { scimErrors } from '../../scim/errors';
 import { eTagListMatches, versionToETag } from '../../scim/etag';
 import { parseListRequest, type ListLimits, type ListParameters } from '../../scim/list/list-request';
@@ -18,6 +18,7 @@ import type { StoredResource } from '../../store/resource-store';
 import { requireScope } from '../../auth/passport-bearer';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
+import { mountedRouter } from '../route-template';
 import { requestContextOf, scimBaseUrl, tenantOf } from '../request-scope';
 
 export interface ResourcesRouterDeps {
@@ -30,7 +31,7 @@ export interface ResourcesRouterDeps {
 }
 
 export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps): Router {
-  const router = Router();
+  const router = mountedRouter();
   const { registry, service } = deps;
 
   const selectionOf = (req: Request) =>

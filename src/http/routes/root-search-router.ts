@@ -1,6 +1,6 @@
 // POST /.search at the SCIM root (RFC 7644 §3.4.3): one query over every resource type the token may read (a read
 // token reads them all), answered as one ListResponse of mixed types.
-import { Router } from 'express';
+import type { Router } from 'express';
 import { requireScope } from '../../auth/passport-bearer';
 import { representResource } from '../../resources/represent';
 import { searchAcrossTypes, type TypedRequest } from '../../resources/paged-list';
@@ -14,6 +14,7 @@ import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
+import { mountedRouter } from '../route-template';
 import { requestContextOf, scimBaseUrl } from '../request-scope';
 
 export interface RootSearchRouterDeps {
@@ -25,7 +26,7 @@ export interface RootSearchRouterDeps {
 }
 
 export function rootSearchRouter(deps: RootSearchRouterDeps): Router {
-  const router = Router();
+  const router = mountedRouter();
   const { registry, service } = deps;
 
   router.post('/.search', requireScope(Scope.read), async (req, res) => {

@@ -28,6 +28,8 @@ export type FilterToken =
       readonly raw: string;
       readonly quoted: boolean;
       readonly position: number;
+      /** Where the value's text ends (after the closing quote of a quoted one). */
+      readonly end: number;
     };
 
 const OPERATORS: ReadonlySet<string> = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'pr']);
@@ -138,12 +140,12 @@ export function tokenizeFilter(text: string, maxDepth: number): FilterToken[] {
       case 'value': {
         if (char === '"') {
           const { value, end } = readQuoted(text, start);
-          tokens.push({ kind: 'value', value, raw: value, quoted: true, position: start });
+          tokens.push({ kind: 'value', value, raw: value, quoted: true, position: start, end });
           pos = end;
         } else {
           const word = readWord(text, pos);
           if (!word) fail(`Expected a value at position ${start}, found ${describe(start)}`);
-          tokens.push({ kind: 'value', value: bareValue(word), raw: word, quoted: false, position: start });
+          tokens.push({ kind: 'value', value: bareValue(word), raw: word, quoted: false, position: start, end: pos + word.length });
           pos += word.length;
         }
         endExpression();
