@@ -9,7 +9,9 @@ import { OPTIONS, type Config } from './config/options';
 import { errorHandler } from './http/middleware/error-handler';
 import { requestContext } from './http/middleware/request-context';
 import { sendScim } from './http/respond';
+import { buildOpenApiDocument } from './http/openapi/openapi-document';
 import { mountedRouter } from './http/route-template';
+import { version as packageVersion } from '../package.json';
 import { discoveryRouter } from './http/routes/discovery-router';
 import { bulkRouter } from './http/routes/bulk-router';
 import { resourcesRouter } from './http/routes/resources-router';
@@ -98,6 +100,19 @@ export function buildApp(deps: AppDeps): Express {
     }
   });
 
+  // The API description follows the rule of the discovery routes it repeats (/Schemas): a token unless public.
+  const recordUse = createLastUsedRecorder({
+    tenants: store.tenants,
+    now: deps.clock,
+    onError: (error, tokenId) => logger.warn({ err: error, tokenId }, 'could not record when a token was last used'),
+  });
+  const authenticate = createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse }));
+  const openApi = JSON.stringify(buildOpenApiDocument({ registry, basePath: config.basePath, publicDiscovery: config.publicDiscovery, version: packageVersion }));
+  app.get('/openapi.json', ...(config.publicDiscovery ? [] : [authenticate]), (_req, res) => {
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(openApi);
+  });
+
   const membershipDeps = { registry, resources: store.resources, memberships: store.memberships, maxMembersReturned: config.groupMembersMax };
   const service = createResourceService({
     store: store.resources,
@@ -129,12 +144,7 @@ export function buildApp(deps: AppDeps): Express {
   const scim = mountedRouter();
   const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
   if (config.publicDiscovery) scim.use(discovery);
-  const recordUse = createLastUsedRecorder({
-    tenants: store.tenants,
-    now: deps.clock,
-    onError: (error, tokenId) => logger.warn({ err: error, tokenId }, 'could not record when a token was last used'),
-  });
-  scim.use(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse })));
+  scim.use(authenticate);
   if (!config.publicDiscovery) scim.use(discovery);
   // POST /Bulk and /{Resource}/.bulk-delete read their bodies themselves, with the bulk limits (RFC 7644 §3.7.4).
   const bulkLimits = bulkLimitsOf(config);

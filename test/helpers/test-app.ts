@@ -76,7 +76,10 @@ export function user(userName: string, extra: Record<string, unknown> = {}): Rec
 }
 
 /** A logger that keeps every line it writes, parsed, for tests that read the log. */
-export function capturingLogger(level = 'info', format: 'json' | 'pretty' = 'json'): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
+export function capturingLogger(
+  level = 'info',
+  format: 'json' | 'pretty' = 'json',
+): { logger: Logger; lines: Record<string, unknown>[]; text: () => string; clear: () => void } {
   const raw: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
@@ -91,5 +94,8 @@ export function capturingLogger(level = 'info', format: 'json' | 'pretty' = 'jso
       return raw.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => (format === 'json' ? (JSON.parse(line) as Record<string, unknown>) : { line }));
     },
     text: () => raw.join(''),
+    clear: () => {
+      raw.length = 0;
+    },
   };
 }

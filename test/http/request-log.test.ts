@@ -14,12 +14,15 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 const requestLines = () => log.lines.filter((line) => line.msg === 'request');
+/** A request line is written once the response is handed to the socket, which may be just after the client has it. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const OKTA = 'Okta SCIM Client 1.0.0';
 
 describe('request log', () => {
   it('logs a 4xx with tenant, token id, route template, scimType, detail, user agent and the filter, password values hidden', async () => {
     const res = await request(t.app).get(`${SCIM}/Users`).query({ filter: 'userName eq "bjensen" or password eq "hunter2"' }).set(tenant.auth).set('User-Agent', OKTA);
     expect(res.status).toBe(400);
+    await settle();
     const [line] = requestLines();
     expect(line).toMatchObject({
       level: 30,
@@ -45,6 +48,7 @@ describe('request log', () => {
     const created = await request(t.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('bjensen', { password: 'Secret-Passw0rd!' }));
     await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(tenant.auth);
     await request(t.app).get(`${SCIM}/Users/does-not-exist`).set(tenant.auth);
+    await settle();
     const [create, read, missing] = requestLines();
     expect(create).toMatchObject({ method: 'POST', route: '/scim/v2/Users', status: 201 });
     expect(read).toMatchObject({ method: 'GET', route: '/scim/v2/Users/:id', status: 200 });
@@ -62,6 +66,7 @@ describe('request log', () => {
       .send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'displayName sw "Adm"' });
     await request(t.app).get(`${SCIM}/Schemas/urn:ietf:params:scim:schemas:core:2.0:User`).set(tenant.auth);
     await request(t.app).delete(`${SCIM}/ServiceProviderConfig`).set(tenant.auth);
+    await settle();
     const [search, schema, wrongMethod] = requestLines();
     expect(search).toMatchObject({ route: '/scim/v2/Groups/.search', status: 200, filter: 'displayName sw "Adm"' });
     expect(schema).toMatchObject({ route: '/scim/v2/Schemas/:urn', status: 200 });
@@ -71,6 +76,7 @@ describe('request log', () => {
   it('logs an unauthenticated request without tenant or token, and the path when no route matched', async () => {
     await request(t.app).get(`${SCIM}/Users`).set('Authorization', 'Bearer scim_nope_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     await request(t.app).get(`${SCIM}/Nothing/here?filter=secret`).set(tenant.auth);
+    await settle();
     const [unauthenticated, unmatched] = requestLines();
     // Authentication runs before routing: no route has matched yet, so the path is logged (never the query).
     expect(unauthenticated).toMatchObject({ path: '/scim/v2/Users', status: 401, detail: expect.stringContaining('not valid') });
@@ -87,6 +93,7 @@ describe('request log', () => {
     const res = await request(t.app).get(`${SCIM}/Users/any`).set(tenant.auth);
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('read failed');
+    await settle();
     const failure = log.lines.find((line) => line.msg === 'unexpected error') as { level: number; err: Record<string, unknown> };
     expect(failure.level).toBe(50);
     expect(failure.err).toMatchObject({ type: 'Error', message: 'read failed', stack: expect.stringContaining('request-log.test.ts') });
@@ -101,6 +108,7 @@ describe('request log', () => {
     try {
       const other = await app.tenant();
       await request(app.app).get(`${SCIM}/Users/nope`).set(other.auth).set('User-Agent', OKTA);
+      await settle();
       const text = pretty.text();
       expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: GET \/scim\/v2\/Users\/:id 404 [\d.]+ ms "User nope not found/);
       expect(text).toContain(`"userAgent":"${OKTA}"`);

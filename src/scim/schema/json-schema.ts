@@ -3,28 +3,36 @@
 import type { AttributeDefinition, ResourceTypeDefinition } from './attribute';
 import type { SchemaRegistry } from './registry';
 
-type JsonSchema = Record<string, unknown>;
+export type JsonSchema = Record<string, unknown>;
 
-export function resourceJsonSchema(registry: SchemaRegistry, resourceType: ResourceTypeDefinition): JsonSchema {
+/**
+ * Adds to the schema of one attribute (after its sub-attributes): the OpenAPI document uses it for annotations
+ * (description, readOnly, required…), which validation does not need.
+ */
+export type AttributeDecorator = (attribute: AttributeDefinition, schema: JsonSchema) => JsonSchema;
+
+const asIs: AttributeDecorator = (_attribute, schema) => schema;
+
+export function resourceJsonSchema(registry: SchemaRegistry, resourceType: ResourceTypeDefinition, decorate: AttributeDecorator = asIs): JsonSchema {
   const { core, extensions } = registry.schemasOf(resourceType);
   const properties: Record<string, JsonSchema> = {};
-  for (const attribute of [...registry.commonAttributes, ...core.attributes]) properties[attribute.name] = attributeSchema(attribute);
-  for (const { schema } of extensions) properties[schema.id] = objectSchema(schema.attributes);
+  for (const attribute of [...registry.commonAttributes, ...core.attributes]) properties[attribute.name] = attributeSchema(attribute, decorate);
+  for (const { schema } of extensions) properties[schema.id] = objectSchema(schema.attributes, decorate);
   return { type: 'object', properties };
 }
 
-function objectSchema(attributes: readonly AttributeDefinition[]): JsonSchema {
+export function objectSchema(attributes: readonly AttributeDefinition[], decorate: AttributeDecorator = asIs): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const attribute of attributes) properties[attribute.name] = attributeSchema(attribute);
+  for (const attribute of attributes) properties[attribute.name] = attributeSchema(attribute, decorate);
   return { type: 'object', properties };
 }
 
-function attributeSchema(attribute: AttributeDefinition): JsonSchema {
-  const single = singleValueSchema(attribute);
-  return attribute.multiValued ? { type: 'array', items: single } : single;
+function attributeSchema(attribute: AttributeDefinition, decorate: AttributeDecorator): JsonSchema {
+  const single = singleValueSchema(attribute, decorate);
+  return decorate(attribute, attribute.multiValued ? { type: 'array', items: single } : single);
 }
 
-function singleValueSchema(attribute: AttributeDefinition): JsonSchema {
+function singleValueSchema(attribute: AttributeDefinition, decorate: AttributeDecorator): JsonSchema {
   switch (attribute.type) {
     case 'string':
     case 'reference':
@@ -41,6 +49,6 @@ function singleValueSchema(attribute: AttributeDefinition): JsonSchema {
     case 'dateTime':
       return { type: 'string', format: 'date-time' };
     case 'complex':
-      return objectSchema(attribute.subAttributes ?? []);
+      return objectSchema(attribute.subAttributes ?? [], decorate);
   }
 }

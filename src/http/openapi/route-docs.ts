@@ -1,0 +1,221 @@
+// What every route of the app is, for the OpenAPI document (openapi-document.ts). One entry per method and path.
+//
+// ADDING A ROUTE: describe it here (or in a list of your feature's own, spread into routeDocs below), with the path
+// exactly as it is registered in Express (`/Widgets/:id`), where it is mounted (`scim`: under SCIM_BASE_PATH;
+// `root`: at the server root), and its answers. test/http/openapi.test.ts walks the Express app and fails, naming
+// the route and this file, when a served route has no entry here, or an entry serves nothing.
+import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
+import type { SchemaRegistry } from '../../scim/schema/registry';
+import { Scope } from '../../auth/scopes';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseDoc {
+  readonly description: string;
+  /** A schema under components.schemas (e.g. `User`, `ListResponse`, `Error`); none for an empty body. */
+  readonly schema?: string;
+}
+
+export interface QueryParameterDoc {
+  readonly name: string;
+  readonly description: string;
+  readonly type?: 'string' | 'integer';
+}
+
+export interface RouteDoc {
+  readonly method: HttpMethod;
+  /** As registered in Express, relative to the mount: `/Users/:id`. */
+  readonly path: string;
+  readonly mount: 'scim' | 'root';
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: string;
+  /** `bearer`: a token with `scope`; `discovery`: a token unless SCIM_PUBLIC_DISCOVERY; `none`: open. */
+  readonly auth: 'bearer' | 'discovery' | 'none';
+  readonly scope?: Scope;
+  readonly query?: readonly QueryParameterDoc[];
+  readonly headers?: readonly QueryParameterDoc[];
+  /** A schema under components.schemas. */
+  readonly requestBody?: string;
+  readonly responses: Readonly<Record<string, ResponseDoc>>;
+  readonly deprecated?: boolean;
+}
+
+const ERROR = { schema: 'Error' } as const;
+/** The answers every authenticated SCIM route can give besides its own. */
+const COMMON_ERRORS: Record<string, ResponseDoc> = {
+  '400': { description: 'Invalid request (scimType says why: invalidFilter, invalidValue, invalidSyntax, …)', ...ERROR },
+  '401': { description: 'Missing, invalid, revoked or expired bearer token', ...ERROR },
+  '403': { description: 'The token lacks the scope this route needs', ...ERROR },
+  '503': { description: 'The store is not reachable', ...ERROR },
+};
+
+const LIST_PARAMETERS: readonly QueryParameterDoc[] = [
+  { name: 'filter', description: 'RFC 7644 §3.4.2.2 filter, e.g. userName eq "bjensen"' },
+  { name: 'sortBy', description: 'Attribute to sort by (RFC 7644 §3.4.2.3)' },
+  { name: 'sortOrder', description: 'ascending (default) or descending' },
+  { name: 'startIndex', description: '1-based index of the first result (RFC 7644 §3.4.2.4)', type: 'integer' },
+  { name: 'count', description: 'Page size (at most SCIM_MAX_RESULTS)', type: 'integer' },
+  { name: 'cursor', description: 'RFC 9865 cursor: empty for the first page, then nextCursor' },
+  { name: 'attributes', description: 'Comma-separated attributes to return' },
+  { name: 'excludedAttributes', description: 'Comma-separated attributes to leave out' },
+];
+const SELECTION_PARAMETERS = LIST_PARAMETERS.slice(-2);
+
+function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
+  const name = type.name;
+  const at = type.endpoint;
+  const common = { mount: 'scim', tag: name, auth: 'bearer' } as const;
+  const read = { ...common, scope: Scope.read };
+  const write = { ...common, scope: Scope.write };
+  const one = { description: `The ${name}`, schema: name };
+  const notFound = { description: `No such ${name} in this tenant`, ...ERROR };
+  const stale = { description: 'If-Match does not match the current version', ...ERROR };
+  return [
+    { ...read, method: 'get', path: at, summary: `List or filter ${name} resources`, query: LIST_PARAMETERS, responses: { '200': { description: 'A page', schema: 'ListResponse' }, ...COMMON_ERRORS } },
+    {
+      ...write,
+      method: 'post',
+      path: at,
+      summary: `Create a ${name}`,
+      query: SELECTION_PARAMETERS,
+      requestBody: name,
+      responses: { '201': { description: `The created ${name} (Location and ETag headers)`, schema: name }, '409': { description: 'A unique value is taken (scimType uniqueness)', ...ERROR }, ...COMMON_ERRORS },
+    },
+    {
+      ...read,
+      method: 'post',
+      path: `${at}/.search`,
+      summary: `Search ${name} resources with a SearchRequest body`,
+      requestBody: 'SearchRequest',
+      responses: { '200': { description: 'A page', schema: 'ListResponse' }, ...COMMON_ERRORS },
+    },
+    {
+      ...write,
+      method: 'post',
+      path: `${at}/.bulk-delete`,
+      summary: `Delete a list of ${name} ids, one result per id`,
+      requestBody: 'BulkDeleteRequest',
+      responses: { '200': { description: 'One DELETE result per id, in order', schema: 'BulkResponse' }, '413': { description: 'More ids than SCIM_BULK_DELETE_MAX_IDS', ...ERROR }, ...COMMON_ERRORS },
+    },
+    {
+      ...read,
+      method: 'get',
+      path: `${at}/:id`,
+      summary: `Read a ${name}`,
+      query: SELECTION_PARAMETERS,
+      headers: [{ name: 'If-None-Match', description: 'ETag; 304 when the resource is unchanged' }],
+      responses: { '200': one, '304': { description: 'Not modified' }, '404': notFound, ...COMMON_ERRORS },
+    },
+    {
+      ...write,
+      method: 'put',
+      path: `${at}/:id`,
+      summary: `Replace a ${name} (every attribute not sent is removed)`,
+      query: SELECTION_PARAMETERS,
+      headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
+      requestBody: name,
+      responses: { '200': one, '404': notFound, '409': { description: 'A unique value is taken', ...ERROR }, '412': stale, ...COMMON_ERRORS },
+    },
+    {
+      ...write,
+      method: 'patch',
+      path: `${at}/:id`,
+      summary: `Change a ${name} with PATCH operations (RFC 7644 §3.5.2)`,
+      query: SELECTION_PARAMETERS,
+      headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
+      requestBody: 'PatchOp',
+      responses: { '200': one, '204': { description: 'Changed (tenants on the entra profile)' }, '404': notFound, '412': stale, ...COMMON_ERRORS },
+    },
+    {
+      ...write,
+      method: 'delete',
+      path: `${at}/:id`,
+      summary: `Delete a ${name}`,
+      headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
+      responses: { '204': { description: 'Deleted' }, '404': notFound, '412': stale, ...COMMON_ERRORS },
+    },
+  ];
+}
+
+const DISCOVERY: RouteDoc[] = [
+  ['/ServiceProviderConfig', 'What the server supports (RFC 7643 §5)', 'ServiceProviderConfig', false],
+  ['/serviceConfiguration', 'Older spelling of /ServiceProviderConfig that some clients still request', 'ServiceProviderConfig', true],
+  ['/ResourceTypes', 'The resource types (RFC 7643 §6)', 'ListResponse', false],
+  ['/ResourceTypes/:name', 'One resource type', 'ResourceType', false],
+  ['/Schemas', 'The schema definitions (RFC 7643 §7)', 'ListResponse', false],
+  ['/Schemas/:urn', 'One schema definition, by its URN', 'Schema', false],
+].map(([path, summary, schema, deprecated]) => ({
+  method: 'get',
+  path: path as string,
+  mount: 'scim',
+  tag: 'Discovery',
+  auth: 'discovery',
+  summary: summary as string,
+  ...(deprecated ? { deprecated: true } : {}),
+  responses: { '200': { description: summary as string, schema: schema as string }, '401': COMMON_ERRORS['401'], ...(String(path).includes(':') ? { '404': { description: 'Unknown name', ...ERROR } } : {}) },
+}));
+
+const PROTOCOL: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/Bulk',
+    mount: 'scim',
+    tag: 'Bulk',
+    auth: 'bearer',
+    scope: Scope.write,
+    summary: 'Many operations in one request, with bulkId references (RFC 7644 §3.7)',
+    requestBody: 'BulkRequest',
+    responses: { '200': { description: 'One result per operation processed', schema: 'BulkResponse' }, '413': { description: 'Over bulk.maxOperations or bulk.maxPayloadSize', ...ERROR }, ...COMMON_ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/.search',
+    mount: 'scim',
+    tag: 'Search',
+    auth: 'bearer',
+    scope: Scope.read,
+    summary: 'One query across every resource type (RFC 7644 §3.4.3)',
+    requestBody: 'SearchRequest',
+    responses: { '200': { description: 'A page of mixed resource types', schema: 'ListResponse' }, ...COMMON_ERRORS },
+  },
+  ...['/Me', '/Me/*rest'].map(
+    (path): RouteDoc => ({
+      method: 'get',
+      path,
+      mount: 'scim',
+      tag: 'Me',
+      auth: 'bearer',
+      summary: '/Me is not offered: every method on it answers 501 (RFC 7644 §3.11)',
+      description: 'A bearer token here identifies a provisioning client, not a User; use /Users/{id}.',
+      responses: { '501': { description: 'Not implemented', ...ERROR } },
+    }),
+  ),
+];
+
+const OPERATIONS: RouteDoc[] = [
+  { method: 'get', path: '/health', mount: 'root', tag: 'Operations', auth: 'none', summary: 'Liveness: the process answers', responses: { '200': { description: 'Alive', schema: 'Status' } } },
+  {
+    method: 'get',
+    path: '/ready',
+    mount: 'root',
+    tag: 'Operations',
+    auth: 'none',
+    summary: 'Readiness: the store answers',
+    responses: { '200': { description: 'Ready', schema: 'Status' }, '503': { description: 'The store is not reachable', ...ERROR } },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    mount: 'root',
+    tag: 'Operations',
+    auth: 'discovery',
+    summary: 'This OpenAPI 3.1 document (a token is needed unless SCIM_PUBLIC_DISCOVERY=true, as for /Schemas)',
+    responses: { '200': { description: 'The document' }, '401': COMMON_ERRORS['401'] },
+  },
+];
+
+/** Every route of the app; SCIM resource routes are generated for each resource type of the registry. */
+export function routeDocs(registry: SchemaRegistry): RouteDoc[] {
+  return [...OPERATIONS, ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs), ...PROTOCOL];
+}

@@ -1,0 +1,142 @@
+// The OpenAPI document (/openapi.json) against the app itself: every route Express serves is documented and every
+// documented route is served (so a new route cannot ship without its entry in src/http/openapi/route-docs.ts),
+// each documented route logs its own template, the component schemas are valid JSON Schema 2020-12, and real
+// responses validate against the schemas the document gives them.
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { Express } from 'express';
+import request from 'supertest';
+import { fullPath, openApiPath } from '../../src/http/openapi/openapi-document';
+import { routeDocs } from '../../src/http/openapi/route-docs';
+import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import { capturingLogger, createTestApp, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
+
+const ROUTE_DOCS_FILE = 'src/http/openapi/route-docs.ts';
+
+interface ServedRoute {
+  readonly method: string;
+  readonly path: string;
+}
+
+interface Layer {
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+  rawPath?: unknown;
+}
+
+/** Walks the Express router stacks: every route with its full path, `all` for a route answering every method. */
+function servedRoutes(app: Express): ServedRoute[] {
+  const routes: ServedRoute[] = [];
+  const walk = (stack: Layer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        if (typeof layer.route.path !== 'string') throw new Error(`A route registered with ${JSON.stringify(layer.route.path)}: register one path per route`);
+        const path = layer.route.path === '/' && prefix !== '' ? prefix : `${prefix}${layer.route.path}`;
+        for (const method of Object.keys(layer.route.methods)) routes.push({ method: method === '_all' ? 'all' : method, path });
+      } else if (layer.handle?.stack) {
+        if (typeof layer.rawPath !== 'string') throw new Error('A router mounted without a string path');
+        walk(layer.handle.stack, layer.rawPath === '/' ? prefix : `${prefix}${layer.rawPath}`);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
+  return routes;
+}
+
+let t: TestApp;
+let tenant: TestTenant;
+let log: ReturnType<typeof capturingLogger>;
+let document: { paths: Record<string, Record<string, { security: unknown[] }>>; components: { schemas: Record<string, unknown> } };
+beforeAll(async () => {
+  log = capturingLogger();
+  t = await createTestApp({}, { logger: log.logger });
+  tenant = await t.tenant();
+  const res = await request(t.app).get('/openapi.json').set(tenant.auth);
+  expect(res.status).toBe(200);
+  document = res.body;
+});
+afterAll(() => t.close());
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1 with the package version', () => {
+    expect(document).toMatchObject({ openapi: '3.1.0', info: { version: require('../../package.json').version } });
+  });
+
+  it('documents every route the app serves', () => {
+    const served = servedRoutes(t.express);
+    expect(served.length).toBeGreaterThan(30);
+    const missing = served
+      .filter(({ method, path }) => {
+        const operations = document.paths[openApiPath(path)];
+        return method === 'all' ? operations === undefined : operations?.[method] === undefined;
+      })
+      .map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect({ missing, hint: `describe each in ${ROUTE_DOCS_FILE}` }).toEqual({ missing: [], hint: expect.any(String) });
+  });
+
+  it('documents no route the app does not serve', () => {
+    const served = servedRoutes(t.express);
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => ({ method, path })));
+    const unserved = documented
+      .filter(({ method, path }) => !served.some((route) => openApiPath(route.path) === path && (route.method === method || route.method === 'all')))
+      .map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect(unserved).toEqual([]);
+  });
+
+  it('each documented route logs its own route template', async () => {
+    const values: Record<string, string> = { id: 'some-id', name: 'User', urn: 'urn:ietf:params:scim:schemas:core:2.0:User', rest: 'anything' };
+    for (const route of routeDocs(loadBuiltinRegistry())) {
+      const template = fullPath(route, SCIM);
+      const path = template.replace(/[:*]([A-Za-z_]\w*)/g, (_m, name: string) => encodeURIComponent(values[name]));
+      log.clear();
+      let call = request(t.app)[route.method](path).set(tenant.auth);
+      if (route.method !== 'get' && route.method !== 'delete') call = call.set('Content-Type', 'application/scim+json').send({});
+      await call;
+      // The line is written when the response has been handed to the socket, which may be just after the client has it.
+      for (let wait = 0; wait < 50 && !log.lines.some((entry) => entry.msg === 'request'); wait++) await new Promise((resolve) => setTimeout(resolve, 2));
+      const line = log.lines.find((entry) => entry.msg === 'request');
+      expect({ route: `${route.method} ${template}`, logged: line?.route }).toEqual({ route: `${route.method} ${template}`, logged: template });
+    }
+  });
+
+  it('has component schemas that are valid JSON Schema 2020-12, and answers that match them', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'openapi', components: document.components }, 'openapi');
+    for (const name of Object.keys(document.components.schemas)) expect(() => ajv.getSchema(`openapi#/components/schemas/${name}`)).not.toThrow();
+    const check = (name: string, body: unknown) => {
+      const validate = ajv.getSchema(`openapi#/components/schemas/${name}`)!;
+      expect({ name, valid: validate(body), errors: validate.errors ?? null }).toEqual({ name, valid: true, errors: null });
+    };
+
+    const created = await request(t.app)
+      .post(`${SCIM}/Users`)
+      .set(tenant.auth)
+      .send(user('bjensen@example.com', { name: { givenName: 'Barbara' }, emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }], 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Tours' } }));
+    check('User', created.body);
+    const group = await request(t.app).post(`${SCIM}/Groups`).set(tenant.auth).send({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Tour Guides', members: [{ value: created.body.id }] });
+    check('Group', group.body);
+    check('ListResponse', (await request(t.app).get(`${SCIM}/Users`).set(tenant.auth)).body);
+    check('ServiceProviderConfig', (await request(t.app).get(`${SCIM}/ServiceProviderConfig`).set(tenant.auth)).body);
+    check('ResourceType', (await request(t.app).get(`${SCIM}/ResourceTypes/User`).set(tenant.auth)).body);
+    check('Schema', (await request(t.app).get(`${SCIM}/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group`).set(tenant.auth)).body);
+    check('Error', (await request(t.app).get(`${SCIM}/Users/nope`).set(tenant.auth)).body);
+    check('Status', (await request(t.app).get('/ready')).body);
+    // A body the document says is wrong is refused by the schema too (the check can fail).
+    const validate = ajv.getSchema('openapi#/components/schemas/User')!;
+    expect(validate({ schemas: [], userName: 42 })).toBe(false);
+  });
+
+  it('needs a token like /Schemas does, unless discovery is public', async () => {
+    expect((await request(t.app).get('/openapi.json')).status).toBe(401);
+    const open = await createTestApp({ SCIM_PUBLIC_DISCOVERY: 'true' });
+    try {
+      const res = await request(open.app).get('/openapi.json');
+      expect(res.status).toBe(200);
+      expect(res.body.paths['/scim/v2/Schemas'].get.security).toEqual([]);
+      expect(res.body.paths['/scim/v2/Users'].get.security).toEqual([{ bearer: [] }]);
+    } finally {
+      await open.close();
+    }
+  });
+});
