@@ -18,6 +18,7 @@ import { resourcesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
 import { createCursorCodec } from './scim/list/cursor-codec';
 import { createBulkService } from './resources/bulk/bulk-service';
+import { composeBehaviours } from './resources/compose-behaviours';
 import { createResourceService } from './resources/resource-service';
 import type { ServerCapabilities } from './resources/discovery/service-provider-config';
 import { userBehaviour } from './resources/users/user-behaviour';
@@ -118,10 +119,11 @@ export function buildApp(deps: AppDeps): Express {
     store: store.resources,
     registry,
     validatorFor: createResourceValidators(registry),
+    // Each type's own behaviour first, then those that extensions add (composeBehaviours says how hooks combine).
+    // Group.members lives in the membership relation; User.groups is computed from it (README "Groups").
     behaviours: {
-      // Group.members lives in the membership relation; User.groups is computed from it (README "Groups").
-      User: { ...userBehaviour, ...createUserMembershipBehaviour(membershipDeps) },
-      Group: createGroupBehaviour(membershipDeps),
+      User: composeBehaviours(userBehaviour, createUserMembershipBehaviour(membershipDeps)),
+      Group: composeBehaviours(createGroupBehaviour(membershipDeps)),
     },
     clock: deps.clock,
   });

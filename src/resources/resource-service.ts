@@ -1,5 +1,6 @@
 // The one generic resource service (create / get / list / replace / delete) over the store port. Per-type
-// differences come from ResourceTypeBehaviour; nothing here knows HTTP or a concrete database.
+// differences come from the type's behaviours (resource-type-behaviour.ts), combined by composeBehaviours; nothing
+// here knows HTTP or a concrete database.
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../auth/request-context';
 import { ScimError, scimErrors } from '../scim/errors';
@@ -10,7 +11,8 @@ import type { ResourceTypeDefinition } from '../scim/schema/attribute';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import type { ResourceValidator } from '../scim/schema/validate-resource';
 import type { NewResource, ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
-import type { ComputeContext, ResourceTypeBehaviour } from './resource-type-behaviour';
+import { composeBehaviours } from './compose-behaviours';
+import { WriteKind, type ComposedBehaviour, type ComputeContext, type RelationWritePlan } from './resource-type-behaviour';
 import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
 import { isStoreError, StoreError, StoreErrorCode } from '../store/store-error';
 import { mapStoreErrors, storeErrorToScim } from './store-errors';
@@ -22,7 +24,8 @@ export interface ResourceServiceDeps {
   readonly store: ResourceStore;
   readonly registry: SchemaRegistry;
   readonly validatorFor: (resourceType: ResourceTypeDefinition) => ResourceValidator;
-  readonly behaviours?: Readonly<Record<string, ResourceTypeBehaviour>>;
+  /** Per resource type name, its behaviours as composeBehaviours combined them. */
+  readonly behaviours?: Readonly<Record<string, ComposedBehaviour>>;
   readonly clock?: () => Date;
   readonly newId?: () => string;
 }
@@ -60,7 +63,14 @@ export interface ResourceService {
   computedAttributesOfPage(context: RequestContext, type: ResourceTypeDefinition, ids: readonly string[], compute: ComputeContext): Promise<ReadonlyMap<string, Record<string, unknown>>>;
 }
 
-const noBehaviour: ResourceTypeBehaviour = {};
+/** A resource type without behaviours: every hook a no-op. */
+const NO_BEHAVIOUR: ComposedBehaviour = composeBehaviours();
+
+/** A create checked and planned, ready for the store write. */
+interface PreparedCreate {
+  readonly resource: NewResource;
+  readonly relations: RelationWritePlan;
+}
 const MAX_WRITE_ATTEMPTS = 8;
 
 /**
@@ -85,14 +95,25 @@ export async function writeWithRetry<T>(conditions: WriteConditions | undefined,
 export function createResourceService(deps: ResourceServiceDeps): ResourceService {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
-  const behaviourOf = (type: ResourceTypeDefinition) => deps.behaviours?.[type.name] ?? noBehaviour;
+  const behaviourOf = (type: ResourceTypeDefinition) => deps.behaviours?.[type.name] ?? NO_BEHAVIOUR;
   const subject = (type: ResourceTypeDefinition, id?: string) => (id === undefined ? type.name : `${type.name} ${id}`);
 
-  /** Validation and internal state of a new resource: everything a create decides before it writes. */
-  const prepareCreate = async (type: ResourceTypeDefinition, body: unknown): Promise<NewResource> => {
+  /**
+   * Everything a create decides before it writes: validation, the behaviours' prepareWrite chain, and the relations
+   * (Group.members) planned and checked, to be committed after the document.
+   */
+  const prepareCreate = async (context: RequestContext, type: ResourceTypeDefinition, body: unknown): Promise<PreparedCreate> => {
+    const behaviour = behaviourOf(type);
     const validated = deps.validatorFor(type).validateCreate(body);
-    const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, {})) ?? {};
-    return { resourceType: type.name, id: newId(), created: clock().toISOString(), attributes: validated.attributes, internal };
+    const id = newId();
+    const draft = await mapStoreErrors(subject(type), () =>
+      behaviour.prepareWrite(context, { kind: WriteKind.create, id, writeOnly: validated.writeOnly }, { attributes: validated.attributes, internal: {} }),
+    );
+    const relations = await mapStoreErrors(subject(type), () => behaviour.planRelationWrite(context, id, draft.attributes));
+    return {
+      resource: { resourceType: type.name, id, created: clock().toISOString(), attributes: relations.attributes, internal: draft.internal },
+      relations,
+    };
   };
 
   const load = async (context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource> => {
@@ -117,31 +138,16 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     },
 
     async create(context, type, body) {
-      const prepared = await prepareCreate(type, body);
-      // Relations (Group.members) are validated before the document is written and written after it.
-      const relations = await behaviourOf(type).planRelationWrite?.(context, prepared.id, prepared.attributes);
-      const resource = relations ? { ...prepared, attributes: relations.attributes } : prepared;
+      const { resource, relations } = await prepareCreate(context, type, body);
       const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, resource));
-      if (relations) await mapStoreErrors(subject(type, stored.id), () => relations.commit());
+      await mapStoreErrors(subject(type, stored.id), () => relations.commit());
       return stored;
     },
 
     async createMany(context, type, bodies) {
-      // The steps of create (internal state in prepareCreate, relations planned, then committed), each applied to the
-      // whole batch around one store write.
-      const planRelations = behaviourOf(type).planRelationWrite;
-      const prepared = await Promise.all(
-        bodies.map(async (body) => {
-          try {
-            const resource = await prepareCreate(type, body);
-            const relations = await planRelations?.(context, resource.id, resource.attributes);
-            return { resource: relations ? { ...resource, attributes: relations.attributes } : resource, relations };
-          } catch (error) {
-            return asItemError(error);
-          }
-        }),
-      );
-      const valid = prepared.filter((item): item is Exclude<typeof item, ScimError> => !(item instanceof ScimError));
+      // The steps of create, each applied to the whole batch around one store write.
+      const prepared = await Promise.all(bodies.map((body) => prepareCreate(context, type, body).catch(asItemError)));
+      const valid = prepared.filter((item): item is PreparedCreate => !(item instanceof ScimError));
       const written = valid.length === 0 ? [] : await mapStoreErrors(subject(type), () => deps.store.createMany(context.tenantId, valid.map((item) => item.resource)));
       let next = 0;
       const results: Array<StoredResource | ScimError> = [];
@@ -155,8 +161,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           results.push(storeErrorToScim(result, subject(type)) as ScimError);
           continue;
         }
-        const relations = item.relations;
-        results.push(relations ? await mapStoreErrors(subject(type, result.id), () => relations.commit()).then(() => result, asItemError) : result);
+        results.push(await mapStoreErrors(subject(type, result.id), () => item.relations.commit()).then(() => result, asItemError));
       }
       return results;
     },
@@ -178,75 +183,70 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     },
 
     async replace(context, type, id, body, conditions) {
+      const behaviour = behaviourOf(type);
       return writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
         const validated = deps.validatorFor(type).validateReplace(body, current.attributes);
-        const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, current.internal)) ?? { ...current.internal };
-        const relations = await behaviourOf(type).planRelationWrite?.(context, id, validated.attributes, current.attributes);
-        const replacement = { lastModified: clock().toISOString(), attributes: relations?.attributes ?? validated.attributes, internal };
+        const draft = await behaviour.prepareWrite(
+          context,
+          { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly },
+          { attributes: validated.attributes, internal: current.internal },
+        );
+        const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
+        const replacement = { lastModified: clock().toISOString(), attributes: relations.attributes, internal: draft.internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
-        await relations?.commit();
+        await relations.commit();
         return stored;
       }, subject(type, id));
     },
 
     async patch(context, type, id, body, conditions) {
+      const behaviour = behaviourOf(type);
       const operations = parsePatchRequest(deps.registry, type, body);
       const validator = deps.validatorFor(type);
       return writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
-        // Relation-backed attributes (Group.members) are planned by the behaviour and committed after the document.
-        const plan = await behaviourOf(type).planRelationPatch?.(context, id, operations);
-        const remaining = plan?.remaining ?? operations;
-        const patched = applyPatch(deps.registry, type, current.attributes, remaining);
-        const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, remaining);
-        const writesPassword = Object.keys(validated.writeOnly).length > 0;
-        const changed = writesPassword || stableJson(validated.attributes) !== stableJson(current.attributes) || plan?.changes === true;
+        // Relation-backed attributes (Group.members) are planned by the behaviours and committed after the document.
+        const plan = await behaviour.planRelationPatch(context, id, operations);
+        const patched = applyPatch(deps.registry, type, current.attributes, plan.remaining);
+        const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, plan.remaining);
+        const draft = await behaviour.prepareWrite(
+          context,
+          { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly },
+          { attributes: validated.attributes, internal: current.internal },
+        );
+        // A new password changes the internal state (a fresh salt), so it always counts as a change.
+        const changed =
+          plan.changes || stableJson(draft.attributes) !== stableJson(current.attributes) || stableJson(draft.internal) !== stableJson(current.internal);
         if (!changed) return { resource: current, changed: false };
-        const internal = (await behaviourOf(type).internalState?.(validated.writeOnly, current.internal)) ?? { ...current.internal };
-        const replacement = { lastModified: clock().toISOString(), attributes: validated.attributes, internal };
+        const replacement = { lastModified: clock().toISOString(), attributes: draft.attributes, internal: draft.internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail and the PATCH re-applies.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
-        await plan?.commit();
+        await plan.commit();
         return { resource: stored, changed: true };
       }, subject(type, id));
     },
 
     async delete(context, type, id, conditions) {
-      const afterDelete = async () => {
-        const hook = behaviourOf(type).afterDelete;
-        if (hook) await mapStoreErrors(subject(type, id), () => hook(context, id));
-      };
       if (conditions?.ifMatch === undefined) {
         await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id));
-        await afterDelete();
-        return;
+      } else {
+        const current = await load(context, type, id);
+        checkIfMatch(type, current, conditions);
+        await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id, current.version));
       }
-      const current = await load(context, type, id);
-      checkIfMatch(type, current, conditions);
-      await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id, current.version));
-      await afterDelete();
+      await mapStoreErrors(subject(type, id), () => behaviourOf(type).afterDelete(context, id));
     },
 
     async computedAttributes(context, type, id, compute) {
-      const hook = behaviourOf(type).computedAttributes;
-      if (!hook) return {};
-      return mapStoreErrors(subject(type, id), () => hook(context, id, compute ?? { selection: DEFAULT_SELECTION, baseUrl: '' }));
+      return mapStoreErrors(subject(type, id), () => behaviourOf(type).computedAttributes(context, id, compute ?? { selection: DEFAULT_SELECTION, baseUrl: '' }));
     },
 
     async computedAttributesOfPage(context, type, ids, compute) {
-      const behaviour = behaviourOf(type);
-      if (behaviour.computedAttributesOfPage) {
-        const hook = behaviour.computedAttributesOfPage;
-        return mapStoreErrors(subject(type), () => hook(context, ids, compute));
-      }
-      const single = behaviour.computedAttributes;
-      if (!single) return new Map();
-      const computed = await Promise.all(ids.map((id) => mapStoreErrors(subject(type, id), () => single(context, id, compute))));
-      return new Map(ids.map((id, index) => [id, computed[index]]));
+      return mapStoreErrors(subject(type), () => behaviourOf(type).computedAttributesOfPage(context, ids, compute));
     },
   };
 }

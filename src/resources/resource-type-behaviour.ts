@@ -1,8 +1,12 @@
-// What differs between resource types is declared here; everything else is the one generic service.
+// What differs between resource types is declared here as behaviours; everything else is the one generic service.
+// A resource type may have several behaviours (its own, then one per extension that adds to it: lifecycle state on
+// User, default roles…), each unaware of the others. They are combined by composeBehaviours (compose-behaviours.ts),
+// the only way the service receives them; how each hook kind combines is written there.
 import type { RequestContext } from '../auth/request-context';
 import type { PatchOperation } from '../scim/patch/patch-operation';
 import type { ScimAttributes } from '../scim/schema/attribute';
 import type { AttributeSelection } from '../scim/schema/attribute-selection';
+import type { StoredResource } from '../store/resource-store';
 
 /**
  * What a behaviour takes out of a PATCH request for attributes it stores outside the resource document
@@ -33,20 +37,45 @@ export interface ComputeContext {
   readonly baseUrl: string;
 }
 
+export const WriteKind = { create: 'create', replace: 'replace', patch: 'patch' } as const;
+export type WriteKind = (typeof WriteKind)[keyof typeof WriteKind];
+
+/** The write a `prepareWrite` hook looks at. */
+export interface WriteInput {
+  readonly kind: WriteKind;
+  /** The id of the resource (on create: the id it is about to get). */
+  readonly id: string;
+  /** The stored resource a replace or PATCH starts from; undefined on create. */
+  readonly current?: StoredResource;
+  /** Validated writeOnly values the client sent (e.g. `password`, RFC 7643 §2.2); never stored as they are. */
+  readonly writeOnly: Readonly<Record<string, unknown>>;
+}
+
+/** What a write is about to store: validated attributes and the internal state kept beside them. */
+export interface WriteDraft {
+  readonly attributes: ScimAttributes;
+  readonly internal: Readonly<Record<string, unknown>>;
+}
+
 export interface ResourceTypeBehaviour {
   /**
-   * Turns validated writeOnly values (e.g. `password`) into the internal state kept beside the resource. Called on
-   * create and replace; `previous` is the stored internal state on replace (kept when the client sent no value).
+   * Shapes a validated create, replace or PATCH before anything is written: validation beyond the schema (throw a
+   * ScimError; nothing is written), default values, and the internal state kept beside the resource (e.g. the
+   * password hash made from `writeOnly.password`). Returns the draft to store, changed or not; the first hook gets
+   * the validated attributes and the stored internal state (`{}` on create).
    */
-  readonly internalState?: (writeOnly: Readonly<Record<string, unknown>>, previous: Readonly<Record<string, unknown>>) => Promise<Record<string, unknown>>;
+  readonly prepareWrite?: (context: RequestContext, input: WriteInput, draft: WriteDraft) => Promise<WriteDraft>;
   /** Attributes computed by the server on read (e.g. User.groups), added before projection. */
   readonly computedAttributes?: (context: RequestContext, id: string, compute: ComputeContext) => Promise<ScimAttributes>;
   /** The same for a whole list page at once, so that a page costs a few store calls rather than a few per row. */
   readonly computedAttributesOfPage?: (context: RequestContext, ids: readonly string[], compute: ComputeContext) => Promise<ReadonlyMap<string, ScimAttributes>>;
-  /** Takes relation-backed attributes out of a validated create (`previous` undefined) or replace, and plans their write. */
+  /** Takes relation-backed attributes out of a prepared create (`previous` undefined) or replace, and plans their write. */
   readonly planRelationWrite?: (context: RequestContext, id: string, attributes: ScimAttributes, previous?: ScimAttributes) => Promise<RelationWritePlan>;
-  /** Called after the resource was deleted: relations that name it go too (a deleted user leaves its groups). */
-  readonly afterDelete?: (context: RequestContext, id: string) => Promise<void>;
   /** Takes the PATCH operations on relation-backed attributes (RFC 7644 §3.5.2) and plans their effect. */
   readonly planRelationPatch?: (context: RequestContext, id: string, operations: readonly PatchOperation[]) => Promise<RelationPatchPlan>;
+  /** Called after the resource was deleted: relations that name it go too (a deleted user leaves its groups). */
+  readonly afterDelete?: (context: RequestContext, id: string) => Promise<void>;
 }
+
+/** Every hook present: what composeBehaviours returns and the service calls (a type without behaviours gets no-ops). */
+export type ComposedBehaviour = Required<ResourceTypeBehaviour>;

@@ -1,6 +1,7 @@
 // PATCH over HTTP: responses, profiles, preconditions, atomicity and concurrency (RFC 7644 §3.5.2, §3.14).
 // The case-by-case semantics are in patch-table.test.ts.
 import request from 'supertest';
+import { composeBehaviours } from '../../src/resources/compose-behaviours';
 import { createResourceService } from '../../src/resources/resource-service';
 import type { RelationPatchPlan } from '../../src/resources/resource-type-behaviour';
 import { verifyPassword } from '../../src/resources/users/password';
@@ -241,7 +242,7 @@ describe('ResourceService.patch with a relation plan', () => {
       },
       registry,
       validatorFor: createResourceValidators(registry),
-      behaviours: { User: { planRelationPatch: async (_tenant, _id, operations) => plan(operations) } },
+      behaviours: { User: composeBehaviours({ planRelationPatch: async (_context, _id, operations) => plan(operations) }) },
     });
   };
 
