@@ -752,6 +752,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             { value: `${id}-u1`, type: 'User' },
             { value: `${id}-u2`, type: 'User' },
           ]);
+          await subject.store.settings.update(id, { set: { 'some.setting': 'on' }, at: nextInstant() });
         }
         const before = await subject.remainingOf?.('b');
 
@@ -765,6 +766,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         }
         expect(await memberships.list('a', 'a-g1', { limit: 10 })).toEqual([]);
         expect(await memberships.groupsOf('a', ['a-u1'])).toEqual([]);
+        expect(await subject.store.settings.read('a')).toEqual({ values: {}, version: 0 });
         if (subject.remainingOf) expect(await subject.remainingOf('a')).toEqual({});
 
         // Tenant b is untouched.
@@ -772,6 +774,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await tenants.listTokens('b')).toHaveLength(2);
         expect((await resources.list('b', listAll({ resourceType: 'User' }))).totalResults).toBe(2);
         expect(await memberships.list('b', 'b-g1', { limit: 10 })).toHaveLength(2);
+        expect((await subject.store.settings.read('b')).values).toEqual({ 'some.setting': 'on' });
         if (subject.remainingOf) expect(await subject.remainingOf('b')).toEqual(before);
 
         // The id and unique values of the deleted tenant are free again; a second deletion finds nothing.

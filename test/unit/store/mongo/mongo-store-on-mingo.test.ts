@@ -17,11 +17,12 @@ async function makeStore(): Promise<StoreUnderTest> {
   return {
     store,
     cleanup: () => store.close(),
-    // Every collection the store has written: documents that carry the tenant id (the tenant's own is its _id).
+    // Every collection the store has written: documents that carry the tenant id, or are keyed by it (the tenant's
+    // own document, its settings).
     async remainingOf(tenantId) {
       const remaining: Record<string, number> = {};
       for (const [name, collection] of collections) {
-        const n = collection.documents.filter((document) => document.tenantId === tenantId || (name === 'tenants' && document._id === tenantId)).length;
+        const n = collection.documents.filter((document) => document.tenantId === tenantId || document._id === tenantId).length;
         if (n > 0) remaining[name] = n;
       }
       return remaining;
