@@ -30,6 +30,27 @@ const DEFAULTS = {
 };
 
 const SUITE_NAMES = ['own', 'microsoft', 'okta', 'okta-2019'];
+
+/** Where a user obtains each third-party suite (they are not part of this repository), and the flag that takes it. */
+const SOURCES = {
+  microsoft:
+    "Microsoft's Entra ID SCIM tests: PostmanCollection.json in the AzureAD/SCIMReferenceCode repository on GitHub " +
+    '(MIT licensed); save it and give it with --microsoft <file>. Its first folder, "Get Token", which asks ' +
+    "Microsoft's sample server for a token, is left out: the runner passes a token of its own.",
+  okta:
+    "Okta's SCIM 2.0 SPEC test: published as a Runscope export (Okta-SCIM-20-SPEC-Test.json) in the " +
+    'okta/okta-developer-docs repository on GitHub, under standards/SCIM/SCIMFiles. The runner takes it as a Postman ' +
+    'collection with one pm.test per Runscope assertion (CI keeps a converted copy in ../shared/conformance/okta-scim20-spec/); ' +
+    'give it with --okta <file>.',
+  'okta-2019':
+    'The 2019 version of the same Okta file, which also checks /ServiceProviderConfig, /ResourceTypes and /Schemas ' +
+    '(the same repository, in its history), converted the same way; give it with --okta-2019 <file>.',
+};
+
+/** The line printed when a third-party suite file is missing: what it is, where to get it, which flag takes it. */
+function missingSuiteMessage(suite, file) {
+  return `SKIPPED ${suite}: no suite file at ${file}. ${SOURCES[suite]} To run without it, leave it out with --only (e.g. --only own).`;
+}
 const VALUE_OPTIONS = ['url', 'token', 'read-token', 'microsoft', 'okta', 'okta-2019', 'only'];
 const FLAG_OPTIONS = ['verbose', 'update-readme', 'help'];
 
@@ -83,4 +104,4 @@ function parseArgs(argv) {
   };
 }
 
-module.exports = { parseArgs, UsageError, USAGE, repoRoot };
+module.exports = { parseArgs, UsageError, USAGE, repoRoot, missingSuiteMessage, SOURCES };

@@ -50,4 +50,13 @@ function updateReadme(readmePath, table) {
   fs.writeFileSync(readmePath, `${text.slice(0, start + START.length)}\n${table}\n${text.slice(end)}`);
 }
 
-module.exports = { loadKnownDeviations, readmeTable, updateReadme };
+/**
+ * Known deviations that did not fail in this run. Only suites that actually ran can make one stale: a suite whose
+ * file was missing (or that was left out with --only) says nothing about its entries.
+ * @param {{ suite: string, assertion: string }[]} deviations @param {Set<object>} used @param {string[]} ranSuites
+ */
+function staleDeviations(deviations, used, ranSuites) {
+  return deviations.filter((entry) => !used.has(entry) && ranSuites.includes(entry.suite));
+}
+
+module.exports = { loadKnownDeviations, readmeTable, updateReadme, staleDeviations };

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 // The runner is plain Node (CommonJS) so that it runs without a build step.
-const { parseArgs, UsageError } = require('../../../conformance/lib/args');
-const { loadKnownDeviations, readmeTable, updateReadme } = require('../../../conformance/lib/report');
-const { declaredAssertions } = require('../../../conformance/lib/newman-suite');
+const { parseArgs, UsageError, missingSuiteMessage } = require('../../../conformance/lib/args');
+const { loadKnownDeviations, readmeTable, updateReadme, staleDeviations } = require('../../../conformance/lib/report');
+const { declaredAssertions, withoutFolders } = require('../../../conformance/lib/newman-suite');
 
 let dir: string;
 beforeEach(() => {
@@ -93,5 +93,35 @@ describe('declaredAssertions', () => {
       item: [{ item: [{ event: [{ script: { exec: ['pm.test("b", f);', 'pm.test("c", f);', 'console.log(1)'] } }] }] }],
     };
     expect(declaredAssertions(collection)).toBe(3);
+  });
+});
+
+describe('third-party suites that are not there', () => {
+  it.each([
+    ['microsoft', '--microsoft <file>', 'AzureAD/SCIMReferenceCode'],
+    ['okta', '--okta <file>', 'okta/okta-developer-docs'],
+    ['okta-2019', '--okta-2019 <file>', '2019 version'],
+  ])('%s: says where to obtain it and which flag takes it', (suite, flag, source) => {
+    const message = missingSuiteMessage(suite, '/nowhere/suite.json');
+    expect(message).toMatch(new RegExp(`^SKIPPED ${suite}: no suite file at /nowhere/suite.json\\. `));
+    expect(message).toContain(flag);
+    expect(message).toContain(source);
+    expect(message).toContain('--only');
+  });
+
+  it('reports no stale known deviation for a suite that did not run', () => {
+    const deviations = [
+      { suite: 'microsoft', assertion: 'a › b', reason: 'RFC' },
+      { suite: 'okta', assertion: 'c › d', reason: 'RFC' },
+    ];
+    const used = new Set([deviations[1]]);
+    expect(staleDeviations(deviations, used, ['own', 'okta'])).toEqual([]);
+    expect(staleDeviations(deviations, new Set(), ['own', 'microsoft'])).toEqual([deviations[0]]);
+  });
+
+  it('leaves out the named top-level folders (Microsoft\'s "Get Token")', () => {
+    const collection = { info: {}, item: [{ name: 'Get Token' }, { name: 'Users' }] };
+    expect(withoutFolders(collection, ['Get Token']).item).toEqual([{ name: 'Users' }]);
+    expect(withoutFolders(collection, [])).toBe(collection);
   });
 });
