@@ -1,6 +1,9 @@
 // Querying over HTTP: filters, sorting, index paging and RFC 9865 cursors on GET /Users, POST /Users/.search and the
 // root POST /.search (RFC 7644 §3.4.2, §3.4.3).
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { buildApp } from '../../src/app';
@@ -415,7 +418,8 @@ describe('expired cursors', () => {
   it('keeps cursors valid across instances that share SCIM_CURSOR_SECRET, and not otherwise', async () => {
     const secret = 's'.repeat(48);
     const one = await createTestApp({ SCIM_CURSOR_SECRET: secret });
-    const path = `${process.env.TMPDIR ?? '/tmp'}/scim-cursor-${randomUUID()}.db`;
+    const directory = mkdtempSync(join(tmpdir(), 'scim-cursor-'));
+    const path = join(directory, 'scim.db');
     try {
       const tenant = await one.tenant();
       await seed(one, tenant, [user('a'), user('b')]);
@@ -439,6 +443,7 @@ describe('expired cursors', () => {
       }
     } finally {
       await one.close();
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });
