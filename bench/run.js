@@ -12,7 +12,7 @@ const path = require('node:path');
 const { parseArgs } = require('./lib/args');
 const { GROUP_SCHEMA, PATCH_SCHEMA, groupId, userId } = require('./lib/directory');
 const { awaitIdle, cpuSeconds, freePort, peakRssMiB, request, resetPeakRss, startLoadGenerator, startServer } = require('./lib/processes');
-const { formatReport, markdownTable, checkTargets } = require('./lib/report');
+const { formatReport, markdownTable, checkTargets, describeResult } = require('./lib/report');
 const { SCENARIOS, PAGE } = require('./lib/scenarios');
 const { seedOurs } = require('./lib/seed');
 
@@ -166,7 +166,7 @@ async function runAll(options, work, cleanups) {
       }
       log(`${scenario.name} [${key}] ...`);
       row[key] = await measure(server, scenario.name, target);
-      log(`  ${describe(row[key])}`);
+      log(`  ${describeResult(row[key])}`);
     }
     report.scenarios.push(row);
   }
@@ -196,7 +196,7 @@ async function runAll(options, work, cleanups) {
         }
         log(`scaling N=${size}: ${scenario.name} ...`);
         entry.results[scenario.name] = await measure(small, scenario.name, target);
-        log(`  ${describe(entry.results[scenario.name])}`);
+        log(`  ${describeResult(entry.results[scenario.name])}`);
       }
       await small.stop();
     }
@@ -377,15 +377,6 @@ function meanOf(runs) {
     p99: mean('p99'),
     runs: ok.map((run) => Math.round(run.requestsPerSecond)),
   };
-}
-
-function describe(result) {
-  if (result.failed) return `failed: ${result.failed}`;
-  const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
-  return (
-    `${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, server CPU ${Math.round(result.serverCpuPercent ?? 0)}%` +
-    (bad ? `, errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx} ${JSON.stringify(result.statusCodes)}, bad bodies ${result.mismatches}` : '')
-  );
 }
 
 function publicOptions(options) {

@@ -1,4 +1,7 @@
-// Turns the measured figures into the printed table, the README markdown and the check against issue 9's targets.
+// Turns the measured figures into ONE table (scenarios, then the smaller directories of the scaling runs), the README
+// markdown, and the check against the project's performance targets. Figures keep the unit of their row: requests
+// per second, or users per second for the Bulk/sequential-create rows. When the peer did not run (--no-peer), it has
+// no columns, no notes and no target rows.
 'use strict';
 
 const ok = (result) => result && !result.skipped && !result.failed;
@@ -7,6 +10,22 @@ const fixed = (value, digits = 0) => (value === null || value === undefined || N
 // No ratio when either side completed nothing: a request that outlasted the run has no rate to compare.
 const ratio = (a, b) => (ok(a) && ok(b) && a.requests > 0 && b.requests > 0 ? rate(a) / rate(b) : null);
 const ratioText = (value) => (value === null ? '-' : value >= 10 ? `${value.toFixed(0)}x` : `${value.toFixed(2)}x`);
+const unitOf = (result) => (result.unit === 'users' ? 'users/s' : 'req/s');
+
+/** Whether the peer took part in this run at all (a peer that skipped some scenarios still ran). */
+function peerRan(report) {
+  return report.options.peer !== false && report.scenarios.some((row) => row.peer !== undefined);
+}
+
+/** One progress line: the rate in the unit of the table row, latency, server CPU, and anything that went wrong. */
+function describeResult(result) {
+  if (result.failed) return `failed: ${result.failed}`;
+  const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
+  return (
+    `${Math.round(rate(result))} ${unitOf(result)}, p50 ${result.p50} ms, p99 ${result.p99} ms, server CPU ${Math.round(result.serverCpuPercent ?? 0)}%` +
+    (bad ? `, errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx} ${JSON.stringify(result.statusCodes)}, bad bodies ${result.mismatches}` : '')
+  );
+}
 
 function ceilingOf(report, row) {
   if (row.unit === 'users') return null;
@@ -42,19 +61,35 @@ function cellsOf(report, row) {
   return cells;
 }
 
-const HEADER = ['scenario', 'ours/s', 'p50 ms', 'p99 ms', 'err', 'non-2xx', 'bad body', 'RSS MiB', 'CPU %', 'peer/s', 'peer p99', 'peer RSS', 'our/peer', 'our/ceiling'];
+const OUR_HEADER = ['scenario', 'ours/s', 'p50 ms', 'p99 ms', 'err', 'non-2xx', 'bad body', 'RSS MiB', 'CPU %'];
+const PEER_HEADER = ['peer/s', 'peer p99', 'peer RSS', 'our/peer'];
 
+function headerOf(report) {
+  return [...OUR_HEADER, ...(peerRan(report) ? PEER_HEADER : []), 'our/ceiling'];
+}
+
+/** The one table: the ceilings, every scenario at N, then the scaling scenarios at each smaller N (ours only). */
 function rowsOf(report) {
+  const withPeer = peerRan(report);
+  const line = (c, peer) => [c.name, c.ours.rate, c.ours.p50, c.ours.p99, c.ours.err, c.ours.non2xx, c.ours.bad, c.ours.rss, c.ours.cpu, ...(withPeer ? peer : []), c.ourCeiling];
   const rows = [];
   for (const kind of ['get', 'post']) {
     const result = report.ceiling[kind];
     if (!result) continue;
     const cells = cellsOf(report, { name: `ceiling ${kind.toUpperCase()} (bare Express)`, ours: result });
-    rows.push([cells.name, cells.ours.rate, cells.ours.p50, cells.ours.p99, cells.ours.err, cells.ours.non2xx, cells.ours.bad, cells.ours.rss, cells.ours.cpu, '', '', '', '', '']);
+    rows.push(line({ ...cells, ourCeiling: '' }, ['', '', '', '']));
   }
   for (const row of report.scenarios) {
     const c = cellsOf(report, row);
-    rows.push([c.name, c.ours.rate, c.ours.p50, c.ours.p99, c.ours.err, c.ours.non2xx, c.ours.bad, c.ours.rss, c.ours.cpu, c.peer.rate, c.peer.p99, c.peer.rss, c.ourPeer, c.ourCeiling]);
+    rows.push(line(c, [c.peer.rate, c.peer.p99, c.peer.rss, c.ourPeer]));
+  }
+  for (const entry of report.scaling) {
+    if (entry.n === report.options.n) continue;
+    for (const [name, result] of Object.entries(entry.results)) {
+      const scenario = report.scenarios.find((row) => row.name === name);
+      const c = cellsOf(report, { name: `${name} at N=${entry.n}`, ours: result, ceiling: scenario?.ceiling, unit: scenario?.unit ?? 'requests' });
+      rows.push(line(c, ['', '', '', '']));
+    }
   }
   return rows;
 }
@@ -64,30 +99,11 @@ function pad(rows) {
   return rows.map((row) => row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join('  ')).join('\n');
 }
 
-function scalingRows(report) {
-  const names = [...new Set(report.scaling.flatMap((entry) => Object.keys(entry.results)))];
-  if (names.length === 0) return null;
-  const rows = [['scenario', ...report.scaling.map((entry) => `N=${entry.n}`)]];
-  for (const name of names) {
-    rows.push([
-      name,
-      ...report.scaling.map((entry) => {
-        const result = entry.results[name];
-        if (!result) return '-';
-        if (result.skipped) return 'skipped';
-        if (result.failed) return 'failed';
-        const bad = result.errors + result.timeouts + result.non2xx + result.mismatches;
-        return `${Math.round(result.requestsPerSecond)} req/s, p99 ${fixed(result.p99, 1)} ms${bad ? `, ${bad} bad` : ''}`;
-      }),
-    ]);
-  }
-  return rows;
-}
-
 function skippedLines(report) {
   const lines = [];
+  const sides = peerRan(report) ? ['ours', 'peer'] : ['ours'];
   for (const row of report.scenarios) {
-    for (const side of ['ours', 'peer']) {
+    for (const side of sides) {
       if (row[side]?.skipped) lines.push(`${row.name} [${side}]: skipped: ${row[side].skipped}`);
       if (row[side]?.failed) lines.push(`${row.name} [${side}]: failed: ${row[side].failed}`);
       const result = row[side];
@@ -108,20 +124,18 @@ function formatReport(report) {
     `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
     ...Object.entries(report.seeding).map(([label, seed]) => `Seeding (${label}): ${seed.n} users in ${seed.seconds.toFixed(2)} s = ${Math.round(seed.usersPerSecond)} users/s (store ${seed.method})`),
     '',
-    pad([HEADER, ...rowsOf(report)]),
+    pad([headerOf(report), ...rowsOf(report)]),
   ];
-  const scaling = scalingRows(report);
-  if (scaling) parts.push('', 'Directory-size scaling (ours):', pad(scaling));
   const bulk = report.scenarios.find((row) => row.name === 'Bulk 1,000 creates');
   const sequential = report.scenarios.find((row) => row.name === 'POST x1 sequential');
-  for (const side of ['ours', 'peer']) {
+  for (const side of peerRan(report) ? ['ours', 'peer'] : ['ours']) {
     const speedup = ratio(bulk?.[side], sequential?.[side]);
     if (speedup !== null) parts.push('', `Bulk of 1,000 creates vs 1,000 sequential POSTs [${side}]: ${ratioText(speedup)} the users/s`);
   }
   const notes = skippedLines(report);
   if (notes.length) parts.push('', ...notes);
   if (report.targets?.length) {
-    parts.push('', 'Targets (issue 9):');
+    parts.push('', 'Targets (the project\'s own, README "Performance"):');
     for (const target of report.targets) parts.push(`  ${target.status.padEnd(7)} ${target.name}: ${target.detail}`);
   }
   return parts.join('\n');
@@ -148,28 +162,25 @@ function markdownNotes(report) {
   const lines = [];
   const bulk = report.scenarios.find((row) => row.name === 'Bulk 1,000 creates');
   const sequential = report.scenarios.find((row) => row.name === 'POST x1 sequential');
-  for (const side of ['ours', 'peer']) {
+  for (const side of peerRan(report) ? ['ours', 'peer'] : ['ours']) {
     const speedup = ratio(bulk?.[side], sequential?.[side]);
     if (speedup !== null) lines.push(`- Bulk of 1,000 creates vs 1,000 sequential POSTs (${side}): ${ratioText(speedup)} the users/s.`);
   }
   for (const line of skippedLines(report)) lines.push(`- ${line}`);
   if (report.targets?.length) {
-    lines.push('', 'Targets of issue 9 in this run:', '');
+    lines.push('', 'The project\'s targets, checked on this run:', '');
     for (const target of report.targets) lines.push(`- ${target.status === 'met' ? 'met' : target.status === 'n/a' ? 'n/a' : '**missed**'}: ${target.name}: ${target.detail}`);
   }
   return lines.length ? ['', ...lines] : [];
 }
 
 function markdownTables(report) {
-  const rows = [HEADER, ...rowsOf(report)];
+  const rows = [headerOf(report), ...rowsOf(report)];
   const line = (cells) => `| ${cells.join(' | ')} |`;
-  const out = [line(rows[0]), line(rows[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.slice(1).map(line)];
-  const scaling = scalingRows(report);
-  if (scaling) out.push('', line(scaling[0]), line(scaling[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...scaling.slice(1).map(line));
-  return out.join('\n');
+  return [line(rows[0]), line(rows[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.slice(1).map(line)].join('\n');
 }
 
-/** Issue 9's targets, read from the figures of this run (never asserted in a unit test). */
+/** The project's performance targets, read from the figures of this run (never asserted in a unit test). */
 function checkTargets(report) {
   const row = (name) => report.scenarios.find((candidate) => candidate.name === name);
   const small = report.scaling.find((entry) => entry.n === Math.min(...report.scaling.map((candidate) => candidate.n)));
@@ -201,11 +212,13 @@ function checkTargets(report) {
   const first = row('list cursor page 1')?.ours;
   const deep = row('list cursor deep')?.ours;
   check('cursor deep page vs page 1', ok(first) && ok(deep) ? deep.requestsPerSecond / first.requestsPerSecond : null, 0.9, percent(0.9));
-  for (const name of ['filter userName eq', 'filter emails.value eq', 'filter familyName co', 'list startIndex (deep)']) {
-    check(`${name} vs peer`, ratio(row(name)?.ours, row(name)?.peer), 10, times(10));
+  if (peerRan(report)) {
+    for (const name of ['filter userName eq', 'filter emails.value eq', 'filter familyName co', 'list startIndex (deep)']) {
+      check(`${name} vs peer`, ratio(row(name)?.ours, row(name)?.peer), 10, times(10));
+    }
+    for (const name of ['get-by-id', 'create', 'PATCH replace']) check(`${name} vs peer`, ratio(row(name)?.ours, row(name)?.peer), 2, times(2));
   }
-  for (const name of ['get-by-id', 'create', 'PATCH replace']) check(`${name} vs peer`, ratio(row(name)?.ours, row(name)?.peer), 2, times(2));
   return targets;
 }
 
-module.exports = { formatReport, markdownTable, checkTargets };
+module.exports = { formatReport, markdownTable, checkTargets, describeResult };

@@ -4,7 +4,7 @@
 const directory = require('../../../bench/lib/directory') as any;
 const { createTable, declareResource } = require('../../../bench/peers/scimmy-adapter') as any;
 const { parseArgs } = require('../../../bench/lib/args') as any;
-const { checkTargets, markdownTable } = require('../../../bench/lib/report') as any;
+const { checkTargets, markdownTable, formatReport, describeResult } = require('../../../bench/lib/report') as any;
 const { SCIMMY } = require('scimmy-routers') as any;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -111,7 +111,7 @@ describe('bench report', () => {
   const report = {
     startedAt: '2026-12-01T20:00:00.000Z',
     machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 8, node: 'v20', platform: 'Linux' },
-    options: { n: 100000, connections: 10, warmup: 3, duration: 10 },
+    options: { n: 100000, connections: 10, warmup: 3, duration: 10, peer: true },
     seeding: { main: { n: 100000, seconds: 10, usersPerSecond: 10000, method: 'createMany' } },
     ceiling: { get: run(10000), post: run(8000) },
     scenarios: [
@@ -144,4 +144,28 @@ describe('bench report', () => {
     expect(markdown).toContain('| filter userName eq | 4000 | 1.0 | 2.0 | 0 | 0 | 0 | 100 | 90 | 0 (none in 10 s) | - | 100 | - | 40% |');
     expect(markdown).toContain('PATCH replace [ours]: skipped: no PATCH');
   });
+
+  it('is one table: the smaller directories are rows of it, not a second table', () => {
+    const markdown = markdownTable({ ...report, targets: checkTargets(report) });
+    expect(markdown.split('\n').filter((line: string) => line.startsWith('| scenario |'))).toHaveLength(1);
+    expect(markdown).toContain('| filter userName eq at N=1000 | 6000 | 1.0 | 2.0 | 0 | 0 | 0 | 100 | 90 |  |  |  |  | 60% |');
+    expect(markdown).toContain("The project's targets, checked on this run:");
+    expect(markdown).not.toMatch(/issue 9/);
+  });
+
+  it('has no peer columns, notes or targets when the peer did not run', () => {
+    const scenarios = report.scenarios.map(({ peer: _peer, ...row }) => row);
+    const alone = { ...report, options: { ...report.options, peer: false }, scenarios };
+    const markdown = markdownTable({ ...alone, targets: checkTargets(alone) });
+    expect(markdown).toContain('| scenario | ours/s | p50 ms | p99 ms | err | non-2xx | bad body | RSS MiB | CPU % | our/ceiling |');
+    expect(markdown).toContain('| get-by-id | 7000 | 1.0 | 2.0 | 0 | 0 | 0 | 100 | 90 | 70% |');
+    expect(markdown).not.toMatch(/peer/);
+    expect(formatReport({ ...alone, targets: checkTargets(alone) })).not.toMatch(/peer/);
+  });
+
+  it('writes progress lines in the unit of the table row', () => {
+    expect(describeResult(run(1234))).toMatch(/^1234 req\/s, p50 1 ms, p99 2 ms/);
+    expect(describeResult({ ...run(2), unit: 'users', unitsPerSecond: 2000 })).toMatch(/^2000 users\/s, /);
+  });
+
 });
