@@ -19,6 +19,12 @@ function newestMtime(dir) {
 }
 
 const builtAt = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
+// A built image ships dist/ without the TypeScript sources (and without the compiler): nothing to build there.
+if (!fs.existsSync(path.join(root, 'src'))) {
+  if (builtAt > 0) process.exit(0);
+  process.stderr.write(`Neither the sources (src/) nor a build (${path.relative(root, marker)}) are here: nothing to run\n`);
+  process.exit(1);
+}
 const sourcesAt = Math.max(newestMtime(path.join(root, 'src')), newestMtime(path.join(root, 'schemas')));
 if (builtAt < sourcesAt) {
   process.stderr.write('Building (tsc)...\n');
