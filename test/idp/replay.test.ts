@@ -1,51 +1,11 @@
-// Replays recorded identity-provider request sequences (test/idp/entra, test/idp/okta) through the HTTP app on
-// the embedded store. Each file is one sequence, in the order and shape the IdP sends it; `{{name}}` in a path,
-// header or body is replaced by a value captured from an earlier response (`capture: { name: "Resources/0/id" }`).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Replays the recorded identity-provider request sequences (test/helpers/idp-replay.ts) through the HTTP app on the
+// embedded store. test/guides/guides.test.ts replays the same sequences against a running server set up as the
+// connection guides in docs/ say.
 import request from 'supertest';
+import { IDPS, recordedSequences, replaySequence } from '../helpers/idp-replay';
 import { createTestApp, SCIM, type TestApp, type TestTenant } from '../helpers/test-app';
 
-interface Step {
-  readonly name: string;
-  readonly request: { readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; readonly path: string; readonly headers?: Record<string, string>; readonly body?: unknown };
-  readonly response: {
-    readonly status: number;
-    /** Partial expected body (toMatchObject). */
-    readonly body?: unknown;
-    /** Paths (segments joined by '/') that must be absent from the body. */
-    readonly absent?: readonly string[];
-    /** Arrays compared without regard to order (e.g. group members): path -> exactly these items, partially matched. */
-    readonly unordered?: Readonly<Record<string, readonly object[]>>;
-    readonly capture?: Readonly<Record<string, string>>;
-  };
-}
-
-interface Sequence {
-  readonly description: string;
-  readonly profile: 'standard' | 'entra';
-  readonly steps: readonly Step[];
-}
-
-const IDPS = ['entra', 'okta'] as const;
-const sequences = IDPS.flatMap((idp) =>
-  readdirSync(join(__dirname, idp))
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => [`${idp}/${file}`, JSON.parse(readFileSync(join(__dirname, idp, file), 'utf8')) as Sequence] as const),
-);
-
-function substitute<T>(value: T, variables: ReadonlyMap<string, unknown>): T {
-  const text = JSON.stringify(value).replace(/\{\{(\w+)\}\}/g, (_match, name: string) => {
-    if (!variables.has(name)) throw new Error(`{{${name}}} was not captured by an earlier step`);
-    return String(variables.get(name));
-  });
-  return JSON.parse(text) as T;
-}
-
-function at(body: unknown, path: string): unknown {
-  return path.split('/').reduce<unknown>((value, key) => (value === null || value === undefined ? undefined : (value as Record<string, unknown>)[key]), body);
-}
+const sequences = recordedSequences();
 
 describe('recorded identity-provider traffic', () => {
   it('has recorded sequences for both identity providers', () => {
@@ -62,33 +22,12 @@ describe('recorded identity-provider traffic', () => {
     afterAll(() => t.close());
 
     it(sequence.description, async () => {
-      const variables = new Map<string, unknown>();
-      for (const step of sequence.steps) {
-        const { method, path, headers = {}, body } = substitute(step.request, variables);
+      await replaySequence(sequence, async (method, path, headers, body) => {
         let call = request(t.app)[method.toLowerCase() as 'get'](`${SCIM}${path}`).set(tenant.auth).set(headers);
         if (body !== undefined) call = call.set('Content-Type', 'application/scim+json').send(JSON.stringify(body));
         const res = await call;
-        const context = `step "${step.name}": ${method} ${path} -> ${res.status} ${res.text}`;
-        expect({ step: step.name, status: res.status }).toEqual({ step: step.name, status: step.response.status });
-        if (step.response.body !== undefined) {
-          try {
-            expect(res.body).toMatchObject(substitute(step.response.body, variables) as object);
-          } catch (error) {
-            throw new Error(`${context}\n${(error as Error).message}`, { cause: error });
-          }
-        }
-        for (const [path, items] of Object.entries(substitute(step.response.unordered ?? {}, variables))) {
-          const actual = at(res.body, path);
-          expect({ step: step.name, [path]: actual }).toEqual({ step: step.name, [path]: expect.arrayContaining(items.map((item) => expect.objectContaining(item))) });
-          expect({ step: step.name, [path]: (actual as unknown[]).length }).toEqual({ step: step.name, [path]: items.length });
-        }
-        for (const absent of step.response.absent ?? []) expect({ step: step.name, [absent]: at(res.body, absent) }).toEqual({ step: step.name, [absent]: undefined });
-        for (const [name, path] of Object.entries(step.response.capture ?? {})) {
-          const value = at(res.body, path);
-          if (value === undefined) throw new Error(`${context}\ncapture ${name}: nothing at ${path}`);
-          variables.set(name, value);
-        }
-      }
+        return { status: res.status, body: res.body, text: res.text };
+      });
     });
   });
 });
