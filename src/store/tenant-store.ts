@@ -1,6 +1,7 @@
 // Tenants (one customer's directory each) and the bearer tokens that reach them. The store keeps a tenant's profile
 // and a token's scopes as the strings it was given; what they mean (src/auth/profile.ts, src/auth/scopes.ts) is
 // decided by auth, so that no store knows of authorisation.
+import type { JobStore } from './job-store';
 import type { MembershipStore } from './membership-store';
 import type { ResourceStore } from './resource-store';
 import type { SettingsStore } from './settings-store';
@@ -70,6 +71,8 @@ export interface Store {
   deleteTenant(tenantId: string): Promise<TenantDeletion | null>;
   /** Per-tenant settings with a version for caches (see settings-store.ts). */
   readonly settings: SettingsStore;
+  /** Jobs with leases: long work that survives restarts and runs once across instances (see job-store.ts). */
+  readonly jobs: JobStore;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ import { COLLECTIONS, planIndexes } from '../../src/store/mongo/indexes';
 import { createStoreModel } from '../../src/store/model/resource-model';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
+import { describeJobStoreContract } from './job-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
 
 const uri = process.env.MONGODB_URI;
@@ -55,6 +56,7 @@ if (!uri) {
   describeStoreContract('mongodb', makeStore);
   describeMembershipStoreContract('mongodb', makeStore);
   describeSettingsStoreContract('mongodb', makeStore);
+  describeJobStoreContract('mongodb', makeStore);
 
   describe('mongodb: store operations', () => {
     it('creates the planned indexes at start-up, idempotently', async () => {

@@ -8,6 +8,7 @@ import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { tenantTables } from '../../src/store/sqlite/sqlite-tenant-deletion';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
+import { describeJobStoreContract } from './job-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
 
 const registry = loadBuiltinRegistry();
@@ -53,3 +54,5 @@ describeMembershipStoreContract('sqlite :memory:', inMemory);
 describeMembershipStoreContract('sqlite file', onFile(false));
 describeSettingsStoreContract('sqlite :memory:', inMemory);
 describeSettingsStoreContract('sqlite file', onFile(false));
+describeJobStoreContract('sqlite :memory:', inMemory);
+describeJobStoreContract('sqlite file', onFile(false));

@@ -20,6 +20,7 @@ export const COLLECTIONS = {
   tokens: 'tokens',
   meta: 'store_meta',
   settings: 'tenant_settings',
+  jobs: 'jobs',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -41,6 +42,7 @@ export interface IndexPlan {
 export const RESOURCE_ID_INDEX = 'tenant_type_id';
 export const MEMBERSHIP_INDEX = 'tenant_group_member';
 export const TOKEN_SECRET_INDEX = 'secret_hash';
+export const JOB_IDEMPOTENCY_INDEX = 'jobs_tenant_type_idempotency_key';
 
 const MEMBERS_PATH = 'members.value';
 
@@ -87,6 +89,15 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
       store_meta: [],
       // Read by _id only.
       tenant_settings: [],
+      jobs: [
+        // One job per (tenant, type, idempotency key); jobs without a key are not indexed here.
+        { name: JOB_IDEMPOTENCY_INDEX, key: { tenantId: 1, type: 1, idempotencyKey: 1 }, unique: true, partialFilterExpression: { idempotencyKey: { $exists: true } } },
+        // A claim: the job due longest. Finished jobs have no `due`, and a range on a string skips them.
+        { name: 'jobs_due', key: { due: 1, created: 1, _id: 1 } },
+        // A tenant's jobs, newest first; the finished ones housekeeping deletes.
+        { name: 'jobs_tenant_created', key: { tenantId: 1, created: -1, _id: -1 } },
+        { name: 'jobs_tenant_finished', key: { tenantId: 1, finished: 1 } },
+      ],
     },
     conflictAttributes,
     conflictFields,

@@ -1,5 +1,5 @@
 // The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
-// `tenant_settings` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
+// `tenant_settings`, `jobs` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
 // retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
@@ -14,6 +14,7 @@ import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './indexes';
 import { isUnavailable, whenReady } from './mongo-errors';
+import { createMongoJobStore, type JobDocument } from './mongo-job-store';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
 import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
@@ -142,6 +143,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), ready }),
     memberships: createMongoMembershipStore({ memberships, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
+    jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
 
     async deleteTenant(tenantId) {
       return whenReady(ready)(() => deleteMongoTenant(db, tenantId));

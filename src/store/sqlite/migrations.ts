@@ -125,6 +125,39 @@ export const MIGRATIONS: readonly string[] = [
     updated TEXT NOT NULL
   ) STRICT;
   `,
+  // 6: jobs (src/store/job-store.ts). `due` is when a job may be claimed: runAfter while queued, the lease expiry
+  // while running (so that an expired lease is due for takeover), NULL once finished; jobs_due makes a claim one index
+  // seek, whatever the number of finished jobs. JSON columns hold what the runner gave, as text. No foreign key to
+  // tenants: jobs of the whole server use a tenant id of their own (SYSTEM_TENANT_ID).
+  `
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    idempotency_key TEXT,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    progress TEXT,
+    checkpoint TEXT,
+    result TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL,
+    cancel_requested INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    run_after TEXT NOT NULL,
+    started TEXT,
+    finished TEXT,
+    updated TEXT NOT NULL,
+    lease_token TEXT,
+    lease_owner TEXT,
+    lease_expires TEXT,
+    due TEXT
+  ) STRICT;
+  CREATE UNIQUE INDEX jobs_by_idempotency_key ON jobs (tenant_id, type, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX jobs_due ON jobs (due) WHERE due IS NOT NULL;
+  CREATE INDEX jobs_by_tenant ON jobs (tenant_id, created, id);
+  CREATE INDEX jobs_finished ON jobs (tenant_id, finished) WHERE finished IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -23,6 +23,7 @@ import { ensureDerivedData } from './derived-data';
 import { migrate } from './migrations';
 import { createStoreModel } from '../model/resource-model';
 import { translateErrors } from './sqlite-errors';
+import { createSqliteJobStore } from './sqlite-job-store';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { deleteSqliteTenant } from './sqlite-tenant-deletion';
@@ -77,6 +78,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return deleteSqliteTenant(db, tenantId);
       },
       settings: createSqliteSettingsStore({ db, statements }),
+      jobs: createSqliteJobStore({ db, statements }),
       async ping() {
         translateErrors(() => db.open, () => statements.get('SELECT 1').get());
       },

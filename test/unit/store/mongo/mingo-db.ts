@@ -151,9 +151,10 @@ export class MingoCollection {
     return options.limit ? Math.min(count, options.limit) : count;
   }
 
-  async findOneAndUpdate(query: Doc, modifier: Doc, options: { returnDocument?: 'before' | 'after'; projection?: Doc } = {}) {
+  async findOneAndUpdate(query: Doc, modifier: Doc, options: { returnDocument?: 'before' | 'after'; projection?: Doc; sort?: Doc } = {}) {
     this.check('findOneAndUpdate');
-    const [target] = this.matching(query);
+    // With a sort, the first matching document in that order (as MongoDB picks it); else any match.
+    const [target] = options.sort ? this.sorted(this.matching(query), options.sort) : this.matching(query);
     if (!target) return null;
     const before = clone(target);
     this.apply(target, modifier);
@@ -298,6 +299,11 @@ export class MingoCollection {
       return found && test.test(found) ? [found] : [];
     }
     return this.documents.filter((document) => test.test(document));
+  }
+
+  /** The stored documents themselves (mingo's find without a projection hands back the same objects), sorted. */
+  private sorted(documents: Doc[], sort: Doc): Doc[] {
+    return find(documents, {}).sort(sort as never).all() as Doc[];
   }
 
   private select(query: Doc, options: FindOptions): Doc[] {

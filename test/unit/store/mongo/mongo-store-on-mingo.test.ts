@@ -5,6 +5,7 @@ import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registr
 import { mongoStoreOn } from '../../../../src/store/mongo/mongo-store';
 import { describeMembershipStoreContract } from '../../../contract/membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from '../../../contract/resource-store.contract';
+import { describeJobStoreContract } from '../../../contract/job-store.contract';
 import { describeSettingsStoreContract } from '../../../contract/settings-store.contract';
 import { createMingoDb } from './mingo-db';
 
@@ -33,3 +34,4 @@ async function makeStore(): Promise<StoreUnderTest> {
 describeStoreContract('mongo store on mingo', makeStore);
 describeMembershipStoreContract('mongo store on mingo', makeStore);
 describeSettingsStoreContract('mongo store on mingo', makeStore);
+describeJobStoreContract('mongo store on mingo', makeStore);
