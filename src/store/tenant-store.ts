@@ -3,6 +3,7 @@
 // decided by auth, so that no store knows of authorisation.
 import type { JobStore } from './job-store';
 import type { MembershipStore } from './membership-store';
+import type { OutboxStore } from './outbox-store';
 import type { ResourceStore } from './resource-store';
 import type { SettingsStore } from './settings-store';
 
@@ -73,6 +74,8 @@ export interface Store {
   readonly settings: SettingsStore;
   /** Jobs with leases: long work that survives restarts and runs once across instances (see job-store.ts). */
   readonly jobs: JobStore;
+  /** Side effects to deliver with retries (see outbox-store.ts). */
+  readonly outbox: OutboxStore;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -16,6 +16,7 @@ import { createStoreModel } from '../../src/store/model/resource-model';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
+import { describeOutboxStoreContract } from './outbox-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
 
 const uri = process.env.MONGODB_URI;
@@ -57,6 +58,7 @@ if (!uri) {
   describeMembershipStoreContract('mongodb', makeStore);
   describeSettingsStoreContract('mongodb', makeStore);
   describeJobStoreContract('mongodb', makeStore);
+  describeOutboxStoreContract('mongodb', makeStore);
 
   describe('mongodb: store operations', () => {
     it('creates the planned indexes at start-up, idempotently', async () => {

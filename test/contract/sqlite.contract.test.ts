@@ -9,6 +9,7 @@ import { tenantTables } from '../../src/store/sqlite/sqlite-tenant-deletion';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
+import { describeOutboxStoreContract } from './outbox-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
 
 const registry = loadBuiltinRegistry();
@@ -56,3 +57,5 @@ describeSettingsStoreContract('sqlite :memory:', inMemory);
 describeSettingsStoreContract('sqlite file', onFile(false));
 describeJobStoreContract('sqlite :memory:', inMemory);
 describeJobStoreContract('sqlite file', onFile(false));
+describeOutboxStoreContract('sqlite :memory:', inMemory);
+describeOutboxStoreContract('sqlite file', onFile(false));

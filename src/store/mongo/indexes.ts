@@ -21,6 +21,7 @@ export const COLLECTIONS = {
   meta: 'store_meta',
   settings: 'tenant_settings',
   jobs: 'jobs',
+  outbox: 'outbox',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -97,6 +98,15 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
         // A tenant's jobs, newest first; the finished ones housekeeping deletes.
         { name: 'jobs_tenant_created', key: { tenantId: 1, created: -1, _id: -1 } },
         { name: 'jobs_tenant_finished', key: { tenantId: 1, finished: 1 } },
+      ],
+      outbox: [
+        // Appending is idempotent: one message per (tenant, topic, key).
+        { name: 'outbox_tenant_topic_key', key: { tenantId: 1, topic: 1, key: 1 }, unique: true },
+        // A claim: pending messages available longest first.
+        { name: 'outbox_available', key: { status: 1, availableAt: 1, created: 1, _id: 1 } },
+        // A tenant's messages (dead letters) oldest first; delivered ones housekeeping deletes.
+        { name: 'outbox_tenant_created', key: { tenantId: 1, created: 1, _id: 1 } },
+        { name: 'outbox_delivered', key: { status: 1, delivered: 1 } },
       ],
     },
     conflictAttributes,

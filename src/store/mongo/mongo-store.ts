@@ -1,5 +1,5 @@
 // The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
-// `tenant_settings`, `jobs` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
+// `tenant_settings`, `jobs`, `outbox` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
 // retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
@@ -16,6 +16,7 @@ import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './index
 import { isUnavailable, whenReady } from './mongo-errors';
 import { createMongoJobStore, type JobDocument } from './mongo-job-store';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
+import { createMongoOutboxStore, type OutboxDocument } from './mongo-outbox-store';
 import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
@@ -144,6 +145,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     memberships: createMongoMembershipStore({ memberships, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
+    outbox: createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready }),
 
     async deleteTenant(tenantId) {
       return whenReady(ready)(() => deleteMongoTenant(db, tenantId));

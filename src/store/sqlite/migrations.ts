@@ -158,6 +158,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_tenant ON jobs (tenant_id, created, id);
   CREATE INDEX jobs_finished ON jobs (tenant_id, finished) WHERE finished IS NOT NULL;
   `,
+  // 7: the outbox (src/store/outbox-store.ts). `seq` (the rowid) keeps the order of appends; (tenant_id, topic, key)
+  // makes appending idempotent; outbox_available makes a claim one index range over pending messages only.
+  `
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    available_at TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    last_error TEXT,
+    delivered TEXT,
+    claim_token TEXT
+  ) STRICT;
+  CREATE UNIQUE INDEX outbox_by_key ON outbox (tenant_id, topic, key);
+  CREATE INDEX outbox_available ON outbox (available_at, seq) WHERE status = 'pending';
+  CREATE INDEX outbox_by_tenant ON outbox (tenant_id, created, id);
+  CREATE INDEX outbox_delivered ON outbox (delivered) WHERE status = 'delivered';
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -25,6 +25,7 @@ import { createStoreModel } from '../model/resource-model';
 import { translateErrors } from './sqlite-errors';
 import { createSqliteJobStore } from './sqlite-job-store';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
+import { createSqliteOutboxStore } from './sqlite-outbox-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { deleteSqliteTenant } from './sqlite-tenant-deletion';
 import { createSqliteSettingsStore } from './sqlite-settings-store';
@@ -79,6 +80,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       },
       settings: createSqliteSettingsStore({ db, statements }),
       jobs: createSqliteJobStore({ db, statements }),
+      outbox: createSqliteOutboxStore({ db, statements }),
       async ping() {
         translateErrors(() => db.open, () => statements.get('SELECT 1').get());
       },

@@ -167,6 +167,18 @@ export class MingoCollection {
     return this.updateOneSync(query, modifier, options);
   }
 
+  async updateMany(query: Doc, modifier: Doc) {
+    this.check('updateMany');
+    // Document by document, each re-checked against the filter at its write, as MongoDB applies an updateMany.
+    let matchedCount = 0;
+    for (const target of this.matching(query)) {
+      if (!new Query(query).test(target)) continue;
+      this.apply(target, modifier);
+      matchedCount += 1;
+    }
+    return { acknowledged: true, matchedCount, modifiedCount: matchedCount, upsertedCount: 0 };
+  }
+
   async deleteOne(query: Doc) {
     this.check('deleteOne');
     const [target] = this.matching(query);

@@ -6,6 +6,7 @@ import { mongoStoreOn } from '../../../../src/store/mongo/mongo-store';
 import { describeMembershipStoreContract } from '../../../contract/membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from '../../../contract/resource-store.contract';
 import { describeJobStoreContract } from '../../../contract/job-store.contract';
+import { describeOutboxStoreContract } from '../../../contract/outbox-store.contract';
 import { describeSettingsStoreContract } from '../../../contract/settings-store.contract';
 import { createMingoDb } from './mingo-db';
 
@@ -35,3 +36,4 @@ describeStoreContract('mongo store on mingo', makeStore);
 describeMembershipStoreContract('mongo store on mingo', makeStore);
 describeSettingsStoreContract('mongo store on mingo', makeStore);
 describeJobStoreContract('mongo store on mingo', makeStore);
+describeOutboxStoreContract('mongo store on mingo', makeStore);

@@ -1,0 +1,176 @@
+// OutboxStore on MongoDB (collection `outbox`). No multi-document transaction anywhere:
+//   - append is one unordered bulk of inserts; the unique index on (tenantId, topic, key) refuses a message that is
+//     already there (E11000), which is what makes appending again after a crash harmless;
+//   - a batch claim picks candidates, then one updateMany conditional on { _id in candidates, pending, available }:
+//     MongoDB applies it document by document, each atomically with the filter re-checked, so a message another
+//     worker claimed in between (its availableAt moved to the future) is skipped; the batch is then read back by
+//     the claim token;
+//   - ack and fail are single-document updates conditional on the claim token.
+// The payload is stored as JSON text, like a resource's attributes (resource-document.ts).
+import { MongoBulkWriteError, type Collection, type Filter } from 'mongodb';
+import type { JsonValue } from '../json-value';
+import { OutboxStatus, type OutboxMessage, type OutboxStore } from '../outbox-store';
+import { DUPLICATE_KEY, whenReady } from './mongo-errors';
+
+export interface OutboxDocument {
+  readonly _id: string;
+  readonly tenantId: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly payload: string;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly created: string;
+  readonly availableAt: string;
+  readonly updated: string;
+  readonly lastError?: string;
+  readonly delivered?: string;
+  readonly claimToken?: string;
+}
+
+export interface MongoOutboxStoreDeps {
+  readonly outbox: Collection<OutboxDocument>;
+  readonly ready: () => Promise<void>;
+}
+
+const OLDEST_FIRST = { created: 1, _id: 1 } as const;
+/** How many times a claim picks candidates again when other workers took the ones it picked. */
+const CLAIM_ROUNDS = 3;
+
+export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore {
+  const { outbox } = deps;
+  const run = whenReady(deps.ready);
+
+  return {
+    async append(messages) {
+      if (messages.length === 0) return 0;
+      const documents: OutboxDocument[] = messages.map((message) => ({
+        _id: message.id,
+        tenantId: message.tenantId,
+        topic: message.topic,
+        key: message.key,
+        payload: JSON.stringify(message.payload),
+        status: OutboxStatus.pending,
+        attempts: 0,
+        created: message.created,
+        availableAt: message.availableAt ?? message.created,
+        updated: message.created,
+      }));
+      return run(async () => {
+        try {
+          const result = await outbox.bulkWrite(
+            documents.map((document) => ({ insertOne: { document: { ...document } } })),
+            { ordered: false },
+          );
+          return result.insertedCount;
+        } catch (error) {
+          // Duplicates are messages already appended; anything else (or a failure of the whole call) is a failure.
+          if (!(error instanceof MongoBulkWriteError)) throw error;
+          const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+          if (writeErrors.length === 0 || error.err !== undefined || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
+          return documents.length - writeErrors.length;
+        }
+      });
+    },
+
+    async claim(claim) {
+      if (claim.topics.length === 0 || claim.limit <= 0) return [];
+      return run(async () => {
+        const available: Filter<OutboxDocument> = { status: OutboxStatus.pending, availableAt: { $lte: claim.now }, topic: { $in: [...claim.topics] } };
+        const claimedIds: string[] = [];
+        // Under contention another worker may take some candidates first: pick again (a few times) for the rest.
+        for (let round = 0; round < CLAIM_ROUNDS && claimedIds.length < claim.limit; round++) {
+          const candidates = await outbox
+            .find(available, { projection: { _id: 1 }, sort: { availableAt: 1, ...OLDEST_FIRST }, limit: claim.limit - claimedIds.length })
+            .toArray();
+          if (candidates.length === 0) break;
+          const ids = candidates.map((candidate) => candidate._id);
+          await outbox.updateMany(
+            { ...available, _id: { $in: ids } },
+            { $set: { claimToken: claim.token, availableAt: claim.claimExpires, updated: claim.now }, $inc: { attempts: 1 } },
+          );
+          const won = await outbox.find({ _id: { $in: ids }, claimToken: claim.token }, { projection: { _id: 1 } }).toArray();
+          claimedIds.push(...won.map((document) => document._id));
+        }
+        if (claimedIds.length === 0) return [];
+        return (await outbox.find({ _id: { $in: claimedIds }, claimToken: claim.token }, { sort: OLDEST_FIRST }).toArray()).map(toMessage);
+      });
+    },
+
+    async ack(id, token, now) {
+      return run(async () => {
+        const { matchedCount } = await outbox.updateOne(
+          { _id: id, claimToken: token, status: OutboxStatus.pending },
+          { $set: { status: OutboxStatus.delivered, delivered: now, updated: now }, $unset: { claimToken: '' } },
+        );
+        return matchedCount > 0;
+      });
+    },
+
+    async fail(id, token, failure) {
+      return run(async () => {
+        const next =
+          failure.retryAt === undefined
+            ? { status: OutboxStatus.dead, lastError: failure.error, updated: failure.now }
+            : { status: OutboxStatus.pending, availableAt: failure.retryAt, lastError: failure.error, updated: failure.now };
+        const document = await outbox.findOneAndUpdate(
+          { _id: id, claimToken: token, status: OutboxStatus.pending },
+          { $set: next, $unset: { claimToken: '' } },
+          { returnDocument: 'after' },
+        );
+        return document ? toMessage(document) : null;
+      });
+    },
+
+    async list(tenantId, options) {
+      return run(async () => {
+        const filter: Filter<OutboxDocument> = {
+          tenantId,
+          ...(options.status === undefined ? {} : { status: options.status }),
+          ...(options.topic === undefined ? {} : { topic: options.topic }),
+        };
+        const query: Filter<OutboxDocument> = options.after
+          ? { $and: [filter, { $or: [{ created: { $gt: options.after.created } }, { created: options.after.created, _id: { $gt: options.after.id } }] }] }
+          : filter;
+        return (await outbox.find(query, { sort: OLDEST_FIRST, limit: options.limit }).toArray()).map(toMessage);
+      });
+    },
+
+    async requeue(tenantId, id, now) {
+      return run(async () => {
+        const requeued = await outbox.findOneAndUpdate(
+          { _id: id, tenantId, status: OutboxStatus.dead },
+          { $set: { status: OutboxStatus.pending, attempts: 0, availableAt: now, updated: now } },
+          { returnDocument: 'after' },
+        );
+        const document = requeued ?? (await outbox.findOne({ _id: id, tenantId }));
+        return document ? toMessage(document) : null;
+      });
+    },
+
+    async purgeDelivered(before, limit) {
+      return run(async () => {
+        const ids = (await outbox.find({ status: OutboxStatus.delivered, delivered: { $lt: before } }, { projection: { _id: 1 }, limit }).toArray()).map((document) => document._id);
+        if (ids.length === 0) return 0;
+        return (await outbox.deleteMany({ _id: { $in: ids }, status: OutboxStatus.delivered })).deletedCount;
+      });
+    },
+  };
+}
+
+function toMessage(document: OutboxDocument): OutboxMessage {
+  return {
+    id: document._id,
+    tenantId: document.tenantId,
+    topic: document.topic,
+    key: document.key,
+    payload: JSON.parse(document.payload) as JsonValue,
+    status: document.status,
+    attempts: document.attempts,
+    created: document.created,
+    availableAt: document.availableAt,
+    updated: document.updated,
+    ...(document.lastError === undefined ? {} : { lastError: document.lastError }),
+    ...(document.delivered === undefined ? {} : { delivered: document.delivered }),
+  };
+}

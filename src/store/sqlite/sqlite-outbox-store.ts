@@ -1,0 +1,150 @@
+// OutboxStore on SQLite (table `outbox`, migration 7). A batch claim is ONE UPDATE of the rows a subquery picks, run
+// under the database's write lock: of two processes claiming at once, the second's subquery no longer sees the
+// first's messages as available. ack and fail are UPDATEs conditional on the claim token.
+import type Database from 'better-sqlite3';
+import type { JsonValue } from '../json-value';
+import { OutboxStatus, type OutboxMessage, type OutboxStore } from '../outbox-store';
+import { translateErrors } from './sqlite-errors';
+import type { StatementCache } from './statement-cache';
+
+interface OutboxRow {
+  readonly seq: number;
+  readonly id: string;
+  readonly tenant_id: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly payload: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly created: string;
+  readonly available_at: string;
+  readonly updated: string;
+  readonly last_error: string | null;
+  readonly delivered: string | null;
+}
+
+const COLUMNS = 'seq, id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, last_error, delivered';
+const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+
+export function createSqliteOutboxStore(deps: { db: Database.Database; statements: StatementCache }): OutboxStore {
+  const { db, statements } = deps;
+  const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
+
+  return {
+    async append(messages) {
+      if (messages.length === 0) return 0;
+      return run(() =>
+        db
+          .transaction(() => {
+            const insert = statements.get(
+              `INSERT INTO outbox (id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated)
+               VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (tenant_id, topic, key) DO NOTHING`,
+            );
+            let added = 0;
+            for (const message of messages) {
+              added += insert.run(message.id, message.tenantId, message.topic, message.key, JSON.stringify(message.payload), message.created, message.availableAt ?? message.created, message.created).changes;
+            }
+            return added;
+          })
+          .immediate(),
+      );
+    },
+
+    async claim(claim) {
+      if (claim.topics.length === 0 || claim.limit <= 0) return [];
+      return run(() => {
+        const topics = placeholders(claim.topics.length);
+        // A read first: an idle poll finds nothing without taking the write lock that an UPDATE takes.
+        if (!statements.get(`SELECT 1 FROM outbox WHERE status = 'pending' AND available_at <= ? AND topic IN (${topics}) LIMIT 1`).get(claim.now, ...claim.topics)) return [];
+        const rows = statements
+          .get(
+            `UPDATE outbox SET claim_token = ?, available_at = ?, attempts = attempts + 1, updated = ?
+             WHERE seq IN (SELECT seq FROM outbox WHERE status = 'pending' AND available_at <= ? AND topic IN (${topics}) ORDER BY available_at, seq LIMIT ?)
+             RETURNING ${COLUMNS}`,
+          )
+          .all(claim.token, claim.claimExpires, claim.now, claim.now, ...claim.topics, claim.limit) as OutboxRow[];
+        return rows.sort((a, b) => a.seq - b.seq).map(toMessage);
+      });
+    },
+
+    async ack(id, token, now) {
+      return run(
+        () =>
+          statements
+            .get(`UPDATE outbox SET status = 'delivered', delivered = ?, updated = ?, claim_token = NULL WHERE id = ? AND claim_token = ? AND status = 'pending'`)
+            .run(now, now, id, token).changes > 0,
+      );
+    },
+
+    async fail(id, token, failure) {
+      return run(() => {
+        const row = statements
+          .get(
+            `UPDATE outbox SET status = ?, available_at = coalesce(?, available_at), last_error = ?, updated = ?, claim_token = NULL
+             WHERE id = ? AND claim_token = ? AND status = 'pending' RETURNING ${COLUMNS}`,
+          )
+          .get(failure.retryAt === undefined ? OutboxStatus.dead : OutboxStatus.pending, failure.retryAt ?? null, failure.error, failure.now, id, token) as OutboxRow | undefined;
+        return row ? toMessage(row) : null;
+      });
+    },
+
+    async list(tenantId, options) {
+      return run(() => {
+        const conditions = ['tenant_id = ?'];
+        const params: unknown[] = [tenantId];
+        if (options.status !== undefined) {
+          conditions.push('status = ?');
+          params.push(options.status);
+        }
+        if (options.topic !== undefined) {
+          conditions.push('topic = ?');
+          params.push(options.topic);
+        }
+        if (options.after) {
+          conditions.push('(created, id) > (?, ?)');
+          params.push(options.after.created, options.after.id);
+        }
+        const rows = statements.get(`SELECT ${COLUMNS} FROM outbox WHERE ${conditions.join(' AND ')} ORDER BY created, id LIMIT ?`).all(...params, options.limit) as OutboxRow[];
+        return rows.map(toMessage);
+      });
+    },
+
+    async requeue(tenantId, id, now) {
+      return run(() =>
+        db
+          .transaction(() => {
+            statements
+              .get(`UPDATE outbox SET status = 'pending', attempts = 0, available_at = ?, updated = ? WHERE id = ? AND tenant_id = ? AND status = 'dead'`)
+              .run(now, now, id, tenantId);
+            const row = statements.get(`SELECT ${COLUMNS} FROM outbox WHERE id = ? AND tenant_id = ?`).get(id, tenantId) as OutboxRow | undefined;
+            return row ? toMessage(row) : null;
+          })
+          .immediate(),
+      );
+    },
+
+    async purgeDelivered(before, limit) {
+      return run(
+        () =>
+          statements.get(`DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE status = 'delivered' AND delivered < ? LIMIT ?)`).run(before, limit).changes,
+      );
+    },
+  };
+}
+
+function toMessage(row: OutboxRow): OutboxMessage {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    topic: row.topic,
+    key: row.key,
+    payload: JSON.parse(row.payload) as JsonValue,
+    status: row.status as OutboxStatus,
+    attempts: row.attempts,
+    created: row.created,
+    availableAt: row.available_at,
+    updated: row.updated,
+    ...(row.last_error === null ? {} : { lastError: row.last_error }),
+    ...(row.delivered === null ? {} : { delivered: row.delivered }),
+  };
+}
