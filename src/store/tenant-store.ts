@@ -1,6 +1,7 @@
 // Tenants (one customer's directory each) and the bearer tokens that reach them. The store keeps a tenant's profile
 // and a token's scopes as the strings it was given; what they mean (src/auth/profile.ts, src/auth/scopes.ts) is
 // decided by auth, so that no store knows of authorisation.
+import type { BlobStore } from './blob-store';
 import type { JobStore } from './job-store';
 import type { MembershipStore } from './membership-store';
 import type { OutboxStore } from './outbox-store';
@@ -76,6 +77,8 @@ export interface Store {
   readonly jobs: JobStore;
   /** Side effects to deliver with retries (see outbox-store.ts). */
   readonly outbox: OutboxStore;
+  /** Files written and served as streams (see blob-store.ts). */
+  readonly blobs: BlobStore;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ import { COLLECTIONS, planIndexes } from '../../src/store/mongo/indexes';
 import { createStoreModel } from '../../src/store/model/resource-model';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
+import { describeBlobStoreContract } from './blob-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
 import { describeOutboxStoreContract } from './outbox-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
@@ -59,6 +60,7 @@ if (!uri) {
   describeSettingsStoreContract('mongodb', makeStore);
   describeJobStoreContract('mongodb', makeStore);
   describeOutboxStoreContract('mongodb', makeStore);
+  describeBlobStoreContract('mongodb', makeStore);
 
   describe('mongodb: store operations', () => {
     it('creates the planned indexes at start-up, idempotently', async () => {

@@ -22,6 +22,8 @@ export const COLLECTIONS = {
   settings: 'tenant_settings',
   jobs: 'jobs',
   outbox: 'outbox',
+  blobFiles: 'blobs.files',
+  blobChunks: 'blobs.chunks',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -108,6 +110,14 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
         { name: 'outbox_tenant_created', key: { tenantId: 1, created: 1, _id: 1 } },
         { name: 'outbox_delivered', key: { status: 1, delivered: 1 } },
       ],
+      // GridFS (mongo-blob-store.ts). The first two are the indexes the driver creates on a bucket's first upload,
+      // under the names it gives them, so that its check finds them; the others serve tenant deletion and expiry.
+      'blobs.files': [
+        { name: 'filename_1_uploadDate_1', key: { filename: 1, uploadDate: 1 } },
+        { name: 'blobs_tenant', key: { 'metadata.tenantId': 1 } },
+        { name: 'blobs_expires', key: { 'metadata.expires': 1 } },
+      ],
+      'blobs.chunks': [{ name: 'files_id_1_n_1', key: { files_id: 1, n: 1 }, unique: true }],
     },
     conflictAttributes,
     conflictFields,

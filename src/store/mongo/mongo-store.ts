@@ -1,5 +1,5 @@
 // The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
-// `tenant_settings`, `jobs`, `outbox` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
+// `tenant_settings`, `jobs`, `outbox`, the GridFS bucket `blobs` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
 // retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
@@ -14,6 +14,7 @@ import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './indexes';
 import { isUnavailable, whenReady } from './mongo-errors';
+import { createMongoBlobStore } from './mongo-blob-store';
 import { createMongoJobStore, type JobDocument } from './mongo-job-store';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
 import { createMongoOutboxStore, type OutboxDocument } from './mongo-outbox-store';
@@ -138,6 +139,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     });
     return setup;
   };
+  const blobs = createMongoBlobStore({ db, ready });
 
   return {
     resources: createMongoResourceStore({ resources, model, plan, ready, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
@@ -146,9 +148,17 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
     outbox: createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready }),
+    blobs,
 
     async deleteTenant(tenantId) {
-      return whenReady(ready)(() => deleteMongoTenant(db, tenantId));
+      return whenReady(ready)(async () => {
+        // GridFS documents carry the tenant in their metadata, not as `tenantId`: they go first, while the tenant (and
+        // so a rerun after an interruption) still exists.
+        if ((await tenants.countDocuments({ _id: tenantId }, { limit: 1 })) === 0) return null;
+        const blobCount = await blobs.deleteTenantBlobs(tenantId);
+        const deletion = await deleteMongoTenant(db, tenantId);
+        return deletion && blobCount > 0 ? { removed: { ...deletion.removed, [COLLECTIONS.blobFiles]: blobCount } } : deletion;
+      });
     },
 
     async holdsStore() {

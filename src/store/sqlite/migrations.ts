@@ -182,6 +182,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_tenant ON outbox (tenant_id, created, id);
   CREATE INDEX outbox_delivered ON outbox (delivered) WHERE status = 'delivered';
   `,
+  // 8: blobs (src/store/blob-store.ts). The content is a file in the blob directory beside the database file, under a
+  // random name of its own (`file`), so that a write never replaces another blob's file; a row exists only for a
+  // file that was written completely.
+  `
+  CREATE TABLE blobs (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL,
+    file TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    created TEXT NOT NULL,
+    expires TEXT
+  ) STRICT;
+  CREATE INDEX blobs_expires ON blobs (expires) WHERE expires IS NOT NULL;
+  CREATE INDEX blobs_by_tenant ON blobs (tenant_id, id);
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

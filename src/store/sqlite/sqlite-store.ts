@@ -23,6 +23,7 @@ import { ensureDerivedData } from './derived-data';
 import { migrate } from './migrations';
 import { createStoreModel } from '../model/resource-model';
 import { translateErrors } from './sqlite-errors';
+import { blobDirectoryOf, createSqliteBlobStore } from './sqlite-blob-store';
 import { createSqliteJobStore } from './sqlite-job-store';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
 import { createSqliteOutboxStore } from './sqlite-outbox-store';
@@ -71,16 +72,22 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const model = createStoreModel(options.registry);
     ensureDerivedData(db, model);
     const statements = createStatementCache(db);
+    const blobs = createSqliteBlobStore({ db, statements, directory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)) });
     return {
       resources: createSqliteResourceStore({ db, statements, model }),
       tenants: createSqliteTenantStore({ db, statements }),
       memberships: createSqliteMembershipStore({ db, statements }),
       async deleteTenant(tenantId) {
-        return deleteSqliteTenant(db, tenantId);
+        // Blob files are not rows: their names are read before the rows go, and the files removed after.
+        const blobFiles = blobs.filesOf(tenantId);
+        const deletion = deleteSqliteTenant(db, tenantId);
+        if (deletion) await blobs.removeFiles(blobFiles);
+        return deletion;
       },
       settings: createSqliteSettingsStore({ db, statements }),
       jobs: createSqliteJobStore({ db, statements }),
       outbox: createSqliteOutboxStore({ db, statements }),
+      blobs,
       async ping() {
         translateErrors(() => db.open, () => statements.get('SELECT 1').get());
       },
@@ -89,6 +96,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
         db.pragma('optimize');
         db.close();
+        await blobs.close();
       },
     };
   } catch (error) {

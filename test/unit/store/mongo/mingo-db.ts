@@ -3,6 +3,9 @@
 // MongoDB enforces them (multikey, partial, E11000 naming the index). It lets the store's own logic (conditional
 // writes, duplicate-key mapping, keyset conditions, the sort pipeline, membership upserts) run the store contract
 // where no MongoDB server exists. It is not a database: no durability, no concurrency beyond the event loop's.
+// It also carries what the driver's GridFSBucket calls on its two collections (listIndexes, createIndex, cursors with
+// sort / next / close), and keeps binary values (Uint8Array, bson Binary) and ObjectIds as they are, so that the
+// blob store runs on the real GridFS code of the driver.
 import { aggregate, find, Query, update } from 'mingo';
 import { MongoBulkWriteError, MongoServerError, type BulkWriteResult, type Db, type WriteError } from 'mongodb';
 
@@ -22,7 +25,28 @@ interface FindOptions {
   readonly limit?: number;
 }
 
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/**
+ * A deep copy with what a round trip through BSON keeps: plain objects and arrays are copied (undefined members
+ * dropped, as the driver's serialisation does), dates and byte arrays are copied, and other class instances (ObjectId,
+ * Binary) are kept as they are: they are never changed in place.
+ */
+function clone<T>(value: T): T {
+  return copyValue(value) as T;
+}
+
+function copyValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime());
+  if (value instanceof Uint8Array) return Uint8Array.prototype.slice.call(value);
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : copyValue(item)));
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, inner]) => inner !== undefined)
+      .map(([key, inner]) => [key, copyValue(inner)]),
+  );
+}
 
 /** Failures to inject: the next calls of the named operation throw the given error. */
 export interface MingoDbControls {
@@ -81,12 +105,38 @@ export function createMingoDb(): { db: Db; controls: MingoDbControls; collection
 }
 
 class MingoCursor {
-  constructor(private readonly load: () => Doc[]) {}
+  private sortSpec?: Doc;
+  private limitCount = 0;
+  private buffered?: Doc[];
+  constructor(private readonly load: (sort?: Doc) => Doc[]) {}
+  /** Applies before the first read, as the driver's FindCursor.sort does. */
+  sort(sort: Doc): this {
+    this.sortSpec = sort;
+    return this;
+  }
+  limit(count: number): this {
+    this.limitCount = count;
+    return this;
+  }
+  private documents(): Doc[] {
+    const documents = this.load(this.sortSpec);
+    return this.limitCount > 0 ? documents.slice(0, this.limitCount) : documents;
+  }
+  withReadPreference(): this {
+    return this;
+  }
   async toArray(): Promise<Doc[]> {
-    return this.load();
+    return this.documents();
+  }
+  async next(): Promise<Doc | null> {
+    this.buffered ??= this.documents();
+    return this.buffered.shift() ?? null;
+  }
+  async close(): Promise<void> {
+    this.buffered = [];
   }
   async *[Symbol.asyncIterator](): AsyncGenerator<Doc> {
-    for (const document of this.load()) yield document;
+    for (const document of this.documents()) yield document;
   }
 }
 
@@ -125,6 +175,20 @@ export class MingoCollection {
     return specs.map((spec) => spec.name);
   }
 
+  /** The driver's single-index form (GridFS uses it); the name is MongoDB's default, `<field>_<direction>_…`. */
+  async createIndex(key: Record<string, unknown>, options: { unique?: boolean } = {}) {
+    const name = Object.entries(key)
+      .map(([field, direction]) => `${field}_${String(direction)}`)
+      .join('_');
+    await this.createIndexes([{ name, key, ...(options.unique ? { unique: true } : {}) }]);
+    return name;
+  }
+
+  listIndexes() {
+    this.check('listIndexes');
+    return new MingoCursor(() => [...this.indexes.values()].map((index) => clone({ ...index })));
+  }
+
   async insertOne(document: Doc) {
     this.check('insertOne');
     return { acknowledged: true, insertedId: this.insert(document) };
@@ -137,7 +201,7 @@ export class MingoCollection {
 
   find(query: Doc, options: FindOptions = {}) {
     this.check('find');
-    return new MingoCursor(() => this.select(query, options));
+    return new MingoCursor((sort) => this.select(query, sort ? { ...options, sort } : options));
   }
 
   aggregate(pipeline: Doc[]) {

@@ -5,6 +5,7 @@ import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registr
 import { mongoStoreOn } from '../../../../src/store/mongo/mongo-store';
 import { describeMembershipStoreContract } from '../../../contract/membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from '../../../contract/resource-store.contract';
+import { describeBlobStoreContract } from '../../../contract/blob-store.contract';
 import { describeJobStoreContract } from '../../../contract/job-store.contract';
 import { describeOutboxStoreContract } from '../../../contract/outbox-store.contract';
 import { describeSettingsStoreContract } from '../../../contract/settings-store.contract';
@@ -37,3 +38,4 @@ describeMembershipStoreContract('mongo store on mingo', makeStore);
 describeSettingsStoreContract('mongo store on mingo', makeStore);
 describeJobStoreContract('mongo store on mingo', makeStore);
 describeOutboxStoreContract('mongo store on mingo', makeStore);
+describeBlobStoreContract('mongo store on mingo', makeStore);
