@@ -7,8 +7,9 @@ import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
 import { errorHandler } from './http/middleware/error-handler';
+import { jsonBody } from './http/middleware/json-body';
 import { requestContext } from './http/middleware/request-context';
-import { sendScim } from './http/respond';
+import { SECURITY_HEADERS, sendScim } from './http/respond';
 import { buildOpenApiDocument } from './http/openapi/openapi-document';
 import { mountedRouter } from './http/route-template';
 import { version as packageVersion } from '../package.json';
@@ -87,6 +88,10 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.locals.scimBasePath = config.basePath;
 
+  app.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
   app.use(requestContext(logger, { secretAttributes: secretAttributeNames(registry) }));
 
   // Liveness and readiness live outside the SCIM base path and need no token (they reveal nothing).
@@ -163,13 +168,7 @@ export function buildApp(deps: AppDeps): Express {
   );
   // Bodies are parsed only after authentication and the read-only discovery routes: an unauthenticated request
   // is 401 whatever its body, and a POST to /Schemas is 405 (RFC 7644 §4), not a JSON syntax error.
-  scim.use(
-    express.json({
-      limit: config.bodyLimit,
-      // RFC 7644 §3.1: application/scim+json; plain application/json is accepted as well.
-      type: ['application/scim+json', 'application/json', 'application/*+json'],
-    }),
-  );
+  scim.use(jsonBody({ limit: config.bodyLimit }));
   scim.use(rootSearchRouter({ registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   for (const type of registry.resourceTypes) {
     scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));

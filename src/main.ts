@@ -1,9 +1,12 @@
 // Process entry point and the only reader of process.env: config -> store -> app -> listen.
 import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { buildApp } from './app';
 import { describeBootstrap, ensureBootstrap } from './auth/bootstrap';
-import { ConfigError, loadConfig, redactedConfig } from './config/load-config';
+import { checkServerConfig, ConfigError, loadConfig, redactedConfig } from './config/load-config';
+import type { Config } from './config/options';
 import { parseStoreSpec } from './config/store-spec';
+import { createHttpServer } from './http/http-server';
 import { createLogger } from './logger';
 import { loadBuiltinRegistry } from './scim/schema/builtin-registry';
 import type { Logger } from 'pino';
@@ -11,9 +14,15 @@ import { openStore } from './store/open-store';
 import { isStoreError, StoreErrorCode } from './store/store-error';
 
 async function main(): Promise<void> {
-  let config;
+  // The libuv thread pool runs password hashing (scrypt) beside file system and DNS work. Its size is read once, when
+  // it is first used; no module uses it while loading, so setting it first thing here takes effect. The hash queue
+  // runs at most one scrypt per core (src/resources/users/password-hasher.ts): the pool gets that many threads on top
+  // of Node's 4, so that file and DNS work never waits behind hashing.
+  process.env.UV_THREADPOOL_SIZE ??= String(4 + availableParallelism());
+  let config: Config;
   try {
     config = loadConfig(process.env);
+    checkServerConfig(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -26,12 +35,16 @@ async function main(): Promise<void> {
   const store = await openStore(parseStoreSpec(config.store), { registry, logger });
 
   const app = buildApp({ config, store, registry, logger });
-  const server: Server = app.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ config: redactedConfig(config), port }, `SCIM server listening on http://${config.host}:${port}${config.basePath}`);
-  });
-  server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+  const server = createHttpServer(app, config);
+  try {
+    await listen(server, config);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ config: redactedConfig(config), port }, `SCIM server listening on http://${config.host}:${port}${config.basePath}`);
 
   // After listen, so that a database that is still down at start-up delays only the bootstrap (/ready says 503).
   const bootstrap = await untilStoreAvailable(() => ensureBootstrap({ tenants: store.tenants, bootstrapToken: config.bootstrapToken }), logger);
@@ -71,6 +84,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Resolves once the server listens; a port that is taken or not ours to bind fails start-up, naming it. */
+function listen(server: Server, config: Pick<Config, 'port' | 'host'>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      const where = `port ${config.port} on ${config.host}`;
+      if (error.code === 'EADDRINUSE') reject(new Error(`${where} is already in use (another server is listening there); set PORT to a free port`, { cause: error }));
+      else if (error.code === 'EACCES') reject(new Error(`${where} may not be bound by this user; set PORT to a port above 1023`, { cause: error }));
+      else reject(new Error(`cannot listen on ${where}: ${error.message}`, { cause: error }));
+    };
+    server.once('error', failed);
+    server.listen(config.port, config.host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }
 
 const BOOTSTRAP_RETRY_MS = 2_000;

@@ -24,10 +24,28 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const config = values as Config;
+  const parsed = values as Config;
   // MONGODB_URI is the conventional variable; it selects MongoDB when SCIM_STORE was not set explicitly.
-  if ((env.SCIM_STORE === undefined || env.SCIM_STORE === '') && config.mongodbUri) return { ...config, store: config.mongodbUri };
+  const config = (env.SCIM_STORE === undefined || env.SCIM_STORE === '') && parsed.mongodbUri ? { ...parsed, store: parsed.mongodbUri } : parsed;
+  // Node refuses a headers timeout longer than the request timeout (which includes the headers).
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError([`${OPTIONS.headersTimeoutMs.env} (${config.headersTimeoutMs}) must not be longer than ${OPTIONS.requestTimeoutMs.env} (${config.requestTimeoutMs})`]);
+  }
   return config;
+}
+
+/**
+ * What the server (not the admin CLI) needs beyond valid values. On MongoDB, instances are meant to run side by side
+ * behind one load balancer: with a random cursor key per process, a cursor issued by one instance would be refused by
+ * the next (RFC 9865 paging breaks at random), so a shared SCIM_CURSOR_SECRET is required.
+ */
+export function checkServerConfig(config: Config): void {
+  if (/^\s*mongodb(\+srv)?:/i.test(config.store) && config.cursorSecret === undefined) {
+    throw new ConfigError([
+      `${OPTIONS.cursorSecret.env} must be set when the store is MongoDB: every instance needs the same secret (32+ characters, ` +
+        'e.g. from `openssl rand -hex 32`) to accept the paging cursors the others issue',
+    ]);
+  }
 }
 
 /** The configuration with secrets replaced, for the start-up log line. */

@@ -146,6 +146,24 @@ export const OPTIONS = {
     parse: logFormat,
   },
   trustProxy: { env: 'SCIM_TRUST_PROXY', description: 'Express "trust proxy" setting (true, hop count, or addresses)', default: false, parse: trustProxy },
+  requestTimeoutMs: {
+    env: 'SCIM_REQUEST_TIMEOUT_MS',
+    description: 'Longest time a client may take to send a whole request, headers and body (408 and the connection closed after it)',
+    default: 60000,
+    parse: integer(1000, 3600000),
+  },
+  headersTimeoutMs: {
+    env: 'SCIM_HEADERS_TIMEOUT_MS',
+    description: 'Longest time a client may take to send the request headers; at most SCIM_REQUEST_TIMEOUT_MS',
+    default: 10000,
+    parse: integer(1000, 3600000),
+  },
+  keepAliveTimeoutMs: {
+    env: 'SCIM_KEEP_ALIVE_TIMEOUT_MS',
+    description: 'How long an idle keep-alive connection stays open; longer than the idle timeout of a load balancer in front',
+    default: 65000,
+    parse: integer(1000, 3600000),
+  },
   shutdownTimeoutMs: {
     env: 'SCIM_SHUTDOWN_TIMEOUT_MS',
     description: 'How long SIGTERM waits for in-flight requests before closing',

@@ -1,12 +1,13 @@
 // Builds the real app on a fresh in-memory embedded store, with helpers to create tenants and tokens.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { buildApp, type AppConfig } from '../../src/app';
 import { issueToken } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config/load-config';
+import { createHttpServer } from '../../src/http/http-server';
 import { createLogger } from '../../src/logger';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
@@ -39,10 +40,12 @@ export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export async function createTestApp(env: Record<string, string> = {}, options: { path?: string; logger?: Logger } = {}): Promise<TestApp> {
   const registry = loadBuiltinRegistry();
   const store = createSqliteStore({ path: options.path ?? ':memory:', registry });
-  const config: AppConfig = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
+  const fullConfig = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
+  const config: AppConfig = fullConfig;
   const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent') });
 
-  const server = createServer(app);
+  // The server main.ts runs: its timeouts, and SCIM error bodies for what Node's HTTP layer refuses.
+  const server = createHttpServer(app, fullConfig);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 
   const tokenFor = async (tenant: Tenant, scopes: Scope[]) => {

@@ -6,14 +6,23 @@ import { ScimError, scimErrors } from '../../scim/errors';
 import { sendScim } from '../respond';
 import type { AnsweredError } from './request-context';
 
-interface BodyParserError {
+interface TransportError {
   type?: string;
   status?: number;
+  expose?: boolean;
   limit?: number;
+  code?: string;
 }
 
-/** body-parser and raw-body report transport problems with a `type`; map them to SCIM errors. */
-function transportError(error: BodyParserError): ScimError | undefined {
+/**
+ * Problems of the request itself that Express and body-parser report as errors with a `status` (they never reach a
+ * handler); mapped to SCIM errors so that no client input answers 500.
+ */
+function transportError(error: TransportError, req: Request): ScimError | undefined {
+  // The router decodes each path parameter; `%ff` or an encoded lone surrogate is not percent-encoded UTF-8.
+  if (error instanceof URIError && error.status === 400) {
+    return scimErrors.badRequest('The request path holds a malformed percent-encoding: an id must be UTF-8, percent-encoded (RFC 3986 §2.1)');
+  }
   switch (error.type) {
     case 'entity.parse.failed':
       return scimErrors.invalidSyntax('The request body is not valid JSON');
@@ -24,9 +33,19 @@ function transportError(error: BodyParserError): ScimError | undefined {
       return scimErrors.unsupportedMediaType('Unsupported request body encoding or charset');
     case 'request.aborted':
       return scimErrors.badRequest('The request was aborted');
+    case 'request.size.invalid':
+      return scimErrors.badRequest('The request body is not as long as its Content-Length says');
     default:
-      return undefined;
+      break;
   }
+  // A 4xx that body-parser marks as safe to show: above all a body that does not decompress as its Content-Encoding
+  // says (the zlib or brotli error is passed on as it is, with status 400).
+  if (error.expose === true && typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+    const encoding = req.get('Content-Encoding')?.slice(0, 32);
+    const detail = encoding ? `The request body is not valid '${encoding}' data (Content-Encoding)` : 'The request body could not be read';
+    return new ScimError(error.status, detail);
+  }
+  return undefined;
 }
 
 export function errorHandler() {
@@ -35,7 +54,7 @@ export function errorHandler() {
       next(error);
       return;
     }
-    let scimError = error instanceof ScimError ? error : transportError((error ?? {}) as BodyParserError);
+    let scimError = error instanceof ScimError ? error : transportError((error ?? {}) as TransportError, req);
     if (!scimError) {
       req.log?.error({ err: error }, 'unexpected error');
       scimError = scimErrors.internal(error);

@@ -1,6 +1,6 @@
 // POST /Bulk (RFC 7644 §3.7) and POST /{Resource}/.bulk-delete. Mounted before the general body parser: each route
 // reads its own body with its own limit, after the scope check, so that a refused token never uploads a large body.
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { Request, Router } from 'express';
 import { requireScope } from '../../auth/passport-bearer';
 import { bulkDelete, parseBulkDeleteIds } from '../../resources/bulk/bulk-delete';
 import type { BulkService } from '../../resources/bulk/bulk-service';
@@ -9,6 +9,7 @@ import { scimErrors } from '../../scim/errors';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
 import { methodNotAllowed } from '../method-not-allowed';
+import { jsonBody } from '../middleware/json-body';
 import { sendScim } from '../respond';
 import { mountedRouter } from '../route-template';
 import { requestContextOf, scimBaseUrl } from '../request-scope';
@@ -25,18 +26,6 @@ export interface BulkRouterDeps {
   readonly publicBaseUrl?: string;
 }
 
-const JSON_TYPES = ['application/scim+json', 'application/json', 'application/*+json'];
-
-/** express.json with `limit`, enforced while the body is read (raw-body stops at the limit, or at Content-Length). */
-function jsonBody(limit: number, tooLarge: () => Error): RequestHandler {
-  const parse = express.json({ limit, type: JSON_TYPES });
-  return (req: Request, res: Response, next: NextFunction) => {
-    parse(req, res, (error?: unknown) => {
-      next((error as { type?: string } | undefined)?.type === 'entity.too.large' ? tooLarge() : error);
-    });
-  };
-}
-
 export function bulkRouter(deps: BulkRouterDeps): Router {
   const router = mountedRouter();
   const onInternalError = (req: Request) => (error: unknown) => req.log.error({ err: error }, 'unexpected error in a bulk operation');
@@ -44,11 +33,13 @@ export function bulkRouter(deps: BulkRouterDeps): Router {
   router.post(
     '/Bulk',
     requireScope(Scope.write),
-    jsonBody(deps.maxPayloadSize, () =>
-      scimErrors.payloadTooLarge(
-        `The BulkRequest body exceeds maxPayloadSize, ${deps.maxPayloadSize} bytes (RFC 7644 §3.7.4; see /ServiceProviderConfig). Split it into smaller requests.`,
-      ),
-    ),
+    jsonBody({
+      limit: deps.maxPayloadSize,
+      tooLarge: () =>
+        scimErrors.payloadTooLarge(
+          `The BulkRequest body exceeds maxPayloadSize, ${deps.maxPayloadSize} bytes (RFC 7644 §3.7.4; see /ServiceProviderConfig). Split it into smaller requests.`,
+        ),
+    }),
     async (req, res) => {
       const body = await deps.bulk.process(requestContextOf(req), req.body, {
         baseUrl: scimBaseUrl(req, deps.publicBaseUrl),
@@ -64,7 +55,7 @@ export function bulkRouter(deps: BulkRouterDeps): Router {
     router.post(
       path,
       requireScope(Scope.write),
-      jsonBody(deps.bodyLimit, () => scimErrors.payloadTooLarge(`The request body exceeds the limit of ${deps.bodyLimit} bytes`)),
+      jsonBody({ limit: deps.bodyLimit, tooLarge: () => scimErrors.payloadTooLarge(`The request body exceeds the limit of ${deps.bodyLimit} bytes`) }),
       async (req, res) => {
         const ids = parseBulkDeleteIds(req.body, deps.bulkDeleteMaxIds);
         const body = await bulkDelete(deps.service, requestContextOf(req), type, ids, {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, redactedConfig } from '../../../src/config/load-config';
+import { checkServerConfig, ConfigError, loadConfig, redactedConfig } from '../../../src/config/load-config';
 
 describe('loadConfig', () => {
   it('applies defaults', () => {
@@ -28,5 +28,12 @@ describe('loadConfig', () => {
     expect(shown).not.toContain('hunter2');
     expect(shown).not.toContain('x'.repeat(40));
     expect(shown).toContain('db:27017');
+  });
+
+  it('requires SCIM_CURSOR_SECRET for a server on MongoDB only', () => {
+    expect(() => checkServerConfig(loadConfig({ MONGODB_URI: 'mongodb://db:27017/scim' }))).toThrow(/SCIM_CURSOR_SECRET must be set when the store is MongoDB/);
+    expect(() => checkServerConfig(loadConfig({ SCIM_STORE: 'mongodb+srv://cluster.example.net/scim' }))).toThrow(ConfigError);
+    expect(() => checkServerConfig(loadConfig({ MONGODB_URI: 'mongodb://db:27017/scim', SCIM_CURSOR_SECRET: 's'.repeat(32) }))).not.toThrow();
+    expect(() => checkServerConfig(loadConfig({}))).not.toThrow();
   });
 });
