@@ -2,7 +2,7 @@
 // SCIM base URL. The context is built from the verified token and the request itself, never from its body.
 import type { Request } from 'express';
 import type { AuthContext } from '../auth/verify-token';
-import type { RequestContext } from '../auth/request-context';
+import type { Actor, RequestContext } from '../auth/request-context';
 import { scimErrors } from '../scim/errors';
 import type { Tenant } from '../store/tenant-store';
 
@@ -13,6 +13,11 @@ function authOf(req: Request): AuthContext {
 
 export function tenantOf(req: Request): Tenant {
   return authOf(req).tenant;
+}
+
+/** The verified token's actor: its id, label and scopes. */
+export function actorOf(req: Request): Actor {
+  return authOf(req).actor;
 }
 
 /** Who acts (the token's actor), for which tenant, with the request id of the logs and the client's address. */

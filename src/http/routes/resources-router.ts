@@ -11,15 +11,15 @@ import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import { parseAttributeSelection } from '../../scim/schema/attribute-selection';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Profile } from '../../auth/profile';
-import { Scope } from '../../auth/scopes';
+import { hasScope, Scope } from '../../auth/scopes';
 import type { ResourceService } from '../../resources/resource-service';
-import { representResource, resourceLocation } from '../../resources/represent';
+import { representIdentity, representResource, resourceLocation } from '../../resources/represent';
 import type { StoredResource } from '../../store/resource-store';
 import { requireScope } from '../../auth/passport-bearer';
 import { methodNotAllowed } from '../method-not-allowed';
 import { sendScim } from '../respond';
 import { mountedRouter } from '../route-template';
-import { requestContextOf, scimBaseUrl, tenantOf } from '../request-scope';
+import { actorOf, requestContextOf, scimBaseUrl, tenantOf } from '../request-scope';
 
 export interface ResourcesRouterDeps {
   readonly registry: SchemaRegistry;
@@ -42,6 +42,12 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
 
   const sendResource = async (req: Request, res: Response, status: number, stored: StoredResource, extraHeaders: Record<string, string> = {}) => {
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
+    // A write answers with the resource (RFC 7644 §3.3, §3.5.1, §3.5.2); a token without scim:read gets only its id
+    // and meta, or a write (even one that changes nothing) would read the resource for it.
+    if (!hasScope(actorOf(req), Scope.read)) {
+      sendScim(res, status, representIdentity(type, stored, baseUrl), { ETag: versionToETag(stored.version), ...extraHeaders });
+      return;
+    }
     const selection = selectionOf(req);
     const computed = await service.computedAttributes(requestContextOf(req), type, stored.id, { selection, baseUrl });
     const body = representResource(registry, type, stored, baseUrl, selection, computed);
