@@ -37,12 +37,22 @@ export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterpr
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-export async function createTestApp(env: Record<string, string> = {}, options: { path?: string; logger?: Logger } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** SQLite file; an in-memory database when absent. */
+  readonly path?: string;
+  readonly logger?: Logger;
+  /** The store under the app (default: SQLite at `path`); closed with the app. */
+  readonly store?: Store;
+  /** The app's clock (lastModified, created, cursor expiry): tests move time with it instead of sleeping. */
+  readonly clock?: () => Date;
+}
+
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const registry = loadBuiltinRegistry();
-  const store = createSqliteStore({ path: options.path ?? ':memory:', registry });
+  const store = options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry });
   const fullConfig = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
   const config: AppConfig = fullConfig;
-  const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent') });
+  const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent'), clock: options.clock });
 
   // The server main.ts runs: its timeouts, and SCIM error bodies for what Node's HTTP layer refuses.
   const server = createHttpServer(app, fullConfig);
@@ -69,6 +79,16 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
     },
+  };
+}
+
+/** A clock that moves `stepMs` forward on every reading, from `start`: every write gets a later instant. */
+export function steppingClock(start = '2025-01-01T00:00:00.000Z', stepMs = 1000): () => Date {
+  let next = Date.parse(start);
+  return () => {
+    const now = new Date(next);
+    next += stepMs;
+    return now;
   };
 }
 

@@ -10,7 +10,7 @@ import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createResourceValidators } from '../../src/scim/schema/validate-resource';
 import { Scope } from '../../src/auth/scopes';
 import { tokenContext } from '../helpers/request-context';
-import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
+import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, SCIM, steppingClock, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const patchBody = (...operations: unknown[]) => ({ schemas: [PATCH_OP], Operations: operations });
@@ -19,7 +19,7 @@ let t: TestApp;
 let a: TestTenant;
 
 beforeEach(async () => {
-  t = await createTestApp();
+  t = await createTestApp({}, { clock: steppingClock() });
   a = await t.tenant({ name: 'a' });
 });
 afterEach(() => t.close());
@@ -35,7 +35,6 @@ const get = (id: string, tenant: TestTenant = a) => request(t.app).get(`${SCIM}/
 describe('PATCH /Users/{id}: responses', () => {
   it('answers 200 with the full resource, a new version and ETag, and a later lastModified', async () => {
     const created = await createUser(user('resp', { title: 'A' }));
-    await new Promise((resolve) => setTimeout(resolve, 5));
     const res = await patch(created.id, patchBody({ op: 'replace', path: 'title', value: 'B' }));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);

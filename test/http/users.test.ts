@@ -42,13 +42,17 @@ describe('POST /Users', () => {
     });
   });
 
-  it('accepts application/json as well as application/scim+json', async () => {
+  it.each(['application/json', 'application/scim+json', 'application/json; charset=utf-8'])('accepts a body sent as %s and stores what it says', async (contentType) => {
     const res = await request(t.app)
       .post(`${SCIM}/Users`)
       .set(a.auth)
-      .set('Content-Type', 'application/scim+json')
-      .send(JSON.stringify(user('scim-json')));
+      .set('Content-Type', contentType)
+      .send(JSON.stringify(user('typed-body', { title: contentType })));
     expect(res.status).toBe(201);
+    expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);
+    expect(res.body).toMatchObject({ userName: 'typed-body', title: contentType });
+    const read = await request(t.app).get(`${SCIM}/Users/${res.body.id}`).set(a.auth);
+    expect(read.body).toMatchObject({ userName: 'typed-body', title: contentType });
   });
 
   it('ignores readOnly attributes sent by the client (id, meta, groups)', async () => {
@@ -146,12 +150,22 @@ describe('GET /Users/{id}', () => {
     expect(missing.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '404' });
   });
 
-  it('honours If-None-Match with 304', async () => {
+  it('honours If-None-Match: 304 without a body while the version matches, the new representation once it moved', async () => {
     const created = await create(user('etag'));
-    const res = await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(a.auth).set('If-None-Match', 'W/"1"');
+    const url = `${SCIM}/Users/${created.body.id}`;
+    const res = await request(t.app).get(url).set(a.auth).set('If-None-Match', 'W/"1"');
     expect(res.status).toBe(304);
-    const changed = await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(a.auth).set('If-None-Match', 'W/"7"');
+    expect(res.headers.etag).toBe('W/"1"');
+    expect(res.text).toBe('');
+    // RFC 7232 §3.2: any of several tags, and "*" for any current representation.
+    expect((await request(t.app).get(url).set(a.auth).set('If-None-Match', 'W/"7", W/"1"')).status).toBe(304);
+    expect((await request(t.app).get(url).set(a.auth).set('If-None-Match', '*')).status).toBe(304);
+
+    await request(t.app).put(url).set(a.auth).send(user('etag', { title: 'moved on' })).expect(200);
+    const changed = await request(t.app).get(url).set(a.auth).set('If-None-Match', 'W/"1"');
     expect(changed.status).toBe(200);
+    expect(changed.headers.etag).toBe('W/"2"');
+    expect(changed.body).toMatchObject({ id: created.body.id, title: 'moved on', meta: { version: 'W/"2"' } });
   });
 
   it('applies attributes and excludedAttributes with the returned characteristic', async () => {
@@ -219,11 +233,12 @@ describe('PUT /Users/{id}', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('honours If-Match: 412 when stale, 200 when current', async () => {
+  it('honours If-Match: 412 when stale (the user unchanged), 200 when current', async () => {
     const created = await create(user('ifmatch'));
     const stale = await request(t.app).put(`${SCIM}/Users/${created.body.id}`).set(a.auth).set('If-Match', 'W/"5"').send(user('ifmatch', { title: 'x' }));
     expect(stale.status).toBe(412);
     expect(stale.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '412' });
+    expect((await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(a.auth)).body).toEqual(created.body);
     const current = await request(t.app).put(`${SCIM}/Users/${created.body.id}`).set(a.auth).set('If-Match', 'W/"1"').send(user('ifmatch', { title: 'y' }));
     expect(current.status).toBe(200);
     expect(current.body.title).toBe('y');

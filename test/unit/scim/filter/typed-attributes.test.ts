@@ -11,6 +11,12 @@ const valueOf = (filter: string) => {
   if (ast.kind !== 'compare') throw new Error(`expected a comparison, got ${ast.kind}`);
   return ast.value;
 };
+/** A parsed comparison or presence test as text (attribute, operator, typed literal), to compare with the input. */
+const describeComparison = (ast: FilterAst): string => {
+  if (ast.kind === 'present') return `${ast.path.attribute.name} pr`;
+  if (ast.kind !== 'compare') throw new Error(`expected a comparison, got ${ast.kind}`);
+  return `${ast.path.attribute.name} ${ast.op} ${JSON.stringify(ast.value)}`;
+};
 const errorOf = (filter: string): ScimError => {
   try {
     parse(filter);
@@ -143,12 +149,21 @@ describe('operators by attribute type', () => {
     expect(error.detail).toBe(`Operator '${op}' at position ${position} is not allowed for ${type} attribute '${name}'`);
   });
 
-  it.each(['enabled eq true', 'enabled ne false', 'enabled pr', 'firmware eq "AA"', 'firmware ne "AA"', 'firmware pr', 'ports ge 1', 'weight lt 2', 'installedAt le "2024-01-01T00:00:00Z"', 'homepage co "example"'])(
-    '%s is accepted',
-    (filter) => {
-      expect(() => parse(filter)).not.toThrow();
-    },
-  );
+  // Accepted means parsed into the comparison asked for, on the right attribute, with the literal in its type.
+  it.each<[string, string]>([
+    ['enabled eq true', 'enabled eq true'],
+    ['enabled ne false', 'enabled ne false'],
+    ['enabled pr', 'enabled pr'],
+    ['firmware eq "AA"', 'firmware eq "AA"'],
+    ['firmware ne "AA"', 'firmware ne "AA"'],
+    ['firmware pr', 'firmware pr'],
+    ['ports ge 1', 'ports ge 1'],
+    ['weight lt 2', 'weight lt 2'],
+    ['installedAt le "2024-01-01T00:00:00Z"', 'installedAt le "2024-01-01T00:00:00.000Z"'],
+    ['homepage co "example"', 'homepage co "example"'],
+  ])('%s is accepted as %s', (filter, expected) => {
+    expect(describeComparison(parse(filter))).toBe(expected);
+  });
 
   it('rejects attributes that are never returned or writeOnly, top-level or as a sub-attribute', () => {
     expect(errorOf('secret eq "x"').detail).toBe("Attribute 'secret' at position 0 cannot be used in a filter: it is never returned");
