@@ -240,6 +240,125 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('the same values in two tenants', () => {
+      // Both tenants hold the same ids and the same values, assigned crosswise (u-1 is alice in A and bob in B), and
+      // each has a value the other lacks. A lookup that reads another tenant's rows anywhere (an index subquery, a
+      // membership join) then answers with the wrong row of the right tenant, which only a comparison with that
+      // tenant's own rows shows.
+      const groups = filterBuilder(registry, 'Group');
+      const userRows: Record<'tenant-a' | 'tenant-b', [string, ScimAttributes][]> = {
+        'tenant-a': [
+          ['u-1', { userName: 'alice', externalId: 'ext-alice', displayName: 'Alice Anders', emails: [{ value: 'alice@example.com', type: 'work' }] }],
+          ['u-2', { userName: 'bob', externalId: 'ext-bob', displayName: 'Bob Berg', emails: [{ value: 'bob@example.com', type: 'work' }] }],
+          ['u-3', { userName: 'carol', externalId: 'ext-carol', displayName: 'Carol Cole', emails: [{ value: 'carol@example.com', type: 'work' }] }],
+        ],
+        'tenant-b': [
+          ['u-1', { userName: 'bob', externalId: 'ext-bob', displayName: 'Bob Berg', emails: [{ value: 'bob@example.com', type: 'work' }] }],
+          ['u-2', { userName: 'alice', externalId: 'ext-alice', displayName: 'Alice Anders', emails: [{ value: 'alice@example.com', type: 'work' }] }],
+          ['u-4', { userName: 'dave', externalId: 'ext-dave', displayName: 'Dave Dunn', emails: [{ value: 'dave@example.com', type: 'work' }] }],
+        ],
+      };
+      const groupRows: Record<'tenant-a' | 'tenant-b', [string, string, string[]][]> = {
+        'tenant-a': [
+          ['g-1', 'Admins', ['u-1']],
+          ['g-2', 'Staff', ['u-2', 'u-3']],
+        ],
+        'tenant-b': [
+          ['g-1', 'Staff', ['u-2']],
+          ['g-2', 'Admins', ['u-1', 'u-4']],
+        ],
+      };
+      const tenants = ['tenant-a', 'tenant-b'] as const;
+
+      beforeEach(async () => {
+        for (const tenant of tenants) {
+          for (const [id, attributes] of userRows[tenant]) await resources.create(tenant, newUser(id, attributes));
+          for (const [id, displayName, members] of groupRows[tenant]) {
+            await resources.create(tenant, newGroup(id, { displayName }));
+            await subject.store.memberships.add(tenant, id, members.map((value) => ({ value, type: 'User' as const, display: `member ${value}` })));
+          }
+        }
+      });
+
+      /** The ids of the tenant's own rows that satisfy the filter, as the in-memory evaluator sees them. */
+      const ownRows = async (tenant: string, resourceType: 'User' | 'Group', filter: FilterAst): Promise<string[]> => {
+        if (resourceType === 'Group') {
+          // Members live in the membership relation, not in the stored attributes: evaluate against both.
+          const rows = groupRows[tenant as keyof typeof groupRows];
+          return rows
+            .filter(([id, displayName, members]) =>
+              evaluateFilter(filter, { id, attributes: { displayName, members: members.map((value) => ({ value, type: 'User', display: `member ${value}` })) } }),
+            )
+            .map(([id]) => id)
+            .sort();
+        }
+        return userRows[tenant as keyof typeof userRows]
+          .filter(([id, attributes]) => evaluateFilter(filter, { id, attributes }))
+          .map(([id]) => id)
+          .sort();
+      };
+
+      const userFilters: [string, FilterAst][] = [];
+      for (const value of ['alice', 'bob', 'carol', 'dave']) {
+        userFilters.push([`userName eq "${value}"`, users.eq('userName', value)]);
+        userFilters.push([`emails.value eq "${value}@example.com"`, users.eq('emails.value', `${value.toUpperCase()}@example.com`)]);
+        userFilters.push([`externalId eq "ext-${value}"`, users.eq('externalId', `ext-${value}`)]);
+        userFilters.push([`displayName sw "${value.slice(0, 3)}"`, users.sw('displayName', value.slice(0, 3))]);
+        userFilters.push([`userName sw "${value.slice(0, 2)}"`, users.sw('userName', value.slice(0, 2))]);
+        userFilters.push([`emails.value sw "${value}@"`, users.sw('emails.value', `${value}@`)]);
+        userFilters.push([`externalId sw "ext-${value[0]}"`, users.sw('externalId', `ext-${value[0]}`)]);
+        userFilters.push([`userName co "${value.slice(1, 4)}"`, users.co('userName', value.slice(1, 4))]);
+        userFilters.push([`emails[type eq "work" and value co "${value}"]`, users.where('emails', (e) => e.and(e.eq('type', 'work'), e.co('value', value)))]);
+      }
+
+      it.each(userFilters)('Users %s: each tenant finds its own rows only', async (_name, filter) => {
+        // Every filter selects something somewhere, so that no case passes by selecting nothing at all.
+        expect([...(await ownRows('tenant-a', 'User', filter)), ...(await ownRows('tenant-b', 'User', filter))]).not.toEqual([]);
+        for (const tenant of tenants) {
+          const listed = await resources.list(tenant, listAll({ resourceType: 'User', filter }));
+          const expected = await ownRows(tenant, 'User', filter);
+          expect({ tenant, ids: sortedIds(ids(listed.resources)) }).toEqual({ tenant, ids: expected });
+          expect({ tenant, total: listed.totalResults }).toEqual({ tenant, total: expected.length });
+          // What came back is the tenant's own version of each row.
+          const own = new Map(userRows[tenant]);
+          for (const row of listed.resources) expect(row.attributes).toEqual(own.get(row.id));
+        }
+      });
+
+      const groupFilters: [string, FilterAst][] = [];
+      for (const member of ['u-1', 'u-2', 'u-3', 'u-4']) {
+        groupFilters.push([`members.value eq "${member}"`, groups.eq('members.value', member)]);
+        groupFilters.push([`members[value eq "${member}"]`, groups.where('members', (m) => m.eq('value', member))]);
+        groupFilters.push([`members.value sw "${member}"`, groups.sw('members.value', member)]);
+        groupFilters.push([`members.display co "${member}"`, groups.co('members.display', member)]);
+        groupFilters.push([`members[type eq "User" and value eq "${member}"]`, groups.where('members', (m) => m.and(m.eq('type', 'User'), m.eq('value', member)))]);
+      }
+      for (const name of ['Admins', 'Staff']) {
+        groupFilters.push([`displayName eq "${name}"`, groups.eq('displayName', name.toLowerCase())]);
+        groupFilters.push([`displayName sw "${name.slice(0, 2)}"`, groups.sw('displayName', name.slice(0, 2))]);
+        groupFilters.push([`displayName co "${name.slice(2)}"`, groups.co('displayName', name.slice(2))]);
+      }
+
+      it.each(groupFilters)('Groups %s: each tenant finds its own rows only', async (_name, filter) => {
+        expect([...(await ownRows('tenant-a', 'Group', filter)), ...(await ownRows('tenant-b', 'Group', filter))]).not.toEqual([]);
+        for (const tenant of tenants) {
+          const listed = await resources.list(tenant, listAll({ resourceType: 'Group', filter }));
+          const expected = await ownRows(tenant, 'Group', filter);
+          expect({ tenant, ids: sortedIds(ids(listed.resources)) }).toEqual({ tenant, ids: expected });
+          expect({ tenant, total: listed.totalResults }).toEqual({ tenant, total: expected.length });
+        }
+      });
+
+      it('reads, replaces and deletes one tenant\'s row by an id both tenants use, leaving the other', async () => {
+        expect(await resources.get('tenant-b', 'User', 'u-1')).toMatchObject({ attributes: { userName: 'bob' } });
+        await resources.replace('tenant-b', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'bob', title: 'changed' }, internal: {} }, 1);
+        await resources.delete('tenant-b', 'User', 'u-2', 1);
+        expect(await resources.get('tenant-a', 'User', 'u-1')).toMatchObject({ version: 1, attributes: userRows['tenant-a'][0][1] });
+        expect(await resources.get('tenant-a', 'User', 'u-2')).toMatchObject({ version: 1, attributes: userRows['tenant-a'][1][1] });
+        expect(ids((await resources.list('tenant-a', listAll({ resourceType: 'User', filter: users.eq('userName', 'alice') }))).resources)).toEqual(['u-1']);
+      });
+    });
+
     describe('uniqueness', () => {
       it('refuses a userName that differs only in case, naming the attribute', async () => {
         await resources.create('t1', newUser('u-1', { userName: 'BJensen' }));
@@ -255,9 +374,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('does not treat other attributes or other resource types as the same value', async () => {
-        await resources.create('t1', newUser('u-1', { userName: 'ops', displayName: 'Ops' }));
-        await resources.create('t1', newUser('u-2', { userName: 'ops2', displayName: 'Ops', nickName: 'ops' }));
-        await resources.create('t1', newGroup('g-1', { displayName: 'ops' }));
+        const written = [
+          await resources.create('t1', newUser('u-1', { userName: 'ops', displayName: 'Ops' })),
+          await resources.create('t1', newUser('u-2', { userName: 'ops2', displayName: 'Ops', nickName: 'ops' })),
+          await resources.create('t1', newGroup('g-1', { displayName: 'ops' })),
+        ];
+        for (const resource of written) expect(await resources.get('t1', resource.resourceType, resource.id)).toEqual(resource);
+        expect(ids((await resources.list('t1', listAll({ resourceType: 'User', filter: users.eq('displayName', 'OPS') }))).resources).sort()).toEqual(['u-1', 'u-2']);
       });
 
       it('enforces Group displayName uniqueness (declared server-unique), case-insensitively', async () => {
@@ -288,11 +411,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('frees a userName when its holder is deleted or renamed', async () => {
+        const byUserName = async (userName: string) => ids((await resources.list('t1', listAll({ resourceType: 'User', filter: users.eq('userName', userName) }))).resources);
         await resources.create('t1', newUser('u-1', { userName: 'free' }));
         await resources.delete('t1', 'User', 'u-1');
+        expect(await byUserName('free')).toEqual([]);
         await resources.create('t1', newUser('u-2', { userName: 'FREE' }));
+        expect(await byUserName('free')).toEqual(['u-2']);
         await resources.replace('t1', 'User', 'u-2', { lastModified: T0, attributes: { userName: 'other' }, internal: {} });
+        expect(await byUserName('free')).toEqual([]);
         await resources.create('t1', newUser('u-3', { userName: 'free' }));
+        expect(await byUserName('free')).toEqual(['u-3']);
+        expect(await byUserName('other')).toEqual(['u-2']);
+        expect(await resources.get('t1', 'User', 'u-3')).toMatchObject({ version: 1, attributes: { userName: 'free' } });
+        // The renamed holder cannot take its old name back while u-3 holds it.
+        await expectStoreError(resources.replace('t1', 'User', 'u-2', { lastModified: T0, attributes: { userName: 'Free' }, internal: {} }), 'conflict', 'userName');
       });
 
       it('lets exactly one of many concurrent creates of one userName win', async () => {
@@ -306,8 +438,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('treats an empty value as unassigned, never as a taken value', async () => {
-        await resources.create('t1', newGroup('g-1', { displayName: '' }));
-        await resources.create('t1', newGroup('g-2', { displayName: '' }));
+        const first = await resources.create('t1', newGroup('g-1', { displayName: '' }));
+        const second = await resources.create('t1', newGroup('g-2', { displayName: '' }));
+        expect(await resources.get('t1', 'Group', 'g-1')).toEqual(first);
+        expect(await resources.get('t1', 'Group', 'g-2')).toEqual(second);
+        const groups = filterBuilder(registry, 'Group');
+        expect((await resources.list('t1', listAll({ resourceType: 'Group', filter: groups.pr('displayName') }))).totalResults).toBe(0);
+        expect(ids((await resources.list('t1', listAll({ resourceType: 'Group' }))).resources)).toEqual(['g-1', 'g-2']);
       });
     });
 
