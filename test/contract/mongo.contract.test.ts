@@ -13,6 +13,7 @@ import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createMongoStore, mongoStoreOn } from '../../src/store/mongo/mongo-store';
 import { COLLECTIONS, planIndexes } from '../../src/store/mongo/indexes';
 import { createStoreModel } from '../../src/store/model/resource-model';
+import { countingDb } from '../helpers/counting-db';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
 import { describeBlobStoreContract } from './blob-store.contract';
@@ -44,10 +45,12 @@ if (!uri) {
   /** A store on a database of its own (the contract makes a fresh store per test). */
   const makeStore = async (): Promise<StoreUnderTest> => {
     const db = client.db(`scim_contract_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
-    const store = mongoStoreOn({ db, registry, close: async () => undefined });
+    const counting = countingDb(db);
+    const store = mongoStoreOn({ db: counting.db, registry, close: async () => undefined });
     await store.prepare();
     return {
       store,
+      rowsWritten: async () => counting.documentsWritten(),
       async cleanup() {
         await store.close();
         await db.dropDatabase();

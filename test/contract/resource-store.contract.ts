@@ -23,6 +23,12 @@ export interface StoreUnderTest {
    * tenant deletion misses.
    */
   remainingOf?(tenantId: string): Promise<Record<string, number>>;
+  /**
+   * Rows (documents) the store has inserted, updated or deleted since it was opened, counted beside the store rather
+   * than by it: SQLite's total_changes(), the write results of the MongoDB collections. The membership contract
+   * checks with it that a change to a large group is a delta.
+   */
+  rowsWritten?(): Promise<number>;
 }
 
 const registry = loadBuiltinRegistry();

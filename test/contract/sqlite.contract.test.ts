@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import Database from 'better-sqlite3';
-import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { configureConnection, createSqliteStore, sqliteStoreOn } from '../../src/store/sqlite/sqlite-store';
+import { blobDirectoryOf } from '../../src/store/sqlite/sqlite-blob-store';
 import { tenantTables } from '../../src/store/sqlite/sqlite-tenant-deletion';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
@@ -15,18 +16,30 @@ import { describeSettingsStoreContract } from './settings-store.contract';
 
 const registry = loadBuiltinRegistry();
 
+/** The store on a connection of our own, so that the rows it writes can be counted beside it (total_changes()). */
+function counted(db: Database.Database): Pick<StoreUnderTest, 'store' | 'rowsWritten'> {
+  configureConnection(db);
+  const store = sqliteStoreOn(db, { registry, blobDirectory: db.memory ? undefined : blobDirectoryOf(db.name) });
+  const totalChanges = db.prepare('SELECT total_changes() AS rows');
+  return { store, rowsWritten: async () => (totalChanges.get() as { rows: number }).rows };
+}
+
 const inMemory = async (): Promise<StoreUnderTest> => {
-  const store = createSqliteStore({ path: ':memory:', registry });
-  return { store, cleanup: () => store.close() };
+  const opened = counted(new Database(':memory:'));
+  return { ...opened, cleanup: () => opened.store.close() };
 };
 
-/** A store on a file of its own; `nested` puts it in a directory that does not exist yet (the store creates it). */
+/**
+ * A store on a file of its own; `nested` puts it in a directory that does not exist yet, which createSqliteStore
+ * creates. Otherwise the store is on a connection of our own whose writes are counted.
+ */
 const onFile = (nested: boolean) => async (): Promise<StoreUnderTest> => {
   const directory = mkdtempSync(join(tmpdir(), 'scim-sqlite-contract-'));
   const path = nested ? join(directory, 'nested', 'scim.db') : join(directory, 'scim.db');
-  const store = createSqliteStore({ path, registry });
+  const opened = nested ? { store: createSqliteStore({ path, registry }) } : counted(new Database(path));
+  const { store } = opened;
   return {
-    store,
+    ...opened,
     async cleanup() {
       await store.close();
       rmSync(directory, { recursive: true, force: true });

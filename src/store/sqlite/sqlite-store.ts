@@ -68,39 +68,53 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.path, { timeout: busyTimeoutMs });
   try {
     configureConnection(db, busyTimeoutMs);
-    migrate(db);
-    const model = createStoreModel(options.registry);
-    ensureDerivedData(db, model);
-    const statements = createStatementCache(db);
-    const blobs = createSqliteBlobStore({ db, statements, directory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)) });
-    return {
-      resources: createSqliteResourceStore({ db, statements, model }),
-      tenants: createSqliteTenantStore({ db, statements }),
-      memberships: createSqliteMembershipStore({ db, statements }),
-      async deleteTenant(tenantId) {
-        // Blob files are not rows: their names are read before the rows go, and the files removed after.
-        const blobFiles = blobs.filesOf(tenantId);
-        const deletion = deleteSqliteTenant(db, tenantId);
-        if (deletion) await blobs.removeFiles(blobFiles);
-        return deletion;
-      },
-      settings: createSqliteSettingsStore({ db, statements }),
-      jobs: createSqliteJobStore({ db, statements }),
-      outbox: createSqliteOutboxStore({ db, statements }),
-      blobs,
-      async ping() {
-        translateErrors(() => db.open, () => statements.get('SELECT 1').get());
-      },
-      async close() {
-        if (!db.open) return;
-        // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
-        db.pragma('optimize');
-        db.close();
-        await blobs.close();
-      },
-    };
+    return sqliteStoreOn(db, { registry: options.registry, blobDirectory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)) });
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+export interface SqliteStoreOnOptions {
+  readonly registry: SchemaRegistry;
+  /** Where blob files go, beside the database file; without one (an in-memory database) blobs stay in the database. */
+  readonly blobDirectory?: string;
+}
+
+/**
+ * The store on a connection that configureConnection has set up (createSqliteStore opens one from a path); it brings
+ * the schema up to date first. Closing the store closes the connection.
+ */
+export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptions): Store {
+  migrate(db);
+  const model = createStoreModel(options.registry);
+  ensureDerivedData(db, model);
+  const statements = createStatementCache(db);
+  const blobs = createSqliteBlobStore({ db, statements, directory: options.blobDirectory });
+  return {
+    resources: createSqliteResourceStore({ db, statements, model }),
+    tenants: createSqliteTenantStore({ db, statements }),
+    memberships: createSqliteMembershipStore({ db, statements }),
+    async deleteTenant(tenantId) {
+      // Blob files are not rows: their names are read before the rows go, and the files removed after.
+      const blobFiles = blobs.filesOf(tenantId);
+      const deletion = deleteSqliteTenant(db, tenantId);
+      if (deletion) await blobs.removeFiles(blobFiles);
+      return deletion;
+    },
+    settings: createSqliteSettingsStore({ db, statements }),
+    jobs: createSqliteJobStore({ db, statements }),
+    outbox: createSqliteOutboxStore({ db, statements }),
+    blobs,
+    async ping() {
+      translateErrors(() => db.open, () => statements.get('SELECT 1').get());
+    },
+    async close() {
+      if (!db.open) return;
+      // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
+      db.pragma('optimize');
+      db.close();
+      await blobs.close();
+    },
+  };
 }

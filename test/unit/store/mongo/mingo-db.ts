@@ -269,6 +269,7 @@ export class MingoCollection {
     let insertedCount = 0;
     let upsertedCount = 0;
     let matchedCount = 0;
+    let modifiedCount = 0;
     for (const [index, operation] of operations.entries()) {
       try {
         if (operation.insertOne) {
@@ -279,6 +280,7 @@ export class MingoCollection {
           const result = this.updateOneSync(filter, modifier, { upsert });
           upsertedCount += result.upsertedCount;
           matchedCount += result.matchedCount;
+          modifiedCount += result.modifiedCount;
         } else {
           throw new Error(`unsupported bulk operation ${Object.keys(operation)[0]}`);
         }
@@ -288,7 +290,7 @@ export class MingoCollection {
         if (ordered) break;
       }
     }
-    const result = { insertedCount, upsertedCount, matchedCount, modifiedCount: matchedCount, deletedCount: 0 };
+    const result = { insertedCount, upsertedCount, matchedCount, modifiedCount, deletedCount: 0 };
     if (writeErrors.length > 0) {
       throw new MongoBulkWriteError({ message: writeErrors[0].errmsg ?? 'write error', code: writeErrors[0].code, writeErrors }, result as unknown as BulkWriteResult);
     }
@@ -298,8 +300,9 @@ export class MingoCollection {
   private updateOneSync(query: Doc, modifier: Doc, options: { upsert?: boolean }) {
     const [target] = this.matching(query);
     if (target) {
-      this.apply(target, modifier);
-      return { acknowledged: true, matchedCount: 1, modifiedCount: 1, upsertedCount: 0 };
+      // As MongoDB reports it: a matched document the update leaves as it was is not modified ($setOnInsert alone).
+      const modifiedCount = this.apply(target, modifier) ? 1 : 0;
+      return { acknowledged: true, matchedCount: 1, modifiedCount, upsertedCount: 0 };
     }
     if (!options.upsert) return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
     // An upsert starts from the equality fields of the query, then applies $set and $setOnInsert.
@@ -309,8 +312,8 @@ export class MingoCollection {
     return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
   }
 
-  /** Applies an update to a stored document in place; a unique index violation undoes it (E11000). */
-  private apply(target: Doc, modifier: Doc) {
+  /** Applies an update to a stored document in place, saying whether it changed; a unique index violation undoes it (E11000). */
+  private apply(target: Doc, modifier: Doc): boolean {
     const { $setOnInsert: _ignored, ...rest } = modifier;
     const before = clone(target);
     this.forget(target);
@@ -323,6 +326,7 @@ export class MingoCollection {
       throw clash;
     }
     this.remember(target);
+    return JSON.stringify(target) !== JSON.stringify(before);
   }
 
   private insert(document: Doc): unknown {
