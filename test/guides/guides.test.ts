@@ -1,13 +1,13 @@
 // The connection guides in docs/, followed as a person would: a real server process on a fresh store, the guide's
 // admin commands run as written (only <tenantId> filled in from the previous command's output), the identity
-// provider's recorded requests (test/idp/) sent over HTTP to the guide's Tenant URL path with the token the guide's
+// provider's request sequences (test/idp/) sent over HTTP to the guide's Tenant URL path with the token the guide's
 // command printed, and the guide's "What the server logs" lines found in the server's log for that tenant.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { recordedSequences, replaySequence, type Idp } from '../helpers/idp-replay';
+import { idpSequences, replaySequence, type Idp } from '../helpers/idp-replay';
 
 const root = resolve(__dirname, '../..');
 
@@ -116,7 +116,7 @@ beforeAll(() => {
 
 describe.each(GUIDES)('$file', (guide) => {
   const markdown = readFileSync(join(root, guide.file), 'utf8');
-  const sequences = recordedSequences([guide.idp]);
+  const sequences = idpSequences([guide.idp]);
 
   it('is written so that this test can follow it', () => {
     const commands = adminCommands(markdown);
@@ -127,12 +127,12 @@ describe.each(GUIDES)('$file', (guide) => {
     expect(sequences.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(sequences)('%s: set up as the guide says, the recorded requests succeed and log what the guide lists', async (_name, sequence) => {
+  it.each(sequences)('%s: set up as the guide says, the requests of the identity provider succeed and log what the guide lists', async (_name, sequence) => {
     const directory = mkdtempSync(join(tmpdir(), 'scim-guide-'));
     const server = await startServer(directory);
     try {
       const [createTenant, createToken] = adminCommands(markdown);
-      // The profile the guide chooses is the one the identity provider's recorded answers need.
+      // The profile the guide chooses is the one the identity provider's expected answers need.
       expect(createTenant[createTenant.indexOf('--profile') + 1]).toBe(sequence.profile);
       const tenantId = admin(server.store, createTenant)[0].trim();
       const tokenOutput = admin(
@@ -171,7 +171,7 @@ describe.each(GUIDES)('$file', (guide) => {
     }
   });
 
-  it("lists only log lines that the identity provider's recorded requests produce", () => {
+  it("lists only log lines that the identity provider's requests produce", () => {
     const produced = new Set(
       sequences.flatMap(([, sequence]) =>
         sequence.steps.map((step) => {

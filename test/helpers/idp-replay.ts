@@ -1,12 +1,18 @@
-// Recorded identity-provider request sequences (test/idp/entra, test/idp/okta) and how to replay one: each file is
-// one sequence, in the order and shape the IdP sends it; `{{name}}` in a path, header or body is replaced by a value
-// captured from an earlier response (`capture: { name: "Resources/0/id" }`). Used by test/idp/replay.test.ts (through
-// the app in process) and test/guides/guides.test.ts (over HTTP against a running server, as a guide sets it up).
+// Identity-provider request sequences (test/idp/entra, test/idp/okta, written from the vendors' documentation: see
+// test/idp/README.md) and how to replay one: each file is one sequence, in the order and shape the IdP sends it;
+// `{{name}}` in a path, header or body is replaced by a value captured from an earlier response
+// (`capture: { name: "Resources/0/id" }`). Every answer with a body is also checked for its SCIM shape (scim-shape.ts).
+// Used by test/idp/replay.test.ts (through the app in process) and test/guides/guides.test.ts (over HTTP against a
+// running server, as a guide sets it up).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import { scimShapeProblems } from './scim-shape';
 
 export interface Step {
   readonly name: string;
+  /** Where the request (and, when it says so, the response) comes from, when it is a vendor's documented example. */
+  readonly source?: string;
   readonly request: { readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; readonly path: string; readonly headers?: Record<string, string>; readonly body?: unknown };
   readonly response: {
     readonly status: number;
@@ -31,8 +37,8 @@ export type Idp = (typeof IDPS)[number];
 
 const IDP_DIR = join(__dirname, '..', 'idp');
 
-/** Every recorded sequence of the identity providers, as [`<idp>/<file>`, sequence], in file order. */
-export function recordedSequences(idps: readonly Idp[] = IDPS): (readonly [string, Sequence])[] {
+/** Every sequence of the identity providers, as [`<idp>/<file>`, sequence], in file order. */
+export function idpSequences(idps: readonly Idp[] = IDPS): (readonly [string, Sequence])[] {
   return idps.flatMap((idp) =>
     readdirSync(join(IDP_DIR, idp))
       .filter((file) => file.endsWith('.json'))
@@ -62,7 +68,9 @@ export interface Answer {
 /** Sends one request of a sequence: path relative to the SCIM base, JSON body or none. */
 export type Send = (method: Step['request']['method'], path: string, headers: Record<string, string>, body: unknown) => Promise<Answer>;
 
-/** Replays every step in order and checks each answer as recorded; throws (a jest failure) at the first mismatch. */
+const registry = loadBuiltinRegistry();
+
+/** Replays every step in order and checks each answer as the step expects; throws (a jest failure) at the first mismatch. */
 export async function replaySequence(sequence: Sequence, send: Send): Promise<void> {
   const variables = new Map<string, unknown>();
   for (const step of sequence.steps) {
@@ -70,6 +78,8 @@ export async function replaySequence(sequence: Sequence, send: Send): Promise<vo
     const res = await send(method, path, headers, body);
     const context = `step "${step.name}": ${method} ${path} -> ${res.status} ${res.text}`;
     expect({ step: step.name, status: res.status }).toEqual({ step: step.name, status: step.response.status });
+    // Whatever the step expects, a body must be well-formed SCIM: the right `schemas`, no undeclared fields.
+    if (res.text !== '') expect({ step: step.name, problems: scimShapeProblems(registry, res.body) }).toEqual({ step: step.name, problems: [] });
     if (step.response.body !== undefined) {
       try {
         expect(res.body).toMatchObject(substitute(step.response.body, variables) as object);

@@ -135,6 +135,10 @@ describe('POST /Users', () => {
     expect(stored?.internal.passwordHash).toMatch(/^scrypt\$/);
     const asked = await request(t.app).get(`${SCIM}/Users/${res.body.id}?attributes=password,userName`).set(a.auth);
     expect(asked.body.password).toBeUndefined();
+    // Nor its hash, under any name.
+    for (const body of [res.body, asked.body, (await request(t.app).get(`${SCIM}/Users/${res.body.id}`).set(a.auth)).body]) {
+      expect(JSON.stringify(body)).not.toContain(stored?.internal.passwordHash as string);
+    }
   });
 });
 

@@ -1,14 +1,15 @@
-// Replays the recorded identity-provider request sequences (test/helpers/idp-replay.ts) through the HTTP app on the
-// embedded store. test/guides/guides.test.ts replays the same sequences against a running server set up as the
-// connection guides in docs/ say.
+// Replays the identity-provider request sequences (test/idp/entra, test/idp/okta, written from the vendors'
+// documentation: see README.md there) through the HTTP app on the embedded store, with test/helpers/idp-replay.ts.
+// test/guides/guides.test.ts replays the same sequences against a running server set up as the connection guides in
+// docs/ say.
 import request from 'supertest';
-import { IDPS, recordedSequences, replaySequence } from '../helpers/idp-replay';
+import { IDPS, idpSequences, replaySequence } from '../helpers/idp-replay';
 import { createTestApp, SCIM, type TestApp, type TestTenant } from '../helpers/test-app';
 
-const sequences = recordedSequences();
+const sequences = idpSequences();
 
-describe('recorded identity-provider traffic', () => {
-  it('has recorded sequences for both identity providers', () => {
+describe('identity-provider request sequences', () => {
+  it('has sequences for both identity providers', () => {
     for (const idp of IDPS) expect(sequences.filter(([name]) => name.startsWith(`${idp}/`)).length).toBeGreaterThanOrEqual(3);
   });
 
