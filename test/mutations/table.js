@@ -1,0 +1,406 @@
+// The deliberate bugs `npm run test:mutations` puts into a copy of the code, one at a time (scripts/test-mutations.js).
+// Each must make at least one of its tests fail; see test/mutations/README.md for how to add one.
+//
+//   id               area/what, unique; `--only <part>` selects entries by it
+//   bug              the regression, as a reviewer would describe it
+//   file             the source file to change (a path from the repository root)
+//   search, replace  text that occurs EXACTLY ONCE in that file, and what it becomes
+//   edits            instead of file/search/replace, when one bug needs several changes: [{ file?, search, replace }]
+//   tests            the test files to run; keep them few, the run time is the sum over all entries
+//   testNamePattern  optional: only the tests whose full name matches this regular expression (jest -t)
+'use strict';
+
+const SQLITE_CONTRACT = ['test/contract/sqlite.contract.test.ts'];
+/** Tests of the SQLite contract whose name contains `part`, on the in-memory database only (the file leg runs the same code). */
+const SQLITE_MEMORY = (part) => `^sqlite :memory:: .*${part}`;
+const MINGO_CONTRACT = ['test/unit/store/mongo/mongo-store-on-mingo.test.ts'];
+
+module.exports = [
+  // ETag / If-Match (RFC 7644 §3.14)
+  {
+    id: 'etag/patch-checks-if-match-only-when-it-changes-something',
+    bug: 'a PATCH that changes nothing returns before its If-Match is checked',
+    file: 'src/resources/resource-service.ts',
+    edits: [
+      { search: 'checkIfMatch(type, current, conditions);\n        // Relation-backed', replace: '// Relation-backed' },
+      {
+        search: 'if (!changed) return { resource: current, changed: false };',
+        replace: 'if (!changed) return { resource: current, changed: false };\n        checkIfMatch(type, current, conditions);',
+      },
+    ],
+    tests: ['test/http/if-match.test.ts'],
+  },
+  {
+    id: 'etag/put-ignores-if-match',
+    bug: 'PUT never compares If-Match with the stored version',
+    file: 'src/resources/resource-service.ts',
+    search: 'checkIfMatch(type, current, conditions);\n        const validated',
+    replace: 'const validated',
+    tests: ['test/http/if-match.test.ts'],
+  },
+  {
+    id: 'etag/delete-ignores-if-match',
+    bug: 'DELETE deletes whatever the If-Match says',
+    file: 'src/resources/resource-service.ts',
+    search: 'if (conditions?.ifMatch === undefined) {\n        await mapStoreErrors(subject(type, id), () => deps.store.delete(',
+    replace: 'if (conditions !== null) {\n        await mapStoreErrors(subject(type, id), () => deps.store.delete(',
+    tests: ['test/http/if-match.test.ts'],
+  },
+  {
+    id: 'etag/star-matches-nothing',
+    bug: 'If-Match: * no longer matches an existing resource',
+    file: 'src/scim/etag.ts',
+    search: "tag === '*' || eTagToVersion(tag) === version",
+    replace: 'eTagToVersion(tag) === version',
+    tests: ['test/http/if-match.test.ts'],
+  },
+  {
+    id: 'etag/bulk-ignores-version',
+    bug: 'Bulk PUT, PATCH and DELETE ignore the operation\'s "version"',
+    file: 'src/resources/bulk/bulk-service.ts',
+    search: 'const conditions: WriteConditions = operation.ifMatch === undefined ? {} : { ifMatch: operation.ifMatch };',
+    replace: 'const conditions: WriteConditions = {};',
+    tests: ['test/http/if-match.test.ts'],
+  },
+
+  // Compare-and-set on the version: a write that lost a race must not overwrite the winner
+  {
+    id: 'concurrency/sqlite-replace-ignores-expected-version',
+    bug: 'the SQLite store replaces whatever version is stored',
+    file: 'src/store/sqlite/sqlite-resource-store.ts',
+    search: 'expectedVersion === undefined\n                ? prepared(SQL.replace)',
+    replace: 'expectedVersion !== null\n                ? prepared(SQL.replace)',
+    tests: ['test/http/interleaved-writes.test.ts'],
+  },
+  {
+    id: 'concurrency/sqlite-delete-ignores-expected-version',
+    bug: 'the SQLite store deletes whatever version is stored',
+    file: 'src/store/sqlite/sqlite-resource-store.ts',
+    search: 'expectedVersion === undefined\n                ? prepared(SQL.delete)',
+    replace: 'expectedVersion !== null\n                ? prepared(SQL.delete)',
+    tests: ['test/http/interleaved-writes.test.ts'],
+  },
+  {
+    id: 'concurrency/mongo-replace-ignores-expected-version',
+    bug: 'the MongoDB store replaces whatever version is stored',
+    file: 'src/store/mongo/mongo-resource-store.ts',
+    search: 'const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };\n        let updated',
+    replace: 'const condition = key(tenantId, resourceType, id);\n        let updated',
+    tests: ['test/http/interleaved-writes.test.ts'],
+  },
+  {
+    id: 'concurrency/mongo-delete-ignores-expected-version',
+    bug: 'the MongoDB store deletes whatever version is stored',
+    file: 'src/store/mongo/mongo-resource-store.ts',
+    search: 'const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };\n        const { deletedCount }',
+    replace: 'const condition = key(tenantId, resourceType, id);\n        const { deletedCount }',
+    tests: ['test/http/interleaved-writes.test.ts'],
+  },
+  {
+    id: 'concurrency/sqlite-unique-values-not-unique',
+    bug: 'the SQLite unique index on userName and other unique values guards nothing, so parallel creates both win',
+    file: 'src/store/sqlite/migrations.ts',
+    search: 'ON resource_values (tenant_id, resource_type, path, value) WHERE is_unique = 1;',
+    replace: 'ON resource_values (tenant_id, resource_type, path, value) WHERE is_unique = 2;',
+    tests: ['test/http/security-and-discovery.test.ts'],
+    testNamePattern: 'concurrency',
+  },
+  {
+    id: 'concurrency/mongo-unique-values-not-unique',
+    bug: 'the MongoDB unique indexes on userName and other unique values are plain indexes',
+    file: 'src/store/mongo/indexes.ts',
+    search: "key: { tenantId: 1, resourceType: 1, [field]: 1 },\n    unique: true,",
+    replace: "key: { tenantId: 1, resourceType: 1, [field]: 1 },\n    unique: false,",
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'concurrent creates',
+  },
+  {
+    id: 'concurrency/patch-writes-without-expected-version',
+    bug: 'the service writes a PATCH without the version it read, so the store cannot refuse a stale write',
+    file: 'src/resources/resource-service.ts',
+    search: 'const stored = await deps.store.replace(tenantId, type.name, id, replacement, current.version);\n        await plan?.commit();',
+    replace: 'const stored = await deps.store.replace(tenantId, type.name, id, replacement);\n        await plan?.commit();',
+    tests: ['test/http/interleaved-writes.test.ts'],
+  },
+
+  // Tenant scoping: a token reaches only its own tenant's rows
+  {
+    id: 'tenant/sqlite-indexed-equality-without-tenant',
+    bug: 'the SQLite eq lookup on resource_values reads every tenant',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: "sql: 'SELECT resource_id FROM resource_values WHERE tenant_id = ? AND resource_type = ? AND path = ? AND value = ?'",
+    replace: "sql: 'SELECT resource_id FROM resource_values WHERE ? IS NOT NULL AND resource_type = ? AND path = ? AND value = ?'",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tenant'),
+  },
+  {
+    id: 'tenant/sqlite-indexed-prefix-without-tenant',
+    bug: 'the SQLite sw lookup on resource_values reads every tenant',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: "sql: 'SELECT resource_id FROM resource_values WHERE tenant_id = ? AND resource_type = ? AND path = ? AND value >= ? AND value < ?'",
+    replace: "sql: 'SELECT resource_id FROM resource_values WHERE ? IS NOT NULL AND resource_type = ? AND path = ? AND value >= ? AND value < ?'",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tenant'),
+  },
+  {
+    id: 'tenant/sqlite-members-value-without-tenant',
+    bug: 'the SQLite members.value eq lookup reads memberships of every tenant',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: "sql: 'SELECT group_id FROM memberships WHERE tenant_id = ? AND member_id = ?'",
+    replace: "sql: 'SELECT group_id FROM memberships WHERE ? IS NOT NULL AND member_id = ?'",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tenant'),
+  },
+  {
+    id: 'tenant/sqlite-membership-exists-without-tenant',
+    bug: 'SQLite filters on members sub-attributes read memberships of every tenant',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: 'WHERE ${membership}.tenant_id = ? AND ${membership}.group_id',
+    replace: 'WHERE ? IS NOT NULL AND ${membership}.group_id',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tenant'),
+  },
+  {
+    id: 'tenant/sqlite-list-without-tenant',
+    bug: 'SQLite lists read every tenant',
+    file: 'src/store/sqlite/list-query.ts',
+    search: "{ sql: 'r.tenant_id = ? AND r.resource_type = ?', params: [tenantId, query.resourceType] }",
+    replace: "{ sql: '? IS NOT NULL AND r.resource_type = ?', params: [tenantId, query.resourceType] }",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tenant'),
+  },
+  {
+    id: 'tenant/sqlite-get-without-tenant',
+    bug: 'a SQLite read by id finds another tenant\'s resource',
+    file: 'src/store/sqlite/sqlite-resource-store.ts',
+    search: 'FROM resources r WHERE r.tenant_id = ? AND r.resource_type = ? AND r.id = ?`',
+    replace: 'FROM resources r WHERE ? IS NOT NULL AND r.resource_type = ? AND r.id = ?`',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tenant'),
+  },
+  {
+    id: 'tenant/mongo-list-without-tenant',
+    bug: 'MongoDB lists read every tenant',
+    file: 'src/store/mongo/list-query.ts',
+    search: 'const scope = { tenantId: context.tenantId, resourceType: query.resourceType };',
+    replace: 'const scope = { resourceType: query.resourceType };',
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'tenant',
+  },
+  {
+    id: 'tenant/mongo-key-without-tenant',
+    bug: 'MongoDB reads and writes by id reach another tenant\'s resource',
+    file: 'src/store/mongo/mongo-resource-store.ts',
+    search: 'const key = (tenantId: string, resourceType: string, id: string) => ({ tenantId, resourceType, id });',
+    replace: 'const key = (_tenantId: string, resourceType: string, id: string) => ({ resourceType, id });',
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'tenant',
+  },
+  {
+    id: 'tenant/mongo-member-groups-without-tenant',
+    bug: 'MongoDB filters on members read memberships of every tenant',
+    file: 'src/store/mongo/mongo-membership-store.ts',
+    search: '{ $match: { $and: [{ tenantId }, memberQuery] } }',
+    replace: '{ $match: memberQuery }',
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'tenant',
+  },
+
+  // Membership: a change to a large group writes the rows that change, never the whole member list
+  {
+    id: 'membership/sqlite-add-rewrites-the-group',
+    bug: 'the SQLite store adds a member by rewriting every row of the group (and still reports one added)',
+    file: 'src/store/sqlite/sqlite-membership-store.ts',
+    search: 'return write(() => insertAll(tenantId, groupId, members));',
+    replace: `return write(() => {
+        const kept = (prepared(SQL.firstPage).all(tenantId, groupId, -1) as MemberRow[]).map(toMember);
+        prepared(SQL.deleteMembers).run(tenantId, groupId);
+        insertAll(tenantId, groupId, kept);
+        return insertAll(tenantId, groupId, members);
+      });`,
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('membership contract'),
+  },
+  {
+    id: 'membership/sqlite-replace-all-rewrites-the-group',
+    bug: 'the SQLite store replaces a member list by deleting every row and writing the rows that stay back',
+    file: 'src/store/sqlite/sqlite-membership-store.ts',
+    search: `        deleteAll(
+          tenantId,
+          groupId,
+          existing.filter((memberId) => !wanted.has(memberId)),
+        );`,
+    replace: `        const rows = (prepared(SQL.firstPage).all(tenantId, groupId, -1) as MemberRow[]).map(toMember);
+        prepared(SQL.deleteMembers).run(tenantId, groupId);
+        insertAll(tenantId, groupId, rows.filter((member) => wanted.has(member.value)));`,
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('membership contract'),
+  },
+  {
+    id: 'membership/mongo-add-rewrites-the-group',
+    bug: 'the MongoDB store adds a member by rewriting every document of the group (and still reports one added)',
+    file: 'src/store/mongo/mongo-membership-store.ts',
+    search: 'return run(() => insertAll(tenantId, groupId, members));',
+    replace: `return run(async () => {
+        const kept = await memberships.find({ tenantId, groupId }, { projection: { _id: 0 } }).toArray();
+        await memberships.deleteMany({ tenantId, groupId });
+        if (kept.length > 0) await memberships.bulkWrite(kept.map((document) => ({ insertOne: { document } })));
+        return insertAll(tenantId, groupId, members);
+      });`,
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'membership contract',
+  },
+
+  // Filter translation: each store answers like the in-memory evaluator
+  {
+    id: 'filter/sqlite-gt-is-ge',
+    bug: 'SQLite gt includes equal values',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: "{ eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' }",
+    replace: "{ eq: '=', gt: '>=', ge: '>=', lt: '<', le: '<=' }",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('filters'),
+  },
+  {
+    id: 'filter/sqlite-sw-is-co',
+    bug: 'SQLite sw matches the text anywhere in the value',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: "{ sql: `instr(${value}, ?) = 1`, params: [wanted] }",
+    replace: "{ sql: `instr(${value}, ?) > 0`, params: [wanted] }",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('filters'),
+  },
+  {
+    id: 'filter/sqlite-literal-not-folded',
+    bug: 'SQLite compares a caseExact=false literal without folding its case',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: "function normaliseString(leaf: AttributeDefinition, value: string): string {\n  return leaf.caseExact || leaf.type === 'binary' ? value : foldCase(value);",
+    replace: 'function normaliseString(_leaf: AttributeDefinition, value: string): string {\n  return value;',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('filters'),
+  },
+  {
+    id: 'filter/mongo-gt-is-ge',
+    bug: 'MongoDB gt includes equal values',
+    file: 'src/store/mongo/filter-to-mongo.ts',
+    search: "{ eq: '$eq', gt: '$gt', ge: '$gte', lt: '$lt', le: '$lte' }",
+    replace: "{ eq: '$eq', gt: '$gte', ge: '$gte', lt: '$lt', le: '$lte' }",
+    tests: ['test/unit/store/mongo/filter-to-mongo.test.ts'],
+  },
+  {
+    id: 'filter/mongo-sw-unanchored',
+    bug: 'MongoDB sw matches the text anywhere in the value',
+    file: 'src/store/mongo/filter-to-mongo.ts',
+    search: 'return `^${escaped}`;',
+    replace: 'return escaped;',
+    tests: ['test/unit/store/mongo/filter-to-mongo.test.ts'],
+  },
+  {
+    id: 'filter/mongo-not-drops-missing',
+    bug: 'MongoDB not(...) excludes resources that lack the attribute',
+    file: 'src/store/mongo/filter-to-mongo.ts',
+    search: 'return { $nor: [part] };',
+    replace: 'return { $and: [{ $nor: [part] }, { p: { $exists: true, $ne: [] } }] };',
+    tests: ['test/unit/store/mongo/filter-to-mongo.test.ts'],
+  },
+
+  // PATCH: all operations or none (RFC 7644 §3.5.2)
+  {
+    id: 'patch/failing-operation-skipped',
+    bug: 'a PATCH operation that fails is skipped and the others are written',
+    file: 'src/scim/patch/apply-patch.ts',
+    search: 'for (const operation of operations) applyOperation(working, operation);',
+    replace:
+      'for (const operation of operations) {\n    try {\n      applyOperation(working, operation);\n    } catch {\n      // skipped\n    }\n  }',
+    tests: ['test/http/patch.test.ts'],
+  },
+  {
+    id: 'patch/applied-to-the-stored-object',
+    bug: 'PATCH works on the stored attributes instead of a copy',
+    file: 'src/scim/patch/apply-patch.ts',
+    search: 'const working = structuredClone(attributes) as ScimAttributes;',
+    replace: 'const working = attributes;',
+    tests: ['test/http/patch.test.ts'],
+  },
+
+  // Bulk: bulkId references (RFC 7644 §3.7.2)
+  {
+    id: 'bulk/reference-not-substituted',
+    bug: 'a bulkId reference in an operation\'s data reaches the service unresolved',
+    file: 'src/resources/bulk/bulk-references.ts',
+    search: 'return reference === undefined ? value : (resolve(reference) ?? value);',
+    replace: 'return value;',
+    tests: ['test/http/bulk.test.ts'],
+  },
+  {
+    id: 'bulk/patch-path-reference-not-substituted',
+    bug: 'a bulkId inside a PATCH path filter stays unresolved',
+    file: 'src/resources/bulk/bulk-references.ts',
+    search: 'if (!options.patchPaths) return substituted;',
+    replace: 'return substituted;',
+    tests: ['test/http/bulk.test.ts', 'test/unit/resources/bulk/bulk-references.test.ts'],
+  },
+  {
+    id: 'bulk/forward-reference-runs-in-request-order',
+    bug: 'an operation referring to a later POST runs before that POST',
+    file: 'src/resources/bulk/bulk-plan.ts',
+    search: 'if (state[needed] === NEW) enter(needed);',
+    replace: 'if (state[needed] === NEW) state[needed] = NEW;',
+    tests: ['test/http/bulk.test.ts'],
+  },
+
+  // Response shape: what identity providers read
+  {
+    id: 'shape/extension-listed-without-its-attributes',
+    bug: 'schemas names every extension of the type, also when the resource holds none of its attributes',
+    file: 'src/scim/schema/project.ts',
+    search: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) continue;',
+    replace: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) {\n      schemaList.push(schema.id);\n      continue;\n    }',
+    tests: ['test/idp/replay.test.ts'],
+  },
+
+  {
+    id: 'shape/internal-state-in-responses',
+    bug: 'resources are answered with their internal state (the password hash) beside the SCIM attributes',
+    file: 'src/resources/represent.ts',
+    search: 'return projectResource(registry, type, representation, selection);',
+    replace: 'return { ...projectResource(registry, type, representation, selection), ...stored.internal };',
+    tests: ['test/idp/replay.test.ts', 'test/http/users.test.ts'],
+  },
+
+  // Token revocation
+  {
+    id: 'token/revoked-token-accepted',
+    bug: 'a revoked token still authenticates',
+    file: 'src/auth/verify-token.ts',
+    search: 'if (record.revoked !== undefined) return null;',
+    replace: '',
+    tests: ['test/http/security-and-discovery.test.ts', 'test/unit/auth/verify-token.test.ts'],
+  },
+  {
+    id: 'token/sqlite-revocation-not-read-back',
+    bug: 'the SQLite store loses the revocation time when it reads a token',
+    file: 'src/store/sqlite/sqlite-tenant-store.ts',
+    search: '...(row.revoked === null ? {} : { revoked: row.revoked }),',
+    replace: '',
+    tests: ['test/http/security-and-discovery.test.ts'],
+  },
+  {
+    id: 'token/sqlite-revocation-time-overwritten',
+    bug: 'revoking a token twice moves its revocation time',
+    file: 'src/store/sqlite/sqlite-tenant-store.ts',
+    search: "'UPDATE tokens SET revoked = coalesce(revoked, ?) WHERE id = ?'",
+    replace: "'UPDATE tokens SET revoked = ? WHERE id = ?'",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tokens'),
+  },
+  {
+    id: 'token/mongo-revocation-not-stored',
+    bug: 'the MongoDB store records a revocation under a field it never reads',
+    file: 'src/store/mongo/mongo-tenant-store.ts',
+    search: "{ _id: id, revoked: { $exists: false } }, { $set: { revoked: at } }",
+    replace: "{ _id: id, revoked: { $exists: false } }, { $set: { revokedAt: at } }",
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'tokens',
+  },
+];
