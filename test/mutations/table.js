@@ -118,8 +118,8 @@ module.exports = [
     id: 'concurrency/patch-writes-without-expected-version',
     bug: 'the service writes a PATCH without the version it read, so the store cannot refuse a stale write',
     file: 'src/resources/resource-service.ts',
-    search: 'const stored = await deps.store.replace(tenantId, type.name, id, replacement, current.version);\n        await plan?.commit();',
-    replace: 'const stored = await deps.store.replace(tenantId, type.name, id, replacement);\n        await plan?.commit();',
+    search: 'type.name, id, replacement, current.version);\n        await plan.commit();',
+    replace: 'type.name, id, replacement);\n        await plan.commit();',
     tests: ['test/http/interleaved-writes.test.ts'],
   },
 
@@ -309,9 +309,9 @@ module.exports = [
     id: 'patch/failing-operation-skipped',
     bug: 'a PATCH operation that fails is skipped and the others are written',
     file: 'src/scim/patch/apply-patch.ts',
-    search: 'for (const operation of operations) applyOperation(working, operation);',
+    search: 'for (const operation of operations) applyOperation(working, operation, requiredExtensions);',
     replace:
-      'for (const operation of operations) {\n    try {\n      applyOperation(working, operation);\n    } catch {\n      // skipped\n    }\n  }',
+      'for (const operation of operations) {\n    try {\n      applyOperation(working, operation, requiredExtensions);\n    } catch {\n      // skipped\n    }\n  }',
     tests: ['test/http/patch.test.ts'],
   },
   {
