@@ -1,6 +1,7 @@
 // Process entry point and the only reader of process.env: config -> store -> app -> listen.
 import type { Server } from 'node:http';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { buildApp } from './app';
 import { describeBootstrap, ensureBootstrap } from './auth/bootstrap';
 import { checkServerConfig, ConfigError, loadConfig, redactedConfig } from './config/load-config';
@@ -12,6 +13,7 @@ import { loadBuiltinRegistry } from './scim/schema/builtin-registry';
 import type { Logger } from 'pino';
 import { openStore } from './store/open-store';
 import { isStoreError, StoreErrorCode } from './store/store-error';
+import { buildWorkers, type TestHooksModule } from './workers';
 
 async function main(): Promise<void> {
   // The libuv thread pool runs password hashing (scrypt) beside file system and DNS work. Its size is read once, when
@@ -46,6 +48,22 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ config: redactedConfig(config), port }, `SCIM server listening on http://${config.host}:${port}${config.basePath}`);
 
+  // Background work (jobs, outbox, housekeeping) claims through the store, so it copes with a store that is still down.
+  let clockOffsetMs = 0;
+  const workers = config.workers
+    ? buildWorkers({ store, logger, clock: () => new Date(Date.now() + clockOffsetMs), workerId: `${hostname()}:${process.pid}` })
+    : undefined;
+  if (workers && config.testHooks) {
+    const hooks = require(resolve(config.testHooks)) as TestHooksModule;
+    hooks.registerTestHooks({ host: workers, store, shiftClock: (ms) => (clockOffsetMs += ms) });
+  }
+  if (workers) {
+    workers.start();
+    logger.info({ workerId: workers.workerId }, 'background workers started');
+  } else {
+    logger.info('SCIM_WORKERS=off: this instance runs no background work');
+  }
+
   // After listen, so that a database that is still down at start-up delays only the bootstrap (/ready says 503).
   const bootstrap = await untilStoreAvailable(() => ensureBootstrap({ tenants: store.tenants, bootstrapToken: config.bootstrapToken }), logger);
   const said = describeBootstrap(bootstrap);
@@ -62,15 +80,17 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and stopping background work');
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached; closing remaining connections');
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     force.unref();
+    // Running jobs checkpoint and release their leases while in-flight requests finish; the store closes after both.
+    const workersStopped = workers ? workers.stop(config.shutdownTimeoutMs) : Promise.resolve();
     server.close(() => {
-      store
-        .close()
+      workersStopped
+        .then(() => store.close())
         .then(() => {
           logger.info('stopped');
           process.exit(0);

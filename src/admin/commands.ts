@@ -8,15 +8,12 @@ import { issueToken } from '../auth/tokens';
 import { checkKeys, parseAssignments, resolveSettings } from '../settings/resolve-settings';
 import { formatSetting, SettingError, type SettingsTable } from '../settings/setting-definition';
 import { TENANT_SETTINGS } from '../settings/tenant-settings';
-import type { SettingsStore } from '../store/settings-store';
-import type { Store, Tenant, TenantStore, TokenRecord } from '../store/tenant-store';
+import type { Tenant, TokenRecord } from '../store/tenant-store';
+import { expectPositionals, parseArgs, requireTenant, table, UsageError, type AdminStore, type Command, type Context, type ParsedArgs } from './command-line';
 import { formatDuration, parseDuration } from './duration';
+import { WORK_COMMANDS, WORK_USAGE } from './work-commands';
 
-export interface AdminStore extends Pick<Store, 'deleteTenant'> {
-  readonly tenants: TenantStore;
-  readonly settings: SettingsStore;
-  close(): Promise<void>;
-}
+export type { AdminStore } from './command-line';
 
 export interface OpenOptions {
   /** --create: make a new, empty store when none exists (otherwise opening a missing store fails). */
@@ -66,6 +63,8 @@ export const ADMIN_USAGE = [
   `                                                     the old one keeps working for the overlap (${DEFAULT_ROTATION_OVERLAP})`,
   '  token revoke <tokenId>                             revoke a token; it stops working at once',
   '',
+  ...WORK_USAGE,
+  '',
   '  help                                               show this text',
   '',
   'Durations: 90d, 12h, 30m, 45s. Last use is recorded at most once a minute per token and server instance.',
@@ -75,57 +74,6 @@ export const ADMIN_USAGE = [
 
 const MAX_TEXT = 200;
 
-/** A mistake in the command line (as opposed to a failure while running it). */
-class UsageError extends Error {}
-
-interface ParsedArgs {
-  readonly positionals: string[];
-  readonly options: Record<string, string>;
-  readonly flags: ReadonlySet<string>;
-}
-
-/**
- * Splits `args` into positionals, `--name value` / `--name=value` options (only `allowed` names) and bare `--name`
- * flags (only `allowedFlags`).
- */
-function parseArgs(args: readonly string[], allowed: readonly string[], allowedFlags: readonly string[] = []): ParsedArgs {
-  const positionals: string[] = [];
-  const options: Record<string, string> = {};
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (allowedFlags.includes(name) && eq === -1) {
-      flags.add(name);
-      continue;
-    }
-    if (!allowed.includes(name)) throw new UsageError(`Unknown option --${name}`);
-    if (Object.hasOwn(options, name)) throw new UsageError(`Option --${name} given twice`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      value = args[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`Option --${name} needs a value`);
-      i++;
-    }
-    options[name] = value;
-  }
-  return { positionals, options, flags };
-}
-
-function expectPositionals(parsed: ParsedArgs, names: readonly string[]): string[] {
-  const { positionals } = parsed;
-  if (positionals.length < names.length) throw new UsageError(`Missing <${names[positionals.length]}>`);
-  if (positionals.length > names.length) throw new UsageError(`Unexpected argument "${positionals[names.length]}"`);
-  return positionals;
-}
-
-/** Names and labels are shown on one line in listings: no control characters, bounded length. */
 function checkText(what: string, value: string, allowEmpty: boolean): string {
   const text = value.trim();
   if (!allowEmpty && text === '') throw new UsageError(`The ${what} must not be empty`);
@@ -138,16 +86,6 @@ function checkText(what: string, value: string, allowEmpty: boolean): string {
 function checkProfile(value: string): Profile {
   if (!isProfile(value)) throw new UsageError(`Unknown profile "${value}"; the profiles are ${ALL_PROFILES.join(', ')}`);
   return value;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
 
 function tokenStatus(token: TokenRecord, now: Date): string {
@@ -176,27 +114,6 @@ function printNewToken(out: (line: string) => void, token: string, record: Token
   out(`This token will not be shown again: store it now. Only its hash is kept.${record.expires ? ` It expires at ${record.expires}.` : ''}`);
 }
 
-interface Context {
-  readonly store: AdminStore;
-  readonly tenants: TenantStore;
-  readonly settings: SettingsStore;
-  readonly settingsTable: SettingsTable;
-  readonly out: (line: string) => void;
-  readonly now: () => Date;
-  readonly ids: IdSource;
-  readonly ask?: (question: string) => Promise<string | undefined>;
-}
-
-/**
- * A command checks its arguments first (throwing UsageError, before any store is opened) and returns the work
- * to run against the store.
- */
-interface Command {
-  readonly options: readonly string[];
-  readonly flags?: readonly string[];
-  prepare(parsed: ParsedArgs, settingsTable: SettingsTable): (context: Context) => Promise<void>;
-}
-
 /** `<tenantId> <first> [more ...]`: at least one item after the tenant id. */
 function tenantAndItems(parsed: ParsedArgs, itemName: string): [string, string[]] {
   const [tenantId, ...items] = parsed.positionals;
@@ -215,17 +132,12 @@ function checkSettings<T>(check: () => T): T {
   }
 }
 
-async function requireTenant(tenants: TenantStore, tenantId: string): Promise<Tenant> {
-  const tenant = await tenants.getTenant(tenantId);
-  if (!tenant) throw new Error(`No tenant with id ${tenantId}`);
-  return tenant;
-}
-
 function describeChange(tenantId: string, version: number, changes: readonly string[]): string {
   return `Tenant ${tenantId} settings are at version ${version}: ${changes.join(' ')}`;
 }
 
 const COMMANDS: Record<string, Command> = {
+  ...WORK_COMMANDS,
   'tenant create': {
     options: ['profile'],
     prepare(parsed) {

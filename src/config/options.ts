@@ -166,9 +166,22 @@ export const OPTIONS = {
   },
   shutdownTimeoutMs: {
     env: 'SCIM_SHUTDOWN_TIMEOUT_MS',
-    description: 'How long SIGTERM waits for in-flight requests before closing',
+    description: 'How long SIGTERM waits for in-flight requests (and running jobs to checkpoint) before closing',
     default: 10000,
     parse: integer(0, 600000),
+  },
+  workers: {
+    env: 'SCIM_WORKERS',
+    description:
+      'Run background work in this process: jobs (exports, imports, sweeps, the MongoDB rebuild after a schema change), outbox delivery ' +
+      'and housekeeping (`on` or `off`); keep it on for at least one instance per store',
+    default: true,
+    parse: boolean,
+  },
+  testHooks: {
+    env: 'SCIM_TEST_HOOKS',
+    description: 'For the test suite only: path of a module whose registerTestHooks() adds job types and outbox topics to the worker host',
+    parse: text,
   },
 } as const satisfies Record<string, OptionDefinition<unknown>>;
 

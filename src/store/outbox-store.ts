@@ -79,7 +79,7 @@ export interface OutboxStore {
   fail(id: string, token: string, failure: { readonly now: string; readonly error: string; readonly retryAt?: string }): Promise<OutboxMessage | null>;
   /** A tenant's messages, oldest first (e.g. its dead letters). */
   list(tenantId: string, options: OutboxListOptions): Promise<OutboxMessage[]>;
-  /** A dead message is pending again, with its attempts reset (an operator fixed the receiver). */
+  /** A dead message is pending again, with its attempts reset (an operator fixed the receiver); null when the tenant has no dead message with that id. */
   requeue(tenantId: string, id: string, now: string): Promise<OutboxMessage | null>;
   /** Deletes up to `limit` messages delivered before `before`; returns how many. */
   purgeDelivered(before: string, limit: number): Promise<number>;

@@ -143,8 +143,7 @@ export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore 
           { $set: { status: OutboxStatus.pending, attempts: 0, availableAt: now, updated: now } },
           { returnDocument: 'after' },
         );
-        const document = requeued ?? (await outbox.findOne({ _id: id, tenantId }));
-        return document ? toMessage(document) : null;
+        return requeued ? toMessage(requeued) : null;
       });
     },
 

@@ -110,17 +110,12 @@ export function createSqliteOutboxStore(deps: { db: Database.Database; statement
     },
 
     async requeue(tenantId, id, now) {
-      return run(() =>
-        db
-          .transaction(() => {
-            statements
-              .get(`UPDATE outbox SET status = 'pending', attempts = 0, available_at = ?, updated = ? WHERE id = ? AND tenant_id = ? AND status = 'dead'`)
-              .run(now, now, id, tenantId);
-            const row = statements.get(`SELECT ${COLUMNS} FROM outbox WHERE id = ? AND tenant_id = ?`).get(id, tenantId) as OutboxRow | undefined;
-            return row ? toMessage(row) : null;
-          })
-          .immediate(),
-      );
+      return run(() => {
+        const row = statements
+          .get(`UPDATE outbox SET status = 'pending', attempts = 0, available_at = ?, updated = ? WHERE id = ? AND tenant_id = ? AND status = 'dead' RETURNING ${COLUMNS}`)
+          .get(now, now, id, tenantId) as OutboxRow | undefined;
+        return row ? toMessage(row) : null;
+      });
     },
 
     async purgeDelivered(before, limit) {

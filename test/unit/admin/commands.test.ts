@@ -5,6 +5,13 @@ import { type TokenRecord } from '../../../src/store/tenant-store';
 import { Scope } from '../../../src/auth/scopes';
 import { createFakeTenantStore, NOW, sequentialIds, tenantFixture, type FakeTenantStore } from '../auth/fake-tenant-store';
 import { createMemorySettingsStore } from '../settings/memory-settings-store';
+import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
+import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
+
+// The job and outbox ports these commands never use (test/unit/admin/work-commands.test.ts covers those commands).
+const workStore = createSqliteStore({ path: ':memory:', registry: loadBuiltinRegistry() });
+afterAll(() => workStore.close());
+const work = { jobs: workStore.jobs, outbox: workStore.outbox };
 
 interface Run {
   code: number;
@@ -24,7 +31,7 @@ function harness(store: FakeTenantStore = createFakeTenantStore(), options: { an
         result.opened++;
         creates.push(create);
         store.closed = false;
-        return { tenants: store, settings: createMemorySettingsStore(), deleteTenant: store.deleteTenant, close: store.close };
+        return { tenants: store, settings: createMemorySettingsStore(), ...work, deleteTenant: store.deleteTenant, close: store.close };
       },
       out: (line) => result.out.push(line),
       err: (line) => result.err.push(line),
@@ -166,7 +173,7 @@ describe('runAdmin', () => {
     store.listTenants = async () => {
       throw new Error('disk I/O error\nat somewhere');
     };
-    const code = await runAdmin(['tenant', 'list'], { store: async () => ({ tenants: store, settings: createMemorySettingsStore(), deleteTenant: store.deleteTenant, close: store.close }), out: () => undefined, err: (line) => errors.push(line) });
+    const code = await runAdmin(['tenant', 'list'], { store: async () => ({ tenants: store, settings: createMemorySettingsStore(), ...work, deleteTenant: store.deleteTenant, close: store.close }), out: () => undefined, err: (line) => errors.push(line) });
     expect(code).toBe(1);
     expect(errors).toEqual(['disk I/O error']);
     expect(store.closed).toBe(true);

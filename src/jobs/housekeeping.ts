@@ -1,0 +1,58 @@
+// The built-in recurring job: once an hour (for the whole deployment: scheduled with an idempotency key per hour, so
+// one instance runs it), it deletes what has outlived its use:
+//   - blobs whose expiry passed (their content included);
+//   - each tenant's finished jobs older than its `jobs.retentionDays` setting, and the server's own after 7 days;
+//   - outbox messages delivered more than 7 days ago (dead letters stay until an operator requeues them).
+// Every step deletes in bounded batches, so one run never holds a long transaction or reads a whole collection.
+import type { SettingsReader } from '../settings/settings-reader';
+import type { BlobStore } from '../store/blob-store';
+import { SYSTEM_TENANT_ID, type JobStore } from '../store/job-store';
+import type { OutboxStore } from '../store/outbox-store';
+import type { TenantStore } from '../store/tenant-store';
+import type { JobType } from './job-type';
+
+export const HOUSEKEEPING_JOB = 'housekeeping';
+export const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
+/** How long the server's own finished jobs (housekeeping, rebuilds) and delivered outbox messages are kept. */
+export const SYSTEM_RETENTION_DAYS = 7;
+const BATCH = 500;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface HousekeepingDeps {
+  readonly tenants: Pick<TenantStore, 'listTenants'>;
+  readonly jobs: Pick<JobStore, 'purgeFinished'>;
+  readonly outbox: Pick<OutboxStore, 'purgeDelivered'>;
+  readonly blobs: Pick<BlobStore, 'deleteExpired'>;
+  readonly settings: SettingsReader;
+}
+
+/** Repeats a batch deletion until a batch comes back short; returns the total. */
+async function drain(step: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await step();
+    total += deleted;
+    if (deleted < BATCH) return total;
+  }
+}
+
+export function housekeepingJob(deps: HousekeepingDeps): JobType {
+  return {
+    type: HOUSEKEEPING_JOB,
+    async run({ clock, checkpoint }) {
+      const now = clock();
+      const before = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+      const blobs = await drain(() => deps.blobs.deleteExpired(now.toISOString(), BATCH));
+      const outbox = await drain(() => deps.outbox.purgeDelivered(before(SYSTEM_RETENTION_DAYS), BATCH));
+      let jobs = await drain(() => deps.jobs.purgeFinished(SYSTEM_TENANT_ID, before(SYSTEM_RETENTION_DAYS), BATCH));
+      const tenants = await deps.tenants.listTenants();
+      for (const [index, tenant] of tenants.entries()) {
+        const days = (await deps.settings.forTenant(tenant.id))['jobs.retentionDays'];
+        jobs += await drain(() => deps.jobs.purgeFinished(tenant.id, before(days), BATCH));
+        // Progress, and a chance to stop at shutdown: a rerun simply starts over (every step is idempotent).
+        await checkpoint({ progress: { processed: index + 1, total: tenants.length } });
+      }
+      return { blobsDeleted: blobs, jobsDeleted: jobs, outboxMessagesDeleted: outbox };
+    },
+  };
+}

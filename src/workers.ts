@@ -1,0 +1,44 @@
+// Composition root of background work (as app.ts is of the HTTP side): builds the worker host for a store with the
+// built-in job types. src/main.ts starts it unless SCIM_WORKERS=off and stops it before the store closes.
+import type { WorkerLogger } from './jobs/job-type';
+import { HOUSEKEEPING_EVERY_MS, HOUSEKEEPING_JOB, housekeepingJob } from './jobs/housekeeping';
+import { createWorkerHost, type WorkerHost } from './jobs/worker-host';
+import { createSettingsReader } from './settings/settings-reader';
+import type { Store } from './store/tenant-store';
+
+export interface WorkerDeps {
+  readonly store: Store;
+  readonly logger: WorkerLogger;
+  readonly clock?: () => Date;
+  readonly workerId?: string;
+}
+
+/**
+ * What SCIM_TEST_HOOKS gives a test's module (the test suite's way to run jobs and outbox topics of its own in real
+ * server processes, test/fixtures/worker-test-hooks.js): the host, the store, and the worker clock to move forward.
+ */
+export interface TestHooksApi {
+  readonly host: WorkerHost;
+  readonly store: Store;
+  shiftClock(ms: number): void;
+}
+
+export interface TestHooksModule {
+  registerTestHooks(api: TestHooksApi): void;
+}
+
+export function buildWorkers(deps: WorkerDeps): WorkerHost {
+  const { store, logger, clock } = deps;
+  const host = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger, clock, workerId: deps.workerId });
+  host.registerJobType(
+    housekeepingJob({
+      tenants: store.tenants,
+      jobs: store.jobs,
+      outbox: store.outbox,
+      blobs: store.blobs,
+      settings: createSettingsReader({ store: store.settings, clock }),
+    }),
+  );
+  host.schedule({ type: HOUSEKEEPING_JOB, everyMs: HOUSEKEEPING_EVERY_MS });
+  return host;
+}
