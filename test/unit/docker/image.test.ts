@@ -3,8 +3,9 @@
 // the documented commands need: `npm start`, `npm run admin -- …` and `scim-admin …` as the README and docs/ show
 // them (`docker compose exec scim …`, `docker run … scim-server …`). Building and running the image is left to a
 // machine with Docker (README "Docker").
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { ADMIN_USAGE } from '../../../src/admin/commands';
@@ -104,6 +105,7 @@ function documentedContainerCommands(): string[] {
   const commands: string[] = [];
   for (const document of documents) {
     for (const match of read(document).matchAll(/docker compose exec(?: -\S+)* scim ([^\n`#]+)/g)) commands.push(match[1].trim());
+    for (const match of read(document).matchAll(/docker exec(?: -\S+)* scim ([^\n`#]+)/g)) commands.push(match[1].trim());
     for (const match of read(document).matchAll(/docker run [^\n`#]*?scim-server ([^\n`#]+)/g)) commands.push(match[1].trim());
   }
   return commands;
@@ -214,6 +216,80 @@ describe('build-if-needed.js in the image (compiled output, no sources, no compi
     const run = spawnSync(process.execPath, [join(app, 'scripts/build-if-needed.js')], { encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/Neither the sources \(src\/\) nor a build/);
+  });
+});
+
+/** A folder laid out as the final image's /app: every COPY of the runtime stage, nothing else. */
+function layOutImage(app: string): void {
+  for (const copy of runtime.copies) {
+    for (const source of copy.sources) {
+      const target = copiedPath(copy, source);
+      if (!target.startsWith('/app/')) continue; // /usr/local/bin/scim-admin: checked above, it runs /app/dist/…/cli.js
+      const local = join(app, target.slice('/app/'.length));
+      mkdirSync(join(local, '..'), { recursive: true });
+      const from = copy.from === 'build' ? join(root, source.replace(/^\/app\//, '')) : join(root, source);
+      // The build stage's node_modules is the repository's, pruned; linking it keeps the test fast.
+      if (source.endsWith('node_modules')) symlinkSync(from, local, 'dir');
+      else cpSync(from, local, { recursive: true });
+    }
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolvePort) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolvePort(port));
+    });
+  });
+
+describe('the documented commands in a folder laid out as the image', () => {
+  let app: string;
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(root, 'scripts/build-if-needed.js')], { cwd: root, stdio: 'inherit' });
+    app = mkdtempSync(join(tmpdir(), 'scim-image-app-'));
+    layOutImage(app);
+  }, 240_000);
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  it('has no sources, only what the Dockerfile copies', () => {
+    expect(existsSync(join(app, 'src'))).toBe(false);
+    expect(existsSync(join(app, 'dist/src/main.js'))).toBe(true);
+    expect(existsSync(join(app, 'scripts/build-if-needed.js'))).toBe(true);
+  });
+
+  it('npm run admin -- … works there (with --create on a new store, refused without)', () => {
+    const env = { ...process.env, SCIM_STORE: `sqlite:${join(app, 'data', 'scim.db')}` };
+    const refused = spawnSync('npm', ['run', '--silent', 'admin', '--', 'tenant', 'list'], { cwd: app, env, encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('No database file at');
+    const created = spawnSync('npm', ['run', '--silent', 'admin', '--', 'tenant', 'create', 'acme', '--create'], { cwd: app, env, encoding: 'utf8' });
+    expect({ status: created.status, stderr: created.stderr }).toEqual({ status: 0, stderr: '' });
+    const listed = spawnSync('npm', ['run', '--silent', 'admin', '--', 'tenant', 'list'], { cwd: app, env, encoding: 'utf8' });
+    expect(listed.stdout).toContain('acme');
+  });
+
+  it('npm start starts the server there, and /ready answers', async () => {
+    const port = await freePort();
+    const child = spawn('npm', ['start'], { cwd: app, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SCIM_STORE: `sqlite:${join(app, 'data', 'start.db')}`, SCIM_LOG_LEVEL: 'warn' }, stdio: 'pipe', detached: true });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += String(chunk)));
+    child.stderr.on('data', (chunk) => (output += String(chunk)));
+    try {
+      let ready = false;
+      for (let attempt = 0; attempt < 300 && !ready && child.exitCode === null; attempt++) {
+        ready = await fetch(`http://127.0.0.1:${port}/ready`).then((res) => res.ok, () => false);
+        if (!ready) await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      }
+      expect({ ready, output: ready ? '' : output }).toEqual({ ready: true, output: '' });
+    } finally {
+      // npm runs the server as its child: end the whole process group this test started.
+      if (child.exitCode === null) {
+        const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+        process.kill(-child.pid!, 'SIGTERM');
+        await exited;
+      }
+    }
   });
 });
 
