@@ -102,6 +102,13 @@ describe('request log', () => {
     expect(requestLines()[0]).toMatchObject({ level: 40, status: 500, route: '/scim/v2/Users/:id', detail: 'Internal server error' });
   });
 
+  it('logs successful health probes at debug level only', async () => {
+    await request(t.app).get('/health');
+    await request(t.app).get('/ready');
+    await settle();
+    expect(requestLines()).toEqual([]);
+  });
+
   it('writes readable lines in the pretty format', async () => {
     const pretty = capturingLogger('info', 'pretty');
     const app = await createTestApp({}, { logger: pretty.logger });

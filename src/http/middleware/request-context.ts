@@ -27,6 +27,8 @@ export interface AnsweredError {
 }
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Routes whose successful answers are logged at debug level only. */
+const PROBES: ReadonlySet<string> = new Set(['/health', '/ready']);
 const MAX_FIELD = 1000;
 const MAX_USER_AGENT = 256;
 
@@ -81,6 +83,8 @@ export function requestContext(logger: Logger, options: RequestContextOptions = 
       if (userAgent) line.userAgent = bounded(userAgent, MAX_USER_AGENT);
       // The error itself (with its stack) was logged at error level by the error handler; this is the summary.
       if (res.statusCode >= 500) req.log.warn(line, 'request');
+      // Health probes (a container health check every few seconds, a load balancer's) would drown the rest.
+      else if (route !== undefined && PROBES.has(route) && res.statusCode < 400) req.log.debug(line, 'request');
       else req.log.info(line, 'request');
     });
     next();
