@@ -87,6 +87,11 @@ async function walkKeyset(
   throw new Error('keyset walk did not end');
 }
 
+/** Blob content, as the blob port takes it. */
+async function* chunksOf(text: string): AsyncIterable<Uint8Array> {
+  yield Buffer.from(text, 'utf8');
+}
+
 export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
   describe(`${name}: store contract`, () => {
     let subject: StoreUnderTest;
@@ -882,7 +887,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expect(tenants.touchToken('nope', '2030-01-01T00:02:00.000Z')).resolves.toBeUndefined();
       });
 
-      it('deletes a tenant with all its data and leaves other tenants alone', async () => {
+      it('deletes a tenant with all its data (resources, memberships, tokens, settings, jobs, outbox, blobs) and leaves other tenants alone', async () => {
         const { tenants, memberships } = subject.store;
         for (const id of ['a', 'b']) {
           await tenants.createTenant(tenant(id));
@@ -896,6 +901,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             { value: `${id}-u2`, type: 'User' },
           ]);
           await subject.store.settings.update(id, { set: { 'some.setting': 'on' }, at: nextInstant() });
+          await subject.store.jobs.enqueue({ id: `${id}-job`, tenantId: id, type: 'export', input: { format: 'ndjson' }, created: nextInstant() });
+          await subject.store.outbox.append([{ id: `${id}-message`, tenantId: id, topic: 'webhook', key: `${id}:user.created`, payload: { id: `${id}-u1` }, created: nextInstant() }]);
+          await subject.store.blobs.write({ id: `${id}-blob`, tenantId: id, contentType: 'application/x-ndjson', created: nextInstant() }, chunksOf('{"userName":"same-name"}\n'));
         }
         const before = await subject.remainingOf?.('b');
 
@@ -910,6 +918,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await memberships.list('a', 'a-g1', { limit: 10 })).toEqual([]);
         expect(await memberships.groupsOf('a', ['a-u1'])).toEqual([]);
         expect(await subject.store.settings.read('a')).toEqual({ values: {}, version: 0 });
+        const later = nextInstant();
+        expect(await subject.store.jobs.get('a', 'a-job')).toBeNull();
+        expect(await subject.store.outbox.list('a', { limit: 10 })).toEqual([]);
+        expect(await subject.store.blobs.stat('a', 'a-blob', later)).toBeNull();
         if (subject.remainingOf) expect(await subject.remainingOf('a')).toEqual({});
 
         // Tenant b is untouched.
@@ -918,6 +930,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await resources.list('b', listAll({ resourceType: 'User' }))).totalResults).toBe(2);
         expect(await memberships.list('b', 'b-g1', { limit: 10 })).toHaveLength(2);
         expect((await subject.store.settings.read('b')).values).toEqual({ 'some.setting': 'on' });
+        expect(await subject.store.jobs.get('b', 'b-job')).not.toBeNull();
+        expect(await subject.store.outbox.list('b', { limit: 10 })).toHaveLength(1);
+        expect(await subject.store.blobs.stat('b', 'b-blob', later)).not.toBeNull();
         if (subject.remainingOf) expect(await subject.remainingOf('b')).toEqual(before);
 
         // The id and unique values of the deleted tenant are free again; a second deletion finds nothing.

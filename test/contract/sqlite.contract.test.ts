@@ -1,7 +1,7 @@
 // The store contracts on the embedded SQLite store: once in memory, once on a file in WAL mode.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import Database from 'better-sqlite3';
 import { configureConnection, createSqliteStore, sqliteStoreOn } from '../../src/store/sqlite/sqlite-store';
@@ -55,6 +55,11 @@ const onFile = (nested: boolean) => async (): Promise<StoreUnderTest> => {
         }
         const { n } = db.prepare('SELECT count(*) AS n FROM tenants WHERE id = ?').get(tenantId) as { n: number };
         if (n > 0) remaining.tenants = n;
+        // Blob content lives in files beside the database: a file no row names is content left behind.
+        const directory = blobDirectoryOf(resolve(path));
+        const named = new Set((db.prepare('SELECT file FROM blobs').all() as { file: string }[]).map((row) => row.file));
+        const orphans = existsSync(directory) ? readdirSync(directory).filter((file) => !named.has(file)).length : 0;
+        if (orphans > 0) remaining['blob files without a row'] = orphans;
         return remaining;
       } finally {
         db.close();

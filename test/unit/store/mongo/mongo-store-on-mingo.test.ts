@@ -28,9 +28,15 @@ async function makeStore(): Promise<StoreUnderTest> {
     async remainingOf(tenantId) {
       const remaining: Record<string, number> = {};
       for (const [name, collection] of collections) {
-        const n = collection.documents.filter((document) => document.tenantId === tenantId || document._id === tenantId).length;
+        const owned = (document: Record<string, unknown>) =>
+          document.tenantId === tenantId || document._id === tenantId || (document.metadata as { tenantId?: unknown } | undefined)?.tenantId === tenantId;
+        const n = collection.documents.filter(owned).length;
         if (n > 0) remaining[name] = n;
       }
+      // GridFS chunks name their file only: chunks whose file document is gone are content left behind.
+      const files = new Set((collections.get('blobs.files')?.documents ?? []).map((document) => String(document._id)));
+      const orphans = (collections.get('blobs.chunks')?.documents ?? []).filter((chunk) => !files.has(String(chunk.files_id))).length;
+      if (orphans > 0) remaining['blobs.chunks without a file'] = orphans;
       return remaining;
     },
   };
