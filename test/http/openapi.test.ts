@@ -48,7 +48,7 @@ let tenant: TestTenant;
 let log: ReturnType<typeof capturingLogger>;
 let document: { paths: Record<string, Record<string, { security: unknown[] }>>; components: { schemas: Record<string, unknown> } };
 beforeAll(async () => {
-  log = capturingLogger();
+  log = capturingLogger('debug'); // health probes log at debug level
   t = await createTestApp({}, { logger: log.logger });
   tenant = await t.tenant();
   const res = await request(t.app).get('/openapi.json').set(tenant.auth);
