@@ -1,5 +1,6 @@
 // Composition root: wires the store, services and routers into an Express app. No env, no listen.
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { createLastUsedRecorder } from './auth/last-used';
@@ -22,7 +23,9 @@ import { createBulkService } from './resources/bulk/bulk-service';
 import { composeBehaviours } from './resources/compose-behaviours';
 import { createResourceService } from './resources/resource-service';
 import type { ServerCapabilities } from './resources/discovery/service-provider-config';
-import { userBehaviour } from './resources/users/user-behaviour';
+import { createFairQueue } from './resources/fair-queue';
+import { createPasswords, type Passwords } from './resources/users/password';
+import { createUserBehaviour } from './resources/users/user-behaviour';
 import { createGroupBehaviour } from './resources/groups/group-behaviour';
 import { createUserMembershipBehaviour } from './resources/groups/user-groups-behaviour';
 import { scimErrors } from './scim/errors';
@@ -48,6 +51,11 @@ export interface AppDeps {
   readonly registry: SchemaRegistry;
   readonly logger: Logger;
   readonly clock?: () => Date;
+  /**
+   * Password hashing (scrypt). By default one fair queue per app, running one hash per core: tenants take turns, and
+   * so do the requests of a tenant (src/resources/fair-queue.ts).
+   */
+  readonly passwords?: Passwords;
 }
 
 /** Bulk limits from the configuration, with the option table's defaults when a test config leaves them out. */
@@ -120,6 +128,7 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   const membershipDeps = { registry, resources: store.resources, memberships: store.memberships, maxMembersReturned: config.groupMembersMax };
+  const passwords = deps.passwords ?? createPasswords({ queue: createFairQueue({ concurrency: availableParallelism() }) });
   const service = createResourceService({
     store: store.resources,
     registry,
@@ -127,7 +136,7 @@ export function buildApp(deps: AppDeps): Express {
     // Each type's own behaviour first, then those that extensions add (composeBehaviours says how hooks combine).
     // Group.members lives in the membership relation; User.groups is computed from it (README "Groups").
     behaviours: {
-      User: composeBehaviours(userBehaviour, createUserMembershipBehaviour(membershipDeps)),
+      User: composeBehaviours(createUserBehaviour({ passwords }), createUserMembershipBehaviour(membershipDeps)),
       Group: composeBehaviours(createGroupBehaviour(membershipDeps)),
     },
     clock: deps.clock,

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { composeBehaviours } from '../../src/resources/compose-behaviours';
 import { createResourceService } from '../../src/resources/resource-service';
 import type { RelationPatchPlan } from '../../src/resources/resource-type-behaviour';
-import { verifyPassword } from '../../src/resources/users/password';
+import { passwordMatches } from '../helpers/passwords';
 import type { PatchOperation } from '../../src/scim/patch/patch-operation';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { createResourceValidators } from '../../src/scim/schema/validate-resource';
@@ -179,10 +179,10 @@ describe('PATCH: writeOnly password (RFC 7643 §4.1.1)', () => {
     expect(res.body.password).toBeUndefined();
     expect(res.body.meta.version).toBe('W/"2"');
     const hashOf = async () => (await t.store.resources.get(a.tenant.id, 'User', created.id))?.internal.passwordHash as string;
-    expect(await verifyPassword('second-Passw0rd', await hashOf())).toBe(true);
-    expect(await verifyPassword('first-Passw0rd', await hashOf())).toBe(false);
+    expect(await passwordMatches('second-Passw0rd', await hashOf())).toBe(true);
+    expect(await passwordMatches('first-Passw0rd', await hashOf())).toBe(false);
     await patch(created.id, patchBody({ op: 'replace', path: 'title', value: 'T' }));
-    expect(await verifyPassword('second-Passw0rd', await hashOf())).toBe(true);
+    expect(await passwordMatches('second-Passw0rd', await hashOf())).toBe(true);
   });
 });
 

@@ -132,7 +132,7 @@ describe('POST /Users', () => {
     expect(JSON.stringify(res.body)).not.toContain('t1meMachine');
     const stored = await t.store.resources.get(a.tenant.id, 'User', res.body.id);
     expect(JSON.stringify(stored)).not.toContain('t1meMachine');
-    expect(stored?.internal.passwordHash).toMatch(/^scrypt\$/);
+    expect(stored?.internal.passwordHash).toMatch(/^\$scrypt\$/);
     const asked = await request(t.app).get(`${SCIM}/Users/${res.body.id}?attributes=password,userName`).set(a.auth);
     expect(asked.body.password).toBeUndefined();
     // Nor its hash, under any name.

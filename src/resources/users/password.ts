@@ -1,35 +1,65 @@
-// User passwords (RFC 7643 §4.1.1: writeOnly, returned never) are kept only as salted scrypt hashes.
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+// User passwords (RFC 7643 §4.1.1: writeOnly, returned never), kept only as hashes in the PHC string format
+// (`$scrypt$ln=15,r=8,p=3$<salt>$<hash>`). Every hash and verification waits its turn in the fair queue, keyed by
+// tenant and request, so that one tenant's batch of passwords cannot starve another tenant (fair-queue.ts).
+import type { RequestContext } from '../../auth/request-context';
 import { scimErrors } from '../../scim/errors';
+import type { FairQueue } from '../fair-queue';
+import { parseLegacyScrypt, scryptAlgorithm, UnusableHashError, type PasswordAlgorithm, type ScryptDerive, type ScryptParameters } from './password-algorithms';
+import { formatPhc, parsePhc } from './phc-string';
 
-const KEY_LENGTH = 32;
-// N=2^15, r=8, p=1: the OWASP-recommended minimum for scrypt; ~100 ms of CPU, acceptable for rare password writes.
-const PARAMETERS: ScryptOptions = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-const MAX_PASSWORD_LENGTH = 1024;
+export const MAX_PASSWORD_LENGTH = 1024;
 
-function scrypt(secret: string, salt: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(secret, salt, KEY_LENGTH, PARAMETERS, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+/** The outcome of checking a password against a stored hash. */
+export type PasswordCheck =
+  /** `upgraded`: a new hash to store in place of the old one, whose format or parameters are outdated. */
+  | { readonly outcome: 'match'; readonly upgraded?: string }
+  | { readonly outcome: 'mismatch' }
+  /** The stored value cannot be verified (malformed, unknown algorithm, parameters out of bounds): treat as no match. */
+  | { readonly outcome: 'unusable'; readonly reason: string };
+
+export interface Passwords {
+  /** A new hash; throws a ScimError invalidValue when `password` is not a usable password. */
+  hash(context: Pick<RequestContext, 'tenantId' | 'requestId'>, password: unknown): Promise<string>;
+  verify(context: Pick<RequestContext, 'tenantId' | 'requestId'>, password: string, stored: string): Promise<PasswordCheck>;
 }
 
-/** Format: `scrypt$N$r$p$<salt b64>$<hash b64>`, so that parameters can be raised later without losing old hashes. */
-export async function hashPassword(password: unknown): Promise<string> {
-  if (typeof password !== 'string' || password === '') throw scimErrors.invalidValue("Attribute 'password' must be a non-empty string");
-  if (password.length > MAX_PASSWORD_LENGTH) throw scimErrors.invalidValue(`Attribute 'password' must be at most ${MAX_PASSWORD_LENGTH} characters`);
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt);
-  return ['scrypt', PARAMETERS.N, PARAMETERS.r, PARAMETERS.p, salt.toString('base64'), key.toString('base64')].join('$');
+export interface PasswordsDeps {
+  readonly queue: FairQueue;
+  /** Tests inject a cheaper or counting derivation; the server uses Node's scrypt. */
+  readonly derive?: ScryptDerive;
+  readonly policy?: ScryptParameters;
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const key = await new Promise<Buffer>((resolve, reject) =>
-    scryptCallback(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 }, (error, derived) =>
-      error ? reject(error) : resolve(derived),
-    ),
-  );
-  return key.length === expected.length && timingSafeEqual(key, expected);
+export function createPasswords(deps: PasswordsDeps): Passwords {
+  const scrypt = scryptAlgorithm(deps.derive, deps.policy);
+  // Verifiers by PHC id. Imported hashes of other algorithms (bcrypt, argon2, PBKDF2) get an entry here whose
+  // isOutdated() is true, so that each is replaced by a scrypt hash at its first successful verification.
+  const algorithms: Readonly<Record<string, PasswordAlgorithm>> = { scrypt };
+  const inTurn = <T>(context: Pick<RequestContext, 'tenantId' | 'requestId'>, work: () => Promise<T>) =>
+    deps.queue.run({ group: context.tenantId, member: context.requestId }, work);
+
+  return {
+    async hash(context, password) {
+      if (typeof password !== 'string' || password === '') throw scimErrors.invalidValue("Attribute 'password' must be a non-empty string");
+      if (password.length > MAX_PASSWORD_LENGTH) throw scimErrors.invalidValue(`Attribute 'password' must be at most ${MAX_PASSWORD_LENGTH} characters`);
+      return formatPhc(await inTurn(context, () => scrypt.hash(password)));
+    },
+
+    async verify(context, password, stored) {
+      const parsed = parsePhc(stored) ?? parseLegacyScrypt(stored);
+      if (!parsed) return { outcome: 'unusable', reason: 'the stored value is neither a PHC string nor a legacy scrypt hash' };
+      const algorithm = algorithms[parsed.id];
+      if (!algorithm) return { outcome: 'unusable', reason: `no verifier for the algorithm "${parsed.id}"` };
+      try {
+        // Checked before any work: parameters out of bounds make the hash unusable, not a long computation.
+        const outdated = 'legacy' in parsed || algorithm.isOutdated(parsed);
+        if (!(await inTurn(context, () => algorithm.verify(password, parsed)))) return { outcome: 'mismatch' };
+        if (!outdated) return { outcome: 'match' };
+        return { outcome: 'match', upgraded: formatPhc(await inTurn(context, () => scrypt.hash(password))) };
+      } catch (error) {
+        if (error instanceof UnusableHashError) return { outcome: 'unusable', reason: error.message };
+        throw error;
+      }
+    },
+  };
 }

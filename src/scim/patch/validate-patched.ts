@@ -18,13 +18,27 @@ export function validatePatched(
   operations: readonly PatchOperation[],
 ): ValidatedResource {
   try {
-    return validator.validatePatchResult(after, before);
+    return withUnassignedWriteOnly(validator.validatePatchResult(after, before), operations);
   } catch (error) {
     if (!isScimError(error)) throw error;
     const culprit = blame(validator, registry, type, before, operations, error);
     if (culprit === undefined) throw error;
     throw new ScimError(error.status, `Operation ${culprit}: ${error.detail}`, { scimType: error.scimType, cause: error });
   }
+}
+
+/**
+ * A writeOnly attribute (password) is never part of the stored attributes, so a PATCH that removes it or sets it to
+ * null leaves no trace in the result: operations that name it, with no value for it in the result, unassigned it
+ * (RFC 7644 §3.5.2.2), and the service must hear so (writeOnly `null`), not "nothing said".
+ */
+function withUnassignedWriteOnly(validated: ValidatedResource, operations: readonly PatchOperation[]): ValidatedResource {
+  const unassigned = operations.flatMap((operation) => {
+    const attribute = operation.path?.attribute.attribute;
+    return attribute?.mutability === 'writeOnly' && !(attribute.name in validated.writeOnly) ? [attribute.name] : [];
+  });
+  if (unassigned.length === 0) return validated;
+  return { ...validated, writeOnly: { ...validated.writeOnly, ...Object.fromEntries(unassigned.map((name) => [name, null])) } };
 }
 
 function blame(

@@ -12,7 +12,10 @@ import { findAttribute, type SchemaRegistry } from './registry';
 export interface ValidatedResource {
   /** Canonical attributes to store, without writeOnly values. */
   readonly attributes: ScimAttributes;
-  /** writeOnly attribute values (e.g. password), by canonical name, for the service to transform (hash). */
+  /**
+   * writeOnly attribute values (e.g. password), by canonical name, for the service to transform (hash). `null` means
+   * the client unassigned it (`"password": null` in a body, a PATCH remove or null); absent means it said nothing.
+   */
   readonly writeOnly: Readonly<Record<string, unknown>>;
 }
 
@@ -78,9 +81,14 @@ function buildValidator(registry: SchemaRegistry, resourceType: ResourceTypeDefi
     for (const { schema } of extensions) assertSinglePrimary(schema.attributes, (attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
     const writeOnly: Record<string, unknown> = {};
     for (const attribute of core.attributes) {
-      if (attribute.mutability === 'writeOnly' && attribute.name in attributes) {
+      if (attribute.mutability !== 'writeOnly') continue;
+      if (attribute.name in attributes) {
         writeOnly[attribute.name] = attributes[attribute.name];
         delete attributes[attribute.name];
+      } else if (body && isExplicitNull(input as Record<string, unknown>, attribute, core.id)) {
+        // Canonicalisation drops nulls (unassigned); for a value the client cannot read back, "keep it" (absent) and
+        // "remove it" (null) must stay apart.
+        writeOnly[attribute.name] = null;
       }
     }
     return { attributes, writeOnly };
@@ -108,6 +116,14 @@ function buildValidator(registry: SchemaRegistry, resourceType: ResourceTypeDefi
       checkRequired(attributes);
     },
   };
+}
+
+/** True when the body sets the core attribute to null, at the top level or under the core schema URN (any case). */
+function isExplicitNull(input: Record<string, unknown>, attribute: AttributeDefinition, coreUrn: string): boolean {
+  const nullIn = (object: unknown) =>
+    typeof object === 'object' && object !== null && Object.entries(object).some(([key, value]) => value === null && findAttribute([attribute], key) !== undefined);
+  const nested = Object.entries(input).find(([key]) => key.toLowerCase() === coreUrn.toLowerCase())?.[1];
+  return nullIn(input) || nullIn(nested);
 }
 
 function isAssigned(value: unknown): boolean {

@@ -5,8 +5,8 @@ import { createUserMembershipBehaviour } from '../../../src/resources/groups/use
 import { composeBehaviours } from '../../../src/resources/compose-behaviours';
 import { createResourceService, type ResourceService } from '../../../src/resources/resource-service';
 import type { ResourceTypeBehaviour } from '../../../src/resources/resource-type-behaviour';
-import { userBehaviour } from '../../../src/resources/users/user-behaviour';
-import { verifyPassword } from '../../../src/resources/users/password';
+import { createUserBehaviour } from '../../../src/resources/users/user-behaviour';
+import { passwordMatches, passwords } from '../../helpers/passwords';
 import { scimErrors } from '../../../src/scim/errors';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { createResourceValidators } from '../../../src/scim/schema/validate-resource';
@@ -45,7 +45,7 @@ beforeEach(() => {
     registry,
     validatorFor: createResourceValidators(registry),
     behaviours: {
-      User: composeBehaviours(userBehaviour, createUserMembershipBehaviour(membershipDeps), extension()),
+      User: composeBehaviours(createUserBehaviour({ passwords }), createUserMembershipBehaviour(membershipDeps), extension()),
       Group: composeBehaviours(createGroupBehaviour(membershipDeps)),
     },
   });
@@ -70,7 +70,7 @@ describe('resource service with composed behaviours', () => {
     const type = service.resourceType('User');
     const created = await service.create(CONTEXT, type, { schemas: [USER], userName: 'bjensen', password: 'first secret' });
     expect(created.internal).toMatchObject({ writes: 1, lastWriteBy: 'test/req-7/create' });
-    expect(await verifyPassword('first secret', String(created.internal.passwordHash))).toBe(true);
+    expect(await passwordMatches('first secret', String(created.internal.passwordHash))).toBe(true);
 
     const replaced = await service.replace(CONTEXT, type, created.id, { schemas: [USER], userName: 'bjensen', title: 'Guide' });
     expect(replaced.internal).toMatchObject({ writes: 2, lastWriteBy: 'test/req-7/replace', passwordHash: created.internal.passwordHash });
@@ -78,7 +78,7 @@ describe('resource service with composed behaviours', () => {
     const patched = await service.patch(CONTEXT, type, created.id, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'password', value: 'second secret' }] });
     expect(patched.changed).toBe(true);
     expect(patched.resource.internal).toMatchObject({ writes: 3, lastWriteBy: 'test/req-7/patch' });
-    expect(await verifyPassword('second secret', String(patched.resource.internal.passwordHash))).toBe(true);
+    expect(await passwordMatches('second secret', String(patched.resource.internal.passwordHash))).toBe(true);
   });
 
   it('writes nothing when an extension refuses the write', async () => {
