@@ -544,3 +544,28 @@ describe('POST /.search (root)', () => {
     expect((await request(t.app).post(`${SCIM}/.search`).set('Authorization', `Bearer ${writer}`).send({ schemas: [SEARCH_REQUEST] })).status).toBe(403);
   });
 });
+
+describe('a NUL inside a value (issue 14, item 9)', () => {
+  let app: TestApp;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    app = await createTestApp();
+    tenant = await app.tenant();
+    expect((await request(app.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('a\u0000b'))).status).toBe(201);
+    expect((await request(app.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('zzb'))).status).toBe(201);
+  });
+  afterAll(() => app.close());
+
+  it.each([
+    ['userName ew "a\\u0000b"', ['a\u0000b']],
+    ['userName ew "\\u0000B"', ['a\u0000b']],
+    ['userName ew "b"', ['a\u0000b', 'zzb']],
+    ['userName co "a\\u0000b"', ['a\u0000b']],
+    ['userName sw "A\\u0000"', ['a\u0000b']],
+    ['userName eq "a\\u0000b"', ['a\u0000b']],
+  ])('%s', async (filter, expected) => {
+    const res = await request(app.app).get(`${SCIM}/Users`).query({ filter, attributes: 'userName' }).set(tenant.auth);
+    expect(res.status).toBe(200);
+    expect(res.body.Resources.map((found: { userName: string }) => found.userName).sort()).toEqual(expected);
+  });
+});

@@ -29,7 +29,8 @@ import { URN } from '../../scim/urns';
 import { pathKey, type ColumnPath, type PathTarget, type ResourceModel } from '../model/resource-model';
 import { jsonLabel, slotJsonPath } from './json-path';
 
-export type SqlValue = string | number;
+/** Bound parameters: text, numbers, and bytes (a Buffer binds as a BLOB). */
+export type SqlValue = string | number | Buffer;
 
 export interface SqlFragment {
   readonly sql: string;
@@ -393,9 +394,12 @@ function textTest(value: string, op: ComparisonOperator, wanted: string): SqlFra
       return wanted === '' ? TRUE : { sql: `instr(${value}, ?) = 1`, params: [wanted] };
     case 'ew': {
       if (wanted === '') return TRUE;
-      // substr() counts characters (code points) from the right for a negative start; a shorter value yields
-      // itself, which is then shorter than `wanted` and differs from it.
-      return { sql: `substr(${value}, ?) = ?`, params: [-codePointLength(wanted), wanted] };
+      // Compared as UTF-8 bytes: substr() on TEXT counts characters only up to the first NUL, so a value holding one
+      // never matched (issue 14). On a BLOB it counts bytes, from the right for a negative start (a shorter value
+      // yields itself, which then differs); a byte suffix equal to `wanted`'s UTF-8 is a whole-character suffix,
+      // because no UTF-8 character starts with a continuation byte.
+      const bytes = Buffer.from(wanted, 'utf8');
+      return { sql: `substr(CAST(${value} AS BLOB), ?) = ?`, params: [-bytes.length, bytes] };
     }
     default:
       return { sql: `${value} ${ORDERED_SQL[op] ?? '='} ?`, params: [wanted] };
@@ -404,12 +408,6 @@ function textTest(value: string, op: ComparisonOperator, wanted: string): SqlFra
 
 function normaliseString(leaf: AttributeDefinition, value: string): string {
   return leaf.caseExact || leaf.type === 'binary' ? value : foldCase(value);
-}
-
-function codePointLength(text: string): number {
-  let length = 0;
-  for (const _ of text) length += 1;
-  return length;
 }
 
 function join(parts: readonly SqlFragment[], separator: string): SqlFragment {
