@@ -15,6 +15,7 @@ import { composeBehaviours } from './compose-behaviours';
 import { WriteKind, type ComposedBehaviour, type ComputeContext, type RelationWritePlan } from './resource-type-behaviour';
 import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
 import { isStoreError, StoreError, StoreErrorCode } from '../store/store-error';
+import { nextLastModified } from './last-modified';
 import { mapStoreErrors, storeErrorToScim } from './store-errors';
 import { applyPatch, stableJson } from '../scim/patch/apply-patch';
 import { parsePatchRequest } from '../scim/patch/parse-patch';
@@ -194,7 +195,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           { attributes: validated.attributes, internal: current.internal },
         );
         const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
-        const replacement = { lastModified: clock().toISOString(), attributes: relations.attributes, internal: draft.internal };
+        const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: relations.attributes, internal: draft.internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
         await relations.commit();
@@ -222,7 +223,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const changed =
           plan.changes || stableJson(draft.attributes) !== stableJson(current.attributes) || stableJson(draft.internal) !== stableJson(current.internal);
         if (!changed) return { resource: current, changed: false };
-        const replacement = { lastModified: clock().toISOString(), attributes: draft.attributes, internal: draft.internal };
+        const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: draft.attributes, internal: draft.internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail and the PATCH re-applies.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
         await plan.commit();
