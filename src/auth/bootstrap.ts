@@ -1,6 +1,8 @@
 // First start: on a store with no tenant at all, create tenant "default" and one token with both scopes, so that
 // a fresh server is usable at once. Does nothing once any tenant exists (later tenants come from the admin CLI),
-// but says so when the operator supplied SCIM_BOOTSTRAP_TOKEN and it was not used (describeBootstrap).
+// but says so when the operator supplied SCIM_BOOTSTRAP_TOKEN and it was not used (describeBootstrap). Several
+// instances starting together on one empty store create one tenant between them (TenantStore.createFirstTenant):
+// the others report it as existing, and with the same SCIM_BOOTSTRAP_TOKEN as `present`.
 import type { Tenant, TenantStore } from '../store/tenant-store';
 import { randomIds, type IdSource } from './id-source';
 import { Profile } from './profile';
@@ -11,7 +13,7 @@ export const BOOTSTRAP_TENANT_NAME = 'default';
 export const BOOTSTRAP_TOKEN_LABEL = 'bootstrap';
 
 export interface BootstrapDeps {
-  readonly tenants: Pick<TenantStore, 'listTenants' | 'createTenant' | 'createToken' | 'findTokenBySecretHash'>;
+  readonly tenants: Pick<TenantStore, 'listTenants' | 'createFirstTenant' | 'findTokenBySecretHash'>;
   readonly now?: () => Date;
   readonly ids?: IdSource;
   /** SCIM_BOOTSTRAP_TOKEN: the token the operator chose; presented exactly as given, stored hashed. */
@@ -36,17 +38,13 @@ export interface BootstrapResult {
   readonly chosenToken?: 'created' | 'present' | 'ignored';
   /** For `present`: the token it is. */
   readonly presentTokenId?: string;
+  /** The store was empty when this instance looked, and another instance created the first tenant meanwhile. */
+  readonly createdElsewhere?: boolean;
 }
 
 export async function ensureBootstrap(deps: BootstrapDeps): Promise<BootstrapResult> {
   const existing = await deps.tenants.listTenants();
-  if (existing.length > 0) {
-    if (deps.bootstrapToken === undefined) return { tenant: existing[0], created: false };
-    const record = await deps.tenants.findTokenBySecretHash(hashSecret(deps.bootstrapToken));
-    return record
-      ? { tenant: existing.find((tenant) => tenant.id === record.tenantId) ?? existing[0], created: false, chosenToken: 'present', presentTokenId: record.id }
-      : { tenant: existing[0], created: false, chosenToken: 'ignored' };
-  }
+  if (existing.length > 0) return describeExisting(deps, existing);
 
   const now = (deps.now ?? (() => new Date()))();
   const ids = deps.ids ?? randomIds;
@@ -58,10 +56,21 @@ export async function ensureBootstrap(deps: BootstrapDeps): Promise<BootstrapRes
   } catch (error) {
     throw new Error(`SCIM_BOOTSTRAP_TOKEN is not usable: ${(error as Error).message}`, { cause: error });
   }
-  await deps.tenants.createTenant(tenant);
-  await deps.tenants.createToken(issued.record);
+  // Another instance may have started on the same empty store a moment ago: then its tenant is the one.
+  if (!(await deps.tenants.createFirstTenant(tenant, issued.record))) {
+    return { ...(await describeExisting(deps, await deps.tenants.listTenants())), createdElsewhere: true };
+  }
   const result = { tenant, created: true, tokenId: issued.record.id };
   return deps.bootstrapToken === undefined ? { ...result, token: issued.token } : { ...result, chosenToken: 'created' };
+}
+
+/** The store already has tenants: nothing to create; say what became of SCIM_BOOTSTRAP_TOKEN when one was given. */
+async function describeExisting(deps: BootstrapDeps, existing: readonly Tenant[]): Promise<BootstrapResult> {
+  if (deps.bootstrapToken === undefined) return { tenant: existing[0], created: false };
+  const record = await deps.tenants.findTokenBySecretHash(hashSecret(deps.bootstrapToken));
+  return record
+    ? { tenant: existing.find((tenant) => tenant.id === record.tenantId) ?? existing[0], created: false, chosenToken: 'present', presentTokenId: record.id }
+    : { tenant: existing[0], created: false, chosenToken: 'ignored' };
 }
 
 /** The start-up log line about the bootstrap: what was created, or why SCIM_BOOTSTRAP_TOKEN was not used. */
@@ -80,6 +89,15 @@ export function describeBootstrap(result: BootstrapResult): { readonly level: 'i
           'It only applies to the first start on an empty store; create tokens with `npm run admin -- token create <tenantId>`',
       };
     default:
-      return result.created ? { level: 'info', message: `Created ${tenant} with a bootstrap token, printed once on standard output` } : undefined;
+      if (result.created) return { level: 'info', message: `Created ${tenant} with a bootstrap token, printed once on standard output` };
+      if (result.createdElsewhere) {
+        return {
+          level: 'info',
+          message:
+            `Another instance starting on the same empty store created ${tenant} and printed its token; ` +
+            'if that output is lost, create a token with `npm run admin -- token create <tenantId>`',
+        };
+      }
+      return undefined;
   }
 }

@@ -37,6 +37,13 @@ export interface TokenRecord {
 
 export interface TenantStore {
   createTenant(tenant: Tenant): Promise<void>;
+  /**
+   * The first start's tenant (src/auth/bootstrap.ts): creates `tenant` and its `token` only when the store has no
+   * tenant at all. Safe when several instances start at once on one empty store (exactly one creates its tenant), and
+   * resumable (a bootstrap interrupted between its writes is completed by the next call, whichever instance makes
+   * it). Resolves true when this call created its tenant, false when the store already had one.
+   */
+  createFirstTenant(tenant: Tenant, token: TokenRecord): Promise<boolean>;
   getTenant(id: string): Promise<Tenant | null>;
   listTenants(): Promise<Tenant[]>;
   updateTenantProfile(id: string, profile: string): Promise<boolean>;

@@ -945,6 +945,44 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it('answers ping while open', async () => {
         await expect(subject.store.ping()).resolves.toBeUndefined();
       });
+
+      // The first start (issue 14, item 12): several instances on one empty store create one tenant between them.
+      describe('createFirstTenant', () => {
+        it('creates the tenant and its token on an empty store only', async () => {
+          const tenants = subject.store.tenants;
+          expect(await tenants.createFirstTenant(tenant('first'), token('k1', 'first'))).toBe(true);
+          expect(await tenants.listTenants()).toEqual([expect.objectContaining({ id: 'first' })]);
+          expect(await tenants.findTokenBySecretHash('hash-k1')).toMatchObject({ id: 'k1', tenantId: 'first' });
+          expect(await tenants.createFirstTenant(tenant('second'), token('k2', 'second'))).toBe(false);
+          expect(await tenants.listTenants()).toEqual([expect.objectContaining({ id: 'first' })]);
+          expect(await tenants.listTokens()).toHaveLength(1);
+        });
+
+        it('creates nothing when a tenant exists already', async () => {
+          await subject.store.tenants.createTenant(tenant('made-by-the-cli'));
+          expect(await subject.store.tenants.createFirstTenant(tenant('first'), token('k1', 'first'))).toBe(false);
+          expect((await subject.store.tenants.listTenants()).map((found) => found.id)).toEqual(['made-by-the-cli']);
+          expect(await subject.store.tenants.listTokens()).toEqual([]);
+        });
+
+        it('lets exactly one of several concurrent first starts create its tenant', async () => {
+          const tenants = subject.store.tenants;
+          const names = ['i1', 'i2', 'i3', 'i4', 'i5'];
+          const outcomes = await Promise.all(names.map((name) => tenants.createFirstTenant(tenant(name), token(`k-${name}`, name))));
+          expect(outcomes.filter(Boolean)).toHaveLength(1);
+          const winner = names[outcomes.indexOf(true)];
+          expect((await tenants.listTenants()).map((found) => found.id)).toEqual([winner]);
+          expect((await tenants.listTokens()).map((found) => found.id)).toEqual([`k-${winner}`]);
+        });
+
+        it('bootstraps again once every tenant was deleted', async () => {
+          const tenants = subject.store.tenants;
+          expect(await tenants.createFirstTenant(tenant('first'), token('k1', 'first'))).toBe(true);
+          await subject.store.deleteTenant('first');
+          expect(await tenants.createFirstTenant(tenant('again'), token('k2', 'again'))).toBe(true);
+          expect((await tenants.listTenants()).map((found) => found.id)).toEqual(['again']);
+        });
+      });
     });
   });
 }

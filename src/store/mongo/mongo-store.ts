@@ -21,7 +21,7 @@ import { createMongoOutboxStore, type OutboxDocument } from './mongo-outbox-stor
 import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
-import { createMongoTenantStore, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
+import { createMongoTenantStore, type BootstrapClaim, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
 import type { MembershipDocument } from './membership-document';
 import { deriveFields, type ResourceDocument } from './resource-document';
 
@@ -143,7 +143,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
 
   return {
     resources: createMongoResourceStore({ resources, model, plan, ready, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
-    tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), ready }),
+    tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), meta: db.collection<BootstrapClaim>(COLLECTIONS.meta), ready }),
     memberships: createMongoMembershipStore({ memberships, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),

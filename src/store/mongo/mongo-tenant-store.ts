@@ -28,25 +28,86 @@ export interface TokenDocument {
   readonly lastUsed?: string;
 }
 
+/**
+ * The first start's claim, in `store_meta` under BOOTSTRAP_KEY: the tenant and token to create (`value`, JSON) and
+ * whether they are written yet. Without transactions, the claim is what makes the first start safe: one instance's
+ * insert wins, and whoever finds a claim still `pending` (its instance stopped between two writes) completes it.
+ */
+export interface BootstrapClaim {
+  readonly _id: string;
+  readonly value: string;
+  readonly state: 'pending' | 'done';
+}
+
+export const BOOTSTRAP_KEY = 'bootstrap';
+
 export interface MongoTenantStoreDeps {
   readonly tenants: Collection<TenantDocument>;
   readonly tokens: Collection<TokenDocument>;
+  /** `store_meta`, where the first start's claim is kept. */
+  readonly meta: Collection<BootstrapClaim>;
   readonly ready: () => Promise<void>;
 }
 
+/** How often the first start looks again after losing a race; each round sees another instance's finished step. */
+const BOOTSTRAP_ROUNDS = 5;
+
 export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore {
-  const { tenants, tokens } = deps;
+  const { tenants, tokens, meta } = deps;
   const run = whenReady(deps.ready);
+
+  /** Writes a claim's tenant and token if they are missing (upserts: idempotent), then marks the claim done. */
+  const complete = async (claim: BootstrapClaim) => {
+    const { tenant, token } = JSON.parse(claim.value) as { tenant: Tenant; token: TokenRecord };
+    const { _id: tenantId, ...tenantFields } = toTenantDocument(tenant);
+    await tenants.updateOne({ _id: tenantId }, { $setOnInsert: tenantFields }, { upsert: true });
+    const { _id: tokenId, ...tokenFields } = toTokenDocument(token);
+    await tokens.updateOne({ _id: tokenId }, { $setOnInsert: tokenFields }, { upsert: true });
+    await meta.updateOne({ _id: BOOTSTRAP_KEY, value: claim.value, state: 'pending' }, { $set: { state: 'done' } });
+  };
+
+  /** Claims the first start for `value`: true when this call's insert or compare-and-set won. */
+  const claim = async (value: string, previous: BootstrapClaim | null): Promise<boolean> => {
+    if (previous) {
+      // Every tenant was deleted since an earlier first start: the store is empty again, and may be bootstrapped again.
+      return (await meta.updateOne({ _id: BOOTSTRAP_KEY, value: previous.value, state: 'done' }, { $set: { value, state: 'pending' } })).modifiedCount === 1;
+    }
+    try {
+      await meta.insertOne({ _id: BOOTSTRAP_KEY, value, state: 'pending' });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  };
 
   return {
     async createTenant(tenant: Tenant) {
       await run(async () => {
         try {
-          await tenants.insertOne({ _id: tenant.id, name: tenant.name, profile: tenant.profile, created: tenant.created });
+          await tenants.insertOne(toTenantDocument(tenant));
         } catch (error) {
           if (isDuplicateKey(error)) throw new StoreError('conflict', `Tenant ${tenant.id} already exists`, { attribute: 'id', cause: error });
           throw error;
         }
+      });
+    },
+
+    async createFirstTenant(tenant: Tenant, token: TokenRecord) {
+      return run(async () => {
+        const value = JSON.stringify({ tenant, token });
+        for (let round = 0; round < BOOTSTRAP_ROUNDS; round++) {
+          const found = await meta.findOne({ _id: BOOTSTRAP_KEY });
+          if (found?.state === 'pending') {
+            await complete(found);
+            continue;
+          }
+          if ((await tenants.countDocuments({}, { limit: 1 })) > 0) return false;
+          if (!(await claim(value, found))) continue;
+          await complete({ _id: BOOTSTRAP_KEY, value, state: 'pending' });
+          return true;
+        }
+        throw new StoreError('conflict', `The first tenant could not be created in ${BOOTSTRAP_ROUNDS} rounds: other instances keep changing the store`);
       });
     },
 
@@ -71,17 +132,7 @@ export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore 
           throw new StoreError('not_found', `Tenant ${token.tenantId} not found`);
         }
         try {
-          await tokens.insertOne({
-            _id: token.id,
-            tenantId: token.tenantId,
-            label: token.label,
-            scopes: [...token.scopes],
-            secretHash: token.secretHash,
-            created: token.created,
-            ...(token.revoked === undefined ? {} : { revoked: token.revoked }),
-            ...(token.expires === undefined ? {} : { expires: token.expires }),
-            ...(token.lastUsed === undefined ? {} : { lastUsed: token.lastUsed }),
-          });
+          await tokens.insertOne(toTokenDocument(token));
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
           const { fields, indexName } = duplicateKeyIndex(duplicateKeyDetails(error));
@@ -128,6 +179,24 @@ export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore 
     async touchToken(id, at) {
       await run(() => tokens.updateOne({ _id: id, $or: [{ lastUsed: { $exists: false } }, { lastUsed: { $lt: at } }] }, { $set: { lastUsed: at } }));
     },
+  };
+}
+
+function toTenantDocument(tenant: Tenant): TenantDocument {
+  return { _id: tenant.id, name: tenant.name, profile: tenant.profile, created: tenant.created };
+}
+
+function toTokenDocument(token: TokenRecord): TokenDocument {
+  return {
+    _id: token.id,
+    tenantId: token.tenantId,
+    label: token.label,
+    scopes: [...token.scopes],
+    secretHash: token.secretHash,
+    created: token.created,
+    ...(token.revoked === undefined ? {} : { revoked: token.revoked }),
+    ...(token.expires === undefined ? {} : { expires: token.expires }),
+    ...(token.lastUsed === undefined ? {} : { lastUsed: token.lastUsed }),
   };
 }
 

@@ -31,18 +31,63 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   const prepared = (sql: string) => statements.get(sql);
 
+  const insertTenant = (tenant: Tenant) => {
+    try {
+      prepared('INSERT INTO tenants (id, name, profile, created) VALUES (?, ?, ?, ?)').run(tenant.id, tenant.name, tenant.profile, tenant.created);
+    } catch (error) {
+      if (sqliteCode(error)?.startsWith('SQLITE_CONSTRAINT')) {
+        throw new StoreError('conflict', `Tenant ${tenant.id} already exists`, { attribute: 'id', cause: error });
+      }
+      throw error;
+    }
+  };
+
+  const insertToken = (token: TokenRecord) => {
+    try {
+      prepared(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        token.id,
+        token.tenantId,
+        token.label,
+        JSON.stringify(token.scopes),
+        token.secretHash,
+        token.created,
+        token.revoked ?? null,
+        token.expires ?? null,
+        token.lastUsed ?? null,
+      );
+    } catch (error) {
+      switch (sqliteCode(error)) {
+        case 'SQLITE_CONSTRAINT_FOREIGNKEY':
+          throw new StoreError('not_found', `Tenant ${token.tenantId} not found`, { cause: error });
+        case 'SQLITE_CONSTRAINT_PRIMARYKEY':
+          throw new StoreError('conflict', `Token ${token.id} already exists`, { attribute: 'id', cause: error });
+        case 'SQLITE_CONSTRAINT_UNIQUE':
+          throw new StoreError('conflict', 'A token with this secret already exists', { attribute: 'secretHash', cause: error });
+        default:
+          throw error;
+      }
+    }
+  };
+
+  // One IMMEDIATE transaction takes the write lock first, so that of several processes starting on one empty file
+  // exactly one sees no tenant and creates it; the others wait for its commit and then see the tenant.
+  const createFirst = (tenant: Tenant, token: TokenRecord): boolean =>
+    db
+      .transaction(() => {
+        if (prepared('SELECT 1 FROM tenants LIMIT 1').get() !== undefined) return false;
+        insertTenant(tenant);
+        insertToken(token);
+        return true;
+      })
+      .immediate();
+
   return {
     async createTenant(tenant: Tenant) {
-      run(() => {
-        try {
-          prepared('INSERT INTO tenants (id, name, profile, created) VALUES (?, ?, ?, ?)').run(tenant.id, tenant.name, tenant.profile, tenant.created);
-        } catch (error) {
-          if (sqliteCode(error)?.startsWith('SQLITE_CONSTRAINT')) {
-            throw new StoreError('conflict', `Tenant ${tenant.id} already exists`, { attribute: 'id', cause: error });
-          }
-          throw error;
-        }
-      });
+      run(() => insertTenant(tenant));
+    },
+
+    async createFirstTenant(tenant: Tenant, token: TokenRecord) {
+      return run(() => createFirst(tenant, token));
     },
 
     async getTenant(id) {
@@ -61,32 +106,7 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
     },
 
     async createToken(token: TokenRecord) {
-      run(() => {
-        try {
-          prepared(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-            token.id,
-            token.tenantId,
-            token.label,
-            JSON.stringify(token.scopes),
-            token.secretHash,
-            token.created,
-            token.revoked ?? null,
-            token.expires ?? null,
-            token.lastUsed ?? null,
-          );
-        } catch (error) {
-          switch (sqliteCode(error)) {
-            case 'SQLITE_CONSTRAINT_FOREIGNKEY':
-              throw new StoreError('not_found', `Tenant ${token.tenantId} not found`, { cause: error });
-            case 'SQLITE_CONSTRAINT_PRIMARYKEY':
-              throw new StoreError('conflict', `Token ${token.id} already exists`, { attribute: 'id', cause: error });
-            case 'SQLITE_CONSTRAINT_UNIQUE':
-              throw new StoreError('conflict', 'A token with this secret already exists', { attribute: 'secretHash', cause: error });
-            default:
-              throw error;
-          }
-        }
-      });
+      run(() => insertToken(token));
     },
 
     async findTokenBySecretHash(secretHash) {

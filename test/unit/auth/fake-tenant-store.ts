@@ -25,6 +25,13 @@ export function createFakeTenantStore(seed: { tenants?: Tenant[]; tokens?: Token
       if (tenantRows.has(tenant.id)) throw new Error(`duplicate tenant ${tenant.id}`);
       tenantRows.set(tenant.id, { ...tenant });
     },
+    async createFirstTenant(tenant, token) {
+      calls.push('createFirstTenant');
+      if (tenantRows.size > 0) return false;
+      tenantRows.set(tenant.id, { ...tenant });
+      tokenRows.set(token.id, { ...token, scopes: [...token.scopes] });
+      return true;
+    },
     async getTenant(id) {
       calls.push('getTenant');
       return tenantRows.get(id) ?? null;
