@@ -2,7 +2,7 @@
 // the embedded store. Every success is checked against a fresh GET (what was stored); every failure is checked to
 // have left the stored user untouched (same body, same version).
 import request from 'supertest';
-import { createTestApp, ENTERPRISE_SCHEMA as ENT, ERROR_SCHEMA, SCIM, USER_SCHEMA, type TestApp, type TestTenant } from '../helpers/test-app';
+import { createTestApp, ENTERPRISE_SCHEMA as ENT, ERROR_SCHEMA, SCIM, steppingClock, USER_SCHEMA, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -196,7 +196,8 @@ let t: TestApp;
 let a: TestTenant;
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // Every write gets a later instant, so that a PATCH that writes when it should not shows in lastModified.
+  t = await createTestApp({}, { clock: steppingClock() });
   a = await t.tenant({ name: 'patch-table' });
 });
 afterAll(() => t.close());
@@ -238,6 +239,7 @@ describe('the PATCH table', () => {
       expect(stored.body).toEqual(created.body);
     } else {
       expect(stored.body.meta.version).not.toBe(created.body.meta.version);
+      expect(Date.parse(stored.body.meta.lastModified)).toBeGreaterThan(Date.parse(created.body.meta.lastModified));
     }
     if (c.after) expect(stored.body).toMatchObject(c.after);
     for (const key of c.absent ?? []) expect(stored.body).not.toHaveProperty([key]);

@@ -323,6 +323,15 @@ module.exports = [
     tests: ['test/http/patch.test.ts'],
   },
 
+  {
+    id: 'patch/no-op-writes',
+    bug: 'a PATCH that changes nothing is written anyway (new version and lastModified: IdPs re-sync forever)',
+    file: 'src/resources/resource-service.ts',
+    search: 'if (!changed) return { resource: current, changed: false };',
+    replace: 'if (!changed && current.version < 0) return { resource: current, changed: false };',
+    tests: ['test/http/patch-table.test.ts'],
+  },
+
   // Bulk: bulkId references (RFC 7644 §3.7.2)
   {
     id: 'bulk/reference-not-substituted',
