@@ -309,9 +309,9 @@ module.exports = [
     id: 'patch/failing-operation-skipped',
     bug: 'a PATCH operation that fails is skipped and the others are written',
     file: 'src/scim/patch/apply-patch.ts',
-    search: 'for (const operation of operations) applyOperation(working, operation, requiredExtensions);',
+    search: 'for (const operation of operations) applyOperation(working, operation, requiredExtensions, indexes);',
     replace:
-      'for (const operation of operations) {\n    try {\n      applyOperation(working, operation, requiredExtensions);\n    } catch {\n      // skipped\n    }\n  }',
+      'for (const operation of operations) {\n    try {\n      applyOperation(working, operation, requiredExtensions, indexes);\n    } catch {\n      // skipped\n    }\n  }',
     tests: ['test/http/patch.test.ts'],
   },
   {

@@ -14,6 +14,8 @@
 //     multi-valued attribute WITH a value (Entra: members + [{value}]) removes exactly those values, never all.
 //   - a value given `primary: true` clears `primary` on the other values (RFC 7643 §2.4: at most one primary).
 //   - readOnly targets are 400 mutability; an immutable value, once assigned, may not change (RFC 7643 §2.2).
+// Cost: each operation costs the values it names plus (at most) the values stored, never their product: lookups go
+// through value-index.ts, and consecutive appends to one attribute share one index (a client may send thousands).
 //   - an operation that removes or unassigns a required attribute, a required sub-attribute or a required extension
 //     is 400 mutability (RFC 7644 §3.5.2.2 SHALL), judged per operation, so a later `add` does not excuse it. A new
 //     value that lacks a required sub-attribute is not a removal: the validator refuses it as invalidValue.
@@ -25,8 +27,18 @@ import { canonicaliseValue } from '../schema/canonicalise';
 import { foldCase } from '../schema/fold-case';
 import { findAttribute, type SchemaRegistry } from '../schema/registry';
 import type { PatchOperation, PatchPath } from './patch-operation';
+import { ContainmentIndex, isObject, removalMatcher, sameJson, stableJson } from './value-index';
+
+export { sameJson, stableJson } from './value-index';
 
 type Element = Record<string, unknown>;
+
+/**
+ * Containment indexes of multi-valued attributes, by the array they index. An entry exists only for an array whose
+ * values are all assigned and unchanged since the index was built, so that appends by later operations of the same
+ * request reuse it instead of re-reading every value.
+ */
+type IndexCache = WeakMap<unknown[], ContainmentIndex>;
 
 export function applyPatch(
   registry: SchemaRegistry,
@@ -36,11 +48,12 @@ export function applyPatch(
 ): { attributes: ScimAttributes; changed: boolean } {
   const requiredExtensions = new Set(registry.schemasOf(type).extensions.filter((extension) => extension.required).map((extension) => extension.schema.id));
   const working = structuredClone(attributes) as ScimAttributes;
-  for (const operation of operations) applyOperation(working, operation, requiredExtensions);
-  return { attributes: working, changed: stableJson(working) !== stableJson(attributes) };
+  const indexes: IndexCache = new WeakMap();
+  for (const operation of operations) applyOperation(working, operation, requiredExtensions, indexes);
+  return { attributes: working, changed: !sameJson(working, attributes) };
 }
 
-function applyOperation(attributes: ScimAttributes, operation: PatchOperation, requiredExtensions: ReadonlySet<string>): void {
+function applyOperation(attributes: ScimAttributes, operation: PatchOperation, requiredExtensions: ReadonlySet<string>, indexes: IndexCache): void {
   const { path } = operation;
   if (!path) {
     throw scimErrors.noTarget(`Operation ${operation.index}: "${operation.op}" has no "path"; parsePatchRequest expands path-less values into paths`);
@@ -53,8 +66,10 @@ function applyOperation(attributes: ScimAttributes, operation: PatchOperation, r
   }
 
   const container = containerOf(attributes, path);
-  const before = container[definition.name];
-  const target = new Target(where, path, before);
+  const current = container[definition.name];
+  // The working copy is the operation's to change; only the immutability check needs the value as it was.
+  const before = hasImmutablePart(definition) && current !== undefined ? structuredClone(current) : current;
+  const target = new Target(where, path, current, indexes);
   switch (operation.op) {
     case 'add':
       target.add(operation.value);
@@ -111,22 +126,29 @@ class Target {
   private readonly definition: AttributeDefinition;
   private readonly sub?: AttributeDefinition;
   private readonly filter?: FilterAst;
+  /** Set when the operation only appended values through this index: the array stays clean and indexed. */
+  private appendedThrough?: ContainmentIndex;
 
   constructor(
     private readonly where: string,
     path: PatchPath,
-    before: unknown,
+    current: unknown,
+    private readonly indexes: IndexCache,
   ) {
     this.definition = path.attribute.attribute;
     this.sub = path.subAttribute;
     this.filter = path.valueFilter;
-    this.value = before === undefined ? undefined : structuredClone(before);
+    this.value = current;
   }
 
   result(): unknown {
     if (this.definition.multiValued && Array.isArray(this.value)) {
-      const elements = this.value.filter(isAssigned);
-      this.applyPrimaryRule(elements);
+      const appended = this.appendedThrough;
+      const elements = appended ? this.value : this.value.filter(isAssigned);
+      const primaryMoved = this.applyPrimaryRule(elements);
+      // Taking `primary` from a value changes it, so the index no longer describes the array.
+      if (appended && primaryMoved) this.indexes.delete(elements);
+      else if (appended) this.indexes.set(elements, appended);
       return elements.length > 0 ? elements : undefined;
     }
     if (isObject(this.value) && Object.keys(this.value).length === 0) return undefined;
@@ -152,12 +174,24 @@ class Target {
       return;
     }
     if (this.definition.multiValued) {
+      const candidates = this.values(raw);
       const elements = this.elements() as unknown[];
-      for (const candidate of this.values(raw)) {
-        if (elements.some((existing) => contains(existing, candidate))) continue;
-        elements.push(candidate);
+      // An index kept from an earlier append is only for a clean array; otherwise the values are cleaned first.
+      let index = this.indexes.get(elements);
+      if (!index) {
+        const clean = elements.filter(isAssigned);
+        this.value = clean;
+        index = new ContainmentIndex(clean);
+      }
+      const list = this.value as unknown[];
+      for (const candidate of candidates) {
+        // An unassigned value would be dropped from the result anyway (RFC 7643 §2.5).
+        if (!isAssigned(candidate) || index.contains(candidate)) continue;
+        list.push(candidate);
+        index.insert(candidate);
         if (isObject(candidate)) this.touched.push(candidate);
       }
+      this.appendedThrough = index;
       return;
     }
     this.setSingular(raw, true);
@@ -174,8 +208,9 @@ class Target {
       }
       const elements = this.elements();
       const replacement = raw === null ? undefined : this.element(raw);
+      const matched = new Set(matches);
       this.value = elements.flatMap((element) => {
-        if (!matches.includes(element)) return [element];
+        if (!matched.has(element)) return [element];
         if (!replacement) return [];
         const copy = { ...replacement };
         this.touched.push(copy);
@@ -204,7 +239,8 @@ class Target {
         for (const element of matches) delete element[sub.name];
         this.value = this.elements().filter((element) => Object.keys(element).length > 0);
       } else {
-        this.value = this.elements().filter((element) => !matches.includes(element));
+        const matched = new Set(matches);
+        this.value = this.elements().filter((element) => !matched.has(element));
       }
       return;
     }
@@ -224,8 +260,8 @@ class Target {
     }
     // A value names what to remove (Entra ID: remove members [{value}]): exactly those values, never the rest.
     if (this.definition.multiValued) {
-      const unwanted = this.values(raw);
-      this.value = this.elements().filter((element) => !unwanted.some((value) => this.sameValue(element, value)));
+      const named = removalMatcher(this.definition, this.values(raw));
+      this.value = this.elements().filter((element) => !named(element));
       return;
     }
     // A singular value named in a list (Entra ID sends manager as [{value}]) is removed when any entry names it.
@@ -332,16 +368,26 @@ class Target {
     return stableJson(stored) === stableJson(wanted);
   }
 
-  // RFC 7643 §2.4: "primary" true appears at most once; the value just written wins.
-  private applyPrimaryRule(elements: Element[]): void {
-    if (this.definition.type !== 'complex' || !findAttribute(this.definition.subAttributes, 'primary')) return;
-    const primary = findAttribute(this.definition.subAttributes, 'primary') as AttributeDefinition;
-    const written = this.touched.filter((element) => elements.includes(element) && element[primary.name] === true);
+  // RFC 7643 §2.4: "primary" true appears at most once; the value just written wins. Returns whether it took
+  // `primary` from another value.
+  private applyPrimaryRule(elements: readonly unknown[]): boolean {
+    if (this.definition.type !== 'complex') return false;
+    const primary = findAttribute(this.definition.subAttributes, 'primary');
+    if (!primary) return false;
+    const candidates = this.touched.filter((element) => element[primary.name] === true);
+    if (candidates.length === 0) return false;
+    const present = new Set(elements);
+    const written = candidates.filter((element) => present.has(element));
     if (written.length > 1) throw scimErrors.invalidValue(`${this.where}: only one value of '${this.definition.name}' may be primary (RFC 7643 §2.4)`);
-    if (written.length === 0) return;
+    if (written.length === 0) return false;
+    let moved = false;
     for (const element of elements) {
-      if (element !== written[0] && element[primary.name] === true) delete element[primary.name];
+      if (isObject(element) && element !== written[0] && element[primary.name] === true) {
+        delete element[primary.name];
+        moved = true;
+      }
     }
+    return moved;
   }
 }
 
@@ -370,14 +416,6 @@ function assertImmutable(where: string, definition: AttributeDefinition, before:
   }
 }
 
-/** Every sub-attribute the candidate names is already in `existing` with the same value (RFC 7644 §3.5.2.1). */
-function contains(existing: unknown, candidate: unknown): boolean {
-  if (isObject(existing) && isObject(candidate)) {
-    return Object.entries(candidate).every(([key, value]) => stableJson(existing[key]) === stableJson(value));
-  }
-  return stableJson(existing) === stableJson(candidate);
-}
-
 function sameScalar(definition: AttributeDefinition, a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string' && !definition.caseExact) return foldCase(a) === foldCase(b);
   return stableJson(a) === stableJson(b);
@@ -390,13 +428,7 @@ function isAssigned(value: unknown): boolean {
   return true;
 }
 
-function isObject(value: unknown): value is Element {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** JSON with object keys sorted, so that key order never counts as a change. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    isObject(inner) ? Object.fromEntries(Object.keys(inner).sort().map((key) => [key, inner[key]])) : inner,
-  );
+/** Whether the immutability check needs the value as it was before the operation. */
+function hasImmutablePart(definition: AttributeDefinition): boolean {
+  return definition.mutability === 'immutable' || (definition.subAttributes ?? []).some((sub) => sub.mutability === 'immutable');
 }
