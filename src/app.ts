@@ -40,7 +40,7 @@ export type AppConfig = Pick<
 > &
   Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>> &
-  Partial<Pick<Config, 'groupMembersMax'>>;
+  Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -140,6 +140,7 @@ export function buildApp(deps: AppDeps): Express {
       Group: composeBehaviours(createGroupBehaviour(membershipDeps)),
     },
     clock: deps.clock,
+    maxAttributeValues: config.maxAttributeValues,
   });
   const capabilities = capabilitiesOf(config);
   const listLimits = {

@@ -109,6 +109,12 @@ export const OPTIONS = {
     default: 10000,
     parse: integer(1, 1000000),
   },
+  maxAttributeValues: {
+    env: 'SCIM_MAX_ATTRIBUTE_VALUES',
+    description: 'Most values one multi-valued attribute of a User or Group may hold (emails, roles…; not Group members); 400 tooMany above it',
+    default: 1000,
+    parse: integer(1, 1000000),
+  },
   defaultPageSize: { env: 'SCIM_DEFAULT_PAGE_SIZE', description: 'Page size when a client sends no count', default: 100, parse: integer(1, 10000) },
   filterMaxLength: { env: 'SCIM_FILTER_MAX_LENGTH', description: 'Longest filter accepted, in characters', default: 4096, parse: integer(64, 65536) },
   filterMaxDepth: { env: 'SCIM_FILTER_MAX_DEPTH', description: 'Deepest nesting of a filter', default: 32, parse: integer(2, 256) },

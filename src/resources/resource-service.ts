@@ -7,7 +7,7 @@ import { ScimError, scimErrors } from '../scim/errors';
 import { eTagListMatches } from '../scim/etag';
 import type { ListRequest } from '../scim/list/list-request';
 import type { KeysetPosition } from '../store/resource-store';
-import type { ResourceTypeDefinition } from '../scim/schema/attribute';
+import type { ResourceTypeDefinition, ScimAttributes } from '../scim/schema/attribute';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import type { ResourceValidator } from '../scim/schema/validate-resource';
 import type { NewResource, ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
@@ -17,9 +17,10 @@ import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
 import { isStoreError, StoreError, StoreErrorCode } from '../store/store-error';
 import { nextLastModified } from './last-modified';
 import { mapStoreErrors, storeErrorToScim } from './store-errors';
-import { applyPatch, stableJson } from '../scim/patch/apply-patch';
+import { applyPatch, sameJson } from '../scim/patch/apply-patch';
 import { parsePatchRequest } from '../scim/patch/parse-patch';
 import { validatePatched } from '../scim/patch/validate-patched';
+import { assertValueLimit, DEFAULT_MAX_ATTRIBUTE_VALUES } from '../scim/schema/value-limit';
 
 export interface ResourceServiceDeps {
   readonly store: ResourceStore;
@@ -29,6 +30,8 @@ export interface ResourceServiceDeps {
   readonly behaviours?: Readonly<Record<string, ComposedBehaviour>>;
   readonly clock?: () => Date;
   readonly newId?: () => string;
+  /** The most values a multi-valued attribute of a stored resource may hold (SCIM_MAX_ATTRIBUTE_VALUES). */
+  readonly maxAttributeValues?: number;
 }
 
 /** Preconditions of a write, from If-Match (RFC 7644 §3.14). */
@@ -98,10 +101,14 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
   const newId = deps.newId ?? randomUUID;
   const behaviourOf = (type: ResourceTypeDefinition) => deps.behaviours?.[type.name] ?? NO_BEHAVIOUR;
   const subject = (type: ResourceTypeDefinition, id?: string) => (id === undefined ? type.name : `${type.name} ${id}`);
+  const maxAttributeValues = deps.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
+  /** The document about to be stored (relation-backed attributes already taken out) keeps to the value limit. */
+  const checkValueLimit = (type: ResourceTypeDefinition, attributes: ScimAttributes, previous?: ScimAttributes) =>
+    assertValueLimit(deps.registry, type, attributes, maxAttributeValues, previous);
 
   /**
-   * Everything a create decides before it writes: validation, the behaviours' prepareWrite chain, and the relations
-   * (Group.members) planned and checked, to be committed after the document.
+   * Everything a create decides before it writes: validation, the behaviours' prepareWrite chain, the relations
+   * (Group.members) planned and checked, to be committed after the document, and the value limit on the document.
    */
   const prepareCreate = async (context: RequestContext, type: ResourceTypeDefinition, body: unknown): Promise<PreparedCreate> => {
     const behaviour = behaviourOf(type);
@@ -111,6 +118,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       behaviour.prepareWrite(context, { kind: WriteKind.create, id, writeOnly: validated.writeOnly }, { attributes: validated.attributes, internal: {} }),
     );
     const relations = await mapStoreErrors(subject(type), () => behaviour.planRelationWrite(context, id, draft.attributes));
+    checkValueLimit(type, relations.attributes);
     return {
       resource: { resourceType: type.name, id, created: clock().toISOString(), attributes: relations.attributes, internal: draft.internal },
       relations,
@@ -195,6 +203,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           { attributes: validated.attributes, internal: current.internal },
         );
         const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
+        checkValueLimit(type, relations.attributes, current.attributes);
         const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: relations.attributes, internal: draft.internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
@@ -214,6 +223,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const plan = await behaviour.planRelationPatch(context, id, operations);
         const patched = applyPatch(deps.registry, type, current.attributes, plan.remaining);
         const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, plan.remaining);
+        checkValueLimit(type, validated.attributes, current.attributes);
         const draft = await behaviour.prepareWrite(
           context,
           { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly },
@@ -221,7 +231,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         );
         // A new password changes the internal state (a fresh salt), so it always counts as a change.
         const changed =
-          plan.changes || stableJson(draft.attributes) !== stableJson(current.attributes) || stableJson(draft.internal) !== stableJson(current.internal);
+          plan.changes || !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
         if (!changed) return { resource: current, changed: false };
         const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: draft.attributes, internal: draft.internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail and the PATCH re-applies.
