@@ -40,7 +40,7 @@ export type AppConfig = Pick<
 > &
   Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>> &
-  Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues'>>;
+  Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -148,6 +148,7 @@ export function buildApp(deps: AppDeps): Express {
     defaultCount: config.defaultPageSize,
     filterMaxLength: config.filterMaxLength,
     filterMaxDepth: config.filterMaxDepth,
+    filterMaxCost: config.filterMaxCost,
   };
 
   // Without a configured secret, cursors are sealed with a key of this process: they do not survive a restart and

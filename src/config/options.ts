@@ -118,6 +118,12 @@ export const OPTIONS = {
   defaultPageSize: { env: 'SCIM_DEFAULT_PAGE_SIZE', description: 'Page size when a client sends no count', default: 100, parse: integer(1, 10000) },
   filterMaxLength: { env: 'SCIM_FILTER_MAX_LENGTH', description: 'Longest filter accepted, in characters', default: 4096, parse: integer(64, 65536) },
   filterMaxDepth: { env: 'SCIM_FILTER_MAX_DEPTH', description: 'Deepest nesting of a filter', default: 32, parse: integer(2, 256) },
+  filterMaxCost: {
+    env: 'SCIM_FILTER_MAX_COST',
+    description: 'Most a filter may cost to evaluate (README "Limits": 1 per simple comparison, more for multi-valued attributes, pr and value filters)',
+    default: 64,
+    parse: integer(4, 100000),
+  },
   cursorSecret: {
     env: 'SCIM_CURSOR_SECRET',
     description:

@@ -24,6 +24,7 @@
 //     (RFC 7644 §3.4.2.2 rejects gt/ge/lt/le for them). `pr` applies to every attribute.
 //   - Attributes that are never returned or writeOnly (password) cannot be filtered: a filter would reveal them.
 //   - Nesting depth counts parentheses and value-filter brackets.
+//   - A filter costlier than `maxCost` (filter-cost.ts) is refused once it is resolved, before any store sees it.
 import { parse as parseFilterStructure, type Filter } from 'scim2-parse-filter';
 import { scimErrors } from '../errors';
 import { resolveAttributePath, resolveSubAttribute } from '../paths/attribute-path';
@@ -32,11 +33,14 @@ import type { AttributeDefinition, AttributeType, ResourceTypeDefinition } from 
 import type { SchemaRegistry } from '../schema/registry';
 import { normaliseDateTime } from './date-time';
 import type { ComparisonOperator, FilterAst, FilterValue } from './filter-ast';
+import { assertFilterCost } from './filter-cost';
 import { tokenizeFilter, type FilterToken } from './filter-lexer';
 
 export interface FilterLimits {
   readonly maxLength: number;
   readonly maxDepth: number;
+  /** The most a filter may cost to evaluate (filter-cost.ts); no limit when absent. */
+  readonly maxCost?: number;
 }
 
 export const DEFAULT_FILTER_LIMITS: FilterLimits = Object.freeze({ maxLength: 4096, maxDepth: 32 });
@@ -73,7 +77,9 @@ export function parseFilter(text: string, context: FilterContext): FilterAst {
     );
   }
   const tokens = tokenizeTolerantly(text, limits.maxDepth);
-  return convert(buildTree(tokens), undefined, { ...context, tokens });
+  const filter = convert(buildTree(tokens), undefined, { ...context, tokens });
+  if (limits.maxCost !== undefined) assertFilterCost(filter, limits.maxCost);
+  return filter;
 }
 
 function tokenizeTolerantly(text: string, maxDepth: number): FilterToken[] {

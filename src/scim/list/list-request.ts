@@ -1,6 +1,7 @@
 // Query parameters of a list or search request (RFC 7644 §3.4.2, §3.4.3), normalised once into a ListRequest.
 import { scimErrors } from '../errors';
 import type { FilterAst } from '../filter/filter-ast';
+import { DEFAULT_FILTER_MAX_COST } from '../filter/filter-cost';
 import { parseFilter } from '../filter/parse-filter';
 import { resolveAttributePath } from '../paths/attribute-path';
 import type { ResolvedPath } from '../paths/resolved-path';
@@ -15,6 +16,8 @@ export interface ListLimits {
   readonly defaultCount: number;
   readonly filterMaxLength: number;
   readonly filterMaxDepth: number;
+  /** The most a filter may cost to evaluate (filter-cost.ts, SCIM_FILTER_MAX_COST). */
+  readonly filterMaxCost?: number;
 }
 
 /** Raw parameters as they arrive (query string values, or SearchRequest attributes). */
@@ -53,7 +56,12 @@ export function parseListRequest(
   const filter =
     filterText === undefined || filterText.trim() === ''
       ? undefined
-      : parseFilter(filterText, { registry, resourceType, limits: { maxLength: limits.filterMaxLength, maxDepth: limits.filterMaxDepth } });
+      : parseFilter(filterText, { registry, resourceType, limits: {
+          maxLength: limits.filterMaxLength,
+          maxDepth: limits.filterMaxDepth,
+          maxCost: limits.filterMaxCost ?? DEFAULT_FILTER_MAX_COST,
+        },
+      });
   const cursor = optionalString(params.cursor, 'cursor');
   // The two paging methods answer different questions; a request naming both has no single meaning.
   if (cursor !== undefined && optionalInteger(params.startIndex, 'startIndex') !== undefined) {
