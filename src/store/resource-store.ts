@@ -15,9 +15,29 @@ export interface StoredResource {
   readonly lastModified: string;
   /** The SCIM attributes (core by name, extensions under their URN), without id, schemas and meta. */
   readonly attributes: ScimAttributes;
-  /** Server-side state that is never returned as it is (e.g. the password hash). */
+  /**
+   * Server-side state that is never returned as it is (e.g. the password hash). Written by create and replace,
+   * with the version: a change to it is a change of the resource.
+   */
   readonly internal: Readonly<Record<string, unknown>>;
+  /** Server-side state that changes without a SCIM write (see updateInternal). */
+  readonly unversioned: UnversionedState;
 }
+
+/**
+ * State the server keeps beside a resource that must change neither its version (ETag) nor lastModified: sign-in
+ * counters, the last sign-in. Only updateInternal writes it; create starts it empty and replace leaves it as it is, so
+ * a SCIM write never overwrites a counter that moved meanwhile, and counting never makes a SCIM client's If-Match
+ * stale.
+ */
+export interface UnversionedState {
+  /** 0 until the first updateInternal, then one more with each: the compare-and-set token of updateInternal. */
+  readonly revision: number;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** Nothing written yet: the unversioned state of every new resource. */
+export const EMPTY_UNVERSIONED: UnversionedState = Object.freeze({ revision: 0, values: Object.freeze({}) });
 
 export interface NewResource {
   readonly resourceType: string;
@@ -65,10 +85,37 @@ export interface StoreListResult {
   readonly next?: KeysetPosition;
 }
 
+/** One page of a scan: resources in id order; `next` (the last id) when more follow. */
+export interface ScanPage {
+  readonly resources: StoredResource[];
+  readonly next?: string;
+}
+
+export interface ScanOptions {
+  /** Resources whose id sorts strictly after this one (code-point order); from the first without it. */
+  readonly after?: string;
+  /** At most this many resources. */
+  readonly limit: number;
+}
+
 export interface ResourceReader {
   get(tenantId: string, resourceType: string, id: string): Promise<StoredResource | null>;
+  /**
+   * The resources among `ids` that exist, each once, in no particular order: one store round trip per
+   * GET_MANY_BATCH ids, however many are asked for (never one read per id).
+   */
+  getMany(tenantId: string, resourceType: string, ids: readonly string[]): Promise<StoredResource[]>;
   list(tenantId: string, query: StoreQuery): Promise<StoreListResult>;
+  /**
+   * Every resource of a type, page by page in id order, with no count and no filter: for exports and rebuilds,
+   * which walk everything once. A resource created or deleted during a walk may or may not be seen; one that exists
+   * throughout is seen exactly once.
+   */
+  scan(tenantId: string, resourceType: string, options: ScanOptions): Promise<ScanPage>;
 }
+
+/** How many ids a store reads in one round trip of getMany (bounded, so that no query grows with the input). */
+export const GET_MANY_BATCH = 500;
 
 export interface ResourceWriter {
   /** Throws StoreError `conflict` (with `attribute`) when a unique attribute is taken. */
@@ -87,6 +134,14 @@ export interface ResourceWriter {
   replace(tenantId: string, resourceType: string, id: string, replacement: ResourceReplacement, expectedVersion?: number): Promise<StoredResource>;
   /** Throws `not_found`, or `version_mismatch` when `expectedVersion` is stale. */
   delete(tenantId: string, resourceType: string, id: string, expectedVersion?: number): Promise<void>;
+  /**
+   * Sets the resource's unversioned values to `values` and adds one to their revision, atomically; attributes,
+   * internal state, version and lastModified stay as they are. With `expectedRevision`, a compare-and-set: the write
+   * happens only if the stored revision still equals it, else `version_mismatch`, so that of concurrent
+   * read-modify-writes exactly one wins at each revision and none is lost (retry the others from a fresh read).
+   * Throws `not_found`. Returns the resource as stored after the write.
+   */
+  updateInternal(tenantId: string, resourceType: string, id: string, values: Readonly<Record<string, unknown>>, expectedRevision?: number): Promise<StoredResource>;
 }
 
 export type ResourceStore = ResourceReader & ResourceWriter;

@@ -7,10 +7,12 @@ import type { FilterAst } from '../../src/scim/filter/filter-ast';
 import { parseFilter } from '../../src/scim/filter/parse-filter';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import type { ScimAttributes } from '../../src/scim/schema/attribute';
-import type { KeysetPosition, NewResource, ResourceStore, StoredResource, StoreQuery, StoreSort } from '../../src/store/resource-store';
+import { updateInternalWithRetry } from '../../src/resources/update-internal';
+import { GET_MANY_BATCH, type KeysetPosition, type NewResource, type ResourceStore, type StoredResource, type StoreQuery, type StoreSort } from '../../src/store/resource-store';
 import { StoreError } from '../../src/store/store-error';
 import type { Store, Tenant, TokenRecord } from '../../src/store/tenant-store';
 import { filterCases, filterFixtureUsers } from '../fixtures/filter-cases';
+import { tokenContext } from '../helpers/request-context';
 import { filterAstCases } from './filter-ast-cases';
 import { filterBuilder, type FilterBuilder } from './filter-builder';
 
@@ -117,7 +119,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           displayName: 'Zoë \u{1F600} "quoted" \\ back',
         };
         const created = await resources.create('t1', { resourceType: 'User', id: 'u-1', created: T0, attributes, internal: { passwordHash: 'h1' } });
-        expect(created).toEqual({ resourceType: 'User', id: 'u-1', version: 1, created: T0, lastModified: T0, attributes, internal: { passwordHash: 'h1' } });
+        expect(created).toEqual({ resourceType: 'User', id: 'u-1', version: 1, created: T0, lastModified: T0, attributes, internal: { passwordHash: 'h1' }, unversioned: { revision: 0, values: {} } });
         expect(await resources.get('t1', 'User', 'u-1')).toEqual(created);
       });
 
@@ -138,6 +140,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           lastModified: '2030-01-01T00:00:00.000Z',
           attributes: { userName: 'a' },
           internal: { x: 1 },
+          unversioned: { revision: 0, values: {} },
         });
         expect(await resources.get('t1', 'User', 'u-1')).toEqual(second);
         const third = await resources.replace('t1', 'User', 'u-1', { lastModified: '2030-01-02T00:00:00.000Z', attributes: { userName: 'b' }, internal: {} });
@@ -177,7 +180,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const results = await resources.createMany('t1', batch);
         expect(results).toHaveLength(3);
         results.forEach((result, i) => {
-          expect(result).toEqual({ ...batch[i], version: 1, lastModified: batch[i].created });
+          expect(result).toEqual({ ...batch[i], version: 1, lastModified: batch[i].created, unversioned: { revision: 0, values: {} } });
           expect(result).not.toBeInstanceOf(StoreError);
         });
         expect(await resources.get('t1', 'Group', 'g-1')).toEqual(results[1]);
@@ -490,6 +493,127 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(won).toHaveLength(1);
         for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'version_mismatch' });
         expect(await resources.get('t1', 'User', 'u-1')).toMatchObject({ version: 2, attributes: { title: won[0].value.attributes.title } });
+      });
+    });
+
+    describe('getMany (batched reads by id)', () => {
+      it('answers the resources among the ids that exist in this tenant and type, each once', async () => {
+        await resources.createMany('t1', [newUser('u-1', { userName: 'one' }), newUser('u-2', { userName: 'two' }), newGroup('g-1', { displayName: 'G' })]);
+        await resources.create('t2', newUser('u-3', { userName: 'three' }));
+        const found = await resources.getMany('t1', 'User', ['u-2', 'nope', 'u-1', 'g-1', 'u-3', 'u-2']);
+        expect(sortedIds(ids(found))).toEqual(['u-1', 'u-2']);
+        expect(found.find((resource) => resource.id === 'u-1')).toEqual(await resources.get('t1', 'User', 'u-1'));
+        expect(ids(await resources.getMany('t1', 'Group', ['u-1', 'g-1']))).toEqual(['g-1']);
+        expect(await resources.getMany('t1', 'User', [])).toEqual([]);
+      });
+
+      it('reads more ids than one batch holds', async () => {
+        const many = Array.from({ length: GET_MANY_BATCH + 7 }, (_, i) => newUser(`u-${String(i).padStart(4, '0')}`, { userName: `user${i}` }));
+        await resources.createMany('t1', many);
+        const wanted = [...many.map((resource) => resource.id), 'missing-1'].reverse();
+        expect(sortedIds(ids(await resources.getMany('t1', 'User', wanted)))).toEqual(sortedIds(many.map((resource) => resource.id)));
+      });
+    });
+
+    describe('scan (count-free keyset walk)', () => {
+      it('walks every resource of a type once, in id order, page by page, within the tenant', async () => {
+        await resources.createMany('t1', ['u-5', 'u-1', 'u-4', 'u-2', 'u-3'].map((id) => newUser(id, { userName: id })));
+        await resources.create('t1', newGroup('g-1', { displayName: 'G' }));
+        await resources.create('t2', newUser('u-0', { userName: 'other tenant' }));
+        const first = await resources.scan('t1', 'User', { limit: 2 });
+        expect(ids(first.resources)).toEqual(['u-1', 'u-2']);
+        expect(first.next).toBe('u-2');
+        expect(first.resources[0]).toEqual(await resources.get('t1', 'User', 'u-1'));
+        const second = await resources.scan('t1', 'User', { after: first.next, limit: 2 });
+        expect(ids(second.resources)).toEqual(['u-3', 'u-4']);
+        const last = await resources.scan('t1', 'User', { after: second.next, limit: 2 });
+        expect(ids(last.resources)).toEqual(['u-5']);
+        expect(last.next).toBeUndefined();
+      });
+
+      it('says no next page when a page ends exactly at the last resource, and answers empty types and limit 0', async () => {
+        await resources.createMany('t1', ['u-1', 'u-2'].map((id) => newUser(id, { userName: id })));
+        expect(await resources.scan('t1', 'User', { limit: 2 })).toEqual({ resources: expect.any(Array) });
+        expect((await resources.scan('t1', 'User', { limit: 2 })).resources).toHaveLength(2);
+        expect(await resources.scan('t1', 'Group', { limit: 10 })).toEqual({ resources: [] });
+        expect(await resources.scan('t1', 'User', { after: 'u-2', limit: 10 })).toEqual({ resources: [] });
+        expect((await resources.scan('t1', 'User', { limit: 0 })).resources).toEqual([]);
+      });
+
+      it('sees every resource that exists throughout a walk while others are created and deleted', async () => {
+        await resources.createMany('t1', Array.from({ length: 9 }, (_, i) => newUser(`u-${i + 1}`, { userName: `user${i + 1}` })));
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let guard = 0; guard < 20; guard++) {
+          const page = await resources.scan('t1', 'User', { after, limit: 3 });
+          seen.push(...ids(page.resources));
+          if (guard === 0) {
+            await resources.delete('t1', 'User', 'u-7');
+            await resources.create('t1', newUser('u-0', { userName: 'behind the walk' }));
+          }
+          if (!page.next) break;
+          after = page.next;
+        }
+        expect(seen).toEqual(['u-1', 'u-2', 'u-3', 'u-4', 'u-5', 'u-6', 'u-8', 'u-9']);
+      });
+    });
+
+    describe('updateInternal (unversioned state)', () => {
+      it('writes the unversioned values without touching version, lastModified, attributes or internal state', async () => {
+        const created = await resources.create('t1', { ...newUser('u-1', { userName: 'v', title: 'T' }), internal: { passwordHash: 'h' } });
+        const updated = await resources.updateInternal('t1', 'User', 'u-1', { failedSignIns: 1, lastSignIn: '2030-01-01T00:00:00.000Z' });
+        expect(updated).toEqual({ ...created, unversioned: { revision: 1, values: { failedSignIns: 1, lastSignIn: '2030-01-01T00:00:00.000Z' } } });
+        expect(await resources.get('t1', 'User', 'u-1')).toEqual(updated);
+        expect((await resources.getMany('t1', 'User', ['u-1']))[0]).toEqual(updated);
+        expect((await resources.scan('t1', 'User', { limit: 1 })).resources[0]).toEqual(updated);
+        expect((await resources.list('t1', listAll({ resourceType: 'User' }))).resources[0]).toEqual(updated);
+      });
+
+      it('is kept by replace, which neither reads nor resets it, and the version CAS ignores it', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'v' }));
+        await resources.updateInternal('t1', 'User', 'u-1', { failedSignIns: 2 });
+        // A SCIM client read version 1 before the counter moved: its write still matches.
+        const replaced = await resources.replace('t1', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'v', title: 'x' }, internal: { a: 1 } }, 1);
+        expect(replaced).toMatchObject({ version: 2, internal: { a: 1 }, unversioned: { revision: 1, values: { failedSignIns: 2 } } });
+        expect(await resources.get('t1', 'User', 'u-1')).toEqual(replaced);
+      });
+
+      it('is a compare-and-set on the revision when one is given, and tells not_found from a stale revision', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'v' }));
+        expect((await resources.updateInternal('t1', 'User', 'u-1', { n: 1 }, 0)).unversioned).toEqual({ revision: 1, values: { n: 1 } });
+        await expectStoreError(resources.updateInternal('t1', 'User', 'u-1', { n: 99 }, 0), 'version_mismatch');
+        expect((await resources.updateInternal('t1', 'User', 'u-1', { n: 2 }, 1)).unversioned).toEqual({ revision: 2, values: { n: 2 } });
+        await expectStoreError(resources.updateInternal('t1', 'User', 'nope', { n: 1 }, 0), 'not_found');
+        await expectStoreError(resources.updateInternal('t1', 'User', 'nope', { n: 1 }), 'not_found');
+        await expectStoreError(resources.updateInternal('t2', 'User', 'u-1', { n: 1 }), 'not_found');
+        expect((await resources.get('t1', 'User', 'u-1'))?.unversioned).toEqual({ revision: 2, values: { n: 2 } });
+      });
+
+      it('lets exactly one of concurrent writes at one revision win', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'v' }));
+        const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => resources.updateInternal('t1', 'User', 'u-1', { n }, 0)));
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+        for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'version_mismatch' });
+        expect((await resources.get('t1', 'User', 'u-1'))?.unversioned.revision).toBe(1);
+      });
+
+      it('50 parallel failed sign-ins at threshold 5 lock the account exactly once and lose no count', async () => {
+        await resources.create('t1', newUser('u-1', { userName: 'v' }));
+        const context = tokenContext('t1');
+        const THRESHOLD = 5;
+        const failures = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            updateInternalWithRetry(resources, context, 'User', 'u-1', (current) => {
+              const failed = Number(current.unversioned.values.failedSignIns ?? 0) + 1;
+              return { ...current.unversioned.values, failedSignIns: failed, ...(failed === THRESHOLD ? { lockedBy: `attempt at revision ${current.unversioned.revision}` } : {}) };
+            }),
+          ),
+        );
+        const locks = failures.filter((outcome) => Number(outcome.resource.unversioned.values.failedSignIns) === THRESHOLD);
+        expect(locks).toHaveLength(1);
+        const stored = await resources.get('t1', 'User', 'u-1');
+        expect(stored?.unversioned).toEqual({ revision: 50, values: { failedSignIns: 50, lockedBy: 'attempt at revision 4' } });
+        expect(stored?.version).toBe(1);
       });
     });
 

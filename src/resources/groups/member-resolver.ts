@@ -2,30 +2,34 @@
 // of another tenant is as unknown as one that does not exist), its type is the type it really has, and its display
 // is its name at the time it is added. Every reference is checked before anything is written.
 import { scimErrors } from '../../scim/errors';
-import type { Member, MemberType } from '../../store/membership-store';
+import { MemberType, type Member } from '../../store/membership-store';
 import type { StoredResource } from '../../store/resource-store';
 import type { MemberReference } from './member-input';
 import type { MembershipDeps } from './membership-deps';
 
-const TYPES: readonly MemberType[] = ['User', 'Group'];
+const TYPES: readonly MemberType[] = [MemberType.user, MemberType.group];
 /** At most this many unknown ids are named in one error detail. */
 const NAMED_IN_DETAIL = 10;
 
 export async function resolveMembers(deps: MembershipDeps, tenantId: string, references: readonly MemberReference[], where: string): Promise<Member[]> {
+  const wanted = references.map((reference) => wantedType(reference, where));
+  const found = await findMembers(deps, tenantId, references, wanted);
   const members: Member[] = [];
   const unknown: string[] = [];
-  for (const reference of references) {
-    const wanted = wantedType(reference, where);
-    const found = await findMember(deps, tenantId, reference.value, wanted);
-    if (!found) {
+  references.forEach((reference, index) => {
+    const type = wanted[index];
+    const candidates = found.get(reference.value) ?? [];
+    // The type the client named, when the id has it; else whatever the id is.
+    const resource = candidates.find((candidate) => candidate.resourceType === type) ?? candidates[0];
+    if (!resource) {
       unknown.push(reference.value);
-      continue;
+      return;
     }
-    if (wanted !== undefined && found.resourceType !== wanted) {
-      throw scimErrors.invalidValue(`${where}: member '${reference.value}' is a ${found.resourceType}, not a ${wanted}`);
+    if (type !== undefined && resource.resourceType !== type) {
+      throw scimErrors.invalidValue(`${where}: member '${reference.value}' is a ${resource.resourceType}, not a ${type}`);
     }
-    members.push(toMember(found));
-  }
+    members.push(toMember(resource));
+  });
   if (unknown.length > 0) {
     const named = unknown.slice(0, NAMED_IN_DETAIL).map((id) => `'${id}'`).join(', ');
     const more = unknown.length > NAMED_IN_DETAIL ? ` and ${unknown.length - NAMED_IN_DETAIL} more` : '';
@@ -36,21 +40,34 @@ export async function resolveMembers(deps: MembershipDeps, tenantId: string, ref
   return members;
 }
 
+/**
+ * The Users and Groups among the referenced ids, by id, read in batches (getMany): Users first, then Groups for the
+ * ids that are no User or were named as Groups. A member costs a share of a batch read, never a read of its own.
+ */
+async function findMembers(
+  deps: MembershipDeps,
+  tenantId: string,
+  references: readonly MemberReference[],
+  wanted: readonly (MemberType | undefined)[],
+): Promise<Map<string, StoredResource[]>> {
+  const found = new Map<string, StoredResource[]>();
+  const remember = (resources: readonly StoredResource[]) => {
+    for (const resource of resources) found.set(resource.id, [...(found.get(resource.id) ?? []), resource]);
+  };
+  const ids = [...new Set(references.map((reference) => reference.value))];
+  if (ids.length === 0) return found;
+  remember(await deps.resources.getMany(tenantId, MemberType.user, ids));
+  const namedGroups = new Set(references.filter((_reference, index) => wanted[index] === MemberType.group).map((reference) => reference.value));
+  const groupIds = ids.filter((id) => !found.has(id) || namedGroups.has(id));
+  if (groupIds.length > 0) remember(await deps.resources.getMany(tenantId, MemberType.group, groupIds));
+  return found;
+}
+
 function wantedType(reference: MemberReference, where: string): MemberType | undefined {
   if (reference.type === undefined) return undefined;
   const type = TYPES.find((candidate) => candidate.toLowerCase() === reference.type?.trim().toLowerCase());
   if (!type) throw scimErrors.invalidValue(`${where}: member '${reference.value}' has type '${reference.type}'; the type of a member is "User" or "Group"`);
   return type;
-}
-
-async function findMember(deps: MembershipDeps, tenantId: string, id: string, wanted: MemberType | undefined): Promise<StoredResource | null> {
-  // The named type first: one read for clients that say what they add.
-  const order = wanted === 'Group' ? (['Group', 'User'] as const) : (['User', 'Group'] as const);
-  for (const type of order) {
-    const found = await deps.resources.get(tenantId, type, id);
-    if (found) return found;
-  }
-  return null;
 }
 
 function toMember(resource: StoredResource): Member {

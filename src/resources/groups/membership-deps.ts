@@ -12,7 +12,8 @@ export const DEFAULT_MAX_MEMBERS_RETURNED = 10_000;
 
 export interface MembershipDeps {
   readonly registry: SchemaRegistry;
-  readonly resources: ResourceReader;
+  /** Members are read in batches (getMany), never one by one. */
+  readonly resources: Pick<ResourceReader, 'getMany'>;
   readonly memberships: MembershipStore;
   /** Members returned with a group, ordered by member id; larger groups are returned capped (README "Groups"). */
   readonly maxMembersReturned?: number;

@@ -16,15 +16,15 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
   const schema = resolveMembershipSchema(deps.registry);
   const groupsKey = schema.groups.attribute.name;
 
-  /** `groups` of each user: a few store calls per page (one per nesting level, one per distinct group), not per user. */
+  /** `groups` of each user: a few store calls per page (one per nesting level, one per batch of groups), not per user. */
   const groupsOfEach = async (context: RequestContext, ids: readonly string[], compute: ComputeContext): Promise<Map<string, ScimAttributes>> => {
     const { tenantId } = context;
     const computed = new Map<string, ScimAttributes>();
     if (!isAttributeNeeded(compute.selection, schema.groups)) return computed;
     const membershipsOf = await groupsContainingEach(deps.memberships, tenantId, ids);
     const groupIds = [...new Set([...membershipsOf.values()].flatMap((memberships) => [...memberships.keys()]))];
-    const groups = await Promise.all(groupIds.map((groupId) => deps.resources.get(tenantId, schema.groupType.name, groupId)));
-    const groupById = new Map(groupIds.map((groupId, index) => [groupId, groups[index]]));
+    // One batched read for the page's groups (getMany), never one read per group.
+    const groupById = new Map((await deps.resources.getMany(tenantId, schema.groupType.name, groupIds)).map((group) => [group.id, group]));
     for (const id of ids) {
       const values: ScimAttributes[] = [];
       for (const [groupId, kind] of [...(membershipsOf.get(id) ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

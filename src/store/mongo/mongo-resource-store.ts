@@ -4,18 +4,20 @@
 //     atomically with the write itself (E11000 -> StoreError `conflict` naming the attribute);
 //   - replace is a conditional findOneAndUpdate on { tenantId, resourceType, id [, version] } that bumps the version:
 //     compare-and-set, so of concurrent writers at one version exactly one wins (the others: `version_mismatch`);
-//   - delete is a conditional deleteOne on the same key.
+//   - delete is a conditional deleteOne on the same key;
+//   - updateInternal is a conditional findOneAndUpdate of the unversioned fields only, compare-and-set on their
+//     revision; it leaves version and lastModified alone.
 // Every query names tenantId first, so no call reaches another tenant and a sharded cluster can target it.
 import type { Collection, Document } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
-import type { NewResource, ResourceReplacement, ResourceStore, StoredResource, StoreListResult, StoreQuery } from '../resource-store';
+import { GET_MANY_BATCH, type NewResource, type ResourceReplacement, type ResourceStore, type StoredResource, type StoreListResult, type StoreQuery } from '../resource-store';
 import { StoreError } from '../store-error';
 import type { StoreModel } from '../model/resource-model';
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import type { IndexPlan } from './indexes';
 import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';
 import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, whenReady, type DuplicateKeyDetails } from './mongo-errors';
-import { deriveFields, fromResourceDocument, STORED_PROJECTION, toResourceDocument, type ResourceDocument } from './resource-document';
+import { deriveFields, fromResourceDocument, STORED_PROJECTION, toResourceDocument, type ResourceDocument, type StoredFields } from './resource-document';
 
 export interface MongoResourceStoreDeps {
   readonly resources: Collection<ResourceDocument>;
@@ -44,11 +46,14 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
 
   const key = (tenantId: string, resourceType: string, id: string) => ({ tenantId, resourceType, id });
 
-  /** After a conditional write matched nothing: was the resource missing, or at another version? */
-  const missOf = async (tenantId: string, resourceType: string, id: string, expectedVersion: number | undefined): Promise<StoreError> => {
-    const current = await resources.findOne(key(tenantId, resourceType, id), { projection: { _id: 0, version: 1 } });
+  /** After a conditional write matched nothing: was the resource missing, or at another version (or revision)? */
+  const missOf = async (tenantId: string, resourceType: string, id: string, expected: { version?: number; revision?: number }): Promise<StoreError> => {
+    const current = await resources.findOne(key(tenantId, resourceType, id), { projection: { _id: 0, version: 1, unversionedRevision: 1 } });
     if (!current) return new StoreError('not_found', `${resourceType} ${id} not found`);
-    return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expectedVersion)}`);
+    if (expected.revision !== undefined) {
+      return new StoreError('version_mismatch', `${resourceType} ${id} has unversioned revision ${current.unversionedRevision ?? 0}, not ${expected.revision}`);
+    }
+    return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expected.version)}`);
   };
 
   const newDocument = (tenantId: string, resource: NewResource): ResourceDocument =>
@@ -59,6 +64,31 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       return run(async () => {
         const document = await resources.findOne(key(tenantId, resourceType, id), { projection: STORED_PROJECTION });
         return document ? fromResourceDocument(document) : null;
+      });
+    },
+
+    async getMany(tenantId, resourceType, ids) {
+      const distinct = [...new Set(ids)];
+      return run(async () => {
+        const found: StoredResource[] = [];
+        // Each batch is one $in query on the unique (tenantId, resourceType, id) index.
+        for (let start = 0; start < distinct.length; start += GET_MANY_BATCH) {
+          const batch = distinct.slice(start, start + GET_MANY_BATCH);
+          const documents = await resources.find({ tenantId, resourceType, id: { $in: batch } }, { projection: STORED_PROJECTION }).toArray();
+          for (const document of documents) found.push(fromResourceDocument(document as StoredFields));
+        }
+        return found;
+      });
+    },
+
+    async scan(tenantId, resourceType, { after, limit }) {
+      const wanted = Math.max(0, Math.trunc(limit));
+      return run(async () => {
+        const match = after === undefined ? { tenantId, resourceType } : { tenantId, resourceType, id: { $gt: after } };
+        // One document more than asked: its presence says another page follows. No count: exports walk everything.
+        const documents = await resources.find(match, { projection: STORED_PROJECTION, sort: { id: 1 }, limit: wanted + 1 }).toArray();
+        const page = documents.slice(0, wanted).map((document) => fromResourceDocument(document as StoredFields));
+        return documents.length > wanted && page.length > 0 ? { resources: page, next: page[page.length - 1].id } : { resources: page };
       });
     },
 
@@ -128,19 +158,19 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       const internal = JSON.stringify(replacement.internal);
       return run(async () => {
         const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
-        let updated: Pick<ResourceDocument, 'version' | 'created'> | null;
+        let updated: Pick<ResourceDocument, 'version' | 'created' | 'unversioned' | 'unversionedRevision'> | null;
         try {
           updated = await resources.findOneAndUpdate(
             condition,
             { $set: { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u }, $inc: { version: 1 } },
-            { returnDocument: 'after', projection: { _id: 0, version: 1, created: 1 } },
+            { returnDocument: 'after', projection: { _id: 0, version: 1, created: 1, unversioned: 1, unversionedRevision: 1 } },
           );
         } catch (error) {
           if (isDuplicateKey(error)) throw conflictOf(duplicateKeyDetails(error), resourceType, id, error);
           throw error;
         }
-        if (!updated) throw await missOf(tenantId, resourceType, id, expectedVersion);
-        return fromResourceDocument({ resourceType, id, version: updated.version, created: updated.created, lastModified: replacement.lastModified, data, internal });
+        if (!updated) throw await missOf(tenantId, resourceType, id, { version: expectedVersion });
+        return fromResourceDocument({ ...updated, resourceType, id, lastModified: replacement.lastModified, data, internal });
       });
     },
 
@@ -148,7 +178,24 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       await run(async () => {
         const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
         const { deletedCount } = await resources.deleteOne(condition);
-        if (deletedCount === 0) throw await missOf(tenantId, resourceType, id, expectedVersion);
+        if (deletedCount === 0) throw await missOf(tenantId, resourceType, id, { version: expectedVersion });
+      });
+    },
+
+    async updateInternal(tenantId, resourceType, id, values, expectedRevision?: number) {
+      const unversioned = JSON.stringify(values);
+      return run(async () => {
+        // A document written before the field existed has no revision: it is at revision 0 ($in with null matches
+        // a missing field).
+        const revision = expectedRevision === 0 ? { unversionedRevision: { $in: [0, null] } } : { unversionedRevision: expectedRevision };
+        const condition = expectedRevision === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), ...revision };
+        const updated = await resources.findOneAndUpdate(
+          condition,
+          { $set: { unversioned }, $inc: { unversionedRevision: 1 } },
+          { returnDocument: 'after', projection: STORED_PROJECTION },
+        );
+        if (!updated) throw await missOf(tenantId, resourceType, id, { revision: expectedRevision });
+        return fromResourceDocument(updated as StoredFields);
       });
     },
   };

@@ -3,6 +3,8 @@
 //   { tenantId, resourceType, id, version, created, lastModified,
 //     data:     the SCIM attributes as JSON text, exactly as given,
 //     internal: server-side state as JSON text,
+//     unversioned, unversionedRevision: state that changes without a SCIM write (updateInternal), as JSON text, and
+//                  its compare-and-set revision (both absent on documents written before they existed: {} at 0),
 //     s: { <field>: [...] },   the search document: what filters and sorts read,
 //     p: [ "<key>", "<key>.<sub>" ],  the attributes and sub-attributes that are present (RFC 7643 §2.5),
 //     u: { <field>: [...] } }  the values that unique indexes check
@@ -24,7 +26,7 @@
 // URNs with "." and clients may send any key; MongoDB (before 5.0, and DocumentDB/Cosmos DB today) refuses such
 // field names, and the stored form must give back exactly what was written. Nothing queries `data`.
 import type { ScimAttributes } from '../../scim/schema/attribute';
-import type { StoredResource } from '../resource-store';
+import { EMPTY_UNVERSIONED, type StoredResource } from '../resource-store';
 import type { AttributeSlot, IndexedPath, ResourceModel } from '../model/resource-model';
 import { deriveSearchData, UNMATCHABLE } from '../model/search-document';
 
@@ -42,6 +44,9 @@ export interface ResourceDocument {
   readonly lastModified: string;
   readonly data: string;
   readonly internal: string;
+  /** Absent on documents written before it existed: read as EMPTY_UNVERSIONED. */
+  readonly unversioned?: string;
+  readonly unversionedRevision?: number;
   readonly s: Record<string, unknown[]>;
   readonly p: string[];
   readonly u: Record<string, string[]>;
@@ -111,7 +116,7 @@ export function deriveFields(model: ResourceModel, attributes: ScimAttributes): 
 export function toResourceDocument(
   tenantId: string,
   model: ResourceModel,
-  resource: Omit<StoredResource, 'attributes' | 'internal'> & { readonly attributes: ScimAttributes; readonly internal: Readonly<Record<string, unknown>> },
+  resource: Omit<StoredResource, 'attributes' | 'internal' | 'unversioned'> & { readonly attributes: ScimAttributes; readonly internal: Readonly<Record<string, unknown>> },
 ): ResourceDocument {
   return {
     tenantId,
@@ -122,14 +127,29 @@ export function toResourceDocument(
     lastModified: resource.lastModified,
     data: JSON.stringify(resource.attributes),
     internal: JSON.stringify(resource.internal),
+    unversioned: JSON.stringify(EMPTY_UNVERSIONED.values),
+    unversionedRevision: EMPTY_UNVERSIONED.revision,
     ...deriveFields(model, resource.attributes),
   };
 }
 
 /** The fields read back to build a StoredResource (the derived ones are never sent to the client). */
-export const STORED_PROJECTION = { _id: 0, resourceType: 1, id: 1, version: 1, created: 1, lastModified: 1, data: 1, internal: 1 } as const;
+export const STORED_PROJECTION = {
+  _id: 0,
+  resourceType: 1,
+  id: 1,
+  version: 1,
+  created: 1,
+  lastModified: 1,
+  data: 1,
+  internal: 1,
+  unversioned: 1,
+  unversionedRevision: 1,
+} as const;
 
-export function fromResourceDocument(document: Pick<ResourceDocument, 'resourceType' | 'id' | 'version' | 'created' | 'lastModified' | 'data' | 'internal'>): StoredResource {
+export type StoredFields = Pick<ResourceDocument, 'resourceType' | 'id' | 'version' | 'created' | 'lastModified' | 'data' | 'internal' | 'unversioned' | 'unversionedRevision'>;
+
+export function fromResourceDocument(document: StoredFields): StoredResource {
   return {
     resourceType: document.resourceType,
     id: document.id,
@@ -138,6 +158,10 @@ export function fromResourceDocument(document: Pick<ResourceDocument, 'resourceT
     lastModified: document.lastModified,
     attributes: JSON.parse(document.data) as StoredResource['attributes'],
     internal: JSON.parse(document.internal) as StoredResource['internal'],
+    unversioned:
+      document.unversioned === undefined
+        ? EMPTY_UNVERSIONED
+        : { revision: document.unversionedRevision ?? 0, values: JSON.parse(document.unversioned) as StoredResource['unversioned']['values'] },
   };
 }
 

@@ -21,7 +21,7 @@ import { filterToSql, type SqlFragment, type SqlValue } from './filter-to-sql';
 import type { ResourceModel } from '../model/resource-model';
 import { jsonLabel, slotJsonPath } from './json-path';
 
-export const RESOURCE_COLUMNS = 'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal';
+export const RESOURCE_COLUMNS = 'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal, r.unversioned, r.unversioned_revision';
 
 export interface ListSql {
   readonly page: SqlFragment;

@@ -198,6 +198,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX blobs_expires ON blobs (expires) WHERE expires IS NOT NULL;
   CREATE INDEX blobs_by_tenant ON blobs (tenant_id, id);
   `,
+  // 9: the unversioned state of a resource (updateInternal in src/store/resource-store.ts): values that change
+  // without a SCIM write (sign-in counters), as JSON, and their own revision for compare-and-set. ADD COLUMN with a
+  // constant default rewrites no row, so this is instant on a large directory.
+  `
+  ALTER TABLE resources ADD COLUMN unversioned TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE resources ADD COLUMN unversioned_revision INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

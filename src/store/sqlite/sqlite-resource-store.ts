@@ -1,15 +1,17 @@
 // ResourceStore on SQLite. Every write and its side-table maintenance run in ONE immediate transaction, so a
 // resource, its search document and its indexed values can never be seen half-written, and a unique-index violation
-// undoes the whole write. Versioned writes are a single conditional UPDATE/DELETE (compare-and-set on `version`).
+// undoes the whole write. Versioned writes are a single conditional UPDATE/DELETE (compare-and-set on `version`);
+// updateInternal is one conditional UPDATE of the unversioned columns only (compare-and-set on their revision).
 import type Database from 'better-sqlite3';
-import type {
-  KeysetPosition,
-  NewResource,
-  ResourceReplacement,
-  ResourceStore,
-  StoredResource,
-  StoreListResult,
-  StoreQuery,
+import {
+  GET_MANY_BATCH,
+  type KeysetPosition,
+  type NewResource,
+  type ResourceReplacement,
+  type ResourceStore,
+  type StoredResource,
+  type StoreListResult,
+  type StoreQuery,
 } from '../resource-store';
 import { StoreError } from '../store-error';
 import { listQueryToSql, RESOURCE_COLUMNS } from './list-query';
@@ -32,6 +34,8 @@ interface ResourceRow {
   readonly last_modified: string;
   readonly data: string;
   readonly internal: string;
+  readonly unversioned: string;
+  readonly unversioned_revision: number;
   readonly sort_key?: string | number | null;
 }
 
@@ -42,16 +46,28 @@ interface NewRow {
   readonly internal: string;
 }
 
+/** RESOURCE_COLUMNS as an UPDATE … RETURNING names them (no table alias there). */
+const UPDATED_COLUMNS = RESOURCE_COLUMNS.replace(/\br\./g, '');
+
 /** The statements of the write paths (exported for the query-plan test). */
 export const RESOURCE_SQL = {
   get: `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.resource_type = ? AND r.id = ?`,
-  version: 'SELECT version FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
+  // The ids come as one JSON array parameter: one statement text (and one cached plan) whatever their number, each
+  // id looked up on the primary key.
+  getMany: `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.resource_type = ? AND r.id IN (SELECT value FROM json_each(?))`,
+  scanFirst: `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.resource_type = ? ORDER BY r.id LIMIT ?`,
+  scanAfter: `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.resource_type = ? AND r.id > ? ORDER BY r.id LIMIT ?`,
+  version: 'SELECT version, unversioned_revision FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
   insert: `INSERT INTO resources (tenant_id, resource_type, id, version, created, last_modified, data, internal, search)
            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`,
   replace: `UPDATE resources SET version = version + 1, last_modified = ?, data = ?, internal = ?, search = ?
-            WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING version, created`,
+            WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING version, created, unversioned, unversioned_revision`,
   replaceIfVersion: `UPDATE resources SET version = version + 1, last_modified = ?, data = ?, internal = ?, search = ?
-                     WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ? RETURNING version, created`,
+                     WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ? RETURNING version, created, unversioned, unversioned_revision`,
+  updateInternal: `UPDATE resources SET unversioned = ?, unversioned_revision = unversioned_revision + 1
+                   WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING ${UPDATED_COLUMNS}`,
+  updateInternalIfRevision: `UPDATE resources SET unversioned = ?, unversioned_revision = unversioned_revision + 1
+                             WHERE tenant_id = ? AND resource_type = ? AND id = ? AND unversioned_revision = ? RETURNING ${UPDATED_COLUMNS}`,
   delete: 'DELETE FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
   deleteIfVersion: 'DELETE FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ?',
   insertValue: 'INSERT INTO resource_values (tenant_id, resource_type, path, value, resource_id, is_unique) VALUES (?, ?, ?, ?, ?, ?)',
@@ -111,17 +127,20 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
       throw new StoreError('conflict', `${resourceType} ${id} already exists`, { attribute: 'id', cause: error });
     }
     insertValues(tenantId, resourceType, id, derived.values);
-    return toStored({ id, resource_type: resourceType, version: 1, created, last_modified: created, data, internal });
+    return toStored({ id, resource_type: resourceType, version: 1, created, last_modified: created, data, internal, unversioned: '{}', unversioned_revision: 0 });
   };
 
   // Inside an open transaction, better-sqlite3 runs a nested transaction as a SAVEPOINT.
   const insertInSavepoint = db.transaction(insertRow);
 
-  /** After a conditional write touched no row: was the resource missing, or at another version? */
-  const missOf = (tenantId: string, resourceType: string, id: string, expectedVersion: number | undefined): StoreError => {
-    const current = prepared(SQL.version).get(tenantId, resourceType, id) as { version: number } | undefined;
+  /** After a conditional write touched no row: was the resource missing, or at another version (or revision)? */
+  const missOf = (tenantId: string, resourceType: string, id: string, expected: { version?: number; revision?: number }): StoreError => {
+    const current = prepared(SQL.version).get(tenantId, resourceType, id) as { version: number; unversioned_revision: number } | undefined;
     if (!current) return new StoreError('not_found', `${resourceType} ${id} not found`);
-    return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expectedVersion)}`);
+    if (expected.revision !== undefined) {
+      return new StoreError('version_mismatch', `${resourceType} ${id} has unversioned revision ${current.unversioned_revision}, not ${expected.revision}`);
+    }
+    return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expected.version)}`);
   };
 
   return {
@@ -129,6 +148,30 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
       return run(() => {
         const row = prepared(SQL.get).get(tenantId, resourceType, id) as ResourceRow | undefined;
         return row ? toStored(row) : null;
+      });
+    },
+
+    async getMany(tenantId, resourceType, ids) {
+      const distinct = [...new Set(ids)];
+      return run(() => {
+        const found: StoredResource[] = [];
+        for (let start = 0; start < distinct.length; start += GET_MANY_BATCH) {
+          const batch = JSON.stringify(distinct.slice(start, start + GET_MANY_BATCH));
+          for (const row of prepared(SQL.getMany).all(tenantId, resourceType, batch) as ResourceRow[]) found.push(toStored(row));
+        }
+        return found;
+      });
+    },
+
+    async scan(tenantId, resourceType, { after, limit }) {
+      const wanted = Math.max(0, Math.trunc(limit));
+      return run(() => {
+        // One row more than asked: its presence says another page follows.
+        const rows = (
+          after === undefined ? prepared(SQL.scanFirst).all(tenantId, resourceType, wanted + 1) : prepared(SQL.scanAfter).all(tenantId, resourceType, after, wanted + 1)
+        ) as ResourceRow[];
+        const page = rows.slice(0, wanted).map(toStored);
+        return rows.length > wanted && page.length > 0 ? { resources: page, next: page[page.length - 1].id } : { resources: page };
       });
     },
 
@@ -186,10 +229,10 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
               expectedVersion === undefined
                 ? prepared(SQL.replace).get(lastModified, data, internal, derived.search, tenantId, resourceType, id)
                 : prepared(SQL.replaceIfVersion).get(lastModified, data, internal, derived.search, tenantId, resourceType, id, expectedVersion)
-            ) as { version: number; created: string } | undefined;
-            if (!written) throw missOf(tenantId, resourceType, id, expectedVersion);
+            ) as Pick<ResourceRow, 'version' | 'created' | 'unversioned' | 'unversioned_revision'> | undefined;
+            if (!written) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
             syncValues(tenantId, resourceType, id, derived.values);
-            return toStored({ id, resource_type: resourceType, version: written.version, created: written.created, last_modified: lastModified, data, internal });
+            return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal });
           })
           .immediate(),
       );
@@ -203,11 +246,25 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
               expectedVersion === undefined
                 ? prepared(SQL.delete).run(tenantId, resourceType, id)
                 : prepared(SQL.deleteIfVersion).run(tenantId, resourceType, id, expectedVersion);
-            if (changes === 0) throw missOf(tenantId, resourceType, id, expectedVersion);
+            if (changes === 0) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
             syncValues(tenantId, resourceType, id, []);
           })
           .immediate(),
       );
+    },
+
+    async updateInternal(tenantId, resourceType, id, values, expectedRevision?: number) {
+      const unversioned = JSON.stringify(values);
+      return run(() => {
+        // One UPDATE: the compare-and-set and the write are a single statement, so concurrent writers cannot interleave.
+        const row = (
+          expectedRevision === undefined
+            ? prepared(SQL.updateInternal).get(unversioned, tenantId, resourceType, id)
+            : prepared(SQL.updateInternalIfRevision).get(unversioned, tenantId, resourceType, id, expectedRevision)
+        ) as ResourceRow | undefined;
+        if (!row) throw missOf(tenantId, resourceType, id, { revision: expectedRevision });
+        return toStored(row);
+      });
     },
   };
 }
@@ -221,5 +278,6 @@ function toStored(row: ResourceRow): StoredResource {
     lastModified: row.last_modified,
     attributes: JSON.parse(row.data) as StoredResource['attributes'],
     internal: JSON.parse(row.internal) as StoredResource['internal'],
+    unversioned: { revision: row.unversioned_revision, values: JSON.parse(row.unversioned) as StoredResource['unversioned']['values'] },
   };
 }

@@ -139,6 +139,18 @@ describe('query plans', () => {
     expect(pagePlan).toEqual(['SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id>?)']);
   });
 
+  it('getMany, scan and updateInternal read and write through the primary key', () => {
+    expect(plan(RESOURCE_SQL.getMany, ['t', 'User', '["u-1","u-2"]'])).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^SEARCH r USING INDEX sqlite_autoindex_resources_1 \(tenant_id=\? AND resource_type=\? AND id=\?\)$/)]),
+    );
+    expect(plan(RESOURCE_SQL.getMany, ['t', 'User', '["u-1"]']).filter((step) => /^SCAN r\b/.test(step))).toEqual([]);
+    expect(plan(RESOURCE_SQL.scanAfter, ['t', 'User', 'u-1', 10])).toEqual(['SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id>?)']);
+    expect(plan(RESOURCE_SQL.scanFirst, ['t', 'User', 10])).toEqual(['SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=?)']);
+    expect(plan(RESOURCE_SQL.updateInternalIfRevision, ['{}', 't', 'User', 'u-1', 0])).toEqual([
+      'SEARCH resources USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id=?)',
+    ]);
+  });
+
   it('write paths touch the side table by key', () => {
     expect(plan(RESOURCE_SQL.selectValues, ['t', 'User', 'u-1'])).toEqual([
       'SEARCH resource_values USING COVERING INDEX resource_values_by_resource (tenant_id=? AND resource_type=? AND resource_id=?)',

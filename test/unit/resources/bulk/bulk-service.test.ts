@@ -6,7 +6,7 @@ import type { ResourceTypeDefinition } from '../../../../src/scim/schema/attribu
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import type { RequestContext } from '../../../../src/auth/request-context';
 import { tokenContext } from '../../../helpers/request-context';
-import type { StoredResource } from '../../../../src/store/resource-store';
+import { EMPTY_UNVERSIONED, type StoredResource } from '../../../../src/store/resource-store';
 
 const registry = loadBuiltinRegistry();
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -31,6 +31,7 @@ function recordingService(): BulkResourceService & { calls: Call[] } {
     lastModified: 't',
     attributes,
     internal: {},
+    unversioned: EMPTY_UNVERSIONED,
   });
   const failure = (body: unknown) => {
     const status = (body as { fail?: number }).fail;

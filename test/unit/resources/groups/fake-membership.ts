@@ -1,7 +1,7 @@
-// In-memory MembershipStore and ResourceReader for the group unit tests: plain maps, with every port call recorded
+// In-memory MembershipStore and resource reads for the group unit tests: plain maps, with every port call recorded
 // so that tests can assert what a plan read and wrote.
 import type { Member, MembershipStore } from '../../../../src/store/membership-store';
-import type { ResourceReader, StoredResource } from '../../../../src/store/resource-store';
+import { EMPTY_UNVERSIONED, type ResourceReader, type StoredResource } from '../../../../src/store/resource-store';
 
 export interface RecordedCall {
   readonly method: keyof MembershipStore;
@@ -79,25 +79,32 @@ export function fakeMemberships(): FakeMemberships {
   };
 }
 
-/** Users and groups by tenant; only `get` is used by membership. */
-export function fakeResources(resources: ReadonlyArray<{ tenantId: string; resourceType: string; id: string; attributes: Record<string, unknown> }>): ResourceReader {
+export interface FakeResources extends Pick<ResourceReader, 'getMany'> {
+  /** The ids of each getMany call, in order. */
+  readonly reads: Array<{ readonly resourceType: string; readonly ids: readonly string[] }>;
+}
+
+/** Users and groups by tenant; membership reads them only in batches (getMany). */
+export function fakeResources(resources: ReadonlyArray<{ tenantId: string; resourceType: string; id: string; attributes: Record<string, unknown> }>): FakeResources {
+  const reads: Array<{ resourceType: string; ids: readonly string[] }> = [];
   return {
-    async get(tenantId, resourceType, id) {
-      const found = resources.find((resource) => resource.tenantId === tenantId && resource.resourceType === resourceType && resource.id === id);
-      if (!found) return null;
-      const stored: StoredResource = {
-        resourceType,
-        id,
-        version: 1,
-        created: '2024-01-01T00:00:00.000Z',
-        lastModified: '2024-01-01T00:00:00.000Z',
-        attributes: found.attributes,
-        internal: {},
-      };
-      return stored;
-    },
-    async list() {
-      throw new Error('membership never lists resources');
+    reads,
+    async getMany(tenantId, resourceType, ids) {
+      reads.push({ resourceType, ids: [...ids] });
+      return resources
+        .filter((resource) => resource.tenantId === tenantId && resource.resourceType === resourceType && ids.includes(resource.id))
+        .map(
+          (found): StoredResource => ({
+            resourceType,
+            id: found.id,
+            version: 1,
+            created: '2024-01-01T00:00:00.000Z',
+            lastModified: '2024-01-01T00:00:00.000Z',
+            attributes: found.attributes,
+            internal: {},
+            unversioned: EMPTY_UNVERSIONED,
+          }),
+        );
     },
   };
 }

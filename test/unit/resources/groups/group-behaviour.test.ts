@@ -6,7 +6,7 @@ import { createGroupBehaviour } from '../../../../src/resources/groups/group-beh
 import type { MembershipDeps } from '../../../../src/resources/groups/membership-deps';
 import { createUserMembershipBehaviour } from '../../../../src/resources/groups/user-groups-behaviour';
 import { tokenContext } from '../../../helpers/request-context';
-import { fakeMemberships, fakeResources, type FakeMemberships } from './fake-membership';
+import { fakeMemberships, fakeResources, type FakeMemberships, type FakeResources } from './fake-membership';
 
 const registry = loadBuiltinRegistry();
 const groupType = registry.resourceType('Group')!;
@@ -16,25 +16,52 @@ const C = tokenContext(T);
 const BASE = 'https://scim.example.com/scim/v2';
 
 let memberships: FakeMemberships;
+let resources: FakeResources;
 let deps: MembershipDeps;
 
 beforeEach(() => {
   memberships = fakeMemberships();
-  deps = {
-    registry,
-    memberships,
-    maxMembersReturned: 2,
-    resources: fakeResources([
+  resources = fakeResources([
       { tenantId: T, resourceType: 'User', id: 'u1', attributes: { userName: 'one' } },
       { tenantId: T, resourceType: 'User', id: 'u2', attributes: { userName: 'two' } },
       { tenantId: T, resourceType: 'User', id: 'u3', attributes: { userName: 'three' } },
       { tenantId: T, resourceType: 'Group', id: 'inner', attributes: { displayName: 'Inner' } },
       { tenantId: T, resourceType: 'Group', id: 'outer', attributes: { displayName: 'Outer' } },
-    ]),
-  };
+  ]);
+  deps = { registry, memberships, maxMembersReturned: 2, resources };
 });
 
 describe('createGroupBehaviour', () => {
+  it('reads the members in batches: one read of Users, one of Groups for the rest, however many members', async () => {
+    const members = [{ value: 'u3' }, { value: 'inner', type: 'Group' }, { value: 'u1' }, { value: 'u2' }, { value: 'outer' }, { value: 'u1' }];
+    const plan = await createGroupBehaviour(deps).planRelationWrite!(C, 'new', { displayName: 'New', members });
+    await plan.commit();
+    expect(resources.reads).toEqual([
+      { resourceType: 'User', ids: ['u3', 'inner', 'u1', 'u2', 'outer'] },
+      { resourceType: 'Group', ids: ['inner', 'outer'] },
+    ]);
+    expect((await memberships.list(T, 'new', { limit: 10 })).map((member) => `${member.type}:${member.value}`)).toEqual([
+      'Group:inner',
+      'Group:outer',
+      'User:u1',
+      'User:u2',
+      'User:u3',
+    ]);
+  });
+
+  it('names every unknown member in one error, and refuses a member of the wrong type, before writing', async () => {
+    const behaviour = createGroupBehaviour(deps);
+    await expect(behaviour.planRelationWrite!(C, 'new', { displayName: 'New', members: [{ value: 'u1' }, { value: 'ghost' }, { value: 'nobody' }] })).rejects.toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+      detail: expect.stringContaining("no User or Group with id 'ghost', 'nobody' exists in this tenant"),
+    });
+    await expect(behaviour.planRelationWrite!(C, 'new', { displayName: 'New', members: [{ value: 'u1', type: 'Group' }] })).rejects.toMatchObject({
+      detail: expect.stringContaining("member 'u1' is a User, not a Group"),
+    });
+    expect(memberships.calls.filter((call) => call.method === 'add')).toEqual([]);
+  });
+
   it('takes members out of a new document and adds them on commit', async () => {
     const behaviour = createGroupBehaviour(deps);
     const plan = await behaviour.planRelationWrite!(C, 'new', { displayName: 'New', members: [{ value: 'u1' }, { value: 'inner', type: 'Group' }] });
@@ -99,6 +126,8 @@ describe('createUserMembershipBehaviour', () => {
     // A cycle written behind the service's back (e.g. two concurrent PATCHes) must not loop.
     await memberships.add(T, 'inner', [{ value: 'outer', type: 'Group' }]);
     const computed = await createUserMembershipBehaviour(deps).computedAttributes(C, 'u1', { selection: DEFAULT_SELECTION, baseUrl: BASE });
+    // The groups' names come from one batched read.
+    expect(resources.reads).toEqual([{ resourceType: 'Group', ids: ['inner', 'outer'] }]);
     expect(computed).toEqual({
       groups: [
         { value: 'inner', $ref: `${BASE}/Groups/inner`, display: 'Inner', type: 'direct' },

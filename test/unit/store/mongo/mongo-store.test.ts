@@ -261,3 +261,18 @@ describe('watchTopology', () => {
     expect(logger.lines).toEqual(['info: MongoDB is reachable', 'warn: MongoDB is unreachable: requests answer 503 until it is back', 'info: MongoDB is reachable again']);
   });
 });
+
+describe('unversioned state on documents written before it existed', () => {
+  it('reads such a document at revision 0, and its first compare-and-set write finds it there', async () => {
+    const { store, collections } = setup();
+    await store.resources.create('t1', user('u-1', 'a'));
+    // As an older server version wrote it: no unversioned fields at all.
+    const document = collections.get(COLLECTIONS.resources)!.documents.find((candidate) => candidate.id === 'u-1')!;
+    delete document.unversioned;
+    delete document.unversionedRevision;
+    expect((await store.resources.get('t1', 'User', 'u-1'))?.unversioned).toEqual({ revision: 0, values: {} });
+    await expect(store.resources.updateInternal('t1', 'User', 'u-1', { n: 1 }, 1)).rejects.toMatchObject({ code: 'version_mismatch' });
+    expect((await store.resources.updateInternal('t1', 'User', 'u-1', { n: 1 }, 0)).unversioned).toEqual({ revision: 1, values: { n: 1 } });
+    expect((await store.resources.updateInternal('t1', 'User', 'u-1', { n: 2 })).unversioned).toEqual({ revision: 2, values: { n: 2 } });
+  });
+});

@@ -90,6 +90,7 @@ describe('toResourceDocument / fromResourceDocument', () => {
       lastModified: '2024-02-01T00:00:00.000Z',
       attributes,
       internal: { passwordHash: 'h' },
+      unversioned: { revision: 0, values: {} },
     });
   });
 });
