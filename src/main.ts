@@ -9,7 +9,7 @@ import type { Config } from './config/options';
 import { parseStoreSpec } from './config/store-spec';
 import { createHttpServer } from './http/http-server';
 import { createLogger } from './logger';
-import { loadBuiltinRegistry } from './scim/schema/builtin-registry';
+import { loadRegistry, SchemasDirError } from './config/schemas-dir';
 import type { Logger } from 'pino';
 import { openStore } from './store/open-store';
 import { isStoreError, StoreErrorCode } from './store/store-error';
@@ -33,7 +33,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, { format: config.logFormat });
-  const registry = loadBuiltinRegistry();
+  let registry;
+  try {
+    registry = loadRegistry(config.schemasDir);
+  } catch (error) {
+    if (error instanceof SchemasDirError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   const store = await openStore(parseStoreSpec(config.store), { registry, logger });
 
   const app = buildApp({ config, store, registry, logger });

@@ -1,10 +1,10 @@
 // Entry point of `npm run admin -- <command>` (and of `scim-admin` in the container image): opens the store the
 // server uses and runs one command (commands.ts). Like src/main.ts it may read process.env; it reads only where the
-// store is.
+// store is and SCIM_SCHEMAS_DIR.
 import { createInterface } from 'node:readline/promises';
 import { OPTIONS } from '../config/options';
 import { parseStoreSpec } from '../config/store-spec';
-import { loadBuiltinRegistry } from '../scim/schema/builtin-registry';
+import { loadRegistry } from '../config/schemas-dir';
 import { openStore } from '../store/open-store';
 import { isStoreError } from '../store/store-error';
 import { runAdmin } from './commands';
@@ -27,7 +27,8 @@ async function ask(question: string): Promise<string | undefined> {
 runAdmin(process.argv.slice(2), {
   store: async ({ create }) => {
     try {
-      return await openStore(parseStoreSpec(storeValue), { registry: loadBuiltinRegistry(), mustExist: !create });
+      // The server's registry: the stores derive their search data from it, so another one would rebuild it.
+      return await openStore(parseStoreSpec(storeValue), { registry: loadRegistry(process.env.SCIM_SCHEMAS_DIR), mustExist: !create });
     } catch (error) {
       if (!isStoreError(error, 'not_found')) throw error;
       // The connection string is never repeated: it may hold a password.

@@ -138,6 +138,13 @@ export const OPTIONS = {
     default: 3600,
     parse: integer(60, 7 * 24 * 3600),
   },
+  schemasDir: {
+    env: 'SCIM_SCHEMAS_DIR',
+    description:
+      'Folder of extension schemas (RFC 7643 §7 JSON, the shape of schemas/enterprise-user.json) added to User, or to the resource type its ' +
+      'resource-types.json names, at start-up; the admin CLI needs the same value',
+    parse: text,
+  },
   publicDiscovery: {
     env: 'SCIM_PUBLIC_DISCOVERY',
     description: 'Serve /ServiceProviderConfig, /ResourceTypes and /Schemas without a token',

@@ -4,12 +4,12 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { buildApp, type AppConfig } from '../../src/app';
+import { buildApp } from '../../src/app';
 import { issueToken } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config/load-config';
 import { createHttpServer } from '../../src/http/http-server';
 import { createLogger } from '../../src/logger';
-import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import { loadRegistry } from '../../src/config/schemas-dir';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { type Store, type Tenant } from '../../src/store/tenant-store';
 import { Scope } from '../../src/auth/scopes';
@@ -48,14 +48,13 @@ export interface TestAppOptions {
 }
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const registry = loadBuiltinRegistry();
+  const config = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
+  const registry = loadRegistry(config.schemasDir);
   const store = options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry });
-  const fullConfig = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
-  const config: AppConfig = fullConfig;
   const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent'), clock: options.clock });
 
   // The server main.ts runs: its timeouts, and SCIM error bodies for what Node's HTTP layer refuses.
-  const server = createHttpServer(app, fullConfig);
+  const server = createHttpServer(app, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 
   const tokenFor = async (tenant: Tenant, scopes: Scope[]) => {

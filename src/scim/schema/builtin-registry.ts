@@ -4,8 +4,11 @@ import enterpriseUser from '../../../schemas/enterprise-user.json';
 import group from '../../../schemas/group.json';
 import resourceTypes from '../../../schemas/resource-types.json';
 import user from '../../../schemas/user.json';
-import { createSchemaRegistry, type SchemaRegistry } from './registry';
+import { createSchemaRegistry, type RegistrySource, type SchemaRegistry } from './registry';
+
+/** The definitions as written in schemas/, before defaults are filled in (operator-schemas.ts adds to them). */
+export const BUILTIN_REGISTRY_SOURCE: RegistrySource = { schemas: [user, group, enterpriseUser], resourceTypes, commonAttributes };
 
 export function loadBuiltinRegistry(): SchemaRegistry {
-  return createSchemaRegistry({ schemas: [user, group, enterpriseUser], resourceTypes, commonAttributes });
+  return createSchemaRegistry(BUILTIN_REGISTRY_SOURCE);
 }
