@@ -9,6 +9,7 @@ import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
 import { errorHandler } from './http/middleware/error-handler';
 import { jsonBody } from './http/middleware/json-body';
+import { unsupportedVersions } from './http/protocol-version';
 import { requestContext } from './http/middleware/request-context';
 import { SECURITY_HEADERS, sendScim } from './http/respond';
 import { buildOpenApiDocument } from './http/openapi/openapi-document';
@@ -194,6 +195,8 @@ export function buildApp(deps: AppDeps): Express {
     throw scimErrors.notFound(`No SCIM endpoint at ${req.method} ${req.path}`);
   });
   app.use(config.basePath || '/', scim);
+  const otherVersions = unsupportedVersions(config.basePath);
+  if (otherVersions) app.use(otherVersions);
 
   app.use((req) => {
     throw scimErrors.notFound(`No endpoint at ${req.method} ${req.path}`);

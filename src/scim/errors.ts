@@ -64,7 +64,8 @@ export const scimErrors = {
   noTarget: (detail: string) => new ScimError(400, detail, { scimType: ScimType.noTarget }),
   invalidValue: (detail: string) => new ScimError(400, detail, { scimType: ScimType.invalidValue }),
   invalidVersion: (detail: string) => new ScimError(400, detail, { scimType: ScimType.invalidVers }),
-  sensitive: (detail: string) => new ScimError(400, detail, { scimType: ScimType.sensitive }),
+  // RFC 7644 §7.5.2 (verified erratum 6893): a request that carries sensitive information in its URI is 403.
+  sensitive: (detail: string) => new ScimError(403, detail, { scimType: ScimType.sensitive }),
   invalidCursor: (detail: string) => new ScimError(400, detail, { scimType: ScimType.invalidCursor }),
   expiredCursor: (detail: string) => new ScimError(400, detail, { scimType: ScimType.expiredCursor }),
   badRequest: (detail: string) => new ScimError(400, detail),

@@ -177,7 +177,8 @@ const CASES: Case[] = [
   { name: 'the failing operation is named by index; earlier ones are not applied', ops: [op('replace', 'title', 'x'), op('replace', 'nickName', 'y'), op('replace', 'active', 'perhaps')], error: { scimType: 'invalidValue', index: 2 } },
   { name: 'unknown attribute path is invalidPath', ops: [op('replace', 'favouriteColour', 'blue')], error: { scimType: 'invalidPath', index: 0 } },
   { name: 'unknown sub-attribute is invalidPath', ops: [op('replace', 'name.nickname', 'x')], error: { scimType: 'invalidPath', index: 0 } },
-  { name: 'malformed value filter is invalidPath', ops: [op('replace', 'emails[type eq ].value', 'x')], error: { scimType: 'invalidPath', index: 0 } },
+  // RFC 7644 §3.12 lists invalidFilter for a PATCH path filter; the path around it is invalidPath.
+  { name: 'malformed value filter is invalidFilter', ops: [op('replace', 'emails[type eq ].value', 'x')], error: { scimType: 'invalidFilter', index: 0 } },
   { name: 'unclosed value filter is invalidPath', ops: [op('replace', 'emails[type eq "work".value', 'x')], error: { scimType: 'invalidPath', index: 0 } },
   { name: 'value filter on a singular attribute is invalidPath', ops: [op('replace', 'name[givenName eq "x"]', 'x')], error: { scimType: 'invalidPath', index: 0 } },
   { name: 'unknown key in a path-less value is invalidPath', ops: [op('replace', undefined, { favouriteColour: 'blue' })], error: { scimType: 'invalidPath', index: 0 } },

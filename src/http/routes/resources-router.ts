@@ -54,8 +54,8 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
     sendScim(res, status, body, { ETag: versionToETag(stored.version), ...extraHeaders });
   };
 
-  const list = async (req: Request, res: Response, params: ListParameters) => {
-    const request = parseListRequest(registry, type, params, deps.listLimits);
+  const list = async (req: Request, res: Response, params: ListParameters, source: 'uri' | 'body') => {
+    const request = parseListRequest(registry, type, params, deps.listLimits, source);
     const context = requestContextOf(req);
     const result = await listPage({ service, cursors: deps.cursors }, context, type, request);
     const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
@@ -68,11 +68,11 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   };
 
   router.get('/', requireScope(Scope.read), async (req, res) => {
-    await list(req, res, req.query as ListParameters);
+    await list(req, res, req.query as ListParameters, 'uri');
   });
 
   router.post('/.search', requireScope(Scope.read), async (req, res) => {
-    await list(req, res, parseSearchRequest(req.body));
+    await list(req, res, parseSearchRequest(req.body), 'body');
   });
   // Before the /:id routes: `GET /Users/.search` is a wrong method on the search endpoint, not a read of id ".search".
   router.all('/.search', methodNotAllowed(['POST']));

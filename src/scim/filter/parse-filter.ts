@@ -22,7 +22,9 @@
 //   - Operators by type: strings and references take all; integer, decimal and dateTime take eq/ne/gt/ge/lt/le
 //     (co/sw/ew are substring operators, meaningless on numbers and instants); boolean and binary take eq/ne only
 //     (RFC 7644 §3.4.2.2 rejects gt/ge/lt/le for them). `pr` applies to every attribute.
-//   - Attributes that are never returned or writeOnly (password) cannot be filtered: a filter would reveal them.
+//   - Attributes that are never returned or writeOnly (password) cannot be filtered: a filter would reveal them. When
+//     the filter came in a URL (GET) and compares such an attribute with a value, that value is a secret in a request
+//     URI, which RFC 7644 §7.5.2 answers with 403 "sensitive" rather than 400 invalidFilter.
 //   - Nesting depth counts parentheses and value-filter brackets.
 //   - A filter costlier than `maxCost` (filter-cost.ts) is refused once it is resolved, before any store sees it.
 import { parse as parseFilterStructure, type Filter } from 'scim2-parse-filter';
@@ -49,6 +51,8 @@ export interface FilterContext {
   readonly registry: SchemaRegistry;
   readonly resourceType: ResourceTypeDefinition;
   readonly limits?: FilterLimits;
+  /** The filter arrived in a request URI (a GET query), where browsers, proxies and logs keep it (RFC 7644 §7.5.2). */
+  readonly inUri?: boolean;
 }
 
 type AttributeToken = Extract<FilterToken, { kind: 'attribute' }>;
@@ -187,7 +191,7 @@ function convertComparison(
   const operator = conversion.tokens[tokenIndex(attrPath) + 1] as OperatorToken;
   const valueToken = typeof compValue === 'number' ? conversion.tokens[compValue] : undefined;
   if (valueToken?.kind !== 'value') throw scimErrors.invalidFilter(`Malformed comparison at position ${token.position}`);
-  let path = resolve(token, parent, conversion);
+  let path = resolve(token, parent, conversion, valueToken.value !== null);
 
   if (valueToken.value === null) {
     // RFC 7643 §2.5: null and unassigned are the same state.
@@ -227,7 +231,8 @@ function attributeToken(placeholder: string, conversion: Conversion): AttributeT
   return token;
 }
 
-function resolve(token: AttributeToken, parent: ResolvedPath | undefined, conversion: Conversion): ResolvedPath {
+/** `comparedWithValue`: the path is compared with a value (not `pr`, not null), which a URI would then carry. */
+function resolve(token: AttributeToken, parent: ResolvedPath | undefined, conversion: Conversion, comparedWithValue = false): ResolvedPath {
   const path = parent
     ? resolveSubAttribute(parent, token.text)
     : resolveAttributePath(conversion.registry, conversion.resourceType, token.text);
@@ -236,6 +241,12 @@ function resolve(token: AttributeToken, parent: ResolvedPath | undefined, conver
     throw scimErrors.invalidFilter(`Unknown attribute '${token.text}' in filter at position ${token.position}${where}`);
   }
   if ([path.attribute, path.subAttribute].some((definition) => definition !== undefined && isHidden(definition))) {
+    if (comparedWithValue && conversion.inUri) {
+      throw scimErrors.sensitive(
+        `The filter compares '${pathToString(path)}' (position ${token.position}) with a value in the request URL, where it would be kept in logs (RFC 7644 §7.5.2); ` +
+          'that attribute is never returned and cannot be filtered on',
+      );
+    }
     throw scimErrors.invalidFilter(
       `Attribute '${pathToString(path)}' at position ${token.position} cannot be used in a filter: it is never returned`,
     );

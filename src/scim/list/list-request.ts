@@ -51,17 +51,19 @@ export function parseListRequest(
   resourceType: ResourceTypeDefinition,
   params: ListParameters,
   limits: ListLimits,
+  /** `uri`: the parameters came in the query string of a GET (RFC 7644 §7.5.2); `body`: a SearchRequest. */
+  source: 'uri' | 'body' = 'body',
 ): ListRequest {
   const filterText = optionalString(params.filter, 'filter');
   const filter =
     filterText === undefined || filterText.trim() === ''
       ? undefined
-      : parseFilter(filterText, { registry, resourceType, limits: {
-          maxLength: limits.filterMaxLength,
-          maxDepth: limits.filterMaxDepth,
-          maxCost: limits.filterMaxCost ?? DEFAULT_FILTER_MAX_COST,
-        },
-      });
+      : parseFilter(filterText, {
+          registry,
+          resourceType,
+          limits: { maxLength: limits.filterMaxLength, maxDepth: limits.filterMaxDepth, maxCost: limits.filterMaxCost ?? DEFAULT_FILTER_MAX_COST },
+          inUri: source === 'uri',
+        });
   const cursor = optionalString(params.cursor, 'cursor');
   // The two paging methods answer different questions; a request naming both has no single meaning.
   if (cursor !== undefined && optionalInteger(params.startIndex, 'startIndex') !== undefined) {

@@ -12,7 +12,8 @@
 //     (Okta sends the resource's `id`) inside the value are ignored, as in POST and PUT.
 //   - A path naming a whole extension schema (`urn:…:enterprise:2.0:User`) is expanded the same way.
 //   - `remove` without a path is 400 noTarget (RFC 7644 §3.5.2.2); `add` without a value is 400 invalidValue.
-//   - A path that does not resolve is 400 invalidPath, a malformed value filter too (with the parser's reason).
+//   - A path that does not resolve is 400 invalidPath; a value filter inside it that does not parse or names no
+//     sub-attribute is 400 invalidFilter, as RFC 7644 §3.12 lists invalidFilter for "PATCH (Path Filter)".
 //   - A path or path-less key under a schema URN the resource type does not have is 400 invalidPath naming it and the
 //     type's schemas (README "Unknown schema URNs"); under the tenant tolerance `unknownSchemas: ignore`, one under a
 //     URN the server does not know at all is skipped instead, as POST and PUT drop such an extension.
@@ -176,7 +177,7 @@ export function parsePatchPath(context: ParseContext, text: string, index: numbe
   try {
     filter = parseFilter(`${attributeText}[${text.slice(open + 1, close)}]`, { registry: context.registry, resourceType: context.type });
   } catch (error) {
-    if (isScimError(error)) throw scimErrors.invalidPath(`Operation ${index}: the value filter in '${text}' is invalid: ${error.detail}`);
+    if (isScimError(error)) throw scimErrors.invalidFilter(`Operation ${index}: the value filter in '${text}' is invalid: ${error.detail}`, error);
     throw error;
   }
   if (filter.kind !== 'valuePath') throw scimErrors.invalidPath(`Operation ${index}: '${text}' is not a valid value filter path`);

@@ -69,8 +69,6 @@ describe('parsePatchRequest: paths', () => {
     'emails[type eq "work"',
     'emails[type eq "work"]value',
     'emails[type eq "work"].nope',
-    'emails[nope eq "work"]',
-    'emails[type eq]',
     'name[givenName eq "x"]',
     'userName[value eq "x"]',
     'urn:ietf:params:scim:schemas:extension:nope:2.0:User:department',
@@ -78,6 +76,11 @@ describe('parsePatchRequest: paths', () => {
     'a.b.c',
   ])('rejects %s with invalidPath', (path) => {
     expect(failure(message({ op: 'add', path, value: 'x' }))).toMatchObject({ status: 400, scimType: 'invalidPath', detail: expect.stringContaining('Operation 0') });
+  });
+
+  // RFC 7644 §3.12 lists invalidFilter for "PATCH (Path Filter)": the filter inside the brackets is a filter.
+  it.each(['emails[nope eq "work"]', 'emails[type eq]', 'emails[type eq "work" and].value'])('rejects %s with invalidFilter', (path) => {
+    expect(failure(message({ op: 'replace', path, value: 'x' }))).toMatchObject({ status: 400, scimType: 'invalidFilter', detail: expect.stringMatching(/^Operation 0: the value filter in/) });
   });
 
   it('resolves a value filter path with a sub-attribute', () => {
