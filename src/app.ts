@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { createLastUsedRecorder } from './auth/last-used';
+import type { RequestContext } from './auth/request-context';
 import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
@@ -33,6 +34,7 @@ import { scimErrors } from './scim/errors';
 import { secretAttributeNames } from './scim/filter/redact-filter';
 import type { SchemaRegistry } from './scim/schema/registry';
 import { createResourceValidators } from './scim/schema/validate-resource';
+import { createSettingsReader } from './settings/settings-reader';
 import type { Store } from './store/tenant-store';
 
 export type AppConfig = Pick<
@@ -128,12 +130,26 @@ export function buildApp(deps: AppDeps): Express {
     res.end(openApi);
   });
 
-  const membershipDeps = { registry, resources: store.resources, memberships: store.memberships, maxMembersReturned: config.groupMembersMax };
+  // Per-tenant settings through one cache (README "Tenant settings"); the tolerances are read on each write.
+  const settings = createSettingsReader({
+    store: store.settings,
+    clock: deps.clock,
+    onInvalid: (tenantId, key, problem) => logger.warn({ tenantId, key, problem }, 'a stored tenant setting is no longer valid; its default applies'),
+  });
+  const membershipDeps = {
+    registry,
+    resources: store.resources,
+    memberships: store.memberships,
+    maxMembersReturned: config.groupMembersMax,
+    unknownMembers: async (context: RequestContext) => (await settings.forTenant(context.tenantId))['tolerance.unknownMembers'],
+    warn: (details: Record<string, unknown>, message: string) => logger.warn(details, message),
+  };
   const passwords = deps.passwords ?? createPasswords({ queue: createFairQueue({ concurrency: availableParallelism() }) });
   const service = createResourceService({
     store: store.resources,
     registry,
     validatorFor: createResourceValidators(registry),
+    unknownSchemas: async (context) => (await settings.forTenant(context.tenantId))['tolerance.unknownSchemas'],
     // Each type's own behaviour first, then those that extensions add (composeBehaviours says how hooks combine).
     // Group.members lives in the membership relation; User.groups is computed from it (README "Groups").
     behaviours: {

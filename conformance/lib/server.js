@@ -53,12 +53,15 @@ function admin(repoRoot, storeSpec, args) {
 }
 
 /**
- * Creates a tenant with the given profile and a read+write token for it (and a read-only one, for scope checks).
+ * Creates a tenant with the given profile and tenant settings (`key=value`, as `tenant set` takes them), and a
+ * read+write token for it (and a read-only one, for scope checks).
  * @param {string} repoRoot @param {string} storeSpec @param {string} name @param {'standard' | 'entra'} profile
+ * @param {string[]} [settings]
  */
-function createTenant(repoRoot, storeSpec, name, profile) {
+function createTenant(repoRoot, storeSpec, name, profile, settings = []) {
   // --create: the run's store is a fresh file that the first command creates.
   const tenantId = admin(repoRoot, storeSpec, ['tenant', 'create', name, '--profile', profile, '--create'])[0].trim();
+  if (settings.length > 0) admin(repoRoot, storeSpec, ['tenant', 'set', tenantId, ...settings]);
   const token = (scopes) => {
     const lines = admin(repoRoot, storeSpec, ['token', 'create', tenantId, '--label', `conformance ${name}`, '--scopes', scopes]);
     // The token is the one indented line of the output (printed once, never stored in clear).

@@ -9,7 +9,7 @@ import type { ListRequest } from '../scim/list/list-request';
 import type { KeysetPosition } from '../store/resource-store';
 import type { ResourceTypeDefinition, ScimAttributes } from '../scim/schema/attribute';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import type { ResourceValidator } from '../scim/schema/validate-resource';
+import type { BodyOptions, ResourceValidator } from '../scim/schema/validate-resource';
 import type { NewResource, ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
 import { composeBehaviours } from './compose-behaviours';
 import { WriteKind, type ComposedBehaviour, type ComputeContext, type RelationWritePlan } from './resource-type-behaviour';
@@ -32,6 +32,8 @@ export interface ResourceServiceDeps {
   readonly newId?: () => string;
   /** The most values a multi-valued attribute of a stored resource may hold (SCIM_MAX_ATTRIBUTE_VALUES). */
   readonly maxAttributeValues?: number;
+  /** The tenant's `tolerance.unknownSchemas` (README "Unknown schema URNs"); without it, unknown URNs are refused. */
+  readonly unknownSchemas?: (context: RequestContext) => Promise<'reject' | 'ignore'>;
 }
 
 /** Preconditions of a write, from If-Match (RFC 7644 §3.14). */
@@ -106,13 +108,16 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
   const checkValueLimit = (type: ResourceTypeDefinition, attributes: ScimAttributes, previous?: ScimAttributes) =>
     assertValueLimit(deps.registry, type, attributes, maxAttributeValues, previous);
 
+  /** How the tenant's bodies are read: the tolerance for schema URNs the server does not know. */
+  const bodyOptions = async (context: RequestContext): Promise<BodyOptions> => ({ unknownSchemas: (await deps.unknownSchemas?.(context)) ?? 'reject' });
+
   /**
    * Everything a create decides before it writes: validation, the behaviours' prepareWrite chain, the relations
    * (Group.members) planned and checked, to be committed after the document, and the value limit on the document.
    */
-  const prepareCreate = async (context: RequestContext, type: ResourceTypeDefinition, body: unknown): Promise<PreparedCreate> => {
+  const prepareCreate = async (context: RequestContext, type: ResourceTypeDefinition, body: unknown, options: BodyOptions): Promise<PreparedCreate> => {
     const behaviour = behaviourOf(type);
-    const validated = deps.validatorFor(type).validateCreate(body);
+    const validated = deps.validatorFor(type).validateCreate(body, options);
     const id = newId();
     const draft = await mapStoreErrors(subject(type), () =>
       behaviour.prepareWrite(context, { kind: WriteKind.create, id, writeOnly: validated.writeOnly }, { attributes: validated.attributes, internal: {} }),
@@ -147,7 +152,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     },
 
     async create(context, type, body) {
-      const { resource, relations } = await prepareCreate(context, type, body);
+      const { resource, relations } = await prepareCreate(context, type, body, await bodyOptions(context));
       const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, resource));
       await mapStoreErrors(subject(type, stored.id), () => relations.commit());
       return stored;
@@ -155,7 +160,8 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
 
     async createMany(context, type, bodies) {
       // The steps of create, each applied to the whole batch around one store write.
-      const prepared = await Promise.all(bodies.map((body) => prepareCreate(context, type, body).catch(asItemError)));
+      const options = await bodyOptions(context);
+      const prepared = await Promise.all(bodies.map((body) => prepareCreate(context, type, body, options).catch(asItemError)));
       const valid = prepared.filter((item): item is PreparedCreate => !(item instanceof ScimError));
       const written = valid.length === 0 ? [] : await mapStoreErrors(subject(type), () => deps.store.createMany(context.tenantId, valid.map((item) => item.resource)));
       let next = 0;
@@ -193,10 +199,11 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
 
     async replace(context, type, id, body, conditions) {
       const behaviour = behaviourOf(type);
+      const options = await bodyOptions(context);
       return writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
-        const validated = deps.validatorFor(type).validateReplace(body, current.attributes);
+        const validated = deps.validatorFor(type).validateReplace(body, current.attributes, options);
         const draft = await behaviour.prepareWrite(
           context,
           { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly },
@@ -214,7 +221,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
 
     async patch(context, type, id, body, conditions) {
       const behaviour = behaviourOf(type);
-      const operations = parsePatchRequest(deps.registry, type, body);
+      const operations = parsePatchRequest(deps.registry, type, body, await bodyOptions(context));
       const validator = deps.validatorFor(type);
       return writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);

@@ -2,14 +2,31 @@
 // `<feature>.<name>`, a description, a default, a parser from src/config/value-parsers.ts or its own) and reads it
 // through the settings reader (settings-reader.ts); the admin CLI (`tenant set`, `tenant show`) and the README's
 // settings table follow from the row. Keys are case-sensitive and never renamed once shipped (stored values keep them).
-import { integer } from '../config/value-parsers';
+import { integer, oneOf } from '../config/value-parsers';
 import type { SettingsOf, SettingsTable } from './setting-definition';
+
+/** A tolerance for a shape some identity providers send: refuse it (the default) or let it pass. */
+export const Tolerance = { reject: 'reject', ignore: 'ignore' } as const;
+export type Tolerance = (typeof Tolerance)[keyof typeof Tolerance];
+const tolerance = oneOf(Tolerance.reject, Tolerance.ignore);
 
 export const TENANT_SETTINGS = {
   'jobs.retentionDays': {
     description: 'Days a finished job (succeeded, failed or cancelled) stays listed before housekeeping deletes it',
     default: 30,
     parse: integer(1, 3650),
+  },
+  // README "Tolerances". Some clients add a member before they create it (Microsoft's test suite adds "string id 1").
+  'tolerance.unknownMembers': {
+    description: 'group members that name no User or Group of the tenant: reject (400 invalidValue) or ignore (left out, with a warning in the log)',
+    default: Tolerance.reject as Tolerance,
+    parse: tolerance,
+  },
+  // README "Unknown schema URNs": for identity providers that send extensions the tenant has not defined.
+  'tolerance.unknownSchemas': {
+    description: 'schema URNs the server does not know, in a resource body or a PATCH path: reject (400 invalidSyntax / invalidPath) or ignore (left out)',
+    default: Tolerance.reject as Tolerance,
+    parse: tolerance,
   },
 } as const satisfies SettingsTable;
 

@@ -72,7 +72,18 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
   const notFound = { description: `No such ${name} in this tenant`, ...ERROR };
   const stale = { description: 'If-Match does not match the current version', ...ERROR };
   return [
-    { ...read, method: 'get', path: at, summary: `List or filter ${name} resources`, query: LIST_PARAMETERS, responses: { '200': { description: 'A page', schema: 'ListResponse' }, ...COMMON_ERRORS } },
+    {
+      ...read,
+      method: 'get',
+      path: at,
+      summary: `List or filter ${name} resources`,
+      query: LIST_PARAMETERS,
+      responses: {
+        '200': { description: 'A page', schema: 'ListResponse' },
+        ...COMMON_ERRORS,
+        '403': { description: 'The token lacks the scope, or the filter compares password with a value in the URL (scimType sensitive, RFC 7644 §7.5.2)', ...ERROR },
+      },
+    },
     {
       ...write,
       method: 'post',

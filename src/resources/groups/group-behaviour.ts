@@ -22,7 +22,7 @@ export function createGroupBehaviour(deps: MembershipDeps): ResourceTypeBehaviou
     async planRelationWrite(context, id, attributes, previous) {
       const { tenantId } = context;
       const { [membersKey]: input, ...document } = attributes;
-      const members = await resolveMembers(deps, tenantId, readMemberReferences(schema, input, 'members'), 'members');
+      const members = await resolveMembers(deps, context, readMemberReferences(schema, input, 'members'), 'members');
       if (previous === undefined) {
         // A new group has no parents yet, so none of its members can close a cycle.
         return { attributes: document, commit: async () => void (await deps.memberships.add(tenantId, id, members)) };
@@ -42,7 +42,7 @@ export function createGroupBehaviour(deps: MembershipDeps): ResourceTypeBehaviou
 
     afterDelete: (context, id) => deps.memberships.removeEverywhere(context.tenantId, id),
 
-    planRelationPatch: (context, id, operations) => planMemberPatch(deps, schema, context.tenantId, id, operations),
+    planRelationPatch: (context, id, operations) => planMemberPatch(deps, schema, context, id, operations),
   };
 }
 

@@ -9,6 +9,7 @@
 //   replace  members  [{value}, …]                           the members become exactly these
 //   replace  members[filter]  [{value}, …]                   removes the matching members, adds the given ones
 // Sub-attributes of a member are immutable (RFC 7643 §4.2): a path that targets one is 400 mutability.
+import type { RequestContext } from '../../auth/request-context';
 import { scimErrors } from '../../scim/errors';
 import type { FilterAst } from '../../scim/filter/filter-ast';
 import { matchesValueFilter } from '../../scim/filter/evaluate-filter';
@@ -34,10 +35,11 @@ interface MemberDelta {
 export async function planMemberPatch(
   deps: MembershipDeps,
   schema: MembershipSchema,
-  tenantId: string,
+  context: RequestContext,
   groupId: string,
   operations: readonly PatchOperation[],
 ): Promise<RelationPatchPlan> {
+  const { tenantId } = context;
   const remaining: PatchOperation[] = [];
   const delta: MemberDelta = { cleared: false, adds: new Map(), removes: new Set() };
   const where = (operation: PatchOperation) => `Operation ${operation.index} (${operation.op} '${operation.path?.text ?? ''}')`;
@@ -91,7 +93,7 @@ export async function planMemberPatch(
   if (!touched) return { remaining, changes: false, commit: async () => undefined };
 
   // Everything is checked before anything is written (RFC 7644 §3.5.2: a PATCH is atomic).
-  const adds = await resolveMembers(deps, tenantId, [...delta.adds.values()], 'members');
+  const adds = await resolveMembers(deps, context, [...delta.adds.values()], 'members');
   const cycles = await cycleMakers(
     deps.memberships,
     tenantId,

@@ -1,6 +1,9 @@
 // Turns member references into members: each must be a User or Group of the SAME tenant (RFC 7643 §4.2; a member
 // of another tenant is as unknown as one that does not exist), its type is the type it really has, and its display
-// is its name at the time it is added. Every reference is checked before anything is written.
+// is its name at the time it is added. Every reference is checked before anything is written. A reference to no
+// resource is refused, unless the tenant set `tolerance.unknownMembers=ignore` (README "Tolerances"): then it is left
+// out and a warning names it, so that a client that adds a member before creating it is not refused outright.
+import type { RequestContext } from '../../auth/request-context';
 import { scimErrors } from '../../scim/errors';
 import { MemberType, type Member } from '../../store/membership-store';
 import type { StoredResource } from '../../store/resource-store';
@@ -11,7 +14,8 @@ const TYPES: readonly MemberType[] = [MemberType.user, MemberType.group];
 /** At most this many unknown ids are named in one error detail. */
 const NAMED_IN_DETAIL = 10;
 
-export async function resolveMembers(deps: MembershipDeps, tenantId: string, references: readonly MemberReference[], where: string): Promise<Member[]> {
+export async function resolveMembers(deps: MembershipDeps, context: RequestContext, references: readonly MemberReference[], where: string): Promise<Member[]> {
+  const { tenantId } = context;
   const wanted = references.map((reference) => wantedType(reference, where));
   const found = await findMembers(deps, tenantId, references, wanted);
   const members: Member[] = [];
@@ -30,6 +34,13 @@ export async function resolveMembers(deps: MembershipDeps, tenantId: string, ref
     }
     members.push(toMember(resource));
   });
+  if (unknown.length > 0 && (await deps.unknownMembers?.(context)) === 'ignore') {
+    deps.warn?.(
+      { tenantId, requestId: context.requestId, ignoredMembers: unknown },
+      `${where}: left out ${unknown.length} member(s) that name no User or Group of the tenant (tolerance.unknownMembers=ignore)`,
+    );
+    return members;
+  }
   if (unknown.length > 0) {
     const named = unknown.slice(0, NAMED_IN_DETAIL).map((id) => `'${id}'`).join(', ');
     const more = unknown.length > NAMED_IN_DETAIL ? ` and ${unknown.length - NAMED_IN_DETAIL} more` : '';

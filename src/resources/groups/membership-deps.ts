@@ -1,5 +1,6 @@
 // What group membership needs from the rest of the server: the schema registry (to resolve `members` and `groups`),
 // the resource reader (members must exist in the same tenant) and the membership port.
+import type { RequestContext } from '../../auth/request-context';
 import { resolveAttributePath, resolveSubAttribute } from '../../scim/paths/attribute-path';
 import type { ResolvedPath } from '../../scim/paths/resolved-path';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
@@ -17,6 +18,10 @@ export interface MembershipDeps {
   readonly memberships: MembershipStore;
   /** Members returned with a group, ordered by member id; larger groups are returned capped (README "Groups"). */
   readonly maxMembersReturned?: number;
+  /** The tenant's `tolerance.unknownMembers`: whether members that name no resource are refused (default) or left out. */
+  readonly unknownMembers?: (context: RequestContext) => Promise<'reject' | 'ignore'>;
+  /** Where a left-out member is reported (a warning log line). */
+  readonly warn?: (details: Record<string, unknown>, message: string) => void;
 }
 
 /** The resource types and attribute paths membership works with, resolved once from the registry. */

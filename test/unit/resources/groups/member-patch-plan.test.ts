@@ -1,5 +1,6 @@
 // PATCH planning on Group.members: operations folded into a delta, checked before any write, and committed with
 // port calls that name only the members changed.
+import { cliContext } from '../../../../src/auth/request-context';
 import { ScimError } from '../../../../src/scim/errors';
 import { parsePatchRequest } from '../../../../src/scim/patch/parse-patch';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
@@ -11,6 +12,7 @@ const registry = loadBuiltinRegistry();
 const schema = resolveMembershipSchema(registry);
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const T = 't1';
+const CONTEXT = cliContext(T);
 
 const ops = (...Operations: unknown[]) => parsePatchRequest(registry, schema.groupType, { schemas: [PATCH_OP], Operations });
 
@@ -52,12 +54,12 @@ async function expectRejected(promise: Promise<unknown>, status: number, scimTyp
 describe('planMemberPatch', () => {
   it('leaves operations on other attributes to the document', async () => {
     const operations = ops({ op: 'replace', path: 'displayName', value: 'X' }, { op: 'add', path: 'members', value: [{ value: 'alice' }] });
-    const plan = await planMemberPatch(deps, schema, T, 'g', operations);
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', operations);
     expect(plan.remaining).toEqual([operations[0]]);
   });
 
   it('adds one member to a 1,000-member group with one membership write and no read of the member list', async () => {
-    const plan = await planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'alice' }] }));
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'alice' }] }));
     expect(plan.changes).toBe(true);
     expect(writes()).toEqual([]);
     await plan.commit();
@@ -66,14 +68,14 @@ describe('planMemberPatch', () => {
   });
 
   it('plans no change for a member already there, and commits nothing', async () => {
-    const plan = await planMemberPatch(deps, schema, T, 'parent', ops({ op: 'add', path: 'members', value: [{ value: 'g' }] }));
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'parent', ops({ op: 'add', path: 'members', value: [{ value: 'g' }] }));
     expect(plan.changes).toBe(false);
     await plan.commit();
     expect(writes()).toEqual([]);
   });
 
   it('removes through `value eq` (or several joined by or) without reading the group', async () => {
-    const plan = await planMemberPatch(deps, schema, T, 'g', ops({ op: 'remove', path: 'members[value eq "m-0005" or value eq "m-0007" or value eq "nobody"]' }));
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'remove', path: 'members[value eq "m-0005" or value eq "m-0007" or value eq "nobody"]' }));
     expect(plan.changes).toBe(true);
     await plan.commit();
     expect(writes()).toEqual([{ method: 'remove', args: [T, 'g', ['m-0005', 'm-0007']] }]);
@@ -82,14 +84,14 @@ describe('planMemberPatch', () => {
 
   it('evaluates any other filter against the members, page by page', async () => {
     await memberships.add(T, 'g', [{ value: 'child', type: 'Group' }]);
-    const plan = await planMemberPatch(deps, schema, T, 'g', ops({ op: 'remove', path: 'members[type eq "group"]' }));
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'remove', path: 'members[type eq "group"]' }));
     await plan.commit();
     expect(callsOf('remove').map((call) => call.args[2])).toEqual([['child']]);
     expect(callsOf('list').length).toBeGreaterThanOrEqual(2);
   });
 
   it('removes the listed members for a remove with a value (Entra ID), never all', async () => {
-    const plan = await planMemberPatch(deps, schema, T, 'g', ops({ op: 'Remove', path: 'members', value: [{ value: 'm-0001' }, { Value: 'm-0002' }] }));
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'Remove', path: 'members', value: [{ value: 'm-0001' }, { Value: 'm-0002' }] }));
     await plan.commit();
     expect(writes()).toEqual([{ method: 'remove', args: [T, 'g', ['m-0001', 'm-0002']] }]);
   });
@@ -98,7 +100,7 @@ describe('planMemberPatch', () => {
     const plan = await planMemberPatch(
       deps,
       schema,
-      T,
+      CONTEXT,
       'g',
       ops({ op: 'replace', path: 'members', value: [{ value: 'alice' }, { value: 'bob' }] }, { op: 'remove', path: 'members[value eq "bob"]' }),
     );
@@ -108,23 +110,23 @@ describe('planMemberPatch', () => {
   });
 
   it('treats remove of members without a value as removing every member', async () => {
-    const plan = await planMemberPatch(deps, schema, T, 'parent', ops({ op: 'remove', path: 'members' }));
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'parent', ops({ op: 'remove', path: 'members' }));
     expect(plan.changes).toBe(true);
     await plan.commit();
     expect(await memberships.list(T, 'parent', { limit: 10 })).toEqual([]);
-    const again = await planMemberPatch(deps, schema, T, 'parent', ops({ op: 'remove', path: 'members' }));
+    const again = await planMemberPatch(deps, schema, CONTEXT, 'parent', ops({ op: 'remove', path: 'members' }));
     expect(again.changes).toBe(false);
   });
 
   it('replaces the members a filter selects, and has no target when it selects none', async () => {
-    const plan = await planMemberPatch(deps, schema, T, 'g', ops({ op: 'replace', path: 'members[value eq "m-0003"]', value: [{ value: 'bob' }] }));
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'replace', path: 'members[value eq "m-0003"]', value: [{ value: 'bob' }] }));
     await plan.commit();
     expect(writes()).toEqual([
       { method: 'remove', args: [T, 'g', ['m-0003']] },
       { method: 'add', args: [T, 'g', [{ value: 'bob', type: 'User', display: 'bob' }]] },
     ]);
     await expectRejected(
-      planMemberPatch(deps, schema, T, 'g', ops({ op: 'replace', path: 'members[value eq "nobody"]', value: [{ value: 'bob' }] })),
+      planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'replace', path: 'members[value eq "nobody"]', value: [{ value: 'bob' }] })),
       400,
       'noTarget',
       /no member matches/,
@@ -133,7 +135,7 @@ describe('planMemberPatch', () => {
 
   it('rejects unknown members (also those of another tenant) naming them, before any write', async () => {
     await expectRejected(
-      planMemberPatch(deps, schema, T, 'g', ops({ op: 'remove', path: 'members[value eq "m-0001"]' }, { op: 'add', path: 'members', value: [{ value: 'ghost' }, { value: 'stranger' }] })),
+      planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'remove', path: 'members[value eq "m-0001"]' }, { op: 'add', path: 'members', value: [{ value: 'ghost' }, { value: 'stranger' }] })),
       400,
       'invalidValue',
       /'ghost', 'stranger'/,
@@ -142,16 +144,16 @@ describe('planMemberPatch', () => {
   });
 
   it('rejects cycles: a group into itself, or into a group it already belongs to', async () => {
-    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'g' }] })), 400, 'invalidValue', /member of itself/);
-    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'parent', type: 'Group' }] })), 400, 'invalidValue', /cycle/);
-    const fine = await planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'child', type: 'Group' }] }));
+    await expectRejected(planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'g' }] })), 400, 'invalidValue', /member of itself/);
+    await expectRejected(planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'parent', type: 'Group' }] })), 400, 'invalidValue', /cycle/);
+    const fine = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'child', type: 'Group' }] }));
     expect(fine.changes).toBe(true);
   });
 
   it('refuses paths into a member and filters on add', async () => {
-    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'replace', path: 'members[value eq "m-0001"].value', value: 'x' })), 400, 'mutability', /immutable/);
-    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members[value eq "m-0001"]', value: [{ value: 'alice' }] })), 400, 'invalidPath', /not through a filter/);
-    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [42] })), 400, 'invalidValue', /members\[0\] must be an object/);
-    await expectRejected(planMemberPatch(deps, schema, T, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'alice', type: 'Robot' }] })), 400, 'invalidValue', /"User" or "Group"/);
+    await expectRejected(planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'replace', path: 'members[value eq "m-0001"].value', value: 'x' })), 400, 'mutability', /immutable/);
+    await expectRejected(planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members[value eq "m-0001"]', value: [{ value: 'alice' }] })), 400, 'invalidPath', /not through a filter/);
+    await expectRejected(planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members', value: [42] })), 400, 'invalidValue', /members\[0\] must be an object/);
+    await expectRejected(planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'alice', type: 'Robot' }] })), 400, 'invalidValue', /"User" or "Group"/);
   });
 });
