@@ -1,6 +1,8 @@
 // Every scimType against RFC 7644 §3.12 (Table 9) and RFC 9865, in one table over HTTP: the situation that causes it,
 // the request, the status and the scimType the server answers. Each scimType keyword has at least one row, its status
 // is the one the RFC gives it, and the README's error table names it, so that a mismatch cannot hide in one place.
+// Where the server answers a scimType in a situation §3.12 does not name (tooMany for too many values, not only for
+// filters), the row says so, and the README's table describes it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -70,8 +72,11 @@ const ROWS: Row[] = [
   { scimType: 'invalidFilter', situation: 'a PATCH path whose value filter does not parse', send: patchUser({ op: 'replace', path: 'emails[type eq ].value', value: 'x' }) },
   { scimType: 'invalidFilter', situation: 'a PATCH path whose value filter names an unknown sub-attribute', send: patchUser({ op: 'remove', path: 'emails[colour eq "red"]' }) },
 
-  // tooMany: never produced, because every list is paged (startIndex/count, cursors) and counted in the database.
+  // tooMany: never for a filter (every list is paged and counted in the database), but for a list of values over
+  // SCIM_MAX_ATTRIBUTE_VALUES (5 in this app).
   { scimType: 'tooMany', situation: 'a filter matching every user ("(userName pr) by itself", §3.12) is answered with a page, not tooMany', send: get('/Users', { filter: 'userName pr' }), answer: { status: 200 } },
+  { scimType: 'tooMany', situation: 'POST with more values of one attribute than SCIM_MAX_ATTRIBUTE_VALUES', send: post('/Users', { schemas: [USER_SCHEMA], userName: 'many', emails: [1, 2, 3, 4, 5, 6].map((n) => ({ value: `m${n}@x.org` })) }) },
+  { scimType: 'tooMany', situation: 'PATCH adding values past SCIM_MAX_ATTRIBUTE_VALUES', send: patchUser({ op: 'add', path: 'emails', value: [2, 3, 4, 5, 6].map((n) => ({ value: `a${n}@x.org` })) }) },
 
   // uniqueness: POST (create), PUT, PATCH.
   { scimType: 'uniqueness', situation: 'POST with a userName in use (compared ignoring case)', send: post('/Users', { schemas: [USER_SCHEMA], userName: 'ALICE' }) },
@@ -157,7 +162,7 @@ let fixture: Fixture;
 
 beforeAll(async () => {
   let now = Date.parse('2026-01-01T00:00:00Z');
-  const t = await createTestApp({ SCIM_SCHEMAS_DIR: join(__dirname, '..', 'fixtures', 'schemas-dir') }, { clock: () => new Date(now) });
+  const t = await createTestApp({ SCIM_SCHEMAS_DIR: join(__dirname, '..', 'fixtures', 'schemas-dir'), SCIM_MAX_ATTRIBUTE_VALUES: '5' }, { clock: () => new Date(now) });
   const a = await t.tenant({ name: 'scim-types' });
   const create = async (endpoint: string, body: Record<string, unknown>) => {
     const res = await request(t.app).post(`${SCIM}${endpoint}`).set(a.auth).send(body);
