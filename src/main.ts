@@ -18,7 +18,7 @@ import { buildWorkers, type TestHooksModule } from './workers';
 async function main(): Promise<void> {
   // The libuv thread pool runs password hashing (scrypt) beside file system and DNS work. Its size is read once, when
   // it is first used; no module uses it while loading, so setting it first thing here takes effect. The hash queue
-  // runs at most one scrypt per core (src/resources/users/password-hasher.ts): the pool gets that many threads on top
+  // runs at most one scrypt per core (src/resources/fair-queue.ts): the pool gets that many threads on top
   // of Node's 4, so that file and DNS work never waits behind hashing.
   process.env.UV_THREADPOOL_SIZE ??= String(4 + availableParallelism());
   let config: Config;
