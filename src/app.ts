@@ -9,6 +9,7 @@ import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
 import { errorHandler } from './http/middleware/error-handler';
+import { rebuildReadiness, type Readiness } from './jobs/derived-data-rebuild';
 import { jsonBody } from './http/middleware/json-body';
 import { unsupportedVersions } from './http/protocol-version';
 import { requestContext } from './http/middleware/request-context';
@@ -108,13 +109,17 @@ export function buildApp(deps: AppDeps): Express {
   // Liveness and readiness live outside the SCIM base path and need no token (they reveal nothing).
   app.get('/health', (_req, res) => sendScim(res, 200, { status: 'ok' }));
   app.get('/ready', async (req, res) => {
+    let derived: Readiness;
     try {
       await store.ping();
-      sendScim(res, 200, { status: 'ready' });
+      // On MongoDB after a schema change: not ready while stored resources are rebuilt for this instance's model.
+      derived = store.derivedData ? await rebuildReadiness(store.derivedData, store.jobs) : { ready: true };
     } catch (error) {
       req.log.warn({ err: error }, 'store not reachable');
       throw scimErrors.unavailable('The directory store is not reachable', error);
     }
+    if (!derived.ready) throw scimErrors.unavailable(derived.detail);
+    sendScim(res, 200, { status: 'ready', ...(derived.note === undefined ? {} : { note: derived.note }) });
   });
 
   // The API description follows the rule of the discovery routes it repeats (/Schemas): a token unless public.

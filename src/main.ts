@@ -1,4 +1,5 @@
 // Process entry point and the only reader of process.env: config -> store -> app -> listen.
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -14,6 +15,7 @@ import type { Logger } from 'pino';
 import { openStore } from './store/open-store';
 import { isStoreError, StoreErrorCode } from './store/store-error';
 import { buildWorkers, type TestHooksModule } from './workers';
+import { ensureRebuildQueued } from './jobs/derived-data-rebuild';
 
 async function main(): Promise<void> {
   // The libuv thread pool runs password hashing (scrypt) beside file system and DNS work. Its size is read once, when
@@ -71,6 +73,14 @@ async function main(): Promise<void> {
     logger.info({ workerId: workers.workerId }, 'background workers started');
   } else {
     logger.info('SCIM_WORKERS=off: this instance runs no background work');
+  }
+
+  // After a schema change on MongoDB, the rebuild of stored resources is a job (one instance runs it; /ready says 503
+  // meanwhile): queued once for all instances of this version, whichever starts first.
+  const { derivedData } = store;
+  if (derivedData) {
+    const rebuild = await untilStoreAvailable(() => ensureRebuildQueued(derivedData, store.jobs, new Date(), randomUUID), logger);
+    if (rebuild) logger.info({ jobId: rebuild.id, status: rebuild.status }, 'the rebuild of derived fields for this schema model is queued');
   }
 
   // After listen, so that a database that is still down at start-up delays only the bootstrap (/ready says 503).

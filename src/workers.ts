@@ -1,6 +1,7 @@
 // Composition root of background work (as app.ts is of the HTTP side): builds the worker host for a store with the
 // built-in job types. src/main.ts starts it unless SCIM_WORKERS=off and stops it before the store closes.
 import type { WorkerLogger } from './jobs/job-type';
+import { derivedDataRebuildJob } from './jobs/derived-data-rebuild';
 import { HOUSEKEEPING_EVERY_MS, HOUSEKEEPING_JOB, housekeepingJob } from './jobs/housekeeping';
 import { createWorkerHost, type WorkerHost } from './jobs/worker-host';
 import { createSettingsReader } from './settings/settings-reader';
@@ -40,5 +41,7 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
     }),
   );
   host.schedule({ type: HOUSEKEEPING_JOB, everyMs: HOUSEKEEPING_EVERY_MS });
+  // MongoDB: the rebuild of derived fields for this instance's schema model, after a schema change.
+  if (store.derivedData) host.registerJobType(derivedDataRebuildJob(store.derivedData));
   return host;
 }

@@ -28,7 +28,7 @@ runAdmin(process.argv.slice(2), {
   store: async ({ create }) => {
     try {
       // The server's registry: the stores derive their search data from it, so another one would rebuild it.
-      return await openStore(parseStoreSpec(storeValue), { registry: loadRegistry(process.env.SCIM_SCHEMAS_DIR), mustExist: !create });
+      return await openStore(parseStoreSpec(storeValue), { registry: loadRegistry(process.env.SCIM_SCHEMAS_DIR), mustExist: !create, registerModel: false });
     } catch (error) {
       if (!isStoreError(error, 'not_found')) throw error;
       // The connection string is never repeated: it may hold a password.

@@ -14,6 +14,8 @@ export interface OpenStoreDeps {
   readonly startWaitMs?: number;
   /** Refuse to open a store that does not exist yet instead of creating an empty one (the admin CLI without --create). */
   readonly mustExist?: boolean;
+  /** Record this process's schema model as a server does (default true; the admin CLI passes false: see mongo-store.ts). */
+  readonly registerModel?: boolean;
 }
 
 export async function openStore(spec: StoreSpec, deps: OpenStoreDeps): Promise<Store> {
@@ -22,7 +24,7 @@ export async function openStore(spec: StoreSpec, deps: OpenStoreDeps): Promise<S
       return createSqliteStore({ path: spec.path, registry: deps.registry, mustExist: deps.mustExist });
     case 'mongodb': {
       // The URI is never logged or repeated: it may hold credentials.
-      const store = createMongoStore({ uri: spec.uri, registry: deps.registry, logger: deps.logger });
+      const store = createMongoStore({ uri: spec.uri, registry: deps.registry, logger: deps.logger, registerModel: deps.registerModel });
       try {
         if (deps.mustExist && !(await store.holdsStore())) {
           throw new StoreError('not_found', 'The MongoDB database named in the connection string holds no SCIM store (no tenants, tokens or store_meta collection)');

@@ -2,6 +2,7 @@
 // and a token's scopes as the strings it was given; what they mean (src/auth/profile.ts, src/auth/scopes.ts) is
 // decided by auth, so that no store knows of authorisation.
 import type { BlobStore } from './blob-store';
+import type { DerivedDataMaintenance } from './derived-data';
 import type { JobStore } from './job-store';
 import type { MembershipStore } from './membership-store';
 import type { OutboxStore } from './outbox-store';
@@ -86,6 +87,8 @@ export interface Store {
   readonly outbox: OutboxStore;
   /** Files written and served as streams (see blob-store.ts). */
   readonly blobs: BlobStore;
+  /** Present on a store that rebuilds derived fields in the background after a schema change (MongoDB; see derived-data.ts). */
+  readonly derivedData?: DerivedDataMaintenance;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

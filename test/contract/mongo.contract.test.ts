@@ -14,6 +14,7 @@ import { createMongoStore, mongoStoreOn } from '../../src/store/mongo/mongo-stor
 import { COLLECTIONS, planIndexes } from '../../src/store/mongo/indexes';
 import { createStoreModel } from '../../src/store/model/resource-model';
 import { countingDb } from '../helpers/counting-db';
+import { registryWith } from '../helpers/changed-registry';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
 import { describeBlobStoreContract } from './blob-store.contract';
@@ -80,6 +81,33 @@ if (!uri) {
         }
         const userName = (await db.collection(COLLECTIONS.resources).listIndexes().toArray()).find((index) => index.name === 'unique_userName');
         expect(userName).toMatchObject({ unique: true, key: { tenantId: 1, resourceType: 1, 'u.userName': 1 } });
+      } finally {
+        await db.dropDatabase();
+      }
+    });
+
+    it('rebuilds for a new schema model in batches, and refuses writes of the old version to rebuilt resources', async () => {
+      const db = client.db(`scim_models_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
+      try {
+        const old = mongoStoreOn({ db, registry, close: async () => undefined });
+        await old.prepare();
+        for (let i = 0; i < 5; i++) {
+          await old.resources.create('t1', { resourceType: 'User', id: `u-${i}`, created: '2024-01-01T00:00:00.000Z', attributes: { userName: `user${i}`, nickName: `n${i}` }, internal: {} });
+        }
+        const neu = mongoStoreOn({ db, registry: registryWith({ nickName: { uniqueness: 'server' } }), close: async () => undefined });
+        await neu.prepare();
+        expect(await neu.derivedData!.state()).toBe('rebuilding');
+        const first = await neu.derivedData!.rebuildBatch(undefined, 3);
+        await expect(old.resources.replace('t1', 'User', 'u-0', { lastModified: '2024-01-02T00:00:00.000Z', attributes: { userName: 'user0' }, internal: {} })).rejects.toMatchObject({ code: 'unavailable' });
+        await expect(old.resources.create('t1', { resourceType: 'User', id: 'late', created: '2024-01-01T00:00:00.000Z', attributes: { userName: 'late' }, internal: {} })).rejects.toMatchObject({ code: 'unavailable' });
+        expect(await neu.resources.get('t1', 'User', 'late')).toBeNull();
+        expect(await neu.derivedData!.rebuildBatch(first.next, 3)).toEqual({ rebuilt: 2, scanned: 2 });
+        expect(await neu.derivedData!.state()).toBe('current');
+        expect(await db.collection(COLLECTIONS.resources).countDocuments({ m: { $ne: neu.derivedData!.model } })).toBe(0);
+        await expect(neu.resources.create('t1', { resourceType: 'User', id: 'dup', created: '2024-01-01T00:00:00.000Z', attributes: { userName: 'dup', nickName: 'N1' }, internal: {} })).rejects.toMatchObject({
+          code: 'conflict',
+          attribute: 'nickName',
+        });
       } finally {
         await db.dropDatabase();
       }

@@ -8,6 +8,8 @@
 //   - updateInternal is a conditional findOneAndUpdate of the unversioned fields only, compare-and-set on their
 //     revision; it leaves version and lastModified alone.
 // Every query names tenantId first, so no call reaches another tenant and a sharded cluster can target it.
+// Creates and replaces also pass the model fence (model-generations.ts): during a rolling deploy with a schema change,
+// an instance of the older version never leaves a document with stale derived fields behind.
 import type { Collection, Document } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import { GET_MANY_BATCH, type NewResource, type ResourceReplacement, type ResourceStore, type StoredResource, type StoreListResult, type StoreQuery } from '../resource-store';
@@ -18,6 +20,7 @@ import type { IndexPlan } from './indexes';
 import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';
 import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, whenReady, type DuplicateKeyDetails } from './mongo-errors';
 import { deriveFields, fromResourceDocument, STORED_PROJECTION, toResourceDocument, type ResourceDocument, type StoredFields } from './resource-document';
+import { outdatedModelError, type ModelFence } from './model-generations';
 
 export interface MongoResourceStoreDeps {
   readonly resources: Collection<ResourceDocument>;
@@ -27,10 +30,11 @@ export interface MongoResourceStoreDeps {
   readonly memberGroups: (tenantId: string) => MemberGroupsResolver;
   /** Runs before every operation: resolves once the indexes exist (see mongo-store.ts). */
   readonly ready: () => Promise<void>;
+  readonly fence: ModelFence;
 }
 
 export function createMongoResourceStore(deps: MongoResourceStoreDeps): ResourceStore {
-  const { resources, model, plan } = deps;
+  const { resources, model, plan, fence } = deps;
   const run = whenReady(deps.ready);
 
   const conflictOf = (details: DuplicateKeyDetails, resourceType: string, id: string, cause: unknown): StoreError => {
@@ -46,18 +50,42 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
 
   const key = (tenantId: string, resourceType: string, id: string) => ({ tenantId, resourceType, id });
 
-  /** After a conditional write matched nothing: was the resource missing, or at another version (or revision)? */
-  const missOf = async (tenantId: string, resourceType: string, id: string, expected: { version?: number; revision?: number }): Promise<StoreError> => {
+  /** After a conditional write matched nothing: was the resource missing, at another version (or revision), or of a newer model? */
+  const missOf = async (
+    tenantId: string,
+    resourceType: string,
+    id: string,
+    expected: { version?: number; revision?: number; fenced?: boolean },
+  ): Promise<StoreError> => {
     const current = await resources.findOne(key(tenantId, resourceType, id), { projection: { _id: 0, version: 1, unversionedRevision: 1 } });
     if (!current) return new StoreError('not_found', `${resourceType} ${id} not found`);
     if (expected.revision !== undefined) {
       return new StoreError('version_mismatch', `${resourceType} ${id} has unversioned revision ${current.unversionedRevision ?? 0}, not ${expected.revision}`);
     }
+    // The version matched (or none was asked for), so the model fence refused the write.
+    if (expected.fenced && (expected.version === undefined || current.version === expected.version)) return outdatedModelError();
     return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expected.version)}`);
   };
 
-  const newDocument = (tenantId: string, resource: NewResource): ResourceDocument =>
-    toResourceDocument(tenantId, model.modelOf(resource.resourceType), { ...resource, version: 1, lastModified: resource.created });
+  const newDocument = (tenantId: string, resource: NewResource): ResourceDocument => ({
+    ...toResourceDocument(tenantId, model.modelOf(resource.resourceType), { ...resource, version: 1, lastModified: resource.created }),
+    m: fence.model,
+  });
+
+  /**
+   * After inserts: if another model became current meanwhile, an insert may have landed behind the rebuild's scan, so
+   * each is taken back while it is still as inserted (an insert somebody has written since was rewritten by them)
+   * and answered as refused. Resolves to the keys taken back.
+   */
+  const takeBackIfOutdated = async (tenantId: string, inserted: readonly ResourceDocument[]): Promise<Set<string>> => {
+    const taken = new Set<string>();
+    if (inserted.length === 0 || !(await fence.outdated())) return taken;
+    for (const document of inserted) {
+      const { deletedCount } = await resources.deleteOne({ ...key(tenantId, document.resourceType, document.id), version: 1, m: fence.model });
+      if (deletedCount > 0) taken.add(`${document.resourceType}/${document.id}`);
+    }
+    return taken;
+  };
 
   return {
     async get(tenantId, resourceType, id) {
@@ -121,6 +149,7 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
           if (isDuplicateKey(error)) throw conflictOf(duplicateKeyDetails(error), resource.resourceType, resource.id, error);
           throw error;
         }
+        if ((await takeBackIfOutdated(tenantId, [document])).size > 0) throw outdatedModelError();
         return fromResourceDocument(document);
       });
     },
@@ -148,7 +177,14 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
             failed.set(writeError.index, conflictOf(details, resource.resourceType, resource.id, error));
           }
         }
-        return documents.map((document, index): StoredResource | StoreError => failed.get(index) ?? fromResourceDocument(document));
+        const taken = await takeBackIfOutdated(
+          tenantId,
+          documents.filter((_, index) => !failed.has(index)),
+        );
+        return documents.map(
+          (document, index): StoredResource | StoreError =>
+            failed.get(index) ?? (taken.has(`${document.resourceType}/${document.id}`) ? outdatedModelError() : fromResourceDocument(document)),
+        );
       });
     },
 
@@ -157,19 +193,21 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       const data = JSON.stringify(replacement.attributes);
       const internal = JSON.stringify(replacement.internal);
       return run(async () => {
-        const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
+        const target = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
+        // Only a document this model (or an older one) derived: a newer model's fields must not be overwritten.
+        const condition = { ...target, ...fence.replaceCondition() };
         let updated: Pick<ResourceDocument, 'version' | 'created' | 'unversioned' | 'unversionedRevision'> | null;
         try {
           updated = await resources.findOneAndUpdate(
             condition,
-            { $set: { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u }, $inc: { version: 1 } },
+            { $set: { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u, m: fence.model }, $inc: { version: 1 } },
             { returnDocument: 'after', projection: { _id: 0, version: 1, created: 1, unversioned: 1, unversionedRevision: 1 } },
           );
         } catch (error) {
           if (isDuplicateKey(error)) throw conflictOf(duplicateKeyDetails(error), resourceType, id, error);
           throw error;
         }
-        if (!updated) throw await missOf(tenantId, resourceType, id, { version: expectedVersion });
+        if (!updated) throw await missOf(tenantId, resourceType, id, { version: expectedVersion, fenced: true });
         return fromResourceDocument({ ...updated, resourceType, id, lastModified: replacement.lastModified, data, internal });
       });
     },

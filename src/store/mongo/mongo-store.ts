@@ -1,5 +1,6 @@
 // The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
-// `tenant_settings`, `jobs`, `outbox`, the GridFS bucket `blobs` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
+// `tenant_settings`, `jobs`, `outbox`, the GridFS bucket `blobs` and `store_meta` in one database. The server itself
+// keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
 // retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
@@ -7,9 +8,10 @@
 // `unavailable` (503). The store starts without the database: index creation is retried at start-up for a while
 // (prepare()), and then on the next operation until it succeeds; nothing is written before the unique indexes exist,
 // because uniqueness depends on them. Transitions between "reachable" and "unreachable" are logged once each.
-import { MongoClient, type AnyBulkWriteOperation, type Db, type MongoClientOptions, type TopologyDescriptionChangedEvent } from 'mongodb';
+import { MongoClient, type Db, type MongoClientOptions, type TopologyDescriptionChangedEvent } from 'mongodb';
 import type { SchemaRegistry } from '../../scim/schema/registry';
-import { createStoreModel, type StoreModel } from '../model/resource-model';
+import { DerivedDataState } from '../derived-data';
+import { createStoreModel } from '../model/resource-model';
 import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './indexes';
@@ -23,7 +25,9 @@ import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
 import { createMongoTenantStore, type BootstrapClaim, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
 import type { MembershipDocument } from './membership-document';
-import { deriveFields, type ResourceDocument } from './resource-document';
+import { createModelFence, type ModelDocument, type ModelFence } from './model-generations';
+import { createMongoDerivedData } from './mongo-derived-data';
+import type { ResourceDocument } from './resource-document';
 
 /** The subset of a pino logger the store writes to. */
 export interface StoreLogger {
@@ -34,7 +38,8 @@ export interface StoreLogger {
 
 export interface MongoStore extends Store {
   /**
-   * Creates the indexes (and rebuilds the derived fields when the schema model changed). Retries while MongoDB is
+   * Creates the indexes and records this instance's schema model (a new one is then rebuilt for by a background job,
+   * see ../derived-data.ts). Retries while MongoDB is
    * unreachable, for at most `waitMs`; then returns anyway, and every operation retries until it succeeds.
    * Throws for failures that waiting does not cure (authentication, a duplicate that blocks a unique index).
    */
@@ -50,16 +55,19 @@ export interface MongoStoreOptions {
   readonly logger?: StoreLogger;
   /** Options that win over the defaults below (an option written in the URI wins over the defaults too). */
   readonly clientOptions?: MongoClientOptions;
+  /**
+   * Record this process's schema model in the store at start-up (model-generations.ts): true for servers (the default);
+   * the admin CLI passes false, so that running it from another version never changes which model is current.
+   */
+  readonly registerModel?: boolean;
 }
 
 export const DEFAULT_DATABASE = 'scim';
 export const DEFAULT_START_WAIT_MS = 30_000;
 const RETRY_PAUSE_MS = 1000;
 
-/** Bumped whenever the derived fields (resource-document.ts) change shape, so that start-up rebuilds them. */
+/** Bumped whenever the derived fields (resource-document.ts) change shape, so that the stored ones are rebuilt. */
 const DERIVATION_FORMAT = 'mongo-1';
-const DERIVATION_KEY = 'derivation';
-const REBUILD_BATCH = 500;
 
 /** Client defaults: a fast 503 over a hanging request, retries on, a name in the server's logs. */
 export const CLIENT_DEFAULTS: Readonly<MongoClientOptions> = {
@@ -97,6 +105,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoStore {
     db: client.db(databaseNameOf(options.uri)),
     registry: options.registry,
     logger: options.logger,
+    registerModel: options.registerModel,
     // The driver keeps a closed topology after a failed first connect, and its implicit connect never replaces
     // it: only an explicit connect() opens a new one, so every preparation attempt makes one.
     connect: async () => {
@@ -114,6 +123,11 @@ export interface MongoStoreDeps {
   readonly connect?: () => Promise<void>;
   /** Closes the client (graceful shutdown). */
   readonly close: () => Promise<void>;
+  /**
+   * Record this process's schema model in the store at start-up (model-generations.ts): true for servers (the default);
+   * the admin CLI passes false, so that running it from another version never changes which model is current.
+   */
+  readonly registerModel?: boolean;
 }
 
 /** The store on an open database handle (createMongoStore makes the handle from a URI). */
@@ -124,6 +138,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
   const resources = db.collection<ResourceDocument>(COLLECTIONS.resources);
   const memberships = db.collection<MembershipDocument>(COLLECTIONS.memberships);
   const tenants = db.collection<TenantDocument>(COLLECTIONS.tenants);
+  const fence = createModelFence(db.collection<ModelDocument>(COLLECTIONS.meta), `${DERIVATION_FORMAT}:${model.fingerprint}`);
 
   let setup: Promise<void> | undefined;
   let closed = false;
@@ -132,7 +147,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     if (closed) return Promise.reject(new StoreError('unavailable', 'The MongoDB store is closed'));
     setup ??= (async () => {
       await deps.connect?.();
-      await prepareDatabase(db, model, plan, logger);
+      await prepareDatabase(db, plan, deps.registerModel === false ? undefined : fence, logger);
     })().catch((error: unknown) => {
       setup = undefined;
       throw error;
@@ -142,13 +157,14 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
   const blobs = createMongoBlobStore({ db, ready });
 
   return {
-    resources: createMongoResourceStore({ resources, model, plan, ready, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
+    resources: createMongoResourceStore({ resources, model, plan, ready, fence, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
     tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), meta: db.collection<BootstrapClaim>(COLLECTIONS.meta), ready }),
     memberships: createMongoMembershipStore({ memberships, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
     outbox: createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready }),
     blobs,
+    derivedData: createMongoDerivedData({ resources, model, plan, fence, run: whenReady(ready) }),
 
     async deleteTenant(tenantId) {
       return whenReady(ready)(async () => {
@@ -198,15 +214,11 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
   };
 }
 
-/** Rebuilds the derived fields when the model changed since they were written, then creates the indexes. */
-async function prepareDatabase(db: Db, model: StoreModel, plan: IndexPlan, logger: StoreLogger | undefined): Promise<void> {
-  const meta = db.collection<{ _id: string; value: string }>(COLLECTIONS.meta);
-  const fingerprint = `${DERIVATION_FORMAT}:${model.fingerprint}`;
-  const stored = await meta.findOne({ _id: DERIVATION_KEY });
-  if (stored?.value !== fingerprint) {
-    const rebuilt = await rebuildDerivedFields(db, model);
-    if (rebuilt > 0) logger?.info({ resources: rebuilt }, 'rebuilt the search fields of stored resources for the current schemas');
-  }
+/**
+ * Creates the indexes first, so that uniqueness holds before anything is written (and throughout a rebuild), then
+ * records this instance's schema model (model-generations.ts) when it is a server.
+ */
+async function prepareDatabase(db: Db, plan: IndexPlan, fence: ModelFence | undefined, logger: StoreLogger | undefined): Promise<void> {
   try {
     await createIndexes(db, plan);
   } catch (error) {
@@ -216,30 +228,20 @@ async function prepareDatabase(db: Db, model: StoreModel, plan: IndexPlan, logge
       { cause: error },
     );
   }
-  if (stored?.value !== fingerprint) await meta.updateOne({ _id: DERIVATION_KEY }, { $set: { value: fingerprint } }, { upsert: true });
-}
-
-/**
- * Recomputes s/p/u of every resource from its stored attributes. Each update is conditional on the version it read,
- * so a resource written meanwhile (by a server that already derives the new way) is left as that write made it.
- */
-async function rebuildDerivedFields(db: Db, model: StoreModel): Promise<number> {
-  const resources = db.collection<ResourceDocument>(COLLECTIONS.resources);
-  let count = 0;
-  let batch: AnyBulkWriteOperation<ResourceDocument>[] = [];
-  const flush = async () => {
-    if (batch.length > 0) await resources.bulkWrite(batch, { ordered: false });
-    batch = [];
-  };
-  const cursor = resources.find({}, { projection: { _id: 1, resourceType: 1, version: 1, data: 1 } });
-  for await (const document of cursor) {
-    const derived = deriveFields(model.modelOf(document.resourceType), JSON.parse(document.data) as Record<string, unknown>);
-    batch.push({ updateOne: { filter: { _id: document._id, version: document.version }, update: { $set: { s: derived.s, p: derived.p, u: derived.u } } } });
-    count += 1;
-    if (batch.length >= REBUILD_BATCH) await flush();
+  if (!fence) return;
+  const resources = db.collection(COLLECTIONS.resources);
+  const state = await fence.register(async () => (await resources.countDocuments({}, { limit: 1 })) > 0);
+  if (state === DerivedDataState.rebuilding) {
+    logger?.info(
+      { model: fence.model },
+      "this server's schema model is new to the store: stored resources are rebuilt for it by a background job; /ready answers 503 until the job is done",
+    );
+  } else if (state === DerivedDataState.outdated) {
+    logger?.warn(
+      { model: fence.model },
+      'a newer server version changed the schema model of this store: this instance refuses writes that would leave stale derived fields (503); replace it with the current version',
+    );
   }
-  await flush();
-  return count;
 }
 
 /** Logs when the deployment becomes unreachable (no server answers) and when it is reachable again. */

@@ -7,7 +7,8 @@
 //                  its compare-and-set revision (both absent on documents written before they existed: {} at 0),
 //     s: { <field>: [...] },   the search document: what filters and sorts read,
 //     p: [ "<key>", "<key>.<sub>" ],  the attributes and sub-attributes that are present (RFC 7643 §2.5),
-//     u: { <field>: [...] } }  the values that unique indexes check
+//     u: { <field>: [...] },   the values that unique indexes check
+//     m: "<model>" }           the schema model that derived s, p and u (model-generations.ts)
 //
 // The search document is the one both stores derive (../model/search-document.ts): canonical keys, every attribute a
 // list, caseExact=false strings folded with foldCase(), dateTime values normalised to ISO 8601 UTC with milliseconds
@@ -50,6 +51,8 @@ export interface ResourceDocument {
   readonly s: Record<string, unknown[]>;
   readonly p: string[];
   readonly u: Record<string, string[]>;
+  /** The schema model that derived s, p and u (model-generations.ts); absent on documents written before it was kept. */
+  readonly m?: string;
 }
 
 /** The fields a write sets from the attributes (everything but identity, version and timestamps). */

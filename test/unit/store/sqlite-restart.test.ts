@@ -4,29 +4,15 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import commonAttributes from '../../../schemas/common-attributes.json';
-import enterpriseUser from '../../../schemas/enterprise-user.json';
-import group from '../../../schemas/group.json';
-import resourceTypes from '../../../schemas/resource-types.json';
-import user from '../../../schemas/user.json';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
-import { createSchemaRegistry, type SchemaRegistry } from '../../../src/scim/schema/registry';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations';
 import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { filterBuilder } from '../../contract/filter-builder';
+import { registryWith } from '../../helpers/changed-registry';
 
 const registry = loadBuiltinRegistry();
 const users = filterBuilder(registry, 'User');
 const T0 = '2024-01-01T00:00:00.000Z';
-
-/** The builtin registry with some User attributes' characteristics changed. */
-function registryWith(changes: Record<string, Record<string, unknown>>): SchemaRegistry {
-  const changed = {
-    ...user,
-    attributes: user.attributes.map((attribute) => (changes[attribute.name] ? { ...attribute, ...changes[attribute.name] } : attribute)),
-  };
-  return createSchemaRegistry({ schemas: [changed, group, enterpriseUser], resourceTypes, commonAttributes });
-}
 
 describe('sqlite store across restarts', () => {
   let directory: string;

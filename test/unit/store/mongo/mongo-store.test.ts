@@ -99,22 +99,28 @@ describe('prepare and the readiness gate', () => {
     await expect(store.prepare()).rejects.toThrow('Cannot create the indexes of the MongoDB store');
   });
 
-  it('rebuilds the derived fields of stored resources when the schema model changed, and only then', async () => {
+  it('records a schema model it has not seen as current, rebuilds stored resources for it in batches, and then only once', async () => {
     const { store, db, collections, controls } = setup();
     await store.resources.create('t1', user('u-1', 'BJensen', { emails: [{ value: 'B@Example.com' }] }));
     const resources = collections.get(COLLECTIONS.resources)!;
     // As a server with another derivation would have left it.
-    await db.collection(COLLECTIONS.resources).updateOne({ tenantId: 't1', id: 'u-1' }, { $set: { s: {}, p: [], u: {} } });
-    await db.collection(COLLECTIONS.meta).updateOne({ _id: 'derivation' as never }, { $set: { value: 'older' } });
+    await db.collection(COLLECTIONS.resources).updateOne({ tenantId: 't1', id: 'u-1' }, { $set: { s: {}, p: [], u: {}, m: 'older' } });
+    await db.collection(COLLECTIONS.meta).updateOne({ _id: 'model' as never }, { $set: { current: 'older', history: ['older'], rebuilt: 'older' } });
 
     const restarted = mongoStoreOn({ db, registry, close: async () => undefined });
     await restarted.prepare();
-    expect(resources.documents[0]).toMatchObject({ s: { userName: ['bjensen'], emails: [{ value: ['b@example.com'] }] }, u: { userName: ['bjensen'] } });
-    const bulkWrites = controls.calls.filter((call) => call === 'bulkWrite').length;
+    expect(await restarted.derivedData!.state()).toBe('rebuilding');
+    // Nothing is rewritten at start-up: the rebuild is a job's work (src/jobs/derived-data-rebuild.ts).
+    expect(resources.documents[0]).toMatchObject({ s: {}, m: 'older' });
+    expect(await restarted.derivedData!.rebuildBatch(undefined, 10)).toEqual({ rebuilt: 1, scanned: 1 });
+    expect(resources.documents[0]).toMatchObject({ s: { userName: ['bjensen'], emails: [{ value: ['b@example.com'] }] }, u: { userName: ['bjensen'] }, m: restarted.derivedData!.model });
+    expect(await restarted.derivedData!.state()).toBe('current');
+    const updates = controls.calls.filter((call) => call === 'updateOne').length;
 
     const again = mongoStoreOn({ db, registry, close: async () => undefined });
     await again.prepare();
-    expect(controls.calls.filter((call) => call === 'bulkWrite').length).toBe(bulkWrites);
+    expect(await again.derivedData!.state()).toBe('current');
+    expect(controls.calls.filter((call) => call === 'updateOne').length).toBe(updates);
     expect((await again.resources.list('t1', { resourceType: 'User', filter: undefined, page: { kind: 'index', startIndex: 1, count: 10 } })).totalResults).toBe(1);
   });
 });
