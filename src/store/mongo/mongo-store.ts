@@ -189,6 +189,8 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     async close() {
       if (closed) return;
       closed = true;
+      // This instance no longer runs its model (model-generations.ts); a store that cannot be reached forgets it anyway.
+      await fence.deregister().catch(() => undefined);
       await deps.close();
     },
 

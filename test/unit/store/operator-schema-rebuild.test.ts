@@ -1,6 +1,7 @@
 // Both stores derive their search data from the registry, so an operator who changes SCIM_SCHEMAS_DIR between two
-// starts changes what is derived: the start-up rebuild must follow it (new characteristics, a new unique attribute,
-// an extension taken away and brought back), on the embedded store (a file) and on the MongoDB store's code (mingo).
+// starts changes what is derived: the rebuild must follow it (new characteristics, a new unique attribute, an
+// extension taken away and brought back), on the embedded store (a file, at open) and on the MongoDB store's code
+// (mingo, the batches of the background job).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import type { Db } from 'mongodb';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { registryWithOperatorSchemas, type SchemaFile } from '../../../src/scim/schema/operator-schemas';
 import type { SchemaRegistry } from '../../../src/scim/schema/registry';
+import type { JsonValue } from '../../../src/store/json-value';
 import { mongoStoreOn } from '../../../src/store/mongo/mongo-store';
 import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import type { Store } from '../../../src/store/tenant-store';
@@ -48,6 +50,13 @@ const STORES: readonly [string, () => { reopen: Reopen; cleanUp: () => void }][]
         reopen: async (registry) => {
           const store = mongoStoreOn({ db, registry, close: async () => undefined });
           await store.prepare();
+          // What a started server's background job does after the schemas changed (src/jobs/derived-data-rebuild.ts):
+          // rebuild the stored resources for the new model, batch after batch, to the end.
+          for (let after = undefined as JsonValue | undefined, done = false; !done; ) {
+            const batch = await store.derivedData!.rebuildBatch(after, 100);
+            after = batch.next;
+            done = after === undefined;
+          }
           return store;
         },
         cleanUp: () => undefined,

@@ -144,6 +144,32 @@ describe('a rolling deploy that changes the schema model (MongoDB store on the s
     expect(await neu.derivedData!.state()).toBe('rebuilding');
   });
 
+  it('gives the store back to a model seen before once no instance of the current one runs (rollback, or an extension brought back)', async () => {
+    const { db, old, resources } = await deployment(4);
+    const neu = await start(db, newRegistry);
+    await rebuildAll(neu, 10);
+    // While an instance of the new model runs, an old one that starts stays outdated...
+    const early = await start(db, oldRegistry);
+    expect(await early.derivedData!.state()).toBe('outdated');
+    await early.close();
+    // ...once no instance of the new model is heard of (here: its record expired, as after 30 s without a heartbeat),
+    // the old model takes the store back and is rebuilt for.
+    await db.collection(COLLECTIONS.meta).deleteMany({ kind: 'instance', model: neu.derivedData!.model });
+    const back = await start(db, oldRegistry);
+    expect(await back.derivedData!.state()).toBe('rebuilding');
+    await rebuildAll(back, 3);
+    expect(await back.derivedData!.state()).toBe('current');
+    expectAllDerivedFor(resources(), oldRegistry, back.derivedData!.model);
+    // The instance of the old model that ran all along may write again (same derivation as the current one)...
+    await old.resources.replace('t1', 'User', 'u-01', replacement('user1', { nickName: 'Nick1' }));
+    // ...while the new-model instance that was presumed gone, once it has heard of it (its next heartbeat, or a
+    // readiness probe, as here), may not overwrite what was rebuilt since.
+    expect(await neu.derivedData!.state()).toBe('outdated');
+    expect((await refusal(neu.resources.replace('t1', 'User', 'u-02', replacement('user2')))).code).toBe('unavailable');
+    expect((await refusal(neu.resources.create('t1', user('u-gone', 'gone')))).code).toBe('unavailable');
+    expectAllDerivedFor(resources(), oldRegistry, back.derivedData!.model);
+  });
+
   it('lets a newer model supersede a rebuild that has not finished', async () => {
     const { db, resources } = await deployment(6);
     const neu = await start(db, newRegistry);
