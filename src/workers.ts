@@ -37,6 +37,8 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
       jobs: store.jobs,
       outbox: store.outbox,
       blobs: store.blobs,
+      idempotency: store.idempotency,
+      rateLimits: store.rateLimits,
       settings: createSettingsReader({ store: store.settings, clock }),
     }),
   );

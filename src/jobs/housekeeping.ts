@@ -2,12 +2,16 @@
 // one instance runs it), it deletes what has outlived its use:
 //   - blobs whose expiry passed (their content included);
 //   - each tenant's finished jobs older than its `jobs.retentionDays` setting, and the server's own after 7 days;
-//   - outbox messages delivered more than 7 days ago (dead letters stay until an operator requeues them).
+//   - outbox messages delivered more than 7 days ago (dead letters stay until an operator requeues them);
+//   - Idempotency-Key records and rate-limit counters that expired (both read as absent once expired, so this only
+//     reclaims their space).
 // Every step deletes in bounded batches, so one run never holds a long transaction or reads a whole collection.
 import type { SettingsReader } from '../settings/settings-reader';
 import type { BlobStore } from '../store/blob-store';
+import type { IdempotencyStore } from '../store/idempotency-store';
 import { SYSTEM_TENANT_ID, type JobStore } from '../store/job-store';
 import type { OutboxStore } from '../store/outbox-store';
+import type { RateLimitStore } from '../store/rate-limit-store';
 import type { TenantStore } from '../store/tenant-store';
 import type { JobType } from './job-type';
 
@@ -23,6 +27,8 @@ export interface HousekeepingDeps {
   readonly jobs: Pick<JobStore, 'purgeFinished'>;
   readonly outbox: Pick<OutboxStore, 'purgeDelivered'>;
   readonly blobs: Pick<BlobStore, 'deleteExpired'>;
+  readonly idempotency: Pick<IdempotencyStore, 'purgeExpired'>;
+  readonly rateLimits: Pick<RateLimitStore, 'purgeExpired'>;
   readonly settings: SettingsReader;
 }
 
@@ -44,6 +50,8 @@ export function housekeepingJob(deps: HousekeepingDeps): JobType {
       const before = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
       const blobs = await drain(() => deps.blobs.deleteExpired(now.toISOString(), BATCH));
       const outbox = await drain(() => deps.outbox.purgeDelivered(before(SYSTEM_RETENTION_DAYS), BATCH));
+      const idempotencyKeys = await drain(() => deps.idempotency.purgeExpired(now.toISOString(), BATCH));
+      const rateCounters = await drain(() => deps.rateLimits.purgeExpired(now.toISOString(), BATCH));
       let jobs = await drain(() => deps.jobs.purgeFinished(SYSTEM_TENANT_ID, before(SYSTEM_RETENTION_DAYS), BATCH));
       const tenants = await deps.tenants.listTenants();
       for (const [index, tenant] of tenants.entries()) {
@@ -52,7 +60,7 @@ export function housekeepingJob(deps: HousekeepingDeps): JobType {
         // Progress, and a chance to stop at shutdown: a rerun simply starts over (every step is idempotent).
         await checkpoint({ progress: { processed: index + 1, total: tenants.length } });
       }
-      return { blobsDeleted: blobs, jobsDeleted: jobs, outboxMessagesDeleted: outbox };
+      return { blobsDeleted: blobs, jobsDeleted: jobs, outboxMessagesDeleted: outbox, idempotencyKeysDeleted: idempotencyKeys, rateCountersDeleted: rateCounters };
     },
   };
 }

@@ -148,4 +148,9 @@ export interface JobStore {
   retry(tenantId: string, id: string, now: string): Promise<JobRecord | null>;
   /** Deletes up to `limit` of the tenant's jobs that finished before `before`; returns how many. */
   purgeFinished(tenantId: string, before: string, limit: number): Promise<number>;
+  /**
+   * How many jobs of all tenants are queued and running: the backlog operators watch (the metrics). Reads only the
+   * jobs that are not finished, through the index claims use, so its cost follows the backlog, not the history.
+   */
+  countActive(): Promise<{ readonly queued: number; readonly running: number }>;
 }

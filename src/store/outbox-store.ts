@@ -83,4 +83,9 @@ export interface OutboxStore {
   requeue(tenantId: string, id: string, now: string): Promise<OutboxMessage | null>;
   /** Deletes up to `limit` messages delivered before `before`; returns how many. */
   purgeDelivered(before: string, limit: number): Promise<number>;
+  /**
+   * How many messages of all tenants wait for delivery (pending, claimed ones included) and are dead: the backlog
+   * operators watch (the metrics). Index-backed per status, so its cost follows the backlog, not the delivered ones.
+   */
+  countBacklog(): Promise<{ readonly pending: number; readonly dead: number }>;
 }

@@ -3,9 +3,11 @@
 // decided by auth, so that no store knows of authorisation.
 import type { BlobStore } from './blob-store';
 import type { DerivedDataMaintenance } from './derived-data';
+import type { IdempotencyStore } from './idempotency-store';
 import type { JobStore } from './job-store';
 import type { MembershipStore } from './membership-store';
 import type { OutboxStore } from './outbox-store';
+import type { RateLimitStore } from './rate-limit-store';
 import type { ResourceStore } from './resource-store';
 import type { SettingsStore } from './settings-store';
 
@@ -87,6 +89,10 @@ export interface Store {
   readonly outbox: OutboxStore;
   /** Files written and served as streams (see blob-store.ts). */
   readonly blobs: BlobStore;
+  /** Rate-limit counters shared by every instance on the store (see rate-limit-store.ts). */
+  readonly rateLimits: RateLimitStore;
+  /** Idempotency-Key records of retry-safe requests (see idempotency-store.ts). */
+  readonly idempotency: IdempotencyStore;
   /** Present on a store that rebuilds derived fields in the background after a schema change (MongoDB; see derived-data.ts). */
   readonly derivedData?: DerivedDataMaintenance;
   /** Resolves when the database answers; used by /ready. */

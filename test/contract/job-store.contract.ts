@@ -281,6 +281,15 @@ export function describeJobStoreContract(name: string, makeStore: () => Promise<
         expect((await jobs.list('t2', { limit: 10 })).jobs.map((job) => job.id)).toEqual(['other-tenant-done']);
       });
 
+      it('counts the queued and running jobs of all tenants, not the finished ones', async () => {
+        expect(await jobs.countActive()).toEqual({ queued: 0, running: 0 });
+        for (const [id, tenantId] of [['a', 't1'], ['b', 't1'], ['c', 't2'], ['d', 't2']]) await jobs.enqueue(newJob(id, { tenantId }));
+        const first = await claimed(10);
+        await claimed(10);
+        await jobs.finish(first.job.id, first.token, { status: 'succeeded', now: at(11) });
+        expect(await jobs.countActive()).toEqual({ queued: 2, running: 1 });
+      });
+
       it('goes with its tenant when the tenant is deleted', async () => {
         for (const id of ['t1', 't2']) await subject.store.tenants.createTenant({ id, name: id, profile: 'standard', created: at(0) });
         await jobs.enqueue(newJob('j1'));

@@ -21,6 +21,8 @@ import { describeBlobStoreContract } from './blob-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
 import { describeOutboxStoreContract } from './outbox-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
+import { describeIdempotencyStoreContract } from './idempotency-store.contract';
+import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 
 const uri = process.env.MONGODB_URI;
 const registry = loadBuiltinRegistry();
@@ -65,6 +67,8 @@ if (!uri) {
   describeJobStoreContract('mongodb', makeStore);
   describeOutboxStoreContract('mongodb', makeStore);
   describeBlobStoreContract('mongodb', makeStore);
+  describeRateLimitStoreContract('mongodb', makeStore);
+  describeIdempotencyStoreContract('mongodb', makeStore);
 
   describe('mongodb: store operations', () => {
     it('creates the planned indexes at start-up, idempotently', async () => {

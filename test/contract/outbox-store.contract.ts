@@ -161,6 +161,17 @@ export function describeOutboxStoreContract(name: string, makeStore: () => Promi
       expect(ids(await outbox.list('t1', { limit: 10 }))).toEqual(['m-003', 'm-004']);
     });
 
+    it('counts the pending and dead messages of all tenants, not the delivered ones', async () => {
+      expect(await outbox.countBacklog()).toEqual({ pending: 0, dead: 0 });
+      await outbox.append([message(1), message(2), message(3), message(4, { tenantId: 't2' })]);
+      const claim = claimAt(10, { limit: 2 });
+      await outbox.claim(claim);
+      await outbox.ack(message(1).id, claim.token, at(11));
+      await outbox.fail(message(2).id, claim.token, { now: at(11), error: 'gone' });
+      // m-003 and m-004 wait; a claimed message is still pending until it is acked.
+      expect(await outbox.countBacklog()).toEqual({ pending: 2, dead: 1 });
+    });
+
     it('goes with its tenant when the tenant is deleted', async () => {
       for (const id of ['t1', 't2']) await subject.store.tenants.createTenant({ id, name: id, profile: 'standard', created: at(0) });
       await outbox.append([message(1), message(2, { tenantId: 't2' })]);

@@ -13,6 +13,8 @@ import { describeBlobStoreContract } from './blob-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
 import { describeOutboxStoreContract } from './outbox-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
+import { describeIdempotencyStoreContract } from './idempotency-store.contract';
+import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 
 const registry = loadBuiltinRegistry();
 
@@ -79,4 +81,8 @@ describeJobStoreContract('sqlite file', onFile(false));
 describeOutboxStoreContract('sqlite :memory:', inMemory);
 describeOutboxStoreContract('sqlite file', onFile(false));
 describeBlobStoreContract('sqlite :memory:', inMemory);
+describeRateLimitStoreContract('sqlite :memory:', inMemory);
+describeIdempotencyStoreContract('sqlite :memory:', inMemory);
 describeBlobStoreContract('sqlite file', onFile(false));
+describeRateLimitStoreContract('sqlite file', onFile(false));
+describeIdempotencyStoreContract('sqlite file', onFile(false));

@@ -24,6 +24,8 @@ export const COLLECTIONS = {
   outbox: 'outbox',
   blobFiles: 'blobs.files',
   blobChunks: 'blobs.chunks',
+  rateCounters: 'rate_counters',
+  idempotencyKeys: 'idempotency_keys',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -118,6 +120,13 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
         { name: 'blobs_expires', key: { 'metadata.expires': 1 } },
       ],
       'blobs.chunks': [{ name: 'files_id_1_n_1', key: { files_id: 1, n: 1 }, unique: true }],
+      // Read by _id only; housekeeping deletes expired counters.
+      rate_counters: [{ name: 'rate_counters_expires', key: { expires: 1 } }],
+      // Read by _id (tenant and key id); housekeeping deletes expired records, tenant deletion a tenant's.
+      idempotency_keys: [
+        { name: 'idempotency_expires', key: { expires: 1 } },
+        { name: 'idempotency_tenant', key: { tenantId: 1 } },
+      ],
     },
     conflictAttributes,
     conflictFields,

@@ -198,6 +198,15 @@ export function createMongoJobStore(deps: MongoJobStoreDeps): JobStore {
         return (await jobs.deleteMany({ _id: { $in: ids }, tenantId })).deletedCount;
       });
     },
+
+    async countActive() {
+      return run(async () => {
+        // Finished jobs have no `due`: a range on it reads only the others, through jobs_due.
+        const active = (status: JobStatus) => jobs.countDocuments({ due: { $gte: '' }, status });
+        const [queued, running] = await Promise.all([active(JobStatus.queued), active(JobStatus.running)]);
+        return { queued, running };
+      });
+    },
   };
 }
 

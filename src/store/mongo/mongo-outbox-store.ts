@@ -154,6 +154,14 @@ export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore 
         return (await outbox.deleteMany({ _id: { $in: ids }, status: OutboxStatus.delivered })).deletedCount;
       });
     },
+
+    async countBacklog() {
+      return run(async () => {
+        // outbox_available starts with status: each count is a range of its status only.
+        const [pending, dead] = await Promise.all([outbox.countDocuments({ status: OutboxStatus.pending }), outbox.countDocuments({ status: OutboxStatus.dead })]);
+        return { pending, dead };
+      });
+    },
   };
 }
 

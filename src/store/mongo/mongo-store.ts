@@ -1,6 +1,6 @@
 // The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
-// `tenant_settings`, `jobs`, `outbox`, the GridFS bucket `blobs` and `store_meta` in one database. The server itself
-// keeps no state, so any number of instances can share it.
+// `tenant_settings`, `jobs`, `outbox`, `rate_counters`, `idempotency_keys`, the GridFS bucket `blobs` and `store_meta`
+// in one database. The server itself keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
 // retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
@@ -19,7 +19,9 @@ import { isUnavailable, whenReady } from './mongo-errors';
 import { createMongoBlobStore } from './mongo-blob-store';
 import { createMongoJobStore, type JobDocument } from './mongo-job-store';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
+import { createMongoIdempotencyStore, type IdempotencyDocument } from './mongo-idempotency-store';
 import { createMongoOutboxStore, type OutboxDocument } from './mongo-outbox-store';
+import { createMongoRateLimitStore, type RateCounterDocument } from './mongo-rate-limit-store';
 import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
@@ -164,6 +166,8 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
     outbox: createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready }),
     blobs,
+    rateLimits: createMongoRateLimitStore({ counters: db.collection<RateCounterDocument>(COLLECTIONS.rateCounters), ready }),
+    idempotency: createMongoIdempotencyStore({ keys: db.collection<IdempotencyDocument>(COLLECTIONS.idempotencyKeys), ready }),
     derivedData: createMongoDerivedData({ resources, model, plan, fence, run: whenReady(ready) }),
 
     async deleteTenant(tenantId) {

@@ -205,6 +205,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE resources ADD COLUMN unversioned TEXT NOT NULL DEFAULT '{}';
   ALTER TABLE resources ADD COLUMN unversioned_revision INTEGER NOT NULL DEFAULT 0;
   `,
+  // 10: operations. rate_counters (src/store/rate-limit-store.ts): one small row per (key, window), no tenant_id
+  // column (a counter is not tenant data, and expires within minutes). idempotency_keys
+  // (src/store/idempotency-store.ts): one row per (tenant, key id); `response` is the caller's opaque (encrypted)
+  // text. outbox_dead lets the backlog metric count dead letters without reading delivered messages.
+  `
+  CREATE TABLE rate_counters (
+    key TEXT NOT NULL,
+    window INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    expires TEXT NOT NULL,
+    PRIMARY KEY (key, window)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX rate_counters_expires ON rate_counters (expires);
+
+  CREATE TABLE idempotency_keys (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    claim_token TEXT,
+    created TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    locked_until TEXT,
+    response TEXT,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires);
+
+  CREATE INDEX outbox_dead ON outbox (seq) WHERE status = 'dead';
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -213,6 +213,15 @@ export function createSqliteJobStore(deps: { db: Database.Database; statements: 
             .run(tenantId, before, limit).changes,
       );
     },
+
+    async countActive() {
+      return run(() => {
+        // jobs_due holds exactly the jobs that are not finished (due is NULL once a job ends).
+        const rows = statements.get('SELECT status, count(*) AS n FROM jobs WHERE due IS NOT NULL GROUP BY status').all() as { status: string; n: number }[];
+        const count = (status: string) => rows.find((row) => row.status === status)?.n ?? 0;
+        return { queued: count(JobStatus.queued), running: count(JobStatus.running) };
+      });
+    },
   };
 }
 

@@ -124,6 +124,14 @@ export function createSqliteOutboxStore(deps: { db: Database.Database; statement
           statements.get(`DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE status = 'delivered' AND delivered < ? LIMIT ?)`).run(before, limit).changes,
       );
     },
+
+    async countBacklog() {
+      return run(() => {
+        // Each count reads a partial index of its status only (outbox_available, outbox_dead), never the delivered rows.
+        const count = (status: OutboxStatus) => (statements.get('SELECT count(*) AS n FROM outbox WHERE status = ?').get(status) as { n: number }).n;
+        return { pending: count(OutboxStatus.pending), dead: count(OutboxStatus.dead) };
+      });
+    },
   };
 }
 

@@ -26,7 +26,9 @@ import { translateErrors } from './sqlite-errors';
 import { blobDirectoryOf, createSqliteBlobStore } from './sqlite-blob-store';
 import { createSqliteJobStore } from './sqlite-job-store';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
+import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
 import { createSqliteOutboxStore } from './sqlite-outbox-store';
+import { createSqliteRateLimitStore } from './sqlite-rate-limit-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { deleteSqliteTenant } from './sqlite-tenant-deletion';
 import { createSqliteSettingsStore } from './sqlite-settings-store';
@@ -106,6 +108,8 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     jobs: createSqliteJobStore({ db, statements }),
     outbox: createSqliteOutboxStore({ db, statements }),
     blobs,
+    rateLimits: createSqliteRateLimitStore({ db, statements }),
+    idempotency: createSqliteIdempotencyStore({ db, statements }),
     async ping() {
       translateErrors(() => db.open, () => statements.get('SELECT 1').get());
     },

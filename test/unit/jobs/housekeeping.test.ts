@@ -1,5 +1,6 @@
 // The housekeeping job on a real embedded store: expired blobs, old finished jobs (per tenant, by its
-// jobs.retentionDays setting) and old delivered outbox messages go; everything else stays.
+// jobs.retentionDays setting), old delivered outbox messages, expired Idempotency-Key records and rate-limit counters
+// go; everything else stays.
 import { HOUSEKEEPING_JOB, housekeepingJob } from '../../../src/jobs/housekeeping';
 import { createWorkerHost } from '../../../src/jobs/worker-host';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
@@ -56,17 +57,38 @@ describe('housekeeping', () => {
     await store.outbox.ack('recent', 'c', iso(now - 6 * DAY));
     await store.outbox.fail('dead', 'c', { now: iso(now - 8 * DAY), error: 'gone' });
 
+    const key = (id: string, expires: number) => ({ tenantId: 'default', id, fingerprint: 'f', token: `k-${id}`, now: iso(expires - DAY), lockedUntil: iso(expires - DAY + 60_000), expires: iso(expires) });
+    await store.idempotency.claim(key('expired-key', now - 1));
+    await store.idempotency.claim(key('live-key', now + 1));
+    await store.rateLimits.add([
+      { key: 'token:a', window: now - 20_000, points: 5, expires: iso(now - 10_000) },
+      { key: 'token:a', window: now, points: 1, expires: iso(now + 10_000) },
+    ]);
+
     const host = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger: { info: () => undefined, warn: () => undefined, error: () => undefined }, clock: () => new Date(now), timers: manualTimers() });
-    host.registerJobType(housekeepingJob({ tenants: store.tenants, jobs: store.jobs, outbox: store.outbox, blobs: store.blobs, settings: createSettingsReader({ store: store.settings }) }));
+    host.registerJobType(
+      housekeepingJob({
+        tenants: store.tenants,
+        jobs: store.jobs,
+        outbox: store.outbox,
+        blobs: store.blobs,
+        idempotency: store.idempotency,
+        rateLimits: store.rateLimits,
+        settings: createSettingsReader({ store: store.settings }),
+      }),
+    );
     host.schedule({ type: HOUSEKEEPING_JOB, everyMs: 3_600_000 });
     await host.runOnce();
 
     const [run] = (await store.jobs.list('_system', { limit: 5 })).jobs;
-    expect(run).toMatchObject({ type: HOUSEKEEPING_JOB, status: 'succeeded', result: { blobsDeleted: 1, jobsDeleted: 2, outboxMessagesDeleted: 1 }, progress: { processed: 2, total: 2 } });
+    expect(run).toMatchObject({ type: HOUSEKEEPING_JOB, status: 'succeeded', result: { blobsDeleted: 1, jobsDeleted: 2, outboxMessagesDeleted: 1, idempotencyKeysDeleted: 1, rateCountersDeleted: 1 }, progress: { processed: 2, total: 2 } });
     expect((await store.jobs.list('short', { limit: 5 })).jobs.map((job) => job.id)).toEqual(['short-1-day-old']);
     expect((await store.jobs.list('default', { limit: 5 })).jobs.map((job) => job.id).sort()).toEqual(['default-29-days-old', 'default-queued-long-ago']);
     expect(await store.blobs.stat('short', 'expired', iso(T0))).toBeNull();
     expect(await store.blobs.stat('short', 'valid', iso(T0))).not.toBeNull();
     expect((await store.outbox.list('default', { limit: 5 })).map((message) => message.id).sort()).toEqual(['dead', 'recent']);
+    // The live ones stay: the key is still taken, the current window keeps its count.
+    expect((await store.idempotency.claim(key('live-key', now + 1))).claimed).toBe(false);
+    expect(await store.rateLimits.add([{ key: 'token:a', window: now, points: 1, expires: iso(now + 10_000) }])).toEqual([2]);
   });
 });

@@ -215,10 +215,15 @@ export class MingoCollection {
     return options.limit ? Math.min(count, options.limit) : count;
   }
 
-  async findOneAndUpdate(query: Doc, modifier: Doc, options: { returnDocument?: 'before' | 'after'; projection?: Doc; sort?: Doc } = {}) {
+  async findOneAndUpdate(query: Doc, modifier: Doc, options: { returnDocument?: 'before' | 'after'; projection?: Doc; sort?: Doc; upsert?: boolean } = {}) {
     this.check('findOneAndUpdate');
     // With a sort, the first matching document in that order (as MongoDB picks it); else any match.
     const [target] = options.sort ? this.sorted(this.matching(query), options.sort) : this.matching(query);
+    if (!target && options.upsert) {
+      const inserted = this.upsertDocument(query, modifier);
+      const shown = options.returnDocument === 'after' ? inserted : null;
+      return shown && options.projection ? (find([shown], {}, options.projection).all()[0] as Doc) : clone(shown);
+    }
     if (!target) return null;
     const before = clone(target);
     this.apply(target, modifier);
@@ -305,11 +310,18 @@ export class MingoCollection {
       return { acknowledged: true, matchedCount: 1, modifiedCount, upsertedCount: 0 };
     }
     if (!options.upsert) return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
-    // An upsert starts from the equality fields of the query, then applies $set and $setOnInsert.
-    const seed = Object.fromEntries(Object.entries(query).filter(([key, value]) => !key.startsWith('$') && (typeof value !== 'object' || value === null)));
-    const document: Doc = { ...seed, ...((modifier.$setOnInsert as Doc | undefined) ?? {}), ...((modifier.$set as Doc | undefined) ?? {}) };
-    this.insert(document);
+    this.upsertDocument(query, modifier);
     return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 1 };
+  }
+
+  /** An upsert's insert: the equality fields of the query and $setOnInsert, then the other operators ($set, $inc…). */
+  private upsertDocument(query: Doc, modifier: Doc): Doc {
+    const seed = Object.fromEntries(Object.entries(query).filter(([key, value]) => !key.startsWith('$') && (typeof value !== 'object' || value === null)));
+    const { $setOnInsert: onInsert, ...rest } = modifier;
+    const document: Doc = { ...seed, ...((onInsert as Doc | undefined) ?? {}) };
+    update(document, rest as never);
+    const id = this.insert(document);
+    return this.documents.find((stored) => stored._id === id) as Doc;
   }
 
   /** Applies an update to a stored document in place, saying whether it changed; a unique index violation undoes it (E11000). */

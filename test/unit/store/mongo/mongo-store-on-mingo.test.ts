@@ -9,6 +9,8 @@ import { describeBlobStoreContract } from '../../../contract/blob-store.contract
 import { describeJobStoreContract } from '../../../contract/job-store.contract';
 import { describeOutboxStoreContract } from '../../../contract/outbox-store.contract';
 import { describeSettingsStoreContract } from '../../../contract/settings-store.contract';
+import { describeIdempotencyStoreContract } from '../../../contract/idempotency-store.contract';
+import { describeRateLimitStoreContract } from '../../../contract/rate-limit-store.contract';
 import { countingDb } from '../../../helpers/counting-db';
 import { createMingoDb } from './mingo-db';
 
@@ -49,3 +51,5 @@ describeSettingsStoreContract('mongo store on mingo', makeStore);
 describeJobStoreContract('mongo store on mingo', makeStore);
 describeOutboxStoreContract('mongo store on mingo', makeStore);
 describeBlobStoreContract('mongo store on mingo', makeStore);
+describeRateLimitStoreContract('mongo store on mingo', makeStore);
+describeIdempotencyStoreContract('mongo store on mingo', makeStore);
