@@ -50,7 +50,7 @@ export default tseslint.config(
     rules: bans(storeBans, [[...dbModules, '**/sqlite/**', '**/mongo/**'], 'src/store/model is shared by both stores: no database here.']),
   },
   {
-    files: ['src/resources/**/*.ts', 'src/extensions/**/*.ts', 'src/settings/**/*.ts', 'src/jobs/**/*.ts'],
+    files: ['src/resources/**/*.ts', 'src/extensions/**/*.ts', 'src/settings/**/*.ts', 'src/jobs/**/*.ts', 'src/limits/**/*.ts', 'src/idempotency/**/*.ts', 'src/metrics/**/*.ts'],
     rules: ban(
       [...dbModules, '**/store/sqlite/**', '**/store/mongo/**', '**/http/**', '**/auth/passport-*'],
       'Services use the store port and the RequestContext, never a concrete store, HTTP or the passport adapter.',

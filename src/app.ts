@@ -12,6 +12,7 @@ import { errorHandler } from './http/middleware/error-handler';
 import { rebuildReadiness, type Readiness } from './jobs/derived-data-rebuild';
 import { jsonBody } from './http/middleware/json-body';
 import { unsupportedVersions } from './http/protocol-version';
+import { guardAuthentication, limitRequests } from './http/middleware/rate-limit';
 import { requestContext } from './http/middleware/request-context';
 import { SECURITY_HEADERS, sendScim } from './http/respond';
 import { buildOpenApiDocument } from './http/openapi/openapi-document';
@@ -22,6 +23,9 @@ import { bulkRouter } from './http/routes/bulk-router';
 import { resourcesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
 import { createCursorCodec } from './scim/list/cursor-codec';
+import type { RateLimitConfig } from './limits/request-limits';
+import { createRateLimiter, type RateLimiter } from './limits/rate-limiter';
+import { createSettingsReader } from './settings/settings-reader';
 import { createBulkService } from './resources/bulk/bulk-service';
 import { composeBehaviours } from './resources/compose-behaviours';
 import { createResourceService } from './resources/resource-service';
@@ -35,7 +39,6 @@ import { scimErrors } from './scim/errors';
 import { secretAttributeNames } from './scim/filter/redact-filter';
 import type { SchemaRegistry } from './scim/schema/registry';
 import { createResourceValidators } from './scim/schema/validate-resource';
-import { createSettingsReader } from './settings/settings-reader';
 import type { Store } from './store/tenant-store';
 
 export type AppConfig = Pick<
@@ -44,7 +47,8 @@ export type AppConfig = Pick<
 > &
   Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>> &
-  Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>>;
+  Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>> &
+  Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -60,6 +64,18 @@ export interface AppDeps {
    * so do the requests of a tenant (src/resources/fair-queue.ts).
    */
   readonly passwords?: Passwords;
+  /** The rate limiter (default: one per app on store.rateLimits, shared with every instance on the store). */
+  readonly rateLimiter?: RateLimiter;
+}
+
+/** Rate limits from the configuration, with the option table's defaults when a test config leaves them out. */
+export function rateLimitConfigOf(config: AppConfig): RateLimitConfig {
+  return {
+    perTokenPerSecond: config.rateLimitToken ?? OPTIONS.rateLimitToken.default,
+    perTenantPerSecond: config.rateLimitTenant ?? OPTIONS.rateLimitTenant.default,
+    windowSeconds: config.rateLimitWindow ?? OPTIONS.rateLimitWindow.default,
+    authFailuresPerMinute: config.rateLimitAuthFailures ?? OPTIONS.rateLimitAuthFailures.default,
+  };
 }
 
 /** Bulk limits from the configuration, with the option table's defaults when a test config leaves them out. */
@@ -128,7 +144,14 @@ export function buildApp(deps: AppDeps): Express {
     now: deps.clock,
     onError: (error, tokenId) => logger.warn({ err: error, tokenId }, 'could not record when a token was last used'),
   });
-  const authenticate = createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse }));
+  const rateLimits = rateLimitConfigOf(config);
+  const limiter =
+    deps.rateLimiter ??
+    createRateLimiter({ store: store.rateLimits, clock: deps.clock, onError: (error) => logger.warn({ err: error }, 'rate-limit counters not reachable; counting locally') });
+  const authenticate = guardAuthentication(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse })), {
+    limiter,
+    config: rateLimits,
+  });
   const openApi = JSON.stringify(buildOpenApiDocument({ registry, basePath: config.basePath, publicDiscovery: config.publicDiscovery, version: packageVersion }));
   app.get('/openapi.json', ...(config.publicDiscovery ? [] : [authenticate]), (_req, res) => {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -185,6 +208,8 @@ export function buildApp(deps: AppDeps): Express {
   const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
   if (config.publicDiscovery) scim.use(discovery);
   scim.use(authenticate);
+  // Per token and per tenant, before any body is read: a refused client uploads nothing.
+  scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => settings.forTenant(tenantId) }));
   if (!config.publicDiscovery) scim.use(discovery);
   // POST /Bulk and /{Resource}/.bulk-delete read their bodies themselves, with the bulk limits (RFC 7644 §3.7.4).
   const bulkLimits = bulkLimitsOf(config);

@@ -197,6 +197,31 @@ export const OPTIONS = {
     default: true,
     parse: boolean,
   },
+  rateLimitToken: {
+    env: 'SCIM_RATE_LIMIT_TOKEN',
+    description: 'Requests per second each token may make, counted over SCIM_RATE_LIMIT_WINDOW; above it 429 with Retry-After (0: no limit)',
+    default: 50,
+    parse: integer(0, 1_000_000),
+  },
+  rateLimitTenant: {
+    env: 'SCIM_RATE_LIMIT_TENANT',
+    description: 'Requests per second all tokens of one tenant together may make, counted over SCIM_RATE_LIMIT_WINDOW; above it 429 (0: no limit)',
+    default: 100,
+    parse: integer(0, 1_000_000),
+  },
+  rateLimitWindow: {
+    env: 'SCIM_RATE_LIMIT_WINDOW',
+    description: 'Seconds of the fixed windows that token and tenant rates are counted over (a window allows rate x seconds requests)',
+    default: 10,
+    parse: integer(1, 3600),
+  },
+  rateLimitAuthFailures: {
+    env: 'SCIM_RATE_LIMIT_AUTH_FAILURES',
+    description:
+      'Failed bearer-token authentications per client address per minute; past it the address gets 429 on every request that needs a token until the minute ends (0: no limit)',
+    default: 60,
+    parse: integer(0, 1_000_000),
+  },
   testHooks: {
     env: 'SCIM_TEST_HOOKS',
     description: 'For the test suite only: path of a module whose registerTestHooks() adds job types and outbox topics to the worker host',

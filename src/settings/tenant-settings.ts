@@ -3,7 +3,19 @@
 // through the settings reader (settings-reader.ts); the admin CLI (`tenant set`, `tenant show`) and the README's
 // settings table follow from the row. Keys are case-sensitive and never renamed once shipped (stored values keep them).
 import { integer, oneOf } from '../config/value-parsers';
-import type { SettingsOf, SettingsTable } from './setting-definition';
+import type { SettingDefinition, SettingsOf, SettingsTable } from './setting-definition';
+
+/** `server` (the value stands for the server's configured default), or a whole number in the range. */
+const SERVER_DEFAULT = 'server';
+function rateOrServer(description: string): SettingDefinition<number | null> {
+  const rate = integer(0, 1_000_000);
+  return {
+    description,
+    default: null,
+    parse: (raw) => (raw.trim().toLowerCase() === SERVER_DEFAULT ? null : rate(raw)),
+    format: (value) => (value === null ? SERVER_DEFAULT : String(value)),
+  };
+}
 
 /** A tolerance for a shape some identity providers send: refuse it (the default) or let it pass. */
 export const Tolerance = { reject: 'reject', ignore: 'ignore' } as const;
@@ -28,6 +40,12 @@ export const TENANT_SETTINGS = {
     default: Tolerance.reject as Tolerance,
     parse: tolerance,
   },
+  'rateLimit.perTokenPerSecond': rateOrServer(
+    'Requests per second each token of this tenant may make, counted over SCIM_RATE_LIMIT_WINDOW (0: no limit; server: SCIM_RATE_LIMIT_TOKEN)',
+  ),
+  'rateLimit.perTenantPerSecond': rateOrServer(
+    'Requests per second all tokens of this tenant together may make, counted over SCIM_RATE_LIMIT_WINDOW (0: no limit; server: SCIM_RATE_LIMIT_TENANT)',
+  ),
 } as const satisfies SettingsTable;
 
 export type TenantSettingsTable = typeof TENANT_SETTINGS;

@@ -32,6 +32,7 @@ export interface TestApp {
 }
 
 export const SCIM = '/scim/v2';
+const RATE_LIMITS_OFF = { SCIM_RATE_LIMIT_TOKEN: '0', SCIM_RATE_LIMIT_TENANT: '0', SCIM_RATE_LIMIT_AUTH_FAILURES: '0' };
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -48,7 +49,9 @@ export interface TestAppOptions {
 }
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...env });
+  // Rate limits are off unless a test turns them on: a test may send hundreds of requests in a second on one token,
+  // which the default limits (README "Rate limits") would rightly refuse. test/http/rate-limits.test.ts sets them.
+  const config = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...RATE_LIMITS_OFF, ...env });
   const registry = loadRegistry(config.schemasDir);
   const store = options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry });
   const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent'), clock: options.clock });

@@ -47,6 +47,7 @@ const COMMON_ERRORS: Record<string, ResponseDoc> = {
   '400': { description: 'Invalid request (scimType says why: invalidFilter, invalidValue, invalidSyntax, …)', ...ERROR },
   '401': { description: 'Missing, invalid, revoked or expired bearer token', ...ERROR },
   '403': { description: 'The token lacks the scope this route needs', ...ERROR },
+  '429': { description: 'Past a rate limit of the token, its tenant or the client address (Retry-After says when to try again)', ...ERROR },
   '503': { description: 'The store is not reachable', ...ERROR },
 };
 
