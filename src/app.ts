@@ -12,7 +12,13 @@ import { errorHandler } from './http/middleware/error-handler';
 import { rebuildReadiness, type Readiness } from './jobs/derived-data-rebuild';
 import { jsonBody } from './http/middleware/json-body';
 import { unsupportedVersions } from './http/protocol-version';
+import { idempotent } from './http/middleware/idempotency';
 import { guardAuthentication, limitRequests } from './http/middleware/rate-limit';
+import { requestMetrics } from './http/middleware/request-metrics';
+import { metricsRouter } from './http/routes/metrics-router';
+import { createIdempotency } from './idempotency/idempotency-service';
+import { instrumentStore } from './metrics/instrument-store';
+import { createMetrics, type Metrics } from './metrics/metrics';
 import { requestContext } from './http/middleware/request-context';
 import { SECURITY_HEADERS, sendScim } from './http/respond';
 import { buildOpenApiDocument } from './http/openapi/openapi-document';
@@ -48,7 +54,8 @@ export type AppConfig = Pick<
   Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>> &
   Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>> &
-  Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>>;
+  Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>> &
+  Partial<Pick<Config, 'metrics' | 'metricsToken'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -66,6 +73,21 @@ export interface AppDeps {
   readonly passwords?: Passwords;
   /** The rate limiter (default: one per app on store.rateLimits, shared with every instance on the store). */
   readonly rateLimiter?: RateLimiter;
+  /**
+   * The metrics, when SCIM_METRICS is not off, with `store` already instrumented and the backlog watched (main.ts
+   * does it once for the app and the workers). Without them, an app with metrics on makes its own.
+   */
+  readonly metrics?: Metrics;
+}
+
+/** The metrics of an app with SCIM_METRICS on or on a port: the given ones, or new ones over this store. */
+function metricsOf(deps: AppDeps): { metrics?: Metrics; store: Store } {
+  if ((deps.config.metrics?.mode ?? 'off') === 'off') return { store: deps.store };
+  if (deps.metrics) return { metrics: deps.metrics, store: deps.store };
+  const metrics = createMetrics();
+  const store = instrumentStore(deps.store, metrics);
+  metrics.watchBacklog(store, (error) => deps.logger.warn({ err: error }, 'could not read the job and outbox backlog for the metrics'));
+  return { metrics, store };
 }
 
 /** Rate limits from the configuration, with the option table's defaults when a test config leaves them out. */
@@ -110,7 +132,8 @@ export function capabilitiesOf(config: AppConfig): ServerCapabilities {
 }
 
 export function buildApp(deps: AppDeps): Express {
-  const { config, store, registry, logger } = deps;
+  const { config, registry, logger } = deps;
+  const { metrics, store } = metricsOf(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -121,6 +144,7 @@ export function buildApp(deps: AppDeps): Express {
     next();
   });
   app.use(requestContext(logger, { secretAttributes: secretAttributeNames(registry) }));
+  if (metrics) app.use(requestMetrics(metrics));
 
   // Liveness and readiness live outside the SCIM base path and need no token (they reveal nothing).
   app.get('/health', (_req, res) => sendScim(res, 200, { status: 'ok' }));
@@ -137,6 +161,8 @@ export function buildApp(deps: AppDeps): Express {
     if (!derived.ready) throw scimErrors.unavailable(derived.detail);
     sendScim(res, 200, { status: 'ready', ...(derived.note === undefined ? {} : { note: derived.note }) });
   });
+  // SCIM_METRICS=on: Prometheus scrapes this port, with SCIM_METRICS_TOKEN (checked at start-up to be set).
+  if (metrics && config.metrics?.mode === 'on') app.use(metricsRouter({ metrics, token: config.metricsToken }));
 
   // The API description follows the rule of the discovery routes it repeats (/Schemas): a token unless public.
   const recordUse = createLastUsedRecorder({
@@ -148,11 +174,15 @@ export function buildApp(deps: AppDeps): Express {
   const limiter =
     deps.rateLimiter ??
     createRateLimiter({ store: store.rateLimits, clock: deps.clock, onError: (error) => logger.warn({ err: error }, 'rate-limit counters not reachable; counting locally') });
+  const onRefused = metrics ? (limit: string) => metrics.countRateLimitRefusal(limit) : undefined;
   const authenticate = guardAuthentication(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse })), {
     limiter,
     config: rateLimits,
+    onRefused,
   });
-  const openApi = JSON.stringify(buildOpenApiDocument({ registry, basePath: config.basePath, publicDiscovery: config.publicDiscovery, version: packageVersion }));
+  const openApi = JSON.stringify(
+    buildOpenApiDocument({ registry, basePath: config.basePath, publicDiscovery: config.publicDiscovery, version: packageVersion, metrics: config.metrics?.mode === 'on' }),
+  );
   app.get('/openapi.json', ...(config.publicDiscovery ? [] : [authenticate]), (_req, res) => {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(openApi);
@@ -209,7 +239,12 @@ export function buildApp(deps: AppDeps): Express {
   if (config.publicDiscovery) scim.use(discovery);
   scim.use(authenticate);
   // Per token and per tenant, before any body is read: a refused client uploads nothing.
-  scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => settings.forTenant(tenantId) }));
+  scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => settings.forTenant(tenantId), onRefused }));
+  // Retry-safe creates: routes opt in with `deps.idempotent` after their body parser (README "Idempotency-Key").
+  const retrySafe = idempotent({
+    idempotency: createIdempotency({ store: store.idempotency, clock: deps.clock }),
+    onOutcome: metrics ? (outcome) => metrics.countIdempotentRequest(outcome) : undefined,
+  });
   if (!config.publicDiscovery) scim.use(discovery);
   // POST /Bulk and /{Resource}/.bulk-delete read their bodies themselves, with the bulk limits (RFC 7644 §3.7.4).
   const bulkLimits = bulkLimitsOf(config);
@@ -222,6 +257,7 @@ export function buildApp(deps: AppDeps): Express {
       bodyLimit: config.bodyLimit,
       bulkDeleteMaxIds: bulkLimits.deleteMaxIds,
       publicBaseUrl: config.publicBaseUrl,
+      idempotent: retrySafe,
     }),
   );
   // Bodies are parsed only after authentication and the read-only discovery routes: an unauthenticated request
@@ -229,7 +265,7 @@ export function buildApp(deps: AppDeps): Express {
   scim.use(jsonBody({ limit: config.bodyLimit }));
   scim.use(rootSearchRouter({ registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   for (const type of registry.resourceTypes) {
-    scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
+    scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl, idempotent: retrySafe }));
   }
   // RFC 7644 §3.11: a service provider that does not offer /Me SHOULD answer 501 Not Implemented.
   for (const path of ['/Me', '/Me/*rest']) {

@@ -11,6 +11,9 @@ import { parseStoreSpec } from './config/store-spec';
 import { createHttpServer } from './http/http-server';
 import { createLogger } from './logger';
 import { loadRegistry, SchemasDirError } from './config/schemas-dir';
+import { metricsApp } from './http/routes/metrics-router';
+import { instrumentStore } from './metrics/instrument-store';
+import { createMetrics } from './metrics/metrics';
 import type { Logger } from 'pino';
 import { openStore } from './store/open-store';
 import { isStoreError, StoreErrorCode } from './store/store-error';
@@ -45,19 +48,31 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const store = await openStore(parseStoreSpec(config.store), { registry, logger });
+  const opened = await openStore(parseStoreSpec(config.store), { registry, logger });
+  // Metrics time every store operation of the app and the workers alike: the store is wrapped once, here.
+  const metrics = config.metrics.mode === 'off' ? undefined : createMetrics();
+  const store = metrics ? instrumentStore(opened, metrics) : opened;
+  metrics?.watchBacklog(store, (error) => logger.warn({ err: error }, 'could not read the job and outbox backlog for the metrics'));
 
-  const app = buildApp({ config, store, registry, logger });
+  const app = buildApp({ config, store, registry, logger, metrics });
   const server = createHttpServer(app, config);
+  const metricsServer =
+    metrics && config.metrics.mode === 'port' ? createHttpServer(metricsApp({ metrics, token: config.metricsToken }), config) : undefined;
   try {
     await listen(server, config);
+    if (metricsServer && config.metrics.mode === 'port') await listen(metricsServer, { host: config.host, port: config.metrics.port }, 'SCIM_METRICS');
   } catch (error) {
+    server.close();
     await store.close().catch(() => undefined);
     throw error;
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ config: redactedConfig(config), port }, `SCIM server listening on http://${config.host}:${port}${config.basePath}`);
+  if (metricsServer) {
+    const bound = metricsServer.address();
+    logger.info({ metricsPort: typeof bound === 'object' && bound ? bound.port : undefined }, `metrics on http://${config.host}:${typeof bound === 'object' && bound ? bound.port : ''}/metrics`);
+  }
 
   // Background work (jobs, outbox, housekeeping) claims through the store, so it copes with a store that is still down.
   let clockOffsetMs = 0;
@@ -107,6 +122,8 @@ async function main(): Promise<void> {
     force.unref();
     // Running jobs checkpoint and release their leases while in-flight requests finish; the store closes after both.
     const workersStopped = workers ? workers.stop(config.shutdownTimeoutMs) : Promise.resolve();
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     server.close(() => {
       workersStopped
         .then(() => store.close())
@@ -126,12 +143,12 @@ async function main(): Promise<void> {
 }
 
 /** Resolves once the server listens; a port that is taken or not ours to bind fails start-up, naming it. */
-function listen(server: Server, config: Pick<Config, 'port' | 'host'>): Promise<void> {
+function listen(server: Server, config: Pick<Config, 'port' | 'host'>, variable = 'PORT'): Promise<void> {
   return new Promise((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => {
       const where = `port ${config.port} on ${config.host}`;
-      if (error.code === 'EADDRINUSE') reject(new Error(`${where} is already in use (another server is listening there); set PORT to a free port`, { cause: error }));
-      else if (error.code === 'EACCES') reject(new Error(`${where} may not be bound by this user; set PORT to a port above 1023`, { cause: error }));
+      if (error.code === 'EADDRINUSE') reject(new Error(`${where} is already in use (another server is listening there); set ${variable} to a free port`, { cause: error }));
+      else if (error.code === 'EACCES') reject(new Error(`${where} may not be bound by this user; set ${variable} to a port above 1023`, { cause: error }));
       else reject(new Error(`cannot listen on ${where}: ${error.message}`, { cause: error }));
     };
     server.once('error', failed);

@@ -40,6 +40,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
  * the next (RFC 9865 paging breaks at random), so a shared SCIM_CURSOR_SECRET is required.
  */
 export function checkServerConfig(config: Config): void {
+  // Metrics on the public port without a token would show anyone the traffic of every endpoint.
+  if (config.metrics.mode === 'on' && config.metricsToken === undefined) {
+    throw new ConfigError([
+      `${OPTIONS.metricsToken.env} must be set when ${OPTIONS.metrics.env}=on (32+ characters, e.g. from \`openssl rand -hex 32\`), or serve the ` +
+        `metrics on a port of their own: ${OPTIONS.metrics.env}=9464`,
+    ]);
+  }
+  if (config.metrics.mode === 'port' && config.metrics.port === config.port) {
+    throw new ConfigError([`${OPTIONS.metrics.env} names the server's own port (${config.port}); use on, or another port`]);
+  }
   if (/^\s*mongodb(\+srv)?:/i.test(config.store) && config.cursorSecret === undefined) {
     throw new ConfigError([
       `${OPTIONS.cursorSecret.env} must be set when the store is MongoDB: every instance needs the same secret (32+ characters, ` +

@@ -66,6 +66,17 @@ const byteSize = (raw: string) => {
   return value;
 };
 
+/** Where /metrics is served (README "Metrics"). */
+export type MetricsSetting = { readonly mode: 'off' } | { readonly mode: 'on' } | { readonly mode: 'port'; readonly port: number };
+
+const metricsSetting = (raw: string): MetricsSetting => {
+  const value = raw.trim().toLowerCase();
+  if (['off', 'false', '0'].includes(value)) return { mode: 'off' };
+  if (['on', 'true'].includes(value)) return { mode: 'on' };
+  if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535) return { mode: 'port', port: Number(value) };
+  throw new Error(`must be off, on, or a port number (1-65535), got "${raw}"`);
+};
+
 export const OPTIONS = {
   port: { env: 'PORT', description: 'TCP port to listen on', default: 8080, parse: integer(0, 65535) },
   host: { env: 'HOST', description: 'Interface to bind', default: '0.0.0.0', parse: text },
@@ -221,6 +232,19 @@ export const OPTIONS = {
       'Failed bearer-token authentications per client address per minute; past it the address gets 429 on every request that needs a token until the minute ends (0: no limit)',
     default: 60,
     parse: integer(0, 1_000_000),
+  },
+  metrics: {
+    env: 'SCIM_METRICS',
+    description:
+      'Prometheus metrics: `off`, `on` (GET /metrics on the server port, needs SCIM_METRICS_TOKEN), or a port number (a listener of its own on HOST serving only /metrics)',
+    default: { mode: 'off' } as MetricsSetting,
+    parse: metricsSetting,
+  },
+  metricsToken: {
+    env: 'SCIM_METRICS_TOKEN',
+    description: 'Bearer token (32+ characters) that scrapes of /metrics must present; required with SCIM_METRICS=on, optional on a port of its own',
+    secret: true,
+    parse: cursorSecret,
   },
   testHooks: {
     env: 'SCIM_TEST_HOOKS',

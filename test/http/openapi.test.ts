@@ -127,6 +127,20 @@ describe('OpenAPI document', () => {
     expect(validate({ schemas: [], userName: 42 })).toBe(false);
   });
 
+  it('documents GET /metrics exactly when the app serves it (SCIM_METRICS=on)', async () => {
+    const served = (app: Express) => servedRoutes(app).some((route) => route.path === '/metrics' && route.method === 'get');
+    expect(served(t.express)).toBe(false);
+    expect(document.paths['/metrics']).toBeUndefined();
+    const withMetrics = await createTestApp({ SCIM_METRICS: 'on', SCIM_METRICS_TOKEN: 'm'.repeat(32) });
+    try {
+      expect(served(withMetrics.express)).toBe(true);
+      const res = await request(withMetrics.app).get('/openapi.json').set((await withMetrics.tenant()).auth);
+      expect(res.body.paths['/metrics'].get).toMatchObject({ tags: ['Operations'], security: [{ bearer: [] }] });
+    } finally {
+      await withMetrics.close();
+    }
+  });
+
   it('needs a token like /Schemas does, unless discovery is public', async () => {
     expect((await request(t.app).get('/openapi.json')).status).toBe(401);
     const open = await createTestApp({ SCIM_PUBLIC_DISCOVERY: 'true' });

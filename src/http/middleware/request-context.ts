@@ -27,8 +27,8 @@ export interface AnsweredError {
 }
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Routes whose successful answers are logged at debug level only. */
-const PROBES: ReadonlySet<string> = new Set(['/health', '/ready']);
+/** Routes whose successful answers are logged at debug level only (health checks, Prometheus scrapes). */
+const PROBES: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 const MAX_FIELD = 1000;
 const MAX_USER_AGENT = 256;
 

@@ -18,6 +18,8 @@ export interface OpenApiOptions {
   /** SCIM_PUBLIC_DISCOVERY: discovery routes (and this document) need no token. */
   readonly publicDiscovery: boolean;
   readonly version: string;
+  /** SCIM_METRICS=on: GET /metrics is served on this port. */
+  readonly metrics?: boolean;
 }
 
 /** `/Users/:id` -> `/Users/{id}`, `/Me/*rest` -> `/Me/{rest}`: Express path syntax to OpenAPI path templates. */
@@ -175,7 +177,7 @@ function operationOf(route: RouteDoc, options: OpenApiOptions): Record<string, u
 
 export function buildOpenApiDocument(options: OpenApiOptions): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routeDocs(options.registry)) {
+  for (const route of routeDocs(options.registry, { metrics: options.metrics })) {
     const path = openApiPath(fullPath(route, options.basePath));
     paths[path] ??= {};
     paths[path][route.method] = operationOf(route, options);

@@ -227,7 +227,23 @@ const OPERATIONS: RouteDoc[] = [
   },
 ];
 
+/** GET /metrics, on the server port only when SCIM_METRICS=on (a port of its own is not this app). */
+const METRICS: RouteDoc = {
+  method: 'get',
+  path: '/metrics',
+  mount: 'root',
+  tag: 'Operations',
+  auth: 'bearer',
+  summary: 'Prometheus metrics (SCIM_METRICS=on); the bearer token is SCIM_METRICS_TOKEN, not a SCIM token',
+  responses: { '200': { description: 'The Prometheus text format' }, '401': { description: 'Missing or wrong SCIM_METRICS_TOKEN', ...ERROR } },
+};
+
+export interface RouteDocOptions {
+  /** SCIM_METRICS=on: the app serves GET /metrics. */
+  readonly metrics?: boolean;
+}
+
 /** Every route of the app; SCIM resource routes are generated for each resource type of the registry. */
-export function routeDocs(registry: SchemaRegistry): RouteDoc[] {
-  return [...OPERATIONS, ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs), ...PROTOCOL];
+export function routeDocs(registry: SchemaRegistry, options: RouteDocOptions = {}): RouteDoc[] {
+  return [...OPERATIONS, ...(options.metrics ? [METRICS] : []), ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs), ...PROTOCOL];
 }

@@ -30,6 +30,19 @@ describe('loadConfig', () => {
     expect(shown).toContain('db:27017');
   });
 
+  it('reads SCIM_METRICS as off, on or a port; on the server port it needs SCIM_METRICS_TOKEN, which is never logged', () => {
+    expect(loadConfig({}).metrics).toEqual({ mode: 'off' });
+    expect(loadConfig({ SCIM_METRICS: 'ON' }).metrics).toEqual({ mode: 'on' });
+    expect(loadConfig({ SCIM_METRICS: '9464' }).metrics).toEqual({ mode: 'port', port: 9464 });
+    expect(() => loadConfig({ SCIM_METRICS: 'yes please' })).toThrow(/SCIM_METRICS must be off, on, or a port number/);
+    expect(() => loadConfig({ SCIM_METRICS_TOKEN: 'short' })).toThrow(/SCIM_METRICS_TOKEN must be at least 32 characters/);
+    expect(() => checkServerConfig(loadConfig({ SCIM_METRICS: 'on' }))).toThrow(/SCIM_METRICS_TOKEN must be set when SCIM_METRICS=on/);
+    expect(() => checkServerConfig(loadConfig({ SCIM_METRICS: '8080' }))).toThrow(/SCIM_METRICS names the server's own port/);
+    expect(() => checkServerConfig(loadConfig({ SCIM_METRICS: '9464' }))).not.toThrow();
+    const token = 't'.repeat(40);
+    expect(JSON.stringify(redactedConfig(loadConfig({ SCIM_METRICS: 'on', SCIM_METRICS_TOKEN: token })))).not.toContain(token);
+  });
+
   it('requires SCIM_CURSOR_SECRET for a server on MongoDB only', () => {
     expect(() => checkServerConfig(loadConfig({ MONGODB_URI: 'mongodb://db:27017/scim' }))).toThrow(/SCIM_CURSOR_SECRET must be set when the store is MongoDB/);
     expect(() => checkServerConfig(loadConfig({ SCIM_STORE: 'mongodb+srv://cluster.example.net/scim' }))).toThrow(ConfigError);
