@@ -217,12 +217,21 @@ async function startOurs({ n, work, options, report, cleanups, label }) {
   report.seeding[label] = { n, seconds: seeded.seconds, usersPerSecond: seeded.usersPerSecond, method: seeded.method };
   const server = await startServer(`our server (N=${n})`, path.join(ROOT, 'dist', 'src', 'main.js'), {
     port: await freePort(),
-    env: { SCIM_STORE: `sqlite:${file}`, SCIM_LOG_LEVEL: 'warn' },
+    env: { SCIM_STORE: `sqlite:${file}`, SCIM_LOG_LEVEL: 'warn', ...rateLimitEnv(options.rateLimit) },
     cpus: options.serverCpus,
     nodeOptions: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   });
   cleanups.push(() => server.stop());
   return { ...server, token: seeded.token };
+}
+
+/**
+ * `on`: the limits are checked on every request (the production path) but set far above any load the bench makes, so
+ * that what is measured is their cost, not refusals; `off`: no rate limiting at all (README "Rate limits").
+ */
+function rateLimitEnv(mode) {
+  if (mode === 'off') return { SCIM_RATE_LIMIT_TOKEN: '0', SCIM_RATE_LIMIT_TENANT: '0' };
+  return { SCIM_RATE_LIMIT_TOKEN: '1000000', SCIM_RATE_LIMIT_TENANT: '1000000' };
 }
 
 /** What a server supports (RFC 7643 §5 ServiceProviderConfig, plus probes), and the set-up its scenarios need. */

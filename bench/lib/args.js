@@ -14,6 +14,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --server-cpus <list>   pin the servers with taskset -c (e.g. 0)
   --load-cpus <list>     pin the load generator with taskset -c (e.g. 1)
   --profile              run our server with --cpu-prof (profiles in <tmpdir>/scim-bench-profiles/)
+  --rate-limit <on|off>  on (default): our server checks its per-token and per-tenant rate limits on every request,
+                         set so high that the load never reaches them (the cost of the checks, not refusals);
+                         off: no rate limiting. Two runs, one with each, show what the limits cost
   --update-readme        write the result table into README.md (between the bench-table markers)
 `;
 
@@ -40,6 +43,7 @@ function parseArgs(argv) {
     serverCpus: undefined,
     loadCpus: undefined,
     profile: false,
+    rateLimit: 'on',
     updateReadme: false,
     help: false,
     usage: USAGE,
@@ -90,6 +94,12 @@ function parseArgs(argv) {
       case 'profile':
         options.profile = true;
         break;
+      case 'rate-limit': {
+        const mode = value();
+        if (mode !== 'on' && mode !== 'off') throw new Error(`--rate-limit must be on or off, not "${mode}"`);
+        options.rateLimit = mode;
+        break;
+      }
       case 'update-readme':
         options.updateReadme = true;
         break;

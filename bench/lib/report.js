@@ -120,7 +120,7 @@ function skippedLines(report) {
 function formatReport(report) {
   const { machine, options } = report;
   const parts = [
-    `SCIM benchmark, ${report.startedAt}: N=${options.n}, ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per run`,
+    `SCIM benchmark, ${report.startedAt}: N=${options.n}, ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s per run, rate limiting ${options.rateLimit ?? 'on'}`,
     `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
     ...Object.entries(report.seeding).map(([label, seed]) => `Seeding (${label}): ${seed.n} users in ${seed.seconds.toFixed(2)} s = ${Math.round(seed.usersPerSecond)} users/s (store ${seed.method})`),
     '',

@@ -71,7 +71,8 @@ describe('peer adapter on SCIMMY', () => {
 describe('bench flags', () => {
   it('has the documented defaults', () => {
     const options = parseArgs([]);
-    expect(options).toMatchObject({ n: 100000, duration: 10, warmup: 3, connections: 10, sizes: [1000, 10000, 100000], peer: true });
+    expect(options).toMatchObject({ n: 100000, duration: 10, warmup: 3, connections: 10, sizes: [1000, 10000, 100000], peer: true, rateLimit: 'on' });
+    expect(parseArgs(['--rate-limit', 'off']).rateLimit).toBe('off');
     expect(options.scenarios).toContain('get-by-id');
   });
 
@@ -86,6 +87,7 @@ describe('bench flags', () => {
     [['--server-cpus', 'all'], '--server-cpus must be a CPU list'],
     [['--frobnicate'], 'Unknown option --frobnicate'],
     [['--duration'], '--duration needs a value'],
+    [['--rate-limit', 'maybe'], '--rate-limit must be on or off'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
