@@ -12,7 +12,7 @@ import { errorHandler } from './http/middleware/error-handler';
 import { rebuildReadiness, type Readiness } from './jobs/derived-data-rebuild';
 import { jsonBody } from './http/middleware/json-body';
 import { unsupportedVersions } from './http/protocol-version';
-import { idempotent } from './http/middleware/idempotency';
+import { installIdempotency } from './http/middleware/idempotency';
 import { guardAuthentication, limitRequests } from './http/middleware/rate-limit';
 import { requestMetrics } from './http/middleware/request-metrics';
 import { metricsRouter } from './http/routes/metrics-router';
@@ -240,8 +240,8 @@ export function buildApp(deps: AppDeps): Express {
   scim.use(authenticate);
   // Per token and per tenant, before any body is read: a refused client uploads nothing.
   scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => settings.forTenant(tenantId), onRefused }));
-  // Retry-safe creates: routes opt in with `deps.idempotent` after their body parser (README "Idempotency-Key").
-  const retrySafe = idempotent({
+  // Retry-safe POSTs: a route opts in with `retrySafe` after its body parser (README "Idempotency-Key").
+  installIdempotency(app, {
     idempotency: createIdempotency({ store: store.idempotency, clock: deps.clock }),
     onOutcome: metrics ? (outcome) => metrics.countIdempotentRequest(outcome) : undefined,
   });
@@ -257,7 +257,6 @@ export function buildApp(deps: AppDeps): Express {
       bodyLimit: config.bodyLimit,
       bulkDeleteMaxIds: bulkLimits.deleteMaxIds,
       publicBaseUrl: config.publicBaseUrl,
-      idempotent: retrySafe,
     }),
   );
   // Bodies are parsed only after authentication and the read-only discovery routes: an unauthenticated request
@@ -265,7 +264,7 @@ export function buildApp(deps: AppDeps): Express {
   scim.use(jsonBody({ limit: config.bodyLimit }));
   scim.use(rootSearchRouter({ registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   for (const type of registry.resourceTypes) {
-    scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl, idempotent: retrySafe }));
+    scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   }
   // RFC 7644 §3.11: a service provider that does not offer /Me SHOULD answer 501 Not Implemented.
   for (const path of ['/Me', '/Me/*rest']) {

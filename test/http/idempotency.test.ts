@@ -177,3 +177,48 @@ describe('what an Idempotency-Key record keeps', () => {
     }
   });
 });
+
+describe('retrySafe (the one-line opt-in of later POST routes)', () => {
+  it('makes a route retry-safe in an app that installed the handling, and does nothing in one that did not', async () => {
+    const express = (await import('express')).default;
+    const { installIdempotency, retrySafe } = await import('../../src/http/middleware/idempotency');
+    const { createIdempotency } = await import('../../src/idempotency/idempotency-service');
+    const { errorHandler } = await import('../../src/http/middleware/error-handler');
+    const t = await createTestApp();
+    try {
+      let runs = 0;
+      const widgets = (install: boolean) => {
+        const app = express();
+        if (install) installIdempotency(app, { idempotency: createIdempotency({ store: t.store.idempotency }) });
+        app.use((req, _res, next) => {
+          // What the bearer authenticator sets on a verified request.
+          req.auth = { tenant: { id: 'tenant-w' }, actor: { tokenId: 'token-w', label: 'widgets', scopes: [] } } as unknown as typeof req.auth;
+          next();
+        });
+        app.use(express.json());
+        // The whole opt-in: `retrySafe` in the route's handler list.
+        app.post('/Widgets', retrySafe, (_req, res) => {
+          runs += 1;
+          res.status(201).location(`/Widgets/${runs}`).json({ id: String(runs) });
+        });
+        app.use(errorHandler());
+        return app;
+      };
+      const post = (app: ReturnType<typeof widgets>, body: object) => request(app).post('/Widgets').set('Idempotency-Key', 'w-1').send(body);
+
+      const installed = widgets(true);
+      const first = await post(installed, { name: 'a' });
+      const retry = await post(installed, { name: 'a' });
+      expect([first.status, retry.status, retry.headers.location, retry.headers['idempotent-replayed'], retry.body]).toEqual([201, 201, '/Widgets/1', 'true', { id: '1' }]);
+      expect((await post(installed, { name: 'b' })).status).toBe(422);
+      expect(runs).toBe(1);
+
+      const bare = widgets(false);
+      expect((await post(bare, { name: 'a' })).status).toBe(201);
+      expect((await post(bare, { name: 'a' })).headers['idempotent-replayed']).toBeUndefined();
+      expect(runs).toBe(3);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,10 +1,13 @@
-// The Idempotency-Key middleware (README "Idempotency-Key"): a route opts in with one line, after its body parser and
-// scope check, e.g. `router.post('/', requireScope(Scope.write), deps.idempotent, handler)`. Without the header it
-// does nothing. With it, a retry of a request that answered gets the recorded answer (status, Content-Type, Location,
-// ETag, body) and `Idempotent-Replayed: true`, and the handler does not run; the first request runs, and its answer
-// is recorded BEFORE it is sent, so that a client that saw an answer always gets it back on a retry. A 5xx answer is
-// not kept (the key is released and a retry runs again): it says the server failed, not what the request did.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+// The Idempotency-Key middleware (README "Idempotency-Key"). A POST route opts in with one line: `retrySafe` in its
+// handler list, after the body parser and the scope check, e.g.
+//   router.post('/', requireScope(Scope.write), retrySafe, handler)
+// The app installs the handling once (installIdempotency in src/app.ts); a router needs no extra dependency for it.
+// Without the header it does nothing. With it, a retry of a request that answered gets the recorded answer (status,
+// Content-Type, Location, ETag, body) and `Idempotent-Replayed: true`, and the handler does not run; the first request
+// runs, and its answer is recorded BEFORE it is sent, so that a client that saw an answer always gets it back on a
+// retry. A 5xx answer is not kept (the key is released and a retry runs again): it says the server failed, not what
+// the request did.
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Idempotency, RecordedResponse } from '../../idempotency/idempotency-service';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -13,8 +16,8 @@ const REPLAYED_HEADERS = ['content-type', 'location', 'etag'] as const;
 
 export type IdempotencyOutcome = 'executed' | 'replayed';
 
-/** For a router built without idempotency (a test's): the header is ignored. */
-export const ignoreIdempotencyKey: RequestHandler = (_req, _res, next) => next();
+/** Where installIdempotency keeps the app's handler (app.locals, like the SCIM base path). */
+const INSTALLED = 'idempotencyKeyHandler';
 
 export interface IdempotentDeps {
   readonly idempotency: Idempotency;
@@ -22,7 +25,22 @@ export interface IdempotentDeps {
   readonly onOutcome?: (outcome: IdempotencyOutcome) => void;
 }
 
-export function idempotent(deps: IdempotentDeps): RequestHandler {
+/** Makes `retrySafe` routes of this app retry-safe (called once, by buildApp). */
+export function installIdempotency(app: Express, deps: IdempotentDeps): void {
+  app.locals[INSTALLED] = idempotent(deps);
+}
+
+/**
+ * The one-line opt-in of a POST route. In an app without installIdempotency (a router mounted alone in a test) the
+ * header is ignored.
+ */
+export const retrySafe: RequestHandler = (req, res, next) => {
+  const handler = req.app.locals[INSTALLED] as RequestHandler | undefined;
+  if (handler) handler(req, res, next);
+  else next();
+};
+
+function idempotent(deps: IdempotentDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const key = req.get(IDEMPOTENCY_HEADER);
     if (key === undefined || !req.auth) {

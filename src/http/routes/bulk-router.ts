@@ -1,6 +1,6 @@
 // POST /Bulk (RFC 7644 §3.7) and POST /{Resource}/.bulk-delete. Mounted before the general body parser: each route
 // reads its own body with its own limit, after the scope check, so that a refused token never uploads a large body.
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, Router } from 'express';
 import { requireScope } from '../../auth/passport-bearer';
 import { bulkDelete, parseBulkDeleteIds } from '../../resources/bulk/bulk-delete';
 import type { BulkService } from '../../resources/bulk/bulk-service';
@@ -9,7 +9,7 @@ import { scimErrors } from '../../scim/errors';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
 import { methodNotAllowed } from '../method-not-allowed';
-import { ignoreIdempotencyKey } from '../middleware/idempotency';
+import { retrySafe } from '../middleware/idempotency';
 import { jsonBody } from '../middleware/json-body';
 import { sendScim } from '../respond';
 import { mountedRouter } from '../route-template';
@@ -25,8 +25,6 @@ export interface BulkRouterDeps {
   readonly bodyLimit: number;
   readonly bulkDeleteMaxIds: number;
   readonly publicBaseUrl?: string;
-  /** Makes POST /Bulk retry-safe with Idempotency-Key (src/http/middleware/idempotency.ts). */
-  readonly idempotent?: RequestHandler;
 }
 
 export function bulkRouter(deps: BulkRouterDeps): Router {
@@ -43,7 +41,7 @@ export function bulkRouter(deps: BulkRouterDeps): Router {
           `The BulkRequest body exceeds maxPayloadSize, ${deps.maxPayloadSize} bytes (RFC 7644 §3.7.4; see /ServiceProviderConfig). Split it into smaller requests.`,
         ),
     }),
-    deps.idempotent ?? ignoreIdempotencyKey,
+    retrySafe,
     async (req, res) => {
       const body = await deps.bulk.process(requestContextOf(req), req.body, {
         baseUrl: scimBaseUrl(req, deps.publicBaseUrl),

@@ -1,5 +1,5 @@
 // SCIM resource endpoints (RFC 7644 §3.3–§3.6) for one resource type, on the generic service.
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { scimErrors } from '../../scim/errors';
 import { eTagListMatches, versionToETag } from '../../scim/etag';
 import { parseListRequest, type ListLimits, type ListParameters } from '../../scim/list/list-request';
@@ -17,7 +17,7 @@ import { representIdentity, representResource, resourceLocation } from '../../re
 import type { StoredResource } from '../../store/resource-store';
 import { requireScope } from '../../auth/passport-bearer';
 import { methodNotAllowed } from '../method-not-allowed';
-import { ignoreIdempotencyKey } from '../middleware/idempotency';
+import { retrySafe } from '../middleware/idempotency';
 import { sendScim } from '../respond';
 import { mountedRouter } from '../route-template';
 import { actorOf, requestContextOf, scimBaseUrl, tenantOf } from '../request-scope';
@@ -29,8 +29,6 @@ export interface ResourcesRouterDeps {
   /** Seals and opens RFC 9865 cursors. */
   readonly cursors: CursorCodec;
   readonly publicBaseUrl?: string;
-  /** Makes a create retry-safe with Idempotency-Key (src/http/middleware/idempotency.ts); none: the header is ignored. */
-  readonly idempotent?: RequestHandler;
 }
 
 export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps): Router {
@@ -80,7 +78,7 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   // Before the /:id routes: `GET /Users/.search` is a wrong method on the search endpoint, not a read of id ".search".
   router.all('/.search', methodNotAllowed(['POST']));
 
-  router.post('/', requireScope(Scope.write), deps.idempotent ?? ignoreIdempotencyKey, async (req, res) => {
+  router.post('/', requireScope(Scope.write), retrySafe, async (req, res) => {
     const stored = await service.create(requestContextOf(req), type, requireObject(req.body));
     await sendResource(req, res, 201, stored, { Location: resourceLocation(scimBaseUrl(req, deps.publicBaseUrl), type, stored.id) });
   });
