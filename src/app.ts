@@ -1,10 +1,8 @@
 // Composition root: wires the store, services and routers into an Express app. No env, no listen.
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { createLastUsedRecorder } from './auth/last-used';
-import type { RequestContext } from './auth/request-context';
 import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
@@ -28,23 +26,17 @@ import { discoveryRouter } from './http/routes/discovery-router';
 import { bulkRouter } from './http/routes/bulk-router';
 import { resourcesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
+import { buildServices } from './services';
+import type { Passwords } from './resources/users/password';
 import { createCursorCodec } from './scim/list/cursor-codec';
 import type { RateLimitConfig } from './limits/request-limits';
 import { createRateLimiter, type RateLimiter } from './limits/rate-limiter';
-import { createSettingsReader } from './settings/settings-reader';
 import { createBulkService } from './resources/bulk/bulk-service';
-import { composeBehaviours } from './resources/compose-behaviours';
-import { createResourceService } from './resources/resource-service';
 import type { ServerCapabilities } from './resources/discovery/service-provider-config';
-import { createFairQueue } from './resources/fair-queue';
-import { createPasswords, type Passwords } from './resources/users/password';
-import { createUserBehaviour } from './resources/users/user-behaviour';
-import { createGroupBehaviour } from './resources/groups/group-behaviour';
-import { createUserMembershipBehaviour } from './resources/groups/user-groups-behaviour';
+import { roleDeletionRouter, userRolesRouter } from './http/routes/roles-router';
 import { scimErrors } from './scim/errors';
 import { secretAttributeNames } from './scim/filter/redact-filter';
 import type { SchemaRegistry } from './scim/schema/registry';
-import { createResourceValidators } from './scim/schema/validate-resource';
 import type { Store } from './store/tenant-store';
 
 export type AppConfig = Pick<
@@ -78,6 +70,10 @@ export interface AppDeps {
    * does it once for the app and the workers). Without them, an app with metrics on makes its own.
    */
   readonly metrics?: Metrics;
+  /** The local worker host's wake(): a job a request enqueues starts at once in this process. */
+  readonly wakeWorkers?: () => void;
+  /** The most holders of a renamed or force-deleted role moved within the request (README "Roles"); tests lower it. */
+  readonly inlineHolders?: number;
 }
 
 /** The metrics of an app with SCIM_METRICS on or on a port: the given ones, or new ones over this store. */
@@ -188,35 +184,18 @@ export function buildApp(deps: AppDeps): Express {
     res.end(openApi);
   });
 
-  // Per-tenant settings through one cache (README "Tenant settings"); the tolerances are read on each write.
-  const settings = createSettingsReader({
-    store: store.settings,
-    clock: deps.clock,
-    onInvalid: (tenantId, key, problem) => logger.warn({ tenantId, key, problem }, 'a stored tenant setting is no longer valid; its default applies'),
-  });
-  const membershipDeps = {
+  const services = buildServices({
+    store,
     registry,
-    resources: store.resources,
-    memberships: store.memberships,
-    maxMembersReturned: config.groupMembersMax,
-    unknownMembers: async (context: RequestContext) => (await settings.forTenant(context.tenantId))['tolerance.unknownMembers'],
-    warn: (details: Record<string, unknown>, message: string) => logger.warn(details, message),
-  };
-  const passwords = deps.passwords ?? createPasswords({ queue: createFairQueue({ concurrency: availableParallelism() }) });
-  const service = createResourceService({
-    store: store.resources,
-    registry,
-    validatorFor: createResourceValidators(registry),
-    unknownSchemas: async (context) => (await settings.forTenant(context.tenantId))['tolerance.unknownSchemas'],
-    // Each type's own behaviour first, then those that extensions add (composeBehaviours says how hooks combine).
-    // Group.members lives in the membership relation; User.groups is computed from it (README "Groups").
-    behaviours: {
-      User: composeBehaviours(createUserBehaviour({ passwords }), createUserMembershipBehaviour(membershipDeps)),
-      Group: composeBehaviours(createGroupBehaviour(membershipDeps)),
-    },
+    logger,
     clock: deps.clock,
+    passwords: deps.passwords,
+    groupMembersMax: config.groupMembersMax,
     maxAttributeValues: config.maxAttributeValues,
+    wakeWorkers: deps.wakeWorkers,
+    inlineHolders: deps.inlineHolders,
   });
+  const service = services.resources;
   const capabilities = capabilitiesOf(config);
   const listLimits = {
     maxResults: config.maxResults,
@@ -239,7 +218,7 @@ export function buildApp(deps: AppDeps): Express {
   if (config.publicDiscovery) scim.use(discovery);
   scim.use(authenticate);
   // Per token and per tenant, before any body is read: a refused client uploads nothing.
-  scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => settings.forTenant(tenantId), onRefused }));
+  scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => services.settings.forTenant(tenantId), onRefused }));
   // Retry-safe POSTs: a route opts in with `retrySafe` after its body parser (README "Idempotency-Key").
   installIdempotency(app, {
     idempotency: createIdempotency({ store: store.idempotency, clock: deps.clock }),
@@ -263,6 +242,12 @@ export function buildApp(deps: AppDeps): Express {
   // is 401 whatever its body, and a POST to /Schemas is 405 (RFC 7644 §4), not a JSON syntax error.
   scim.use(jsonBody({ limit: config.bodyLimit }));
   scim.use(rootSearchRouter({ registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
+  // The roles routes before the SCIM ones: /Users/{id}/roles is not a resource, and DELETE /Roles/{id}?force=true
+  // takes a role from its holders (README "Roles").
+  const userType = registry.resourceType('User');
+  if (userType) scim.use(userType.endpoint, userRolesRouter(userType, { registry, service, roles: services.roles.service, publicBaseUrl: config.publicBaseUrl }));
+  const roleType = registry.resourceType('Role');
+  if (roleType) scim.use(roleType.endpoint, roleDeletionRouter({ roles: services.roles.service }));
   for (const type of registry.resourceTypes) {
     scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   }

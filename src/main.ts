@@ -54,7 +54,9 @@ async function main(): Promise<void> {
   const store = metrics ? instrumentStore(opened, metrics) : opened;
   metrics?.watchBacklog(store, (error) => logger.warn({ err: error }, 'could not read the job and outbox backlog for the metrics'));
 
-  const app = buildApp({ config, store, registry, logger, metrics });
+  // A job a request enqueues (e.g. moving the holders of a role, README "Roles") starts at once on this instance's workers.
+  let wakeWorkers: (() => void) | undefined = undefined;
+  const app = buildApp({ config, store, registry, logger, metrics, wakeWorkers: () => wakeWorkers?.() });
   const server = createHttpServer(app, config);
   const metricsServer =
     metrics && config.metrics.mode === 'port' ? createHttpServer(metricsApp({ metrics, token: config.metricsToken }), config) : undefined;
@@ -77,8 +79,9 @@ async function main(): Promise<void> {
   // Background work (jobs, outbox, housekeeping) claims through the store, so it copes with a store that is still down.
   let clockOffsetMs = 0;
   const workers = config.workers
-    ? buildWorkers({ store, logger, clock: () => new Date(Date.now() + clockOffsetMs), workerId: `${hostname()}:${process.pid}` })
+    ? buildWorkers({ store, registry, logger, clock: () => new Date(Date.now() + clockOffsetMs), workerId: `${hostname()}:${process.pid}` })
     : undefined;
+  wakeWorkers = workers ? () => workers.wake() : undefined;
   if (workers && config.testHooks) {
     const hooks = require(resolve(config.testHooks)) as TestHooksModule;
     hooks.registerTestHooks({ host: workers, store, shiftClock: (ms) => (clockOffsetMs += ms) });

@@ -4,11 +4,13 @@ import type { WorkerLogger } from './jobs/job-type';
 import { derivedDataRebuildJob } from './jobs/derived-data-rebuild';
 import { HOUSEKEEPING_EVERY_MS, HOUSEKEEPING_JOB, housekeepingJob } from './jobs/housekeeping';
 import { createWorkerHost, type WorkerHost } from './jobs/worker-host';
-import { createSettingsReader } from './settings/settings-reader';
+import type { SchemaRegistry } from './scim/schema/registry';
+import { buildServices } from './services';
 import type { Store } from './store/tenant-store';
 
 export interface WorkerDeps {
   readonly store: Store;
+  readonly registry: SchemaRegistry;
   readonly logger: WorkerLogger;
   readonly clock?: () => Date;
   readonly workerId?: string;
@@ -31,6 +33,8 @@ export interface TestHooksModule {
 export function buildWorkers(deps: WorkerDeps): WorkerHost {
   const { store, logger, clock } = deps;
   const host = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger, clock, workerId: deps.workerId });
+  // The services requests use, so that a job writes through the same behaviours as a request would.
+  const services = buildServices({ store, registry: deps.registry, logger, clock, wakeWorkers: () => host.wake() });
   host.registerJobType(
     housekeepingJob({
       tenants: store.tenants,
@@ -39,10 +43,12 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
       blobs: store.blobs,
       idempotency: store.idempotency,
       rateLimits: store.rateLimits,
-      settings: createSettingsReader({ store: store.settings, clock }),
+      settings: services.settings,
     }),
   );
   host.schedule({ type: HOUSEKEEPING_JOB, everyMs: HOUSEKEEPING_EVERY_MS });
+  // README "Roles": the holders of a renamed or force-deleted role, moved in batches.
+  host.registerJobType(services.roles.holdersJob);
   // MongoDB: the rebuild of derived fields for this instance's schema model, after a schema change.
   if (store.derivedData) host.registerJobType(derivedDataRebuildJob(store.derivedData));
   return host;

@@ -11,6 +11,8 @@ export const ActorKind = {
   token: 'token',
   /** The admin command line: an operator on the server's host, who holds every scope. */
   cli: 'cli',
+  /** The server's own background work (a job of the worker host, such as lifting timed locks), on one tenant. */
+  system: 'system',
 } as const;
 export type ActorKind = (typeof ActorKind)[keyof typeof ActorKind];
 
@@ -34,8 +36,14 @@ export interface RequestContext {
 }
 
 export const CLI_ACTOR: Actor = Object.freeze({ kind: ActorKind.cli, tokenId: null, label: 'cli', scopes: ALL_SCOPES });
+export const SYSTEM_ACTOR: Actor = Object.freeze({ kind: ActorKind.system, tokenId: null, label: 'system', scopes: ALL_SCOPES });
 
 /** The context of an admin command acting on one tenant. */
 export function cliContext(tenantId: string, requestId: string = randomUUID()): RequestContext {
   return Object.freeze({ tenantId, actor: CLI_ACTOR, requestId, clientAddress: null });
+}
+
+/** The context of background work on one tenant; `requestId` names the job run (also in its log lines). */
+export function systemContext(tenantId: string, requestId: string = randomUUID()): RequestContext {
+  return Object.freeze({ tenantId, actor: SYSTEM_ACTOR, requestId, clientAddress: null });
 }

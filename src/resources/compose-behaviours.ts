@@ -10,6 +10,8 @@
 //   computedAttributes(+Page) a merge: every hook runs, and their attributes are put together; two behaviours that
 //                             compute the same attribute are a wiring mistake and fail loudly, never one silently
 //                             hiding the other
+//   afterWrite                all run, in order, after the document write; the first failure stops the rest
+//   beforeDelete              all run, in order, before the delete; the first that refuses (throws) stops the delete
 //   afterDelete               all run, in order; one that fails does not stop the others (each cleans up its own
 //                             relation), and the first failure is rethrown once all have run
 //
@@ -24,6 +26,8 @@ export function composeBehaviours(...behaviours: readonly ResourceTypeBehaviour[
   const prepareHooks = all('prepareWrite');
   const writePlanners = all('planRelationWrite');
   const patchPlanners = all('planRelationPatch');
+  const writtenHooks = all('afterWrite');
+  const beforeDeleteHooks = all('beforeDelete');
   const deleteHooks = all('afterDelete');
   const computers = behaviours.filter((behaviour) => behaviour.computedAttributes !== undefined || behaviour.computedAttributesOfPage !== undefined);
   const singleComputers = computers.map(singleComputer);
@@ -75,6 +79,14 @@ export function composeBehaviours(...behaviours: readonly ResourceTypeBehaviour[
         if (Object.keys(computed).length > 0) merged.set(id, computed);
       }
       return merged;
+    },
+
+    async afterWrite(context, input, stored) {
+      for (const hook of writtenHooks) await hook(context, input, stored);
+    },
+
+    async beforeDelete(context, id, options) {
+      for (const hook of beforeDeleteHooks) await hook(context, id, options);
     },
 
     async afterDelete(context, id) {

@@ -12,7 +12,7 @@ import type { SchemaRegistry } from '../scim/schema/registry';
 import type { BodyOptions, ResourceValidator } from '../scim/schema/validate-resource';
 import type { NewResource, ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
 import { composeBehaviours } from './compose-behaviours';
-import { WriteKind, type ComposedBehaviour, type ComputeContext, type RelationWritePlan } from './resource-type-behaviour';
+import { WriteKind, type ComposedBehaviour, type ComputeContext, type DeleteOptions, type RelationWritePlan } from './resource-type-behaviour';
 import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
 import { isStoreError, StoreError, StoreErrorCode } from '../store/store-error';
 import { nextLastModified } from './last-modified';
@@ -59,7 +59,8 @@ export interface ResourceService {
    * that changes nothing writes nothing (`changed: false`, same version and lastModified).
    */
   patch(context: RequestContext, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
-  delete(context: RequestContext, type: ResourceTypeDefinition, id: string, conditions?: WriteConditions): Promise<void>;
+  /** `options.force` deletes what a behaviour would otherwise refuse to (a role users hold). */
+  delete(context: RequestContext, type: ResourceTypeDefinition, id: string, conditions?: WriteConditions, options?: DeleteOptions): Promise<void>;
   /**
    * Server-computed attributes (e.g. User.groups) for a resource about to be returned; `context` says which
    * attributes the response needs (without `compute`: the default set, with `$ref` values relative to the SCIM base).
@@ -76,6 +77,7 @@ const NO_BEHAVIOUR: ComposedBehaviour = composeBehaviours();
 interface PreparedCreate {
   readonly resource: NewResource;
   readonly relations: RelationWritePlan;
+  readonly writeOnly: Readonly<Record<string, unknown>>;
 }
 const MAX_WRITE_ATTEMPTS = 8;
 
@@ -127,8 +129,15 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     return {
       resource: { resourceType: type.name, id, created: clock().toISOString(), attributes: relations.attributes, internal: draft.internal },
       relations,
+      writeOnly: validated.writeOnly,
     };
   };
+
+  /** The behaviours' afterWrite of a create, once the document and its relations are written. */
+  const created = async (context: RequestContext, type: ResourceTypeDefinition, prepared: PreparedCreate, stored: StoredResource) =>
+    mapStoreErrors(subject(type, stored.id), () =>
+      behaviourOf(type).afterWrite(context, { kind: WriteKind.create, id: stored.id, writeOnly: prepared.writeOnly }, stored),
+    );
 
   const load = async (context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource> => {
     const found = await mapStoreErrors(subject(type, id), () => deps.store.get(context.tenantId, type.name, id));
@@ -152,9 +161,10 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     },
 
     async create(context, type, body) {
-      const { resource, relations } = await prepareCreate(context, type, body, await bodyOptions(context));
-      const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, resource));
-      await mapStoreErrors(subject(type, stored.id), () => relations.commit());
+      const prepared = await prepareCreate(context, type, body, await bodyOptions(context));
+      const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, prepared.resource));
+      await mapStoreErrors(subject(type, stored.id), () => prepared.relations.commit());
+      await created(context, type, prepared, stored);
       return stored;
     },
 
@@ -176,7 +186,12 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           results.push(storeErrorToScim(result, subject(type)) as ScimError);
           continue;
         }
-        results.push(await mapStoreErrors(subject(type, result.id), () => item.relations.commit()).then(() => result, asItemError));
+        results.push(
+          await mapStoreErrors(subject(type, result.id), async () => {
+            await item.relations.commit();
+            await created(context, type, item, result);
+          }).then(() => result, asItemError),
+        );
       }
       return results;
     },
@@ -200,30 +215,29 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     async replace(context, type, id, body, conditions) {
       const behaviour = behaviourOf(type);
       const options = await bodyOptions(context);
-      return writeWithRetry(conditions, async () => {
+      const written = await writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
         const validated = deps.validatorFor(type).validateReplace(body, current.attributes, options);
-        const draft = await behaviour.prepareWrite(
-          context,
-          { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly },
-          { attributes: validated.attributes, internal: current.internal },
-        );
+        const input = { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly };
+        const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
         const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
         checkValueLimit(type, relations.attributes, current.attributes);
         const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: relations.attributes, internal: draft.internal };
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
         await relations.commit();
-        return stored;
+        return { input, stored };
       }, subject(type, id));
+      await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, written.input, written.stored));
+      return written.stored;
     },
 
     async patch(context, type, id, body, conditions) {
       const behaviour = behaviourOf(type);
       const operations = parsePatchRequest(deps.registry, type, body, await bodyOptions(context));
       const validator = deps.validatorFor(type);
-      return writeWithRetry(conditions, async () => {
+      const outcome = await writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
         // Relation-backed attributes (Group.members) are planned by the behaviours and committed after the document.
@@ -231,11 +245,8 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const patched = applyPatch(deps.registry, type, current.attributes, plan.remaining);
         const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, plan.remaining);
         checkValueLimit(type, validated.attributes, current.attributes);
-        const draft = await behaviour.prepareWrite(
-          context,
-          { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly },
-          { attributes: validated.attributes, internal: current.internal },
-        );
+        const input = { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly };
+        const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
         // A new password changes the internal state (a fresh salt), so it always counts as a change.
         const changed =
           plan.changes || !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
@@ -244,11 +255,14 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         // Compare-and-set on the version read above: a concurrent writer makes this fail and the PATCH re-applies.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
         await plan.commit();
-        return { resource: stored, changed: true };
+        return { resource: stored, changed: true, input };
       }, subject(type, id));
+      if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input!, outcome.resource));
+      return { resource: outcome.resource, changed: outcome.changed };
     },
 
-    async delete(context, type, id, conditions) {
+    async delete(context, type, id, conditions, options = {}) {
+      await mapStoreErrors(subject(type, id), () => behaviourOf(type).beforeDelete(context, id, options));
       if (conditions?.ifMatch === undefined) {
         await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id));
       } else {

@@ -51,6 +51,12 @@ export interface WriteInput {
   readonly writeOnly: Readonly<Record<string, unknown>>;
 }
 
+/** What the caller of a delete asked for beyond the delete itself. */
+export interface DeleteOptions {
+  /** Delete even what a behaviour would refuse to (a role users hold: README "Roles", `?force=true`). */
+  readonly force?: boolean;
+}
+
 /** What a write is about to store: validated attributes and the internal state kept beside them. */
 export interface WriteDraft {
   readonly attributes: ScimAttributes;
@@ -73,6 +79,13 @@ export interface ResourceTypeBehaviour {
   readonly planRelationWrite?: (context: RequestContext, id: string, attributes: ScimAttributes, previous?: ScimAttributes) => Promise<RelationWritePlan>;
   /** Takes the PATCH operations on relation-backed attributes (RFC 7644 §3.5.2) and plans their effect. */
   readonly planRelationPatch?: (context: RequestContext, id: string, operations: readonly PatchOperation[]) => Promise<RelationPatchPlan>;
+  /**
+   * Called after a create, replace or PATCH stored the resource (never after a PATCH that changed nothing): work that
+   * follows from the change outside the resource itself (a renamed role reaches the users who hold it).
+   */
+  readonly afterWrite?: (context: RequestContext, input: WriteInput, stored: StoredResource) => Promise<void>;
+  /** Called before a delete, and may refuse it with a ScimError (a role users still hold, unless `options.force`). */
+  readonly beforeDelete?: (context: RequestContext, id: string, options: DeleteOptions) => Promise<void>;
   /** Called after the resource was deleted: relations that name it go too (a deleted user leaves its groups). */
   readonly afterDelete?: (context: RequestContext, id: string) => Promise<void>;
 }

@@ -22,11 +22,21 @@ export const Tolerance = { reject: 'reject', ignore: 'ignore' } as const;
 export type Tolerance = (typeof Tolerance)[keyof typeof Tolerance];
 const tolerance = oneOf(Tolerance.reject, Tolerance.ignore);
 
+/** What a write that names a role the tenant's catalogue lacks gets (README "Roles"). */
+export const RolesMode = { strict: 'strict', createOnDemand: 'create-on-demand' } as const;
+export type RolesMode = (typeof RolesMode)[keyof typeof RolesMode];
+
 export const TENANT_SETTINGS = {
   'jobs.retentionDays': {
     description: 'Days a finished job (succeeded, failed or cancelled) stays listed before housekeeping deletes it',
     default: 30,
     parse: integer(1, 3650),
+  },
+  // README "Roles": the key is the one word the roles feature documents to identity-provider administrators.
+  roles: {
+    description: 'a User write naming a role the catalogue (/Roles) lacks: strict (400 invalidValue naming it, nothing written) or create-on-demand (the role is created, then granted)',
+    default: RolesMode.strict as RolesMode,
+    parse: oneOf(RolesMode.strict, RolesMode.createOnDemand),
   },
   // README "Tolerances". Some clients add a member before they create it (Microsoft's test suite adds "string id 1").
   'tolerance.unknownMembers': {

@@ -46,6 +46,8 @@ export interface TestAppOptions {
   readonly store?: Store;
   /** The app's clock (lastModified, created, cursor expiry): tests move time with it instead of sleeping. */
   readonly clock?: () => Date;
+  /** The most holders of a role a request moves itself (README "Roles"); lowered to reach the job path. */
+  readonly inlineHolders?: number;
 }
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -54,7 +56,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const config = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...RATE_LIMITS_OFF, ...env });
   const registry = loadRegistry(config.schemasDir);
   const store = options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry });
-  const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent'), clock: options.clock });
+  const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent'), clock: options.clock, inlineHolders: options.inlineHolders });
 
   // The server main.ts runs: its timeouts, and SCIM error bodies for what Node's HTTP layer refuses.
   const server = createHttpServer(app, config);

@@ -9,6 +9,7 @@ import type { AttributeDefinition } from '../../scim/schema/attribute';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { URN } from '../../scim/urns';
 import { annotatedObjectSchema, resourceSchema, type JsonSchema } from './resource-json-schema';
+import { rolesSchemas } from './roles-route-docs';
 import { routeDocs, type RouteDoc } from './route-docs';
 
 export interface OpenApiOptions {
@@ -195,7 +196,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `npm run admin -- token create`' } },
-      schemas: { ...resourceSchemas, ...discoverySchemas(), ...messageSchemas() },
+      schemas: { ...resourceSchemas, ...discoverySchemas(), ...messageSchemas(), ...rolesSchemas() },
     },
   };
 }

@@ -7,39 +7,10 @@
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
+import { ROLES_ROUTES, withForcedRoleDeletion } from './roles-route-docs';
+import type { QueryParameterDoc, ResponseDoc, RouteDoc } from './route-doc';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-export interface ResponseDoc {
-  readonly description: string;
-  /** A schema under components.schemas (e.g. `User`, `ListResponse`, `Error`); none for an empty body. */
-  readonly schema?: string;
-}
-
-export interface QueryParameterDoc {
-  readonly name: string;
-  readonly description: string;
-  readonly type?: 'string' | 'integer';
-}
-
-export interface RouteDoc {
-  readonly method: HttpMethod;
-  /** As registered in Express, relative to the mount: `/Users/:id`. */
-  readonly path: string;
-  readonly mount: 'scim' | 'root';
-  readonly summary: string;
-  readonly description?: string;
-  readonly tag: string;
-  /** `bearer`: a token with `scope`; `discovery`: a token unless SCIM_PUBLIC_DISCOVERY; `none`: open. */
-  readonly auth: 'bearer' | 'discovery' | 'none';
-  readonly scope?: Scope;
-  readonly query?: readonly QueryParameterDoc[];
-  readonly headers?: readonly QueryParameterDoc[];
-  /** A schema under components.schemas. */
-  readonly requestBody?: string;
-  readonly responses: Readonly<Record<string, ResponseDoc>>;
-  readonly deprecated?: boolean;
-}
+export type { HttpMethod, QueryParameterDoc, ResponseDoc, RouteDoc } from './route-doc';
 
 const ERROR = { schema: 'Error' } as const;
 /** The answers every authenticated SCIM route can give besides its own. */
@@ -245,5 +216,5 @@ export interface RouteDocOptions {
 
 /** Every route of the app; SCIM resource routes are generated for each resource type of the registry. */
 export function routeDocs(registry: SchemaRegistry, options: RouteDocOptions = {}): RouteDoc[] {
-  return [...OPERATIONS, ...(options.metrics ? [METRICS] : []), ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs), ...PROTOCOL];
+  return [...OPERATIONS, ...(options.metrics ? [METRICS] : []), ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs).map(withForcedRoleDeletion), ...PROTOCOL, ...ROLES_ROUTES];
 }

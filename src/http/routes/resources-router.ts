@@ -8,19 +8,18 @@ import { listResponse } from '../../scim/list/list-response';
 import { parseSearchRequest } from '../../scim/list/search-request';
 import { listPage } from '../../resources/paged-list';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
-import { parseAttributeSelection } from '../../scim/schema/attribute-selection';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Profile } from '../../auth/profile';
-import { hasScope, Scope } from '../../auth/scopes';
+import { Scope } from '../../auth/scopes';
 import type { ResourceService } from '../../resources/resource-service';
-import { representIdentity, representResource, resourceLocation } from '../../resources/represent';
-import type { StoredResource } from '../../store/resource-store';
+import { representResource, resourceLocation } from '../../resources/represent';
 import { requireScope } from '../../auth/passport-bearer';
 import { methodNotAllowed } from '../method-not-allowed';
 import { retrySafe } from '../middleware/idempotency';
 import { sendScim } from '../respond';
 import { mountedRouter } from '../route-template';
-import { actorOf, requestContextOf, scimBaseUrl, tenantOf } from '../request-scope';
+import { requestContextOf, scimBaseUrl, tenantOf } from '../request-scope';
+import { resourceIdOf, resourceResponder } from '../resource-response';
 
 export interface ResourcesRouterDeps {
   readonly registry: SchemaRegistry;
@@ -35,25 +34,8 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   const router = mountedRouter();
   const { registry, service } = deps;
 
-  const selectionOf = (req: Request) =>
-    parseAttributeSelection(registry, type, {
-      attributes: queryString(req, 'attributes'),
-      excludedAttributes: queryString(req, 'excludedAttributes'),
-    });
-
-  const sendResource = async (req: Request, res: Response, status: number, stored: StoredResource, extraHeaders: Record<string, string> = {}) => {
-    const baseUrl = scimBaseUrl(req, deps.publicBaseUrl);
-    // A write answers with the resource (RFC 7644 §3.3, §3.5.1, §3.5.2); a token without scim:read gets only its id
-    // and meta, or a write (even one that changes nothing) would read the resource for it.
-    if (!hasScope(actorOf(req), Scope.read)) {
-      sendScim(res, status, representIdentity(type, stored, baseUrl), { ETag: versionToETag(stored.version), ...extraHeaders });
-      return;
-    }
-    const selection = selectionOf(req);
-    const computed = await service.computedAttributes(requestContextOf(req), type, stored.id, { selection, baseUrl });
-    const body = representResource(registry, type, stored, baseUrl, selection, computed);
-    sendScim(res, status, body, { ETag: versionToETag(stored.version), ...extraHeaders });
-  };
+  const responder = resourceResponder(type, deps);
+  const sendResource = responder.send;
 
   const list = async (req: Request, res: Response, params: ListParameters, source: 'uri' | 'body') => {
     const request = parseListRequest(registry, type, params, deps.listLimits, source);
@@ -84,7 +66,7 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   });
 
   router.get('/:id', requireScope(Scope.read), async (req, res) => {
-    const stored = await service.get(requestContextOf(req), type, resourceId(req));
+    const stored = await service.get(requestContextOf(req), type, resourceIdOf(req));
     // RFC 7644 §3.14 / RFC 7232 §3.2: an unchanged resource answers 304 Not Modified.
     const ifNoneMatch = req.get('If-None-Match');
     if (ifNoneMatch !== undefined && eTagListMatches(ifNoneMatch, stored.version)) {
@@ -96,7 +78,7 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
 
   // RFC 7644 §3.5.2: 200 with the resource; tenants on the `entra` profile get 204, as Microsoft's tests expect.
   router.patch('/:id', requireScope(Scope.write), async (req, res) => {
-    const { resource } = await service.patch(requestContextOf(req), type, resourceId(req), req.body, { ifMatch: req.get('If-Match') });
+    const { resource } = await service.patch(requestContextOf(req), type, resourceIdOf(req), req.body, { ifMatch: req.get('If-Match') });
     if (tenantOf(req).profile === Profile.entra) {
       sendScim(res, 204, undefined, { ETag: versionToETag(resource.version) });
       return;
@@ -105,12 +87,12 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   });
 
   router.put('/:id', requireScope(Scope.write), async (req, res) => {
-    const stored = await service.replace(requestContextOf(req), type, resourceId(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
+    const stored = await service.replace(requestContextOf(req), type, resourceIdOf(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
     await sendResource(req, res, 200, stored);
   });
 
   router.delete('/:id', requireScope(Scope.write), async (req, res) => {
-    await service.delete(requestContextOf(req), type, resourceId(req), { ifMatch: req.get('If-Match') });
+    await service.delete(requestContextOf(req), type, resourceIdOf(req), { ifMatch: req.get('If-Match') });
     sendScim(res, 204);
   });
 
@@ -124,17 +106,4 @@ function requireObject(body: unknown): Record<string, unknown> {
     throw scimErrors.invalidSyntax('The request body must be a JSON object (Content-Type: application/scim+json)');
   }
   return body as Record<string, unknown>;
-}
-
-function queryString(req: Request, name: string): string | undefined {
-  const value = req.query[name];
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.filter((item) => typeof item === 'string').join(',');
-  throw scimErrors.invalidValue(`Parameter '${name}' must be a comma-separated list of attribute names`);
-}
-
-function resourceId(req: Request): string {
-  const id = req.params.id;
-  return Array.isArray(id) ? id.join('/') : id;
 }

@@ -15,9 +15,10 @@ const DERIVATION_FORMAT = 1;
 /**
  * Paths that get an index-backed `eq` through indexed values, besides every unique attribute. Only cheap,
  * frequently filtered paths belong here: IdPs look users up by userName, externalId and e-mail, groups by
- * displayName, and the groups of a user by members.value. Paths a resource type does not have are skipped.
+ * displayName, the groups of a user by members.value, and the holders of a role by roles.value (README "Roles").
+ * Paths a resource type does not have are skipped.
  */
-export const INDEXED_PATHS: readonly string[] = ['externalId', 'displayName', 'emails.value', 'members.value'];
+export const INDEXED_PATHS: readonly string[] = ['externalId', 'displayName', 'emails.value', 'members.value', 'roles.value'];
 
 /** A top-level attribute as the search document holds it. */
 export interface AttributeSlot {

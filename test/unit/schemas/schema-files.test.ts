@@ -11,7 +11,7 @@ type Json = Record<string, unknown>;
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
 const read = (file: string): unknown => JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8'));
 
-const SCHEMA_FILES = ['user.json', 'group.json', 'enterprise-user.json', 'service-provider-config.schema.json', 'resource-type.schema.json', 'schema.schema.json'];
+const SCHEMA_FILES = ['user.json', 'group.json', 'enterprise-user.json', 'role.json', 'service-provider-config.schema.json', 'resource-type.schema.json', 'schema.schema.json'];
 const schemaFiles = SCHEMA_FILES.map((file) => ({ file, schema: read(file) as Json }));
 const byId = (id: string): Json => {
   const found = schemaFiles.find(({ schema }) => schema.id === id);
@@ -21,6 +21,8 @@ const byId = (id: string): Json => {
 const user = byId(URN.core.user);
 const group = byId(URN.core.group);
 const enterpriseUser = byId(URN.extension.enterpriseUser);
+const ROLE = 'urn:scim-server:params:scim:schemas:roles:2.0:Role';
+const role = byId(ROLE);
 const schemaSchema = byId(URN.core.schema);
 const resourceTypeSchema = byId(URN.core.resourceType);
 const spcSchema = byId(URN.core.serviceProviderConfig);
@@ -146,7 +148,8 @@ describe.each(schemaFiles)('$file', ({ schema }) => {
   it('is a schema representation in the RFC 7643 §7 form', () => {
     expect(Object.keys(schema).sort()).toEqual(['attributes', 'description', 'id', 'meta', 'name', 'schemas']);
     expect(schema.schemas).toEqual([URN.core.schema]);
-    expect(schema.id).toMatch(/^urn:ietf:params:scim:schemas:(core|extension:[a-z]+):2\.0:[A-Za-z]+$/);
+    // Ours (README "Extensions"): urn:scim-server:params:scim:schemas:<feature>:2.0:<Type> for a resource type of our own.
+    expect(schema.id).toMatch(/^urn:(ietf:params:scim:schemas:(core|extension:[a-z]+)|scim-server:params:scim:schemas:(extension:)?[a-z]+):2\.0:[A-Za-z]+$/);
     expect(typeof schema.name).toBe('string');
     expect(String(schema.name)).not.toBe('');
     expect(typeof schema.description).toBe('string');
@@ -290,7 +293,7 @@ describe('common-attributes.json (RFC 7643 §3.1)', () => {
   });
 
   it('is kept out of every resource schema', () => {
-    for (const schema of [user, group, enterpriseUser]) {
+    for (const schema of [user, group, enterpriseUser, role]) {
       const names = namesOf(schema.attributes).map((name) => name.toLowerCase());
       expect([schema.id, names.filter((name) => ['id', 'externalid', 'meta', 'schemas'].includes(name))]).toEqual([schema.id, []]);
     }
@@ -298,7 +301,7 @@ describe('common-attributes.json (RFC 7643 §3.1)', () => {
 });
 
 describe('resource-types.json (RFC 7643 §6)', () => {
-  it('defines User with the optional enterprise extension, and Group', () => {
+  it('defines User with the optional enterprise extension, Group, and the product\'s Role', () => {
     expect(resourceTypes).toEqual([
       {
         schemas: [URN.core.resourceType],
@@ -319,6 +322,15 @@ describe('resource-types.json (RFC 7643 §6)', () => {
         schema: URN.core.group,
         meta: { location: '/ResourceTypes/Group', resourceType: 'ResourceType' },
       },
+      {
+        schemas: [URN.core.resourceType],
+        id: 'Role',
+        name: 'Role',
+        endpoint: '/Roles',
+        description: 'A role of the tenant\'s catalogue (README "Roles")',
+        schema: ROLE,
+        meta: { location: '/ResourceTypes/Role', resourceType: 'ResourceType' },
+      },
     ]);
   });
 
@@ -330,13 +342,14 @@ describe('resource-types.json (RFC 7643 §6)', () => {
   });
 
   it('loads into the schema registry together with the resource schemas', () => {
-    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser], resourceTypes, commonAttributes });
+    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, role], resourceTypes, commonAttributes });
     const userType = registry.resourceType('user');
     expect(userType).toBeDefined();
     const { core, extensions } = registry.schemasOf(userType!);
     expect(core.id).toBe(URN.core.user);
     expect(extensions.map((extension) => [extension.schema.id, extension.required])).toEqual([[URN.extension.enterpriseUser, false]]);
     expect(registry.schemasOf(registry.resourceType('Group')!).core.id).toBe(URN.core.group);
+    expect(registry.schemasOf(registry.resourceType('Role')!).core.id).toBe(ROLE);
   });
 });
 

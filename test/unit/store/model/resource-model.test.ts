@@ -3,6 +3,7 @@ import commonAttributes from '../../../../schemas/common-attributes.json';
 import enterpriseUser from '../../../../schemas/enterprise-user.json';
 import group from '../../../../schemas/group.json';
 import resourceTypes from '../../../../schemas/resource-types.json';
+import role from '../../../../schemas/role.json';
 import user from '../../../../schemas/user.json';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { createSchemaRegistry } from '../../../../src/scim/schema/registry';
@@ -21,11 +22,17 @@ describe('createStoreModel', () => {
       ['externalId', false],
       ['displayName', false],
       ['emails.value', false],
+      ['roles.value', false],
     ]);
     expect(indexed('Group')).toEqual([
       ['displayName', true],
       ['externalId', false],
       ['members.value', false],
+    ]);
+    // The role catalogue: a name is unique per tenant (README "Roles").
+    expect(indexed('Role')).toEqual([
+      ['name', true],
+      ['externalId', false],
     ]);
     expect(indexed('user')).toEqual(indexed('User'));
   });
@@ -35,6 +42,7 @@ describe('createStoreModel', () => {
       schemas: [
         user,
         group,
+        role,
         {
           ...enterpriseUser,
           attributes: enterpriseUser.attributes.map((attribute) =>

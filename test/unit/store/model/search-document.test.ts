@@ -3,6 +3,7 @@ import commonAttributes from '../../../../schemas/common-attributes.json';
 import enterpriseUser from '../../../../schemas/enterprise-user.json';
 import group from '../../../../schemas/group.json';
 import resourceTypes from '../../../../schemas/resource-types.json';
+import role from '../../../../schemas/role.json';
 import user from '../../../../schemas/user.json';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { createSchemaRegistry } from '../../../../src/scim/schema/registry';
@@ -61,7 +62,7 @@ describe('deriveSearchData', () => {
 
   it('normalises dateTime values to UTC milliseconds and wraps invalid ones', () => {
     const withDate = createSchemaRegistry({
-      schemas: [user, group, { ...enterpriseUser, attributes: [...enterpriseUser.attributes, { name: 'hireDate', type: 'dateTime' }] }],
+      schemas: [user, group, role, { ...enterpriseUser, attributes: [...enterpriseUser.attributes, { name: 'hireDate', type: 'dateTime' }] }],
       resourceTypes,
       commonAttributes,
     });

@@ -1,0 +1,59 @@
+// Starting the move of a role's holders after a rename or a forced delete (README "Roles"). The move is always
+// recorded as a job first (durable: an instance that dies half-way leaves a job another one resumes). Then:
+//   - up to INLINE_HOLDERS holders: the request moves them itself, batch by batch, and answers once all are moved;
+//     its job, due a little later, finds nobody left and ends at once (it is there for the crash in between);
+//   - more holders: the job is due at once, a worker moves them, and the request answers without waiting
+//     (a forced delete answers 202 with the job).
+import type { RequestContext } from '../../auth/request-context';
+import type { JobQueue } from '../../jobs/job-queue';
+import type { JobRecord } from '../../store/job-store';
+import type { RoleCatalogue } from './role-catalogue';
+import type { HolderChange, RoleHolders } from './role-holders';
+
+/** The job type that moves a role's holders (src/extensions/roles/role-holders-job.ts runs it). */
+export const ROLE_HOLDERS_JOB = 'roles.move-holders';
+/** The most holders a request moves itself before it answers. */
+export const INLINE_HOLDERS = 100;
+/** How long the safety-net job of an inline move waits before it looks for holders left behind. */
+const SAFETY_NET_DELAY_MS = 60_000;
+
+export type HolderUpdate =
+  /** Every holder was moved before the answer. */
+  | { readonly kind: 'done'; readonly holders: number }
+  /** A worker moves them; poll the job. */
+  | { readonly kind: 'queued'; readonly holders: number; readonly job: JobRecord };
+
+export interface HolderUpdatesDeps {
+  readonly catalogue: Pick<RoleCatalogue, 'holderCount'>;
+  readonly holders: RoleHolders;
+  readonly jobs: Pick<JobQueue, 'enqueue'>;
+  readonly clock?: () => Date;
+  readonly inlineHolders?: number;
+}
+
+export interface HolderUpdates {
+  start(context: RequestContext, change: HolderChange): Promise<HolderUpdate>;
+}
+
+export function createHolderUpdates(deps: HolderUpdatesDeps): HolderUpdates {
+  const clock = deps.clock ?? (() => new Date());
+  const inlineHolders = deps.inlineHolders ?? INLINE_HOLDERS;
+  return {
+    async start(context, change) {
+      const holders = await deps.catalogue.holderCount(context.tenantId, change.from);
+      if (holders === 0) return { kind: 'done', holders };
+      const inline = holders <= inlineHolders;
+      const { job } = await deps.jobs.enqueue(context.tenantId, {
+        type: ROLE_HOLDERS_JOB,
+        input: { roleId: change.roleId, from: change.from, requestedBy: context.actor.label, requestId: context.requestId },
+        ...(inline ? { runAfter: new Date(clock().getTime() + SAFETY_NET_DELAY_MS) } : {}),
+      });
+      if (!inline) return { kind: 'queued', holders, job };
+      let after: string | undefined;
+      do {
+        after = (await deps.holders.runBatch(context, change, after)).next;
+      } while (after !== undefined);
+      return { kind: 'done', holders };
+    },
+  };
+}

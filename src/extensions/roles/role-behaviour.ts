@@ -1,0 +1,39 @@
+// What the Role resource type adds to the generic service (README "Roles"): a role users hold is not deleted unless
+// the caller forces it (the check runs for DELETE /Roles/{id} and Bulk alike), and a rename (PUT or PATCH of `name`)
+// reaches every holder, since users hold roles by name.
+import type { ResourceTypeBehaviour } from '../../resources/resource-type-behaviour';
+import { scimErrors } from '../../scim/errors';
+import type { ResourceReader } from '../../store/resource-store';
+import type { HolderUpdates } from './holder-updates';
+import { ROLE_RESOURCE_TYPE, type RoleCatalogue } from './role-catalogue';
+
+export interface RoleBehaviourDeps {
+  readonly catalogue: Pick<RoleCatalogue, 'holderCount'>;
+  readonly roles: Pick<ResourceReader, 'get'>;
+  readonly holderUpdates: HolderUpdates;
+}
+
+export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehaviour {
+  return {
+    async beforeDelete(context, id, options) {
+      if (options.force) return;
+      const role = await deps.roles.get(context.tenantId, ROLE_RESOURCE_TYPE, id);
+      if (!role) return;
+      const name = String(role.attributes.name);
+      const holders = await deps.catalogue.holderCount(context.tenantId, name);
+      if (holders > 0) {
+        throw scimErrors.conflict(
+          `Role ${JSON.stringify(name)} is held by ${holders} user${holders === 1 ? '' : 's'}: remove it from them first, or delete it with ?force=true, which removes it from every holder`,
+        );
+      }
+    },
+
+    async afterWrite(context, input, stored) {
+      if (!input.current) return;
+      const from = String(input.current.attributes.name);
+      // Users hold the catalogue's spelling, so a change of case is a rename too.
+      if (from === String(stored.attributes.name)) return;
+      await deps.holderUpdates.start(context, { roleId: stored.id, from });
+    },
+  };
+}

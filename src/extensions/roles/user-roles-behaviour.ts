@@ -1,0 +1,91 @@
+// User.roles holds catalogue roles only (README "Roles"). One prepareWrite hook, so that POST, PUT, PATCH, Bulk and
+// the /Users/{id}/roles routes all pass the same check before anything is written:
+//   - a value the stored user already holds, spelled as stored, is kept without a lookup (a role being renamed or
+//     force-deleted is still on its holders until the job reaches them, and their other writes must not fail);
+//   - every other value is looked up in the catalogue by name, ignoring case, in a few indexed queries; unknown names
+//     are 400 invalidValue naming them (tenant setting `roles` = strict) or created first (`create-on-demand`);
+//   - values are stored in the catalogue's spelling, once each (a second spelling of a held role adds nothing);
+//   - on create, the catalogue's default roles are added.
+import type { RequestContext } from '../../auth/request-context';
+import type { ResourceTypeBehaviour, WriteDraft, WriteInput } from '../../resources/resource-type-behaviour';
+import { scimErrors } from '../../scim/errors';
+import type { ScimAttributes } from '../../scim/schema/attribute';
+import { RolesMode } from '../../settings/tenant-settings';
+import { roleKey, type CatalogueRole, type RoleCatalogue } from './role-catalogue';
+
+export interface UserRolesBehaviourDeps {
+  readonly catalogue: RoleCatalogue;
+  /** The tenant's `roles` setting. */
+  readonly mode: (context: RequestContext) => Promise<RolesMode>;
+  /** Creates the named roles (create-on-demand); a name created meanwhile by another request is no error. */
+  readonly createRoles: (context: RequestContext, names: readonly string[]) => Promise<void>;
+}
+
+type RoleValue = Readonly<Record<string, unknown>>;
+
+export function createUserRolesBehaviour(deps: UserRolesBehaviourDeps): ResourceTypeBehaviour {
+  // A Bulk request creates many users under one context: the default roles are read once for all of them.
+  const defaultsOfRequest = new WeakMap<RequestContext, Promise<readonly CatalogueRole[]>>();
+  const defaultsFor = (context: RequestContext) => {
+    let defaults = defaultsOfRequest.get(context);
+    if (!defaults) {
+      defaults = deps.catalogue.defaults(context.tenantId);
+      defaultsOfRequest.set(context, defaults);
+    }
+    return defaults;
+  };
+
+  /** The catalogue roles for `names`, creating the missing ones when the tenant allows it; else 400 naming them. */
+  const resolve = async (context: RequestContext, names: readonly string[]): Promise<ReadonlyMap<string, CatalogueRole>> => {
+    if (names.length === 0) return new Map();
+    const found = await deps.catalogue.find(context.tenantId, names);
+    const unknown = [...new Map(names.filter((name) => !found.has(roleKey(name))).map((name) => [roleKey(name), name])).values()];
+    if (unknown.length === 0) return found;
+    if ((await deps.mode(context)) !== RolesMode.createOnDemand) {
+      const listed = unknown.map((name) => JSON.stringify(name)).join(', ');
+      throw scimErrors.invalidValue(
+        `${unknown.length === 1 ? 'Role' : 'Roles'} ${listed} ${unknown.length === 1 ? 'is' : 'are'} not in the tenant's role catalogue: create ${unknown.length === 1 ? 'it' : 'them'} with POST /Roles first (names are matched ignoring case), or have the tenant set roles=create-on-demand`,
+      );
+    }
+    await deps.createRoles(context, unknown);
+    return deps.catalogue.find(context.tenantId, names);
+  };
+
+  return {
+    async prepareWrite(context: RequestContext, input: WriteInput, draft: WriteDraft): Promise<WriteDraft> {
+      const requested = rolesOf(draft.attributes);
+      const defaults = input.kind === 'create' ? await defaultsFor(context) : [];
+      if (requested.length === 0 && defaults.length === 0) return draft;
+
+      const unnamed = requested.findIndex((role) => typeof role.value !== 'string' || role.value.trim() === '');
+      if (unnamed >= 0) throw scimErrors.invalidValue(`roles[${unnamed}] has no 'value': each role is {"value": <the name of a role of the tenant's catalogue>}`);
+
+      const heldSpellings = new Set(rolesOf(input.current?.attributes).map((role) => role.value));
+      const toLookUp = requested.map((role) => role.value as string).filter((name) => !heldSpellings.has(name));
+      const catalogue = await resolve(context, toLookUp);
+
+      const seen = new Set<string>();
+      const roles: RoleValue[] = [];
+      const add = (role: RoleValue) => {
+        const name = role.value as string;
+        const key = roleKey(name);
+        if (seen.has(key)) return;
+        seen.add(key);
+        const spelling = heldSpellings.has(name) ? name : (catalogue.get(key)?.name ?? name);
+        roles.push(spelling === name ? role : { ...role, value: spelling });
+      };
+      for (const role of requested) add(role);
+      for (const role of defaults) add({ value: role.name });
+
+      if (roles.length === requested.length && roles.every((role, index) => role === requested[index])) return draft;
+      return { ...draft, attributes: { ...draft.attributes, roles } };
+    },
+  };
+}
+
+/** The values of `roles` as validation left them (canonical attribute names); malformed values are for the caller. */
+function rolesOf(attributes: ScimAttributes | undefined): RoleValue[] {
+  const roles = attributes?.roles;
+  if (!Array.isArray(roles)) return [];
+  return roles.filter((role): role is RoleValue => typeof role === 'object' && role !== null && !Array.isArray(role));
+}

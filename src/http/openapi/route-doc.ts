@@ -1,0 +1,35 @@
+// The shape of a route's entry in the OpenAPI document (route-docs.ts lists them; openapi-document.ts renders them).
+import type { Scope } from '../../auth/scopes';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseDoc {
+  readonly description: string;
+  /** A schema under components.schemas (e.g. `User`, `ListResponse`, `Error`); none for an empty body. */
+  readonly schema?: string;
+}
+
+export interface QueryParameterDoc {
+  readonly name: string;
+  readonly description: string;
+  readonly type?: 'string' | 'integer';
+}
+
+export interface RouteDoc {
+  readonly method: HttpMethod;
+  /** As registered in Express, relative to the mount: `/Users/:id`. */
+  readonly path: string;
+  readonly mount: 'scim' | 'root';
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: string;
+  /** `bearer`: a token with `scope`; `discovery`: a token unless SCIM_PUBLIC_DISCOVERY; `none`: open. */
+  readonly auth: 'bearer' | 'discovery' | 'none';
+  readonly scope?: Scope;
+  readonly query?: readonly QueryParameterDoc[];
+  readonly headers?: readonly QueryParameterDoc[];
+  /** A schema under components.schemas. */
+  readonly requestBody?: string;
+  readonly responses: Readonly<Record<string, ResponseDoc>>;
+  readonly deprecated?: boolean;
+}

@@ -1,0 +1,95 @@
+// Composition of the services over one store, shared by the HTTP app (app.ts) and the background workers (workers.ts),
+// so that a job writes through exactly the same behaviours as a request: the generic resource service with each
+// type's behaviours (the type's own first, then each extension's; composeBehaviours says how hooks combine), and the
+// extensions' services built on it.
+import { availableParallelism } from 'node:os';
+import type { RequestContext } from './auth/request-context';
+import { createRolesExtension, type RolesExtension } from './extensions/roles/roles-extension';
+import { createJobQueue } from './jobs/job-queue';
+import { composeBehaviours } from './resources/compose-behaviours';
+import { createFairQueue } from './resources/fair-queue';
+import { createGroupBehaviour } from './resources/groups/group-behaviour';
+import { createUserMembershipBehaviour } from './resources/groups/user-groups-behaviour';
+import { createResourceService, type ResourceService } from './resources/resource-service';
+import { createPasswords, type Passwords } from './resources/users/password';
+import { createUserBehaviour } from './resources/users/user-behaviour';
+import type { SchemaRegistry } from './scim/schema/registry';
+import { createResourceValidators } from './scim/schema/validate-resource';
+import { createSettingsReader, type SettingsReader } from './settings/settings-reader';
+import type { Store } from './store/tenant-store';
+
+export interface ServicesLogger {
+  warn(details: object, message: string): void;
+}
+
+export interface ServicesDeps {
+  readonly store: Store;
+  readonly registry: SchemaRegistry;
+  readonly logger: ServicesLogger;
+  readonly clock?: () => Date;
+  /**
+   * Password hashing (scrypt). By default one fair queue per process, running one hash per core: tenants take turns,
+   * and so do the requests of a tenant (src/resources/fair-queue.ts).
+   */
+  readonly passwords?: Passwords;
+  /** SCIM_GROUP_MEMBERS_MAX: the most members a Group response lists. */
+  readonly groupMembersMax?: number;
+  /** SCIM_MAX_ATTRIBUTE_VALUES. */
+  readonly maxAttributeValues?: number;
+  /** The local worker host's wake(), so that a job enqueued by a request starts at once in this process. */
+  readonly wakeWorkers?: () => void;
+  /** The most holders of a renamed or force-deleted role moved within the request (README "Roles"); tests lower it. */
+  readonly inlineHolders?: number;
+}
+
+export interface Services {
+  readonly resources: ResourceService;
+  readonly roles: RolesExtension;
+  readonly settings: SettingsReader;
+  readonly passwords: Passwords;
+}
+
+export function buildServices(deps: ServicesDeps): Services {
+  const { store, registry, logger } = deps;
+  // Per-tenant settings through one cache (README "Tenant settings"); the tolerances are read on each write.
+  const settings = createSettingsReader({
+    store: store.settings,
+    clock: deps.clock,
+    onInvalid: (tenantId, key, problem) => logger.warn({ tenantId, key, problem }, 'a stored tenant setting is no longer valid; its default applies'),
+  });
+  const membershipDeps = {
+    registry,
+    resources: store.resources,
+    memberships: store.memberships,
+    maxMembersReturned: deps.groupMembersMax,
+    unknownMembers: async (context: RequestContext) => (await settings.forTenant(context.tenantId))['tolerance.unknownMembers'],
+    warn: (details: Record<string, unknown>, message: string) => logger.warn(details, message),
+  };
+  const passwords = deps.passwords ?? createPasswords({ queue: createFairQueue({ concurrency: availableParallelism() }) });
+  // README "Roles": the catalogue check on User writes, the Role type's own rules, the routes' service, the holders job.
+  const roles = createRolesExtension({
+    store: store.resources,
+    registry,
+    settings,
+    jobs: createJobQueue({ jobs: store.jobs, outbox: store.outbox, clock: deps.clock, wake: deps.wakeWorkers }),
+    resources: () => resources,
+    clock: deps.clock,
+    inlineHolders: deps.inlineHolders,
+  });
+  const resources: ResourceService = createResourceService({
+    store: store.resources,
+    registry,
+    validatorFor: createResourceValidators(registry),
+    unknownSchemas: async (context) => (await settings.forTenant(context.tenantId))['tolerance.unknownSchemas'],
+    // Group.members lives in the membership relation; User.groups is computed from it (README "Groups"); User.roles
+    // and the Role type follow the tenant's role catalogue (README "Roles").
+    behaviours: {
+      User: composeBehaviours(createUserBehaviour({ passwords }), createUserMembershipBehaviour(membershipDeps), roles.userBehaviour),
+      Group: composeBehaviours(createGroupBehaviour(membershipDeps)),
+      Role: composeBehaviours(roles.roleBehaviour),
+    },
+    clock: deps.clock,
+    maxAttributeValues: deps.maxAttributeValues,
+  });
+  return { resources, roles, settings, passwords };
+}
