@@ -23,6 +23,7 @@ import { describeOutboxStoreContract } from './outbox-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
 import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
+import { describeRolesContract } from './roles.contract';
 
 const uri = process.env.MONGODB_URI;
 const registry = loadBuiltinRegistry();
@@ -69,6 +70,7 @@ if (!uri) {
   describeBlobStoreContract('mongodb', makeStore);
   describeRateLimitStoreContract('mongodb', makeStore);
   describeIdempotencyStoreContract('mongodb', makeStore);
+  describeRolesContract('mongodb', makeStore);
 
   describe('mongodb: store operations', () => {
     it('creates the planned indexes at start-up, idempotently', async () => {

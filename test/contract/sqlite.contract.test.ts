@@ -15,6 +15,7 @@ import { describeOutboxStoreContract } from './outbox-store.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
 import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
+import { describeRolesContract } from './roles.contract';
 
 const registry = loadBuiltinRegistry();
 
@@ -86,3 +87,5 @@ describeIdempotencyStoreContract('sqlite :memory:', inMemory);
 describeBlobStoreContract('sqlite file', onFile(false));
 describeRateLimitStoreContract('sqlite file', onFile(false));
 describeIdempotencyStoreContract('sqlite file', onFile(false));
+describeRolesContract('sqlite :memory:', inMemory);
+describeRolesContract('sqlite file', onFile(false));

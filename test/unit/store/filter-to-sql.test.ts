@@ -15,6 +15,7 @@ const registry = loadBuiltinRegistry();
 const model = createStoreModel(registry);
 const users = filterBuilder(registry, 'User');
 const groups = filterBuilder(registry, 'Group');
+const catalogue = filterBuilder(registry, 'Role');
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 const compile = (filter: FilterAst, resourceType = 'User') => filterToSql(filter, { model: model.modelOf(resourceType), row: 'r', tenantId: 'tenant-1' });
@@ -95,6 +96,9 @@ describe('query plans', () => {
     ['User userName or emails.value', users.or(users.eq('userName', 'a'), users.eq('emails.value', 'b@example.com')), 'User'],
     ['User userName and another condition', users.and(users.eq('userName', 'a'), users.co('title', 'x')), 'User'],
     ['Group displayName', groups.eq('displayName', 'Admins'), 'Group'],
+    // README "Roles": the holders of a role, and the catalogue looked up by name.
+    ['User roles.value', users.eq('roles.value', 'admin'), 'User'],
+    ['Role name or name', catalogue.or(catalogue.eq('name', 'admin'), catalogue.eq('name', 'auditor')), 'Role'],
   ])('eq on %s is answered through the value index, then the primary key', (_name, filter, resourceType) => {
     const { page: pagePlan, count } = listPlans({ resourceType, filter, page });
     for (const steps of [pagePlan, count]) {

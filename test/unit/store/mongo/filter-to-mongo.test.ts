@@ -260,6 +260,10 @@ describe('filterToMongo query shapes', () => {
     expect(await filterToMongo(users.eq('userName', ''), { model: userModel })).toEqual({ 's.userName': { $eq: '' } });
   });
 
+  it('reads roles.value (the holders of a role) through its indexed field, folded', async () => {
+    expect(await filterToMongo(users.eq('roles.value', 'Admin'), { model: userModel })).toEqual({ 's.roles.value': { $eq: 'admin' } });
+  });
+
   it('compiles a value filter to $elemMatch and ne to $nor', async () => {
     expect(await filterToMongo(users.where('emails', (e) => e.and(e.eq('type', 'Work'), e.ne('value', 'x'))), { model: userModel })).toEqual({
       's.emails': { $elemMatch: { $and: [{ type: { $eq: 'work' } }, { $nor: [{ value: { $eq: 'x' } }] }] } },

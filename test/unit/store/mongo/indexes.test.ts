@@ -44,6 +44,12 @@ describe('planIndexes', () => {
     expect(byName('resources', 'tenant_type_last_modified')?.key).toEqual({ tenantId: 1, resourceType: 1, lastModified: 1, id: 1 });
   });
 
+  it('indexes the holders of a role (roles.value) and makes a Role name unique per tenant (README "Roles")', () => {
+    expect(byName('resources', 'lookup_roles_002evalue')?.key).toEqual({ tenantId: 1, resourceType: 1, 's.roles.value': 1 });
+    expect(byName('resources', 'unique_name')).toMatchObject({ key: { tenantId: 1, resourceType: 1, 'u.name': 1 }, unique: true });
+    expect(plan.conflictAttributes.get('unique_name')).toBe('name');
+  });
+
   it('keeps members out of the resources collection and indexes memberships both ways', () => {
     expect(plan.indexes.resources.some((index) => Object.keys(index.key).some((field) => field.includes('members')))).toBe(false);
     expect(plan.indexes.memberships).toEqual([

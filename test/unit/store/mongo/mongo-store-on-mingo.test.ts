@@ -11,6 +11,7 @@ import { describeOutboxStoreContract } from '../../../contract/outbox-store.cont
 import { describeSettingsStoreContract } from '../../../contract/settings-store.contract';
 import { describeIdempotencyStoreContract } from '../../../contract/idempotency-store.contract';
 import { describeRateLimitStoreContract } from '../../../contract/rate-limit-store.contract';
+import { describeRolesContract } from '../../../contract/roles.contract';
 import { countingDb } from '../../../helpers/counting-db';
 import { createMingoDb } from './mingo-db';
 
@@ -53,3 +54,4 @@ describeOutboxStoreContract('mongo store on mingo', makeStore);
 describeBlobStoreContract('mongo store on mingo', makeStore);
 describeRateLimitStoreContract('mongo store on mingo', makeStore);
 describeIdempotencyStoreContract('mongo store on mingo', makeStore);
+describeRolesContract('mongo store on mingo', makeStore);
