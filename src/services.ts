@@ -75,6 +75,7 @@ export function buildServices(deps: ServicesDeps): Services {
     resources: () => resources,
     clock: deps.clock,
     inlineHolders: deps.inlineHolders,
+    maxAttributeValues: deps.maxAttributeValues,
   });
   const resources: ResourceService = createResourceService({
     store: store.resources,

@@ -200,6 +200,11 @@ beforeAll(async () => {
   // Every write gets a later instant, so that a PATCH that writes when it should not shows in lastModified.
   t = await createTestApp({}, { clock: steppingClock() });
   a = await t.tenant({ name: 'patch-table' });
+  // User.roles names roles of the tenant's catalogue (README "Roles").
+  for (const name of ['guide', 'admin']) {
+    const role = await request(t.app).post(`${SCIM}/Roles`).set(a.auth).send({ schemas: ['urn:scim-server:params:scim:schemas:roles:2.0:Role'], name });
+    expect(role.status).toBe(201);
+  }
 });
 afterAll(() => t.close());
 

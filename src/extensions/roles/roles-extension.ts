@@ -27,6 +27,8 @@ export interface RolesExtensionDeps {
   readonly clock?: () => Date;
   /** The most holders a request moves itself (holder-updates.ts); tests lower it to reach the job path. */
   readonly inlineHolders?: number;
+  /** SCIM_MAX_ATTRIBUTE_VALUES. */
+  readonly maxAttributeValues?: number;
 }
 
 export interface RolesExtension {
@@ -62,6 +64,7 @@ export function createRolesExtension(deps: RolesExtensionDeps): RolesExtension {
       catalogue,
       mode: async (context) => (await deps.settings.forTenant(context.tenantId)).roles,
       createRoles,
+      maxValues: deps.maxAttributeValues,
     }),
     roleBehaviour: createRoleBehaviour({ catalogue, roles: deps.store, holderUpdates }),
     service: createRolesService({ resources: lazy(deps.resources), holderUpdates }),

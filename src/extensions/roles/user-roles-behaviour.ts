@@ -10,6 +10,7 @@ import type { RequestContext } from '../../auth/request-context';
 import type { ResourceTypeBehaviour, WriteDraft, WriteInput } from '../../resources/resource-type-behaviour';
 import { scimErrors } from '../../scim/errors';
 import type { ScimAttributes } from '../../scim/schema/attribute';
+import { DEFAULT_MAX_ATTRIBUTE_VALUES } from '../../scim/schema/value-limit';
 import { RolesMode } from '../../settings/tenant-settings';
 import { roleKey, type CatalogueRole, type RoleCatalogue } from './role-catalogue';
 
@@ -19,11 +20,14 @@ export interface UserRolesBehaviourDeps {
   readonly mode: (context: RequestContext) => Promise<RolesMode>;
   /** Creates the named roles (create-on-demand); a name created meanwhile by another request is no error. */
   readonly createRoles: (context: RequestContext, names: readonly string[]) => Promise<void>;
+  /** SCIM_MAX_ATTRIBUTE_VALUES: more roles than this are left to the value limit's 400 tooMany, unlooked-up. */
+  readonly maxValues?: number;
 }
 
 type RoleValue = Readonly<Record<string, unknown>>;
 
 export function createUserRolesBehaviour(deps: UserRolesBehaviourDeps): ResourceTypeBehaviour {
+  const maxValues = deps.maxValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
   // A Bulk request creates many users under one context: the default roles are read once for all of them.
   const defaultsOfRequest = new WeakMap<RequestContext, Promise<readonly CatalogueRole[]>>();
   const defaultsFor = (context: RequestContext) => {
@@ -56,6 +60,7 @@ export function createUserRolesBehaviour(deps: UserRolesBehaviourDeps): Resource
       const requested = rolesOf(draft.attributes);
       const defaults = input.kind === 'create' ? await defaultsFor(context) : [];
       if (requested.length === 0 && defaults.length === 0) return draft;
+      if (requested.length > maxValues) return draft;
 
       const unnamed = requested.findIndex((role) => typeof role.value !== 'string' || role.value.trim() === '');
       if (unnamed >= 0) throw scimErrors.invalidValue(`roles[${unnamed}] has no 'value': each role is {"value": <the name of a role of the tenant's catalogue>}`);

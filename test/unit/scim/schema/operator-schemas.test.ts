@@ -38,6 +38,7 @@ describe('registryWithOperatorSchemas', () => {
       'urn:ietf:params:scim:schemas:core:2.0:User',
       'urn:ietf:params:scim:schemas:core:2.0:Group',
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+      'urn:scim-server:params:scim:schemas:roles:2.0:Role',
     ]);
   });
 
