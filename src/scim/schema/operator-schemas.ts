@@ -15,7 +15,7 @@ export interface SchemaFile {
 }
 
 /** The optional file that says which resource type each schema of the folder extends. */
-export const RESOURCE_TYPES_FILE = 'resource-types.json';
+const RESOURCE_TYPES_FILE = 'resource-types.json';
 
 export class SchemaFileError extends Error {
   constructor(
@@ -45,7 +45,7 @@ export function registryWithOperatorSchemas(files: readonly SchemaFile[]): Schem
   return createSchemaRegistry(withOperatorSchemas(BUILTIN_REGISTRY_SOURCE, files));
 }
 
-export function withOperatorSchemas(base: RegistrySource, files: readonly SchemaFile[]): RegistrySource {
+function withOperatorSchemas(base: RegistrySource, files: readonly SchemaFile[]): RegistrySource {
   const sorted = [...files].sort((a, b) => a.name.localeCompare(b.name));
   const typesFile = sorted.find((file) => file.name.toLowerCase() === RESOURCE_TYPES_FILE);
   const owners = new Map<string, string>(); // lower-cased schema id -> file that defines it
