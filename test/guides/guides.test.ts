@@ -7,9 +7,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { eventually } from '../helpers/eventually';
 import { idpSequences, replaySequence, type Idp } from '../helpers/idp-replay';
 
 const root = resolve(__dirname, '../..');
+/** How long a server may take to get ready, the log lines of a finished sequence to arrive, and one sequence in all (a
+ * server start, a replay and the wait), on a loaded machine: generous, because only what never comes is a failure. */
+const READY_WAIT_MS = 30_000;
+const LOG_WAIT_MS = 30_000;
+const SEQUENCE_TIMEOUT_MS = 120_000;
 
 interface Guide {
   readonly file: string;
@@ -77,25 +83,30 @@ async function startServer(directory: string): Promise<RunningServer> {
   child.stdout!.on('data', (chunk) => output.push(String(chunk)));
   child.stderr!.on('data', (chunk) => output.push(String(chunk)));
   const origin = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
+  const ready = async () => {
     if (child.exitCode !== null) throw new Error(`the server exited: ${output.join('')}`);
     try {
-      if ((await fetch(`${origin}/ready`)).ok) break;
+      return (await fetch(`${origin}/ready`)).ok;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    if (attempt > 200) throw new Error(`the server did not get ready: ${output.join('')}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-  }
+  };
+  await eventually('the server to answer /ready', ready, READY_WAIT_MS).catch((error: Error) => {
+    child.kill('SIGTERM');
+    throw new Error(`${error.message}: ${output.join('')}`);
+  });
   return {
     origin,
     store,
-    lines: () =>
-      output
-        .join('')
+    lines: () => {
+      // Only whole lines: the pipe may have delivered half of the last one so far.
+      const text = output.join('');
+      return text
+        .slice(0, text.lastIndexOf('\n') + 1)
         .split('\n')
         .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
     stop: () =>
       new Promise<void>((resolveStop) => {
         if (child.exitCode !== null) return resolveStop();
@@ -153,9 +164,11 @@ describe.each(GUIDES)('$file', (guide) => {
         return { status: response.status, text, body: text ? JSON.parse(text) : undefined };
       });
 
-      // Every request was logged for this tenant and token, with the identity provider's user agent.
-      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-      const requests = server.lines().filter((line) => line.msg === 'request' && line.userAgent === guide.userAgent);
+      // Every request was logged for this tenant and token, with the identity provider's user agent. The server writes
+      // a request's line after it has sent the answer, through a pipe: wait for the lines to arrive, however slowly.
+      const requestLines = () => server.lines().filter((line) => line.msg === 'request' && line.userAgent === guide.userAgent);
+      await eventually(`${sequence.steps.length} request log lines`, () => requestLines().length >= sequence.steps.length, LOG_WAIT_MS);
+      const requests = requestLines();
       expect(requests).toHaveLength(sequence.steps.length);
       for (const line of requests) expect(line).toMatchObject({ tenantId, tokenId: token!.split('_')[1] });
       for (const line of requests.filter((entry) => Number(entry.status) >= 400 && entry.status !== 404)) {
@@ -169,7 +182,7 @@ describe.each(GUIDES)('$file', (guide) => {
       await server.stop();
       rmSync(directory, { recursive: true, force: true });
     }
-  });
+  }, SEQUENCE_TIMEOUT_MS);
 
   it("lists only log lines that the identity provider's requests produce", () => {
     const produced = new Set(

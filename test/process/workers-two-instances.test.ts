@@ -13,6 +13,7 @@ import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import type { JobRecord } from '../../src/store/job-store';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import type { Store } from '../../src/store/tenant-store';
+import { eventually } from '../helpers/eventually';
 
 const SERVER = join(__dirname, '..', 'fixtures', 'run-server.js');
 const HOOKS = join(__dirname, '..', 'fixtures', 'worker-test-hooks.js');
@@ -26,16 +27,6 @@ interface ServerProcess {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends a message to the test hooks and resolves once they applied it. */
   send(message: Record<string, unknown>): Promise<void>;
-}
-
-/** Waits for something another process does, checking every 50 ms, for at most `timeoutMs`. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 let messages = 0;
