@@ -32,7 +32,7 @@ export interface ResourceServiceDeps {
   readonly newId?: () => string;
   /** The most values a multi-valued attribute of a stored resource may hold (SCIM_MAX_ATTRIBUTE_VALUES). */
   readonly maxAttributeValues?: number;
-  /** The tenant's `tolerance.unknownSchemas` (README "Unknown schema URNs"); without it, unknown URNs are refused. */
+  /** The tenant's `tolerance.unknownSchemas` (README "Unknown schema URNs"); without it, attributes under unknown URNs are refused. */
   readonly unknownSchemas?: (context: RequestContext) => Promise<'reject' | 'ignore'>;
 }
 

@@ -46,7 +46,7 @@ export const TENANT_SETTINGS = {
   },
   // README "Unknown schema URNs": for identity providers that send extensions the tenant has not defined.
   'tolerance.unknownSchemas': {
-    description: 'schema URNs the server does not know, in a resource body or a PATCH path: reject (400 invalidSyntax / invalidPath) or ignore (left out)',
+    description: 'attributes under schema URNs the server does not know, in a resource body or a PATCH path: reject (400 invalidSyntax / invalidPath) or ignore (left out)',
     default: Tolerance.reject as Tolerance,
     parse: tolerance,
   },

@@ -8,6 +8,9 @@ import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, SCIM, USE
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const NOT_A_USER = 'urn:example:params:scim:schemas:not-a-user';
 const ACME = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+// Microsoft's schema URNs are URLs; Entra ID's documented Create Group lists the Group one with nothing under it.
+const ADSCIM_GROUP = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
+const ADSCIM_USER = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User';
 
 let t: TestApp;
 let a: TestTenant;
@@ -46,7 +49,11 @@ const USER_CASES: Case[] = [
   { name: 'has no "schemas" at all', body: (userName) => ({ userName }), detail: [/"schemas" is required/, quoted(USER_SCHEMA)] },
   { name: 'has an empty "schemas"', body: (userName) => ({ schemas: [], userName }), detail: [quoted(USER_SCHEMA)] },
   { name: 'names the Group schema instead of the User schema', body: (userName) => ({ schemas: [GROUP_SCHEMA], userName }), detail: [quoted(GROUP_SCHEMA), quoted(USER_SCHEMA)] },
-  { name: 'names an unknown schema beside the User schema', body: (userName) => ({ schemas: [USER_SCHEMA, NOT_A_USER], userName }), detail: [quoted(NOT_A_USER)] },
+  {
+    name: 'carries attributes under an unknown schema it lists beside the User schema',
+    body: (userName) => ({ schemas: [USER_SCHEMA, ADSCIM_USER], userName, [ADSCIM_USER]: { division: 'x' } }),
+    detail: [quoted(ADSCIM_USER), /does not know/],
+  },
   {
     name: 'carries Enterprise attributes without listing the extension',
     body: (userName) => ({ schemas: [USER_SCHEMA], userName, [ENTERPRISE_SCHEMA]: { department: 'R&D' } }),
@@ -102,6 +109,46 @@ describe('POST /Groups and PUT /Groups/{id}: the schemas a body names', () => {
     expectRefused(await put('/Groups', created.body.id, { displayName: 'Renamed' }), /"schemas" is required/);
     expectRefused(await put('/Groups', created.body.id, { schemas: [NOT_A_USER], displayName: 'Renamed' }), quoted(NOT_A_USER));
     expect((await request(t.app).get(`${SCIM}/Groups/${created.body.id}`).set(a.auth)).body).toEqual(created.body);
+  });
+});
+
+describe('a schema URN the server does not know, listed in "schemas" with no attributes under it', () => {
+  it('is ignored on POST, PUT and Bulk, for Users and Groups: not stored, not echoed, not an error', async () => {
+    const group = await post('/Groups', { schemas: [GROUP_SCHEMA, ADSCIM_GROUP], externalId: 'ext-1', displayName: 'Listed only' });
+    expect(group.status).toBe(201);
+    expect(group.body).toMatchObject({ schemas: [GROUP_SCHEMA], externalId: 'ext-1', displayName: 'Listed only' });
+    expect(JSON.stringify(group.body)).not.toMatch(/ADSCIM/);
+    const read = await request(t.app).get(`${SCIM}/Groups/${group.body.id}`).set(a.auth);
+    expect(read.body).toEqual(group.body);
+
+    const renamed = await put('/Groups', group.body.id, { schemas: [ADSCIM_GROUP, GROUP_SCHEMA], displayName: 'Renamed', [ADSCIM_GROUP]: {} });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ schemas: [GROUP_SCHEMA], displayName: 'Renamed' });
+
+    const user = await post('/Users', { schemas: [USER_SCHEMA, ACME, ENTERPRISE_SCHEMA], userName: 'listed-unknown', [ENTERPRISE_SCHEMA]: { department: 'R&D' }, [ACME]: null });
+    expect(user.status).toBe(201);
+    expect(user.body.schemas).toEqual([USER_SCHEMA, ENTERPRISE_SCHEMA]);
+    expect(user.body).not.toHaveProperty([ACME]);
+
+    const bulk = await request(t.app)
+      .post(`${SCIM}/Bulk`)
+      .set(a.auth)
+      .send({
+        schemas: [BULK_REQUEST],
+        Operations: [
+          { method: 'POST', path: '/Groups', bulkId: 'g', data: { schemas: [GROUP_SCHEMA, ADSCIM_GROUP], displayName: 'Bulk listed only' } },
+          { method: 'PUT', path: `/Users/${user.body.id}`, data: { schemas: [USER_SCHEMA, ACME], userName: 'listed-unknown', title: 'Bulk' } },
+        ],
+      });
+    expect(bulk.body.Operations.map((operation: { status: string }) => operation.status)).toEqual(['201', '200']);
+    const replaced = await request(t.app).get(`${SCIM}/Users/${user.body.id}`).set(a.auth);
+    expect(replaced.body).toMatchObject({ schemas: [USER_SCHEMA], userName: 'listed-unknown', title: 'Bulk' });
+  });
+
+  it('is still refused when the body carries attributes under it, or when it is a schema of another resource type', async () => {
+    expectRefused(await post('/Groups', { schemas: [GROUP_SCHEMA, ADSCIM_GROUP], displayName: 'With attributes', [ADSCIM_GROUP]: { mailEnabled: true } }), quoted(ADSCIM_GROUP), /does not know/);
+    expectRefused(await post('/Groups', { schemas: [GROUP_SCHEMA, USER_SCHEMA], displayName: 'Other type' }), quoted(USER_SCHEMA), /another resource type/);
+    expect(await count('/Groups', 'displayName eq "With attributes" or displayName eq "Other type"')).toBe(0);
   });
 });
 

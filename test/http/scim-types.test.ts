@@ -97,7 +97,8 @@ const ROWS: Row[] = [
   // invalidSyntax: POST (search, create, Bulk), PUT.
   { scimType: 'invalidSyntax', situation: 'POST with a body that is not JSON', send: ({ t, a }) => request(t.app).post(`${SCIM}/Users`).set(a.auth).set('Content-Type', 'application/scim+json').send('{"userName": ') },
   { scimType: 'invalidSyntax', situation: 'POST with a resource body without "schemas"', send: post('/Users', { userName: 'no-schemas' }) },
-  { scimType: 'invalidSyntax', situation: 'POST with a schema the server does not know', send: post('/Users', { schemas: ['urn:example:params:scim:schemas:not-a-user'], userName: 'x' }) },
+  { scimType: 'invalidSyntax', situation: 'POST naming only a schema the server does not know', send: post('/Users', { schemas: ['urn:example:params:scim:schemas:not-a-user'], userName: 'x' }) },
+  { scimType: 'invalidSyntax', situation: 'POST with attributes under a schema the server does not know', send: post('/Users', { schemas: [USER_SCHEMA], userName: 'acme', 'urn:example:params:scim:schemas:extension:acme:2.0:User': { costCenter: 'x' } }) },
   { scimType: 'invalidSyntax', situation: 'PUT with the schema of another resource type', send: put(({ userId }) => `/Users/${userId}`, { schemas: [GROUP_SCHEMA], userName: 'alice' }) },
   { scimType: 'invalidSyntax', situation: 'POST .search without the SearchRequest schema', send: post('/Users/.search', { filter: 'userName pr' }) },
   { scimType: 'invalidSyntax', situation: 'POST /Bulk without the BulkRequest schema', send: post('/Bulk', { Operations: [] }) },

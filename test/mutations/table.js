@@ -398,6 +398,24 @@ module.exports = [
     tests: ['test/http/bulk.test.ts'],
   },
 
+  // Schema URNs in a resource body (README "Unknown schema URNs")
+  {
+    id: 'schemas/unknown-urn-listed-alone-refused',
+    bug: "a schema URN the server does not know is refused even when nothing is under it (Entra ID's Create Group fails)",
+    file: 'src/scim/schema/declared-schemas.ts',
+    search: 'if (!isOwn(urn) && registry.schema(urn)) {',
+    replace: 'if (!isOwn(urn)) {',
+    tests: ['test/idp/replay.test.ts', 'test/unit/scim/schema/declared-schemas.test.ts'],
+  },
+  {
+    id: 'schemas/attributes-under-unknown-urn-dropped',
+    bug: 'attributes under a schema URN the server does not know are dropped without a word instead of refused',
+    file: 'src/scim/schema/canonicalise.ts',
+    search: 'if (value !== null && !isEmptyObject(value)) foreignKeys.push(key);',
+    replace: '',
+    tests: ['test/http/resource-schemas.test.ts', 'test/unit/scim/schema/declared-schemas.test.ts'],
+  },
+
   // Response shape: what identity providers read
   {
     id: 'shape/extension-listed-without-its-attributes',

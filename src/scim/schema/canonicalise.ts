@@ -6,11 +6,11 @@
 //   - a single value for a multi-valued attribute: wrapped in an array;
 //   - null for an attribute: the attribute is unassigned (RFC 7643 §2.5).
 // Unknown attributes and readOnly attributes are dropped (RFC 7644 §3.3: readOnly values are ignored); keys that are
-// schema URNs of no extension of the resource type are dropped too, and reported in `schemaUse` for
-// checkDeclaredSchemas to refuse or ignore. Type errors are left in place for the JSON Schema validator to report
-// with the attribute's name.
+// schema URNs of no extension of the resource type are dropped too, and those that carry attributes are reported in
+// `schemaUse` for checkDeclaredSchemas to refuse or ignore. Type errors are left in place for the JSON Schema
+// validator to report with the attribute's name.
 import type { AttributeDefinition, ResourceTypeDefinition, ScimAttributes } from './attribute';
-import type { SchemaUse } from './declared-schemas';
+import { isSchemaUri, type SchemaUse } from './declared-schemas';
 import { findAttribute, type SchemaRegistry } from './registry';
 
 export interface CanonicalInput {
@@ -49,9 +49,10 @@ export function canonicaliseInput(registry: SchemaRegistry, resourceType: Resour
       Object.assign(attributes, canonicaliseObject(core.attributes, value as Record<string, unknown>));
       continue;
     }
-    // Attribute names cannot hold a colon (RFC 7643 §2.1), so such a key names a schema: one this type does not have.
-    if (lower.startsWith('urn:') && lower !== core.id.toLowerCase()) {
-      if (value !== null) foreignKeys.push(key);
+    // Attribute names cannot hold a colon (RFC 7643 §2.1), so a key that starts like a URI names a schema: one this
+    // type does not have (Microsoft's are URLs, `http://schemas.microsoft.com/…`). Null or {} carries nothing.
+    if (isSchemaUri(key) && lower !== core.id.toLowerCase()) {
+      if (value !== null && !isEmptyObject(value)) foreignKeys.push(key);
       continue;
     }
     const common = findAttribute(registry.commonAttributes, key);

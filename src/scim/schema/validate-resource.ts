@@ -21,7 +21,7 @@ export interface ValidatedResource {
 
 /** How a client's resource body is read. */
 export interface BodyOptions {
-  /** Schema URNs the server does not know, in `schemas` or as keys: refused (default) or ignored (README "Tolerances"). */
+  /** Attributes under schema URNs the server does not know: refused (default) or left out (README "Tolerances"). */
   readonly unknownSchemas?: UnknownSchemaPolicy;
 }
 
