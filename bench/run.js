@@ -171,6 +171,8 @@ async function runAll(options, work, cleanups) {
     report.scenarios.push(row);
   }
 
+  if (options.rateLimit === 'compare') report.rateLimitCost = await compareRateLimiting({ ours, ourTarget, options, cleanups, measure });
+
   await measureCeiling();
   report.ceiling = {
     get: meanOf(ceilingRuns.get),
@@ -222,7 +224,42 @@ async function startOurs({ n, work, options, report, cleanups, label }) {
     nodeOptions: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   });
   cleanups.push(() => server.stop());
-  return { ...server, token: seeded.token };
+  return { ...server, token: seeded.token, file };
+}
+
+/** The scenarios whose cost of rate limiting the issue asks for (README "Rate limits"), and how many runs of each. */
+const RATE_LIMIT_SCENARIOS = ['get-by-id', 'create'];
+const RATE_LIMIT_ROUNDS = 3;
+
+/**
+ * --rate-limit compare: a second server without rate limiting on the same store file and token, then each scenario
+ * alternately on it and on ours (off, on, off, on…), so that the machine's drifting load falls on both alike.
+ */
+async function compareRateLimiting({ ours, ourTarget, options, cleanups, measure }) {
+  const unlimited = await startServer('our server, no rate limiting', path.join(ROOT, 'dist', 'src', 'main.js'), {
+    port: await freePort(),
+    env: { SCIM_STORE: `sqlite:${ours.file}`, SCIM_LOG_LEVEL: 'warn', ...rateLimitEnv('off') },
+    cpus: options.serverCpus,
+  });
+  cleanups.push(() => unlimited.stop());
+  const rows = [];
+  for (const scenario of SCENARIOS.filter((candidate) => RATE_LIMIT_SCENARIOS.includes(candidate.name) && options.scenarios.includes(candidate.name))) {
+    const row = { name: scenario.name, off: [], on: [] };
+    for (let round = 1; round <= RATE_LIMIT_ROUNDS; round++) {
+      for (const [mode, server] of [
+        ['off', unlimited],
+        ['on', ours],
+      ]) {
+        log(`${scenario.name}, rate limiting ${mode} (${round} of ${RATE_LIMIT_ROUNDS}) ...`);
+        const result = await measure(server, scenario.name, ourTarget);
+        log(`  ${describeResult(result)}`);
+        row[mode].push(result);
+      }
+    }
+    rows.push(row);
+  }
+  await unlimited.stop();
+  return rows;
 }
 
 /**

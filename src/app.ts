@@ -11,7 +11,7 @@ import { rebuildReadiness, type Readiness } from './jobs/derived-data-rebuild';
 import { jsonBody } from './http/middleware/json-body';
 import { unsupportedVersions } from './http/protocol-version';
 import { installIdempotency } from './http/middleware/idempotency';
-import { guardAuthentication, limitRequests } from './http/middleware/rate-limit';
+import { guardAuthentication, installRateLimiter, limitRequests } from './http/middleware/rate-limit';
 import { requestMetrics } from './http/middleware/request-metrics';
 import { metricsRouter } from './http/routes/metrics-router';
 import { createIdempotency } from './idempotency/idempotency-service';
@@ -171,6 +171,8 @@ export function buildApp(deps: AppDeps): Express {
     deps.rateLimiter ??
     createRateLimiter({ store: store.rateLimits, clock: deps.clock, onError: (error) => logger.warn({ err: error }, 'rate-limit counters not reachable; counting locally') });
   const onRefused = metrics ? (limit: string) => metrics.countRateLimitRefusal(limit) : undefined;
+  // Routes that need no token limit their callers per address with limitByAddress, which counts with this limiter.
+  installRateLimiter(app, limiter, { onRefused });
   const authenticate = guardAuthentication(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse })), {
     limiter,
     config: rateLimits,

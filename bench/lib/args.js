@@ -14,9 +14,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --server-cpus <list>   pin the servers with taskset -c (e.g. 0)
   --load-cpus <list>     pin the load generator with taskset -c (e.g. 1)
   --profile              run our server with --cpu-prof (profiles in <tmpdir>/scim-bench-profiles/)
-  --rate-limit <on|off>  on (default): our server checks its per-token and per-tenant rate limits on every request,
+  --rate-limit <mode>    on (default): our server checks its per-token and per-tenant rate limits on every request,
                          set so high that the load never reaches them (the cost of the checks, not refusals);
-                         off: no rate limiting. Two runs, one with each, show what the limits cost
+                         off: no rate limiting; compare: as on, then get-by-id and create in alternating runs on a
+                         second server without rate limiting, on the same store, and what the limits cost
   --update-readme        write the result table into README.md (between the bench-table markers)
 `;
 
@@ -96,7 +97,7 @@ function parseArgs(argv) {
         break;
       case 'rate-limit': {
         const mode = value();
-        if (mode !== 'on' && mode !== 'off') throw new Error(`--rate-limit must be on or off, not "${mode}"`);
+        if (!['on', 'off', 'compare'].includes(mode)) throw new Error(`--rate-limit must be on, off or compare, not "${mode}"`);
         options.rateLimit = mode;
         break;
       }

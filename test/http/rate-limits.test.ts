@@ -136,10 +136,10 @@ describe('failed authentications per client address', () => {
 });
 
 describe('limitByAddress (for routes without a token)', () => {
-  it('refuses an address past its limit with a SCIM 429, and counts each address apart', async () => {
+  it('refuses an address past its limit with a SCIM 429, counts each address apart, and reports the refusal', async () => {
     const express = (await import('express')).default;
     const { createRateLimiter } = await import('../../src/limits/rate-limiter');
-    const { limitByAddress } = await import('../../src/http/middleware/rate-limit');
+    const { installRateLimiter, limitByAddress } = await import('../../src/http/middleware/rate-limit');
     const { errorHandler } = await import('../../src/http/middleware/error-handler');
     const t = await createTestApp();
     try {
@@ -147,7 +147,9 @@ describe('limitByAddress (for routes without a token)', () => {
       const refused: string[] = [];
       const app = express();
       app.set('trust proxy', 1);
-      app.post('/Invitations/accept', limitByAddress(limiter, { name: 'invitation-accept', limit: 2, windowSeconds: 60, onRefused: (name) => refused.push(name) }), (_req, res) => {
+      installRateLimiter(app, limiter, { onRefused: (name) => refused.push(name) });
+      // The whole opt-in of a route: one middleware in its handler list.
+      app.post('/Invitations/accept', limitByAddress({ name: 'invitation-accept', limit: 2, windowSeconds: 60 }), (_req, res) => {
         res.status(204).end();
       });
       app.use(errorHandler());
@@ -163,5 +165,21 @@ describe('limitByAddress (for routes without a token)', () => {
     } finally {
       await t.close();
     }
+  });
+
+  it('fails the request in an app that installed no limiter, instead of letting it through unlimited', async () => {
+    const express = (await import('express')).default;
+    const { limitByAddress } = await import('../../src/http/middleware/rate-limit');
+    const { errorHandler } = await import('../../src/http/middleware/error-handler');
+    const app = express();
+    let ran = false;
+    app.post('/Invitations/accept', limitByAddress({ name: 'invitation-accept', limit: 2, windowSeconds: 60 }), (_req, res) => {
+      ran = true;
+      res.status(204).end();
+    });
+    app.use(errorHandler());
+    const res = await request(app).post('/Invitations/accept');
+    expect(res.status).toBe(500);
+    expect(ran).toBe(false);
   });
 });

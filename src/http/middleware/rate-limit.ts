@@ -3,9 +3,10 @@
 //   - limitRequests: per token and per tenant, after authentication, before any body is read;
 //   - guardAuthentication: per client address, around the bearer authenticator: failed tokens are counted, and an
 //     address past its limit is refused before its token is looked at (a guard against guessing tokens);
-//   - limitByAddress: per client address on an unauthenticated route (mount it on the route).
+//   - limitByAddress: per client address on a route that needs no token; one line on the route, with the limiter the
+//     app installed once (installRateLimiter in src/app.ts).
 // The client address is req.ip, which follows SCIM_TRUST_PROXY.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { authFailureCheck, limitNameOf, requestChecks, type LimitName, type RateLimitConfig } from '../../limits/request-limits';
 import type { LimitCheck, RateLimiter, RateLimitVerdict } from '../../limits/rate-limiter';
 import { isScimError, scimErrors, type ScimError } from '../../scim/errors';
@@ -105,7 +106,20 @@ export function guardAuthentication(authenticate: RequestHandler, deps: Authenti
   };
 }
 
-export interface AddressLimitOptions extends RateLimitHooks {
+/** Where installRateLimiter keeps the app's limiter and refusal hook (app.locals, like the SCIM base path). */
+const INSTALLED = 'rateLimiter';
+
+interface InstalledLimiter extends RateLimitHooks {
+  readonly limiter: RateLimiter;
+}
+
+/** Makes the app's limiter (and its metrics hook) the one every limitByAddress route of the app counts with. */
+export function installRateLimiter(app: Express, limiter: RateLimiter, hooks: RateLimitHooks = {}): void {
+  const installed: InstalledLimiter = { limiter, ...hooks };
+  app.locals[INSTALLED] = installed;
+}
+
+export interface AddressLimitOptions {
   /** Names the limit in counter keys and metrics, e.g. `invitation-accept`. */
   readonly name: string;
   /** Most requests per client address per window; 0: no limit. */
@@ -114,22 +128,29 @@ export interface AddressLimitOptions extends RateLimitHooks {
 }
 
 /**
- * Per client address, for a route that needs no token (e.g. POST /Invitations/accept):
- * `router.post('/Invitations/accept', limitByAddress(limiter, { name: 'invitation-accept', limit: 20, windowSeconds: 60 }), handler)`.
+ * Per client address, for a route that needs no token (e.g. POST /Invitations/accept), in one line:
+ * `router.post('/Invitations/accept', limitByAddress({ name: 'invitation-accept', limit: 20, windowSeconds: 60 }), handler)`.
+ * It counts with the limiter the app installed, so that every instance on the store shares the counts; in an app
+ * without one it fails the request (a guard that silently did nothing would be worse).
  */
-export function limitByAddress(limiter: RateLimiter, options: AddressLimitOptions): RequestHandler {
+export function limitByAddress(options: AddressLimitOptions): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
+    const installed = req.app.locals[INSTALLED] as InstalledLimiter | undefined;
+    if (!installed) {
+      next(new Error(`limitByAddress(${options.name}): the app has no rate limiter; call installRateLimiter when building it`));
+      return;
+    }
     const address = req.ip;
     if (!address || !(options.limit > 0)) {
       next();
       return;
     }
-    limiter.consume([{ key: `${options.name}:${address}`, limit: options.limit, windowMs: options.windowSeconds * 1000 }]).then((verdict) => {
+    installed.limiter.consume([{ key: `${options.name}:${address}`, limit: options.limit, windowMs: options.windowSeconds * 1000 }]).then((verdict) => {
       if (verdict.allowed) {
         next();
         return;
       }
-      options.onRefused?.(options.name);
+      installed.onRefused?.(options.name);
       next(tooManyRequests(verdict, 'this client address'));
     }, next);
   };

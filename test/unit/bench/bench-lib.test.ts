@@ -73,6 +73,7 @@ describe('bench flags', () => {
     const options = parseArgs([]);
     expect(options).toMatchObject({ n: 100000, duration: 10, warmup: 3, connections: 10, sizes: [1000, 10000, 100000], peer: true, rateLimit: 'on' });
     expect(parseArgs(['--rate-limit', 'off']).rateLimit).toBe('off');
+    expect(parseArgs(['--rate-limit=compare']).rateLimit).toBe('compare');
     expect(options.scenarios).toContain('get-by-id');
   });
 
@@ -87,7 +88,7 @@ describe('bench flags', () => {
     [['--server-cpus', 'all'], '--server-cpus must be a CPU list'],
     [['--frobnicate'], 'Unknown option --frobnicate'],
     [['--duration'], '--duration needs a value'],
-    [['--rate-limit', 'maybe'], '--rate-limit must be on or off'],
+    [['--rate-limit', 'maybe'], '--rate-limit must be on, off or compare'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
@@ -163,6 +164,29 @@ describe('bench report', () => {
     expect(markdown).toContain('| get-by-id | 7000 | 1.0 | 2.0 | 0 | 0 | 0 | 100 | 90 | 70% |');
     expect(markdown).not.toMatch(/peer/);
     expect(formatReport({ ...alone, targets: checkTargets(alone) })).not.toMatch(/peer/);
+  });
+
+  it('reads the cost of rate limiting from the alternating runs as server CPU per request, against the 10% target', () => {
+    // get-by-id: 90% CPU at 1000 req/s with the limits (0.9 ms a request) against 88% at 1000 req/s without (0.88 ms).
+    // create: 50% at 100 req/s (5 ms) against 40% at 100 req/s (4 ms): 25% more.
+    const compared = {
+      ...report,
+      options: { ...report.options, rateLimit: 'compare' },
+      rateLimitCost: [
+        { name: 'get-by-id', off: [run(1000, { serverCpuPercent: 88 }), run(1000, { serverCpuPercent: 88 })], on: [run(1000, { serverCpuPercent: 90 }), run(1000)] },
+        { name: 'create', off: [run(100, { serverCpuPercent: 40 })], on: [run(100, { serverCpuPercent: 50 }), { failed: 'timeout' }] },
+      ],
+    };
+    const targets = checkTargets(compared);
+    const byName = (name: string) => targets.find((target: any) => target.name === name);
+    expect(byName('rate limiting on get-by-id')).toMatchObject({ status: 'met', detail: '+2.3% server CPU per request (target under 10%)' });
+    expect(byName('rate limiting on create')).toMatchObject({ status: 'MISSED', value: expect.closeTo(0.25, 6) });
+    const text = formatReport({ ...compared, targets });
+    expect(text).toContain('Rate limiting on vs off, get-by-id (2 alternating runs each): server CPU 0.900 vs 0.880 ms per request (+2.3%), 1000 vs 1000 req/s (+0.0%)');
+    expect(text).toContain('Rate limiting on vs off, create (1 alternating run each)');
+    expect(markdownTable({ ...compared, targets })).toContain('- Rate limiting on vs off, get-by-id');
+    // Without compare runs, no such lines and no such targets.
+    expect(checkTargets(report).some((target: any) => target.name.startsWith('rate limiting'))).toBe(false);
   });
 
   it('writes progress lines in the unit of the table row', () => {
