@@ -120,12 +120,17 @@ describe.each(stores)('Idempotency-Key on the %s', (_name, open) => {
     expect((await createUser('shared-key', user('one@example.com'), otherTenant.auth)).status).toBe(201);
   });
 
-  it('works on POST /Groups and POST /Bulk', async () => {
+  it('works on POST /Groups, POST /Roles and POST /Bulk', async () => {
     const group = { schemas: [GROUP_SCHEMA], displayName: 'Guides' };
     const first = await request(t.app).post(`${SCIM}/Groups`).set(tenant.auth).set('Idempotency-Key', 'g-1').send(group);
     const again = await request(t.app).post(`${SCIM}/Groups`).set(tenant.auth).set('Idempotency-Key', 'g-1').send(group);
     expect([first.status, again.status, again.headers['idempotent-replayed']]).toEqual([201, 201, 'true']);
     expect(again.body.id).toBe(first.body.id);
+    // An extension's resource type is created through the same route: POST /Roles is retry-safe as well.
+    const role = { schemas: ['urn:scim-server:params:scim:schemas:roles:2.0:Role'], name: 'auditor' };
+    const roleFirst = await request(t.app).post(`${SCIM}/Roles`).set(tenant.auth).set('Idempotency-Key', 'r-1').send(role);
+    const roleAgain = await request(t.app).post(`${SCIM}/Roles`).set(tenant.auth).set('Idempotency-Key', 'r-1').send(role);
+    expect([roleFirst.status, roleAgain.status, roleAgain.headers['idempotent-replayed'], roleAgain.body.id]).toEqual([201, 201, 'true', roleFirst.body.id]);
 
     const bulk = {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
