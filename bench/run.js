@@ -13,7 +13,7 @@ const { parseArgs } = require('./lib/args');
 const { GROUP_SCHEMA, PATCH_SCHEMA, groupId, userId } = require('./lib/directory');
 const { awaitIdle, cpuSeconds, freePort, peakRssMiB, request, resetPeakRss, startLoadGenerator, startServer } = require('./lib/processes');
 const { formatReport, markdownTable, checkTargets, describeResult } = require('./lib/report');
-const { SCENARIOS, PAGE } = require('./lib/scenarios');
+const { SCENARIOS, SCENARIO_KEYS, PAGE } = require('./lib/scenarios');
 const { seedOurs } = require('./lib/seed');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,6 +22,9 @@ const GROUP_SIZE_LIMIT = 100_000;
 const MEMBER_CHUNK = 1000;
 const BULK_OPERATIONS = 1000;
 const DEEP_CURSOR_PAGES = 1000;
+/** README "Roles": the catalogue the role scenarios grant from. */
+const ROLE_SCHEMA = 'urn:scim-server:params:scim:schemas:roles:2.0:Role';
+const BENCH_ROLES = 10;
 // Outside the repository, so that profiles never show up as untracked files.
 const PROFILE_DIR = path.join(os.tmpdir(), 'scim-bench-profiles');
 
@@ -172,6 +175,10 @@ async function runAll(options, work, cleanups) {
   }
 
   if (options.rateLimit === 'compare') report.rateLimitCost = await compareRateLimiting({ ours, ourTarget, options, cleanups, measure });
+  // README "Roles": one role granted to every user of the directory through Bulk, once, on our server.
+  if (options.scenarios.includes(SCENARIO_KEYS['bulk-roles']) && !ourTarget.unsupported.roles) {
+    report.roleGrant = await grantRoleToEveryone(ours, ourTarget).catch((error) => ({ failed: error.message.split('\n')[0] }));
+  }
 
   await measureCeiling();
   report.ceiling = {
@@ -293,6 +300,7 @@ async function prepareTarget(server, base, { groupVia, groupId: seededGroupId, g
   for (const [capability, prepare] of [
     ['cursor', () => prepareCursor(context)],
     ['groups', () => prepareGroup(context, { groupVia, seededGroupId, groupMembers })],
+    ['roles', () => prepareRoles(context)],
   ]) {
     try {
       await prepare();
@@ -301,6 +309,54 @@ async function prepareTarget(server, base, { groupVia, groupId: seededGroupId, g
     }
   }
   return target;
+}
+
+/** README "Roles": a catalogue of BENCH_ROLES roles (a server without /Roles cannot run the role scenarios). */
+async function prepareRoles({ server, scim, auth, target }) {
+  const names = Array.from({ length: BENCH_ROLES }, (_, index) => `bench-role-${index}`);
+  for (const name of names) {
+    const created = await request(`${scim}/Roles`, { method: 'POST', headers: auth, body: { schemas: [ROLE_SCHEMA], name } });
+    if (created.status !== 201) {
+      target.unsupported.roles = `${server.name} has no role catalogue (POST /Roles answered ${created.status})`;
+      return;
+    }
+  }
+  target.roleNames = names;
+}
+
+/**
+ * Grants one new role to all N users through Bulk requests of bulkOperations PATCH operations each, one request after
+ * the other, then checks that every user holds it (the indexed roles.value filter) and that a sample of users moved by
+ * exactly one version: each user's change is one delta write.
+ */
+async function grantRoleToEveryone(server, target) {
+  const scim = `${server.origin}${BASE_PATH}`;
+  const auth = { authorization: `Bearer ${target.token}` };
+  const role = 'bench-everyone';
+  const created = await request(`${scim}/Roles`, { method: 'POST', headers: auth, body: { schemas: [ROLE_SCHEMA], name: role } });
+  if (created.status !== 201) throw new Error(`POST /Roles answered ${created.status}`);
+  const sample = [0, Math.floor(target.n / 2), target.n - 1];
+  // The ETag is the version (W/"<n>").
+  const versionsOf = async () => Promise.all(sample.map(async (index) => Number(/\d+/.exec(String((await request(`${scim}/Users/${userId(index)}?attributes=id`, { headers: auth })).headers.etag))?.[0])));
+  const before = await versionsOf();
+  log(`granting ${role} to ${target.n} users through Bulk (${target.bulkOperations} per request) ...`);
+  const started = process.hrtime.bigint();
+  for (let from = 0; from < target.n; from += target.bulkOperations) {
+    const Operations = [];
+    for (let index = from; index < Math.min(target.n, from + target.bulkOperations); index++) {
+      Operations.push({ method: 'PATCH', path: `/Users/${userId(index)}`, data: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'roles', value: [{ value: role }] }] } });
+    }
+    const answer = await request(`${scim}/Bulk`, { method: 'POST', headers: auth, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations } });
+    const failed = answer.json?.Operations?.find((operation) => !String(operation.status).startsWith('2'));
+    if (answer.status !== 200 || failed) throw new Error(`Bulk at user ${from} answered ${answer.status}: ${JSON.stringify(failed ?? answer.text.slice(0, 200))}`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const holders = (await request(`${scim}/Users?${new URLSearchParams({ filter: `roles.value eq "${role}"`, count: '0' })}`, { headers: auth })).json?.totalResults;
+  const after = await versionsOf();
+  const oneWriteEach = sample.every((_, i) => after[i] === before[i] + 1);
+  const result = { users: target.n, seconds, usersPerSecond: target.n / seconds, holders, oneWriteEach };
+  log(`  ${target.n} users in ${seconds.toFixed(1)} s = ${Math.round(result.usersPerSecond)} users/s; holders ${holders}; one version more each: ${oneWriteEach}`);
+  return result;
 }
 
 /** RFC 9865 §4: pagination.cursor in ServiceProviderConfig; a probe confirms that a first page carries nextCursor. */

@@ -172,6 +172,15 @@ function formatReport(report) {
   }
   const costs = rateLimitLines(report);
   if (costs.length) parts.push('', ...costs);
+  if (report.roleGrant) {
+    const grant = report.roleGrant;
+    parts.push(
+      '',
+      grant.failed
+        ? `Bulk role grant to every user: failed: ${grant.failed}`
+        : `Bulk role grant to every user [ours]: ${grant.users} users in ${grant.seconds.toFixed(1)} s = ${Math.round(grant.usersPerSecond)} users/s; ${grant.holders} holders after; one version more per user: ${grant.oneWriteEach ? 'yes' : 'NO'}`,
+    );
+  }
   const notes = skippedLines(report);
   if (notes.length) parts.push('', ...notes);
   if (report.targets?.length) {

@@ -211,6 +211,65 @@ const SCENARIOS = [
     },
   },
   {
+    // README "Roles": each cycle grants one catalogue role to a user and takes it back (two versioned writes, each the
+    // PATCH it stands for, with the catalogue lookup of the granted name).
+    name: 'roles add+remove',
+    ceiling: 'post',
+    needs: 'roles',
+    requests: (target) => {
+      const next = scatter(target.n);
+      return [
+        {
+          ...send(target, 'POST', '/Users/x/roles', {}),
+          setupRequest: (req, context) => {
+            context.user = userId(next());
+            context.role = target.roleNames[randomIndex(target.roleNames.length)];
+            return { ...req, path: `${target.basePath}/Users/${context.user}/roles?attributes=roles`, body: json({ roles: [context.role] }) };
+          },
+        },
+        {
+          ...get(target, '/Users/x/roles/y'),
+          method: 'DELETE',
+          setupRequest: (req, context) => ({ ...req, path: `${target.basePath}/Users/${context.user}/roles/${encodeURIComponent(context.role)}?attributes=roles` }),
+        },
+      ];
+    },
+  },
+  {
+    // One role granted to 1,000 users by one Bulk request of PATCH operations, then taken back by the next: every
+    // operation is one user's delta (a versioned write), whatever the number of holders.
+    name: 'Bulk 1,000 role grants',
+    ceiling: 'post',
+    needs: 'roles',
+    connections: 1,
+    unit: 'users',
+    perRequest: (target) => target.bulkOperations,
+    verify: (body) => !/"status"\s*:\s*"?[45]\d\d/.test(body),
+    requests: (target) => {
+      const blocks = Math.max(1, Math.floor(target.n / target.bulkOperations));
+      let request = 0;
+      return [
+        {
+          ...send(target, 'POST', '/Bulk', {}),
+          setupRequest: (req) => {
+            // Requests 2k and 2k+1 grant and take back the role on the same block of users.
+            const grant = request % 2 === 0;
+            const block = Math.floor(request / 2) % blocks;
+            request += 1;
+            const role = target.roleNames[0];
+            const Operations = [];
+            for (let i = 0; i < target.bulkOperations; i++) {
+              const id = userId((block * target.bulkOperations + i) % target.n);
+              const operation = grant ? { op: 'add', path: 'roles', value: [{ value: role }] } : { op: 'remove', path: `roles[value eq "${role}"]` };
+              Operations.push({ method: 'PATCH', path: `/Users/${id}`, data: { schemas: [PATCH_SCHEMA], Operations: [operation] } });
+            }
+            return { ...req, body: json({ schemas: [BULK_SCHEMA], Operations }) };
+          },
+        },
+      ];
+    },
+  },
+  {
     name: 'group member remove+add',
     ceiling: 'post',
     needs: 'groups',
@@ -294,6 +353,8 @@ const SCENARIO_KEYS = {
   'group-lean': 'group remove+add, no members back',
   sequential: 'POST x1 sequential',
   bulk: 'Bulk 1,000 creates',
+  roles: 'roles add+remove',
+  'bulk-roles': 'Bulk 1,000 role grants',
 };
 
 module.exports = { SCENARIOS, SCENARIOS_BY_NAME, SCENARIO_KEYS, PAGE };

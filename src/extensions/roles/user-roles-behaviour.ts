@@ -39,10 +39,23 @@ export function createUserRolesBehaviour(deps: UserRolesBehaviourDeps): Resource
     return defaults;
   };
 
+  // A Bulk request that grants one role to many users looks it up once: roles found are kept for the request.
+  const foundOfRequest = new WeakMap<RequestContext, Map<string, CatalogueRole>>();
+  const find = async (context: RequestContext, names: readonly string[]): Promise<ReadonlyMap<string, CatalogueRole>> => {
+    let known = foundOfRequest.get(context);
+    if (!known) {
+      known = new Map();
+      foundOfRequest.set(context, known);
+    }
+    const missing = names.filter((name) => !known.has(roleKey(name)));
+    if (missing.length > 0) for (const [key, role] of await deps.catalogue.find(context.tenantId, missing)) known.set(key, role);
+    return known;
+  };
+
   /** The catalogue roles for `names`, creating the missing ones when the tenant allows it; else 400 naming them. */
   const resolve = async (context: RequestContext, names: readonly string[]): Promise<ReadonlyMap<string, CatalogueRole>> => {
     if (names.length === 0) return new Map();
-    const found = await deps.catalogue.find(context.tenantId, names);
+    const found = await find(context, names);
     const unknown = [...new Map(names.filter((name) => !found.has(roleKey(name))).map((name) => [roleKey(name), name])).values()];
     if (unknown.length === 0) return found;
     if ((await deps.mode(context)) !== RolesMode.createOnDemand) {
@@ -52,7 +65,7 @@ export function createUserRolesBehaviour(deps: UserRolesBehaviourDeps): Resource
       );
     }
     await deps.createRoles(context, unknown);
-    return deps.catalogue.find(context.tenantId, names);
+    return find(context, names);
   };
 
   return {
