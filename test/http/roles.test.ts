@@ -53,7 +53,7 @@ describe('the Role resource type', () => {
     expect(types.body).toMatchObject({ name: 'Role', endpoint: '/Roles', schema: ROLE_SCHEMA });
     const schema = await api().get(`/Schemas/${ROLE_SCHEMA}`);
     expect(schema.status).toBe(200);
-    expect(schema.body.attributes.map((attribute: { name: string }) => attribute.name)).toEqual(['name', 'description', 'permissions', 'default']);
+    expect(schema.body.attributes.map((attribute: { name: string }) => attribute.name)).toEqual(['name', 'description', 'permissions', 'default', 'holders']);
   });
 
   it('has SCIM CRUD with ETags, filters, sorting, PATCH, and a name unique per tenant ignoring case', async () => {
@@ -87,6 +87,23 @@ describe('the Role resource type', () => {
     expect(stale.status).toBe(412);
     expect((await api().delete(`/Roles/${created.body.id}`)).status).toBe(204);
     expect((await api().get(`/Roles/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('reports how many users hold a role when asked (attributes=holders), on reads and lists', async () => {
+    const admin = await createRole('admin');
+    await createRole('auditor');
+    await createUser('alice', [{ value: 'admin' }]);
+    await createUser('bob', [{ value: 'ADMIN' }, { value: 'auditor' }]);
+    expect((await api().get(`/Roles/${admin}`)).body.holders).toBeUndefined();
+    expect((await api().get(`/Roles/${admin}?attributes=holders`)).body).toMatchObject({ id: admin, name: 'admin', holders: 2 });
+    const listed = await api().get('/Roles?attributes=holders&sortBy=name');
+    expect(listed.body.Resources.map((role: { name: string; holders: number }) => [role.name, role.holders])).toEqual([
+      ['admin', 2],
+      ['auditor', 1],
+    ]);
+    // Read-only: a client's value is ignored.
+    const written = await api().put(`/Roles/${admin}?attributes=holders`, { schemas: [ROLE_SCHEMA], name: 'admin', holders: 99 });
+    expect(written.body.holders).toBe(2);
   });
 
   it('refuses a role without a name', async () => {

@@ -1,8 +1,11 @@
 // What the Role resource type adds to the generic service (README "Roles"): a role users hold is not deleted unless
 // the caller forces it (the check runs for DELETE /Roles/{id} and Bulk alike), and a rename (PUT or PATCH of `name`)
-// reaches every holder, since users hold roles by name.
+// reaches every holder, since users hold roles by name. `holders` is counted on read, only when a response asks for it.
+import { isAttributeNeeded } from '../../resources/groups/attribute-needed';
 import type { ResourceTypeBehaviour } from '../../resources/resource-type-behaviour';
 import { scimErrors } from '../../scim/errors';
+import { resolveAttributePath } from '../../scim/paths/attribute-path';
+import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { ResourceReader } from '../../store/resource-store';
 import type { HolderUpdates } from './holder-updates';
 import { ROLE_RESOURCE_TYPE, type RoleCatalogue } from './role-catalogue';
@@ -11,10 +14,20 @@ export interface RoleBehaviourDeps {
   readonly catalogue: Pick<RoleCatalogue, 'holderCount'>;
   readonly roles: Pick<ResourceReader, 'get'>;
   readonly holderUpdates: HolderUpdates;
+  readonly registry: SchemaRegistry;
 }
 
 export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehaviour {
+  const roleType = deps.registry.resourceType(ROLE_RESOURCE_TYPE);
+  const holdersPath = roleType ? resolveAttributePath(deps.registry, roleType, 'holders') : undefined;
   return {
+    // One indexed count per role returned with attributes=holders (a list page asks once per role on it).
+    async computedAttributes(context, id, compute) {
+      if (!holdersPath || !isAttributeNeeded(compute.selection, holdersPath)) return {};
+      const role = await deps.roles.get(context.tenantId, ROLE_RESOURCE_TYPE, id);
+      return role ? { holders: await deps.catalogue.holderCount(context.tenantId, String(role.attributes.name)) } : {};
+    },
+
     async beforeDelete(context, id, options) {
       if (options.force) return;
       const role = await deps.roles.get(context.tenantId, ROLE_RESOURCE_TYPE, id);

@@ -66,7 +66,7 @@ export function createRolesExtension(deps: RolesExtensionDeps): RolesExtension {
       createRoles,
       maxValues: deps.maxAttributeValues,
     }),
-    roleBehaviour: createRoleBehaviour({ catalogue, roles: deps.store, holderUpdates }),
+    roleBehaviour: createRoleBehaviour({ catalogue, roles: deps.store, holderUpdates, registry: deps.registry }),
     service: createRolesService({ resources: lazy(deps.resources), holderUpdates }),
     holdersJob: roleHoldersJob(holders),
   };
