@@ -39,6 +39,21 @@ export interface UnversionedState {
 /** Nothing written yet: the unversioned state of every new resource. */
 export const EMPTY_UNVERSIONED: UnversionedState = Object.freeze({ revision: 0, values: Object.freeze({}) });
 
+/**
+ * The key of the unversioned values that holds the resource's unversioned attributes (`x-unversioned` in a schema:
+ * readOnly attributes such as the last sign-in), shaped like a resource's attributes (core attributes by name,
+ * extension attributes under their schema URN). Stores derive the searchable fields of these attributes when they write
+ * the unversioned state, so that filters and sorts find them in the database; reads show them beside the stored
+ * attributes. Everything else in the values is the server's own bookkeeping, never shown.
+ */
+export const UNVERSIONED_ATTRIBUTES = 'attributes';
+
+/** The unversioned attributes held in unversioned values (an empty object when there are none). */
+export function unversionedAttributesOf(values: Readonly<Record<string, unknown>>): ScimAttributes {
+  const attributes = values[UNVERSIONED_ATTRIBUTES];
+  return typeof attributes === 'object' && attributes !== null && !Array.isArray(attributes) ? (attributes as ScimAttributes) : {};
+}
+
 export interface NewResource {
   readonly resourceType: string;
   readonly id: string;
@@ -138,10 +153,20 @@ export interface ResourceWriter {
    * Sets the resource's unversioned values to `values` and adds one to their revision, atomically; attributes,
    * internal state, version and lastModified stay as they are. With `expectedRevision`, a compare-and-set: the write
    * happens only if the stored revision still equals it, else `version_mismatch`, so that of concurrent
-   * read-modify-writes exactly one wins at each revision and none is lost (retry the others from a fresh read).
-   * Throws `not_found`. Returns the resource as stored after the write.
+   * read-modify-writes exactly one wins at each revision and none is lost (retry the others from a fresh read). With
+   * `expectedVersion` too, the write also needs the resource's version to be that one: a decision taken on the
+   * versioned attributes read (e.g. "the account is not locked, the sign-in succeeds") is written only if they did not
+   * change meanwhile. Throws `not_found`. Returns the resource as stored after the write. The unversioned attributes in
+   * `values` (UNVERSIONED_ATTRIBUTES) become searchable with the same write.
    */
-  updateInternal(tenantId: string, resourceType: string, id: string, values: Readonly<Record<string, unknown>>, expectedRevision?: number): Promise<StoredResource>;
+  updateInternal(
+    tenantId: string,
+    resourceType: string,
+    id: string,
+    values: Readonly<Record<string, unknown>>,
+    expectedRevision?: number,
+    expectedVersion?: number,
+  ): Promise<StoredResource>;
 }
 
 export type ResourceStore = ResourceReader & ResourceWriter;

@@ -10,6 +10,7 @@ import type { OutboxStore } from './outbox-store';
 import type { RateLimitStore } from './rate-limit-store';
 import type { ResourceStore } from './resource-store';
 import type { SettingsStore } from './settings-store';
+import type { SignInStore } from './sign-in-store';
 
 export interface Tenant {
   readonly id: string;
@@ -95,6 +96,8 @@ export interface Store {
   readonly idempotency: IdempotencyStore;
   /** Present on a store that rebuilds derived fields in the background after a schema change (MongoDB; see derived-data.ts). */
   readonly derivedData?: DerivedDataMaintenance;
+  /** Users' sign-in history, newest first, kept per tenant for a number of days (see sign-in-store.ts). */
+  readonly signIns: SignInStore;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -24,6 +24,7 @@ import { describeSettingsStoreContract } from './settings-store.contract';
 import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 import { describeRolesContract } from './roles.contract';
+import { describeSignInStoreContract } from './sign-in-store.contract';
 
 const uri = process.env.MONGODB_URI;
 const registry = loadBuiltinRegistry();
@@ -65,6 +66,7 @@ if (!uri) {
   describeStoreContract('mongodb', makeStore);
   describeMembershipStoreContract('mongodb', makeStore);
   describeSettingsStoreContract('mongodb', makeStore);
+describeSignInStoreContract('mongodb', makeStore);
   describeJobStoreContract('mongodb', makeStore);
   describeOutboxStoreContract('mongodb', makeStore);
   describeBlobStoreContract('mongodb', makeStore);

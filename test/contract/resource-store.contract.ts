@@ -35,6 +35,8 @@ export interface StoreUnderTest {
 
 const registry = loadBuiltinRegistry();
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** The product's User extension: `state` is x-indexed; `lastSignIn` (x-indexed) and `failedSignIns` are x-unversioned. */
+const LIFECYCLE = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
 const T0 = '2024-05-01T00:00:00.000Z';
 
 let sequence = 0;
@@ -617,6 +619,85 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('unversioned attributes (x-unversioned: searchable, written by updateInternal only)', () => {
+      /** Unversioned values holding the sign-in attributes, beside bookkeeping of the server's own. */
+      const signIns = (lastSignIn: string | undefined, failedSignIns: number) => ({
+        attributes: { [LIFECYCLE]: { ...(lastSignIn === undefined ? {} : { lastSignIn }), failedSignIns } },
+        windowStart: T0,
+      });
+      const found = async (filter: FilterAst, tenantId = 't1') => sortedIds(ids((await resources.list(tenantId, listAll({ resourceType: 'User', filter }))).resources));
+
+      beforeEach(async () => {
+        for (const [id, state] of [['u-1', 'active'], ['u-2', 'locked'], ['u-3', 'active'], ['u-4', 'disabled']]) {
+          await resources.create('t1', newUser(id, { userName: id, [LIFECYCLE]: { state } }));
+        }
+        await resources.updateInternal('t1', 'User', 'u-1', signIns('2025-06-01T10:00:00+02:00', 0));
+        await resources.updateInternal('t1', 'User', 'u-2', signIns('2026-02-01T00:00:00.000Z', 5));
+        await resources.updateInternal('t1', 'User', 'u-3', signIns(undefined, 2));
+      });
+
+      it('filters on them in the database: eq, ranges on dateTime (as instants), pr and counts', async () => {
+        expect(await found(users.lt(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z'))).toEqual(['u-1']);
+        expect(await found(users.eq(`${LIFECYCLE}:lastSignIn`, '2025-06-01T08:00:00Z'))).toEqual(['u-1']);
+        expect(await found(users.ge(`${LIFECYCLE}:lastSignIn`, '2025-06-01T08:00:00.000Z'))).toEqual(['u-1', 'u-2']);
+        expect(await found(users.gt(`${LIFECYCLE}:lastSignIn`, '2025-06-01T08:00:00.000Z'))).toEqual(['u-2']);
+        expect(await found(users.pr(`${LIFECYCLE}:lastSignIn`))).toEqual(['u-1', 'u-2']);
+        expect(await found(users.not(users.pr(`${LIFECYCLE}:lastSignIn`)))).toEqual(['u-3', 'u-4']);
+        expect(await found(users.ge(`${LIFECYCLE}:failedSignIns`, 2))).toEqual(['u-2', 'u-3']);
+        expect(await found(users.and(users.eq(`${LIFECYCLE}:state`, 'LOCKED'), users.gt(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z')))).toEqual(['u-2']);
+        expect(await found(users.or(users.eq(`${LIFECYCLE}:state`, 'disabled'), users.lt(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z')))).toEqual(['u-1', 'u-4']);
+        expect((await resources.list('t1', { resourceType: 'User', filter: users.lt(`${LIFECYCLE}:lastSignIn`, '2030-01-01T00:00:00Z'), page: { kind: 'index', startIndex: 1, count: 0 } })).totalResults).toBe(2);
+        // Another tenant's users are never found, and the state index answers within the tenant only.
+        await resources.create('t2', newUser('u-1', { userName: 'u-1', [LIFECYCLE]: { state: 'locked' } }));
+        await resources.updateInternal('t2', 'User', 'u-1', signIns('2020-01-01T00:00:00.000Z', 9));
+        expect(await found(users.lt(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z'))).toEqual(['u-1']);
+        expect(await found(users.eq(`${LIFECYCLE}:state`, 'locked'))).toEqual(['u-2']);
+        expect(await found(users.lt(`${LIFECYCLE}:lastSignIn`, '2021-01-01T00:00:00Z'), 't2')).toEqual(['u-1']);
+      });
+
+      it('sorts by them, missing values last ascending and first descending, and pages by keyset', async () => {
+        const sorted = async (descending: boolean) =>
+          ids((await resources.list('t1', listAll({ resourceType: 'User', sort: sortBy(`${LIFECYCLE}:lastSignIn`, descending) }))).resources);
+        expect(await sorted(false)).toEqual(['u-1', 'u-2', 'u-3', 'u-4']);
+        expect(await sorted(true)).toEqual(['u-4', 'u-3', 'u-2', 'u-1']);
+        const pages = await walkKeyset(resources, 't1', { resourceType: 'User', sort: sortBy(`${LIFECYCLE}:lastSignIn`) }, 1);
+        expect(pages.flat()).toEqual(['u-1', 'u-2', 'u-3', 'u-4']);
+      });
+
+      it('a replace keeps them searchable, and a later updateInternal changes only them', async () => {
+        await resources.replace('t1', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'u-1', title: 'x', [LIFECYCLE]: { state: 'disabled' } }, internal: {} }, 1);
+        expect(await found(users.lt(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z'))).toEqual(['u-1']);
+        expect(await found(users.eq(`${LIFECYCLE}:state`, 'disabled'))).toEqual(['u-1', 'u-4']);
+        await resources.updateInternal('t1', 'User', 'u-1', signIns(undefined, 0));
+        expect(await found(users.pr(`${LIFECYCLE}:lastSignIn`))).toEqual(['u-2']);
+        expect(await found(users.eq(`${LIFECYCLE}:state`, 'disabled'))).toEqual(['u-1', 'u-4']);
+        expect(await found(users.eq('title', 'x'))).toEqual(['u-1']);
+        // The stored attributes never hold them: they are the unversioned state's.
+        expect((await resources.get('t1', 'User', 'u-1'))?.attributes).toEqual({ userName: 'u-1', title: 'x', [LIFECYCLE]: { state: 'disabled' } });
+      });
+
+      it('an attribute of the document under the same extension is not mistaken for an unversioned one, nor the reverse', async () => {
+        // A client cannot write lastSignIn (readOnly), but the document part must not read it even if it were there.
+        await resources.create('t1', newUser('u-5', { userName: 'u-5', [LIFECYCLE]: { state: 'active', lastSignIn: '2000-01-01T00:00:00.000Z' } }));
+        await resources.updateInternal('t1', 'User', 'u-5', { attributes: { [LIFECYCLE]: { state: 'locked' } } });
+        expect(await found(users.lt(`${LIFECYCLE}:lastSignIn`, '2001-01-01T00:00:00Z'))).toEqual([]);
+        expect(await found(users.eq(`${LIFECYCLE}:state`, 'locked'))).toEqual(['u-2']);
+      });
+
+      it('updateInternal with an expected version writes only while the version is still that one', async () => {
+        await expectStoreError(resources.updateInternal('t1', 'User', 'u-4', signIns(T0, 0), 0, 2), 'version_mismatch');
+        expect((await resources.get('t1', 'User', 'u-4'))?.unversioned.revision).toBe(0);
+        const written = await resources.updateInternal('t1', 'User', 'u-4', signIns(T0, 0), 0, 1);
+        expect(written.unversioned).toEqual({ revision: 1, values: signIns(T0, 0) });
+        await resources.replace('t1', 'User', 'u-4', { lastModified: T0, attributes: { userName: 'u-4' }, internal: {} });
+        // The version moved on (a state change): a decision taken on version 1 is refused, whatever the revision.
+        await expectStoreError(resources.updateInternal('t1', 'User', 'u-4', signIns(T0, 1), 1, 1), 'version_mismatch');
+        await expectStoreError(resources.updateInternal('t1', 'User', 'u-4', signIns(T0, 1), undefined, 1), 'version_mismatch');
+        expect((await resources.updateInternal('t1', 'User', 'u-4', signIns(T0, 1), 1, 2)).unversioned.revision).toBe(2);
+        await expectStoreError(resources.updateInternal('t1', 'User', 'nope', signIns(T0, 1), 0, 1), 'not_found');
+      });
+    });
+
     describe('paging', () => {
       const TOTAL = 23;
       const allIds = Array.from({ length: TOTAL }, (_, i) => `u-${String(i).padStart(2, '0')}`);
@@ -1011,7 +1092,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expect(tenants.touchToken('nope', '2030-01-01T00:02:00.000Z')).resolves.toBeUndefined();
       });
 
-      it('deletes a tenant with all its data (resources, memberships, tokens, settings, jobs, outbox, blobs) and leaves other tenants alone', async () => {
+      it('deletes a tenant with all its data (resources, memberships, tokens, settings, jobs, outbox, blobs, sign-ins) and leaves other tenants alone', async () => {
         const { tenants, memberships } = subject.store;
         for (const id of ['a', 'b']) {
           await tenants.createTenant(tenant(id));
@@ -1028,6 +1109,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           await subject.store.jobs.enqueue({ id: `${id}-job`, tenantId: id, type: 'export', input: { format: 'ndjson' }, created: nextInstant() });
           await subject.store.outbox.append([{ id: `${id}-message`, tenantId: id, topic: 'webhook', key: `${id}:user.created`, payload: { id: `${id}-u1` }, created: nextInstant() }]);
           await subject.store.blobs.write({ id: `${id}-blob`, tenantId: id, contentType: 'application/x-ndjson', created: nextInstant() }, chunksOf('{"userName":"same-name"}\n'));
+          await subject.store.signIns.append({ id: `${id}-sign-in`, tenantId: id, userId: `${id}-u1`, time: nextInstant(), outcome: 'success' });
+          await resources.updateInternal(id, 'User', `${id}-u1`, { attributes: { [LIFECYCLE]: { lastSignIn: T0, failedSignIns: 0 } } });
         }
         const before = await subject.remainingOf?.('b');
 
@@ -1046,6 +1129,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await subject.store.jobs.get('a', 'a-job')).toBeNull();
         expect(await subject.store.outbox.list('a', { limit: 10 })).toEqual([]);
         expect(await subject.store.blobs.stat('a', 'a-blob', later)).toBeNull();
+        expect(await subject.store.signIns.count('a', 'a-u1')).toBe(0);
         if (subject.remainingOf) expect(await subject.remainingOf('a')).toEqual({});
 
         // Tenant b is untouched.
@@ -1057,6 +1141,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await subject.store.jobs.get('b', 'b-job')).not.toBeNull();
         expect(await subject.store.outbox.list('b', { limit: 10 })).toHaveLength(1);
         expect(await subject.store.blobs.stat('b', 'b-blob', later)).not.toBeNull();
+        expect(await subject.store.signIns.count('b', 'b-u1')).toBe(1);
         if (subject.remainingOf) expect(await subject.remainingOf('b')).toEqual(before);
 
         // The id and unique values of the deleted tenant are free again; a second deletion finds nothing.

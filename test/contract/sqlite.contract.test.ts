@@ -16,6 +16,7 @@ import { describeSettingsStoreContract } from './settings-store.contract';
 import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 import { describeRolesContract } from './roles.contract';
+import { describeSignInStoreContract } from './sign-in-store.contract';
 
 const registry = loadBuiltinRegistry();
 
@@ -76,7 +77,9 @@ describeStoreContract('sqlite file', onFile(true));
 describeMembershipStoreContract('sqlite :memory:', inMemory);
 describeMembershipStoreContract('sqlite file', onFile(false));
 describeSettingsStoreContract('sqlite :memory:', inMemory);
+describeSignInStoreContract('sqlite :memory:', inMemory);
 describeSettingsStoreContract('sqlite file', onFile(false));
+describeSignInStoreContract('sqlite file', onFile(false));
 describeJobStoreContract('sqlite :memory:', inMemory);
 describeJobStoreContract('sqlite file', onFile(false));
 describeOutboxStoreContract('sqlite :memory:', inMemory);

@@ -3,6 +3,7 @@
 import commonAttributes from '../../schemas/common-attributes.json';
 import enterpriseUser from '../../schemas/enterprise-user.json';
 import group from '../../schemas/group.json';
+import lifecycleUser from '../../schemas/lifecycle-user.json';
 import resourceTypes from '../../schemas/resource-types.json';
 import role from '../../schemas/role.json';
 import user from '../../schemas/user.json';
@@ -13,5 +14,5 @@ export function registryWith(changes: Record<string, Record<string, unknown>>): 
     ...user,
     attributes: user.attributes.map((attribute) => (changes[attribute.name] ? { ...attribute, ...changes[attribute.name] } : attribute)),
   };
-  return createSchemaRegistry({ schemas: [changed, group, enterpriseUser, role], resourceTypes, commonAttributes });
+  return createSchemaRegistry({ schemas: [changed, group, enterpriseUser, lifecycleUser, role], resourceTypes, commonAttributes });
 }

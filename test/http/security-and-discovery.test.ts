@@ -109,7 +109,14 @@ describe('discovery', () => {
     const res = await request(t.app).get(`${SCIM}/ResourceTypes`).set(a.auth);
     expect(res.status).toBe(200);
     const byName = Object.fromEntries(res.body.Resources.map((r: { name: string }) => [r.name, r]));
-    expect(byName.User).toMatchObject({ endpoint: '/Users', schema: USER_SCHEMA, schemaExtensions: [{ schema: ENTERPRISE_SCHEMA, required: false }] });
+    expect(byName.User).toMatchObject({
+      endpoint: '/Users',
+      schema: USER_SCHEMA,
+      schemaExtensions: [
+        { schema: ENTERPRISE_SCHEMA, required: false },
+        { schema: 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User', required: false },
+      ],
+    });
     expect(byName.Group).toMatchObject({ endpoint: '/Groups', schema: GROUP_SCHEMA });
     const one = await request(t.app).get(`${SCIM}/ResourceTypes/User`).set(a.auth);
     expect(one.body).toEqual(byName.User);

@@ -29,6 +29,24 @@ export interface AttributeDefinition {
   readonly canonicalValues?: readonly string[];
   readonly referenceTypes?: readonly string[];
   readonly subAttributes?: readonly AttributeDefinition[];
+  /**
+   * How the server stores and indexes the value, from the `x-unversioned` / `x-indexed` characteristics of this server's
+   * own schemas (never served: /Schemas shows RFC 7643 §7 characteristics only). Absent: in the resource document,
+   * without an index of its own.
+   */
+  readonly storage?: AttributeStorage;
+}
+
+/**
+ * Server-side storage characteristics of an attribute of this server's own schemas (README "Extensions"):
+ *   - `unversioned`: a readOnly top-level attribute whose value the server keeps in the resource's unversioned state
+ *     (ResourceWriter.updateInternal): changing it moves neither meta.version nor meta.lastModified (sign-in
+ *     counters, the last sign-in). Reads show it like any other attribute; filters and sorts find it in the database.
+ *   - `indexed`: filters compare it through an index on both stores (`eq`, and ranges on dateTime values).
+ */
+export interface AttributeStorage {
+  readonly unversioned: boolean;
+  readonly indexed: boolean;
 }
 
 export interface SchemaDefinition {

@@ -2,6 +2,7 @@
 // defaults filled in, and case-insensitive look-ups (RFC 7643 §2.1: attribute names and URNs are case-insensitive).
 import type {
   AttributeDefinition,
+  AttributeStorage,
   ResourceTypeDefinition,
   SchemaDefinition,
   SchemaExtensionReference,
@@ -79,7 +80,7 @@ const UNIQUENESS = new Set(['none', 'server', 'global']);
 function normaliseSchema(raw: unknown): SchemaDefinition {
   const value = asRecord(raw, 'schema');
   const id = asString(value.id, 'schema id');
-  const attributes = asArray(value.attributes, `${id} attributes`).map((attribute) => normaliseAttribute(attribute, id));
+  const attributes = asArray(value.attributes, `${id} attributes`).map((attribute) => normaliseAttribute(attribute, id, true));
   return {
     id,
     name: typeof value.name === 'string' ? value.name : id,
@@ -88,8 +89,11 @@ function normaliseSchema(raw: unknown): SchemaDefinition {
   };
 }
 
+/** Types whose values an index can order: text, and dateTime normalised to ISO 8601 UTC (text order is time order). */
+const INDEXABLE = new Set(['string', 'reference', 'binary', 'dateTime']);
+
 // RFC 7643 §2.2: characteristics left out take these defaults.
-function normaliseAttribute(raw: unknown, where: string): AttributeDefinition {
+function normaliseAttribute(raw: unknown, where: string, topLevel = false): AttributeDefinition {
   const value = asRecord(raw, `attribute in ${where}`);
   const name = asString(value.name, `attribute name in ${where}`);
   const type = (value.type ?? 'string') as AttributeDefinition['type'];
@@ -117,7 +121,31 @@ function normaliseAttribute(raw: unknown, where: string): AttributeDefinition {
     canonicalValues: Array.isArray(value.canonicalValues) ? value.canonicalValues.map(String) : undefined,
     referenceTypes: Array.isArray(value.referenceTypes) ? value.referenceTypes.map(String) : undefined,
     subAttributes,
+    ...storageOf(value, `${where}.${name}`, { type, mutability, uniqueness, multiValued: value.multiValued === true, topLevel }),
   };
+}
+
+/**
+ * The server's own storage characteristics (`x-unversioned`, `x-indexed`; see AttributeStorage), checked here so that a
+ * schema asking for what the stores cannot do fails at start-up rather than answering wrongly.
+ */
+function storageOf(
+  value: Record<string, unknown>,
+  where: string,
+  attribute: Pick<AttributeDefinition, 'type' | 'mutability' | 'uniqueness' | 'multiValued'> & { readonly topLevel: boolean },
+): { storage?: AttributeStorage } {
+  const unversioned = value['x-unversioned'] === true;
+  const indexed = value['x-indexed'] === true;
+  if (!unversioned && !indexed) return {};
+  if (!attribute.topLevel) throw new Error(`${where}: x-unversioned and x-indexed apply to top-level attributes only`);
+  if (unversioned && (attribute.mutability !== 'readOnly' || attribute.uniqueness !== 'none' || attribute.type === 'complex')) {
+    // Clients never write it (readOnly), and no unique index could see it: it changes outside the versioned write.
+    throw new Error(`${where}: an x-unversioned attribute must be readOnly, not unique and not complex`);
+  }
+  if (indexed && (!INDEXABLE.has(attribute.type) || attribute.multiValued)) {
+    throw new Error(`${where}: x-indexed applies to singular string, reference, binary and dateTime attributes`);
+  }
+  return { storage: { unversioned, indexed } };
 }
 
 function normaliseResourceType(raw: unknown): ResourceTypeDefinition {

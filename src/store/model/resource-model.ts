@@ -20,6 +20,15 @@ const DERIVATION_FORMAT = 1;
  */
 export const INDEXED_PATHS: readonly string[] = ['externalId', 'displayName', 'emails.value', 'members.value', 'roles.value'];
 
+/**
+ * Where a resource's attribute values come from, and so which search document holds them: `document`, the attributes
+ * SCIM writes store (create, replace); `unversioned`, the attributes the server keeps in the unversioned state
+ * (`x-unversioned` in the schema; written by updateInternal, beside counters of its own). Each part has its own search
+ * document and indexed values, written only by the writes of that part, so that neither kind of write has to read the
+ * other's state first.
+ */
+export type StoragePart = 'document' | 'unversioned';
+
 /** A top-level attribute as the search document holds it. */
 export interface AttributeSlot {
   /** Key in the search document: the attribute name, or `<extension URN>:<name>` for extension attributes. */
@@ -27,6 +36,8 @@ export interface AttributeSlot {
   readonly definition: AttributeDefinition;
   /** Extension URN for extension attributes; undefined for core and common attributes. */
   readonly extension?: string;
+  /** The search document that holds it. */
+  readonly part: StoragePart;
 }
 
 /** A path whose string values are copied into indexed values. */
@@ -82,7 +93,7 @@ export function createStoreModel(registry: SchemaRegistry): StoreModel {
     models.set(type.name.toLowerCase(), model);
     fingerprintSource.push([
       type.name,
-      model.slots.map((slot) => [slot.key, describe(slot.definition)]),
+      model.slots.map((slot) => [slot.key, slot.part, describe(slot.definition)]),
       model.indexedPaths.map((indexed) => [indexed.path, indexed.unique]),
     ]);
   }
@@ -129,7 +140,7 @@ function buildModel(registry: SchemaRegistry, type: ResourceTypeDefinition, colu
   const slotByKey = new Map<string, AttributeSlot>();
   const add = (schemaUrn: string, definition: AttributeDefinition, extension?: string) => {
     const key = extension === undefined ? definition.name : `${extension}:${definition.name}`;
-    const slot: AttributeSlot = { key, definition, extension };
+    const slot: AttributeSlot = { key, definition, extension, part: definition.storage?.unversioned ? 'unversioned' : 'document' };
     slots.push(slot);
     slotByKey.set(pathKey({ schemaUrn, attribute: definition }), slot);
   };
@@ -173,23 +184,25 @@ function indexKey(slot: AttributeSlot, subAttribute: AttributeDefinition | undef
   return subAttribute ? `${slot.key}.${subAttribute.name}` : slot.key;
 }
 
-const INDEXABLE_TYPES = new Set(['string', 'reference', 'binary']);
+/** dateTime values are indexed as their normalised text (ISO 8601 UTC with milliseconds), whose order is time order. */
+const INDEXABLE_TYPES = new Set(['string', 'reference', 'binary', 'dateTime']);
 
 function indexedPathsOf(registry: SchemaRegistry, type: ResourceTypeDefinition, targetOf: (path: ResolvedPath) => PathTarget): IndexedPath[] {
   const candidates: ResolvedPath[] = [];
   const { core, extensions } = registry.schemasOf(type);
-  const uniqueIn = (schemaUrn: string, attributes: readonly AttributeDefinition[], inExtension: boolean) => {
+  const declaredIn = (schemaUrn: string, attributes: readonly AttributeDefinition[], inExtension: boolean) => {
     for (const attribute of attributes) {
-      if (isUnique(attribute)) candidates.push({ schemaUrn, inExtension, attribute });
+      // `x-indexed` in a schema of our own asks for the same index as INDEXED_PATHS (README "Extensions").
+      if (isUnique(attribute) || attribute.storage?.indexed) candidates.push({ schemaUrn, inExtension, attribute });
       for (const subAttribute of attribute.subAttributes ?? []) {
         if (isUnique(subAttribute)) candidates.push({ schemaUrn, inExtension, attribute, subAttribute });
       }
     }
   };
   // `id` is declared server-unique too (RFC 7643 §3.1); the primary key already enforces it.
-  uniqueIn(COMMON_SCHEMA, registry.commonAttributes, false);
-  uniqueIn(core.id, core.attributes, false);
-  for (const { schema } of extensions) uniqueIn(schema.id, schema.attributes, true);
+  declaredIn(COMMON_SCHEMA, registry.commonAttributes, false);
+  declaredIn(core.id, core.attributes, false);
+  for (const { schema } of extensions) declaredIn(schema.id, schema.attributes, true);
   for (const text of INDEXED_PATHS) {
     const resolved = resolveAttributePath(registry, type, text);
     if (resolved) candidates.push(resolved);

@@ -21,7 +21,7 @@ import { normaliseDateTime } from '../../scim/filter/date-time';
 import type { AttributeDefinition, ScimAttributes } from '../../scim/schema/attribute';
 import { createKeyLookup, type KeyLookup } from '../../scim/paths/case-insensitive-key';
 import { foldCase } from '../../scim/schema/fold-case';
-import type { AttributeSlot, ResourceModel } from './resource-model';
+import type { AttributeSlot, ResourceModel, StoragePart } from './resource-model';
 
 /** Key of the wrapper for values that are present but match no comparison. */
 export const UNMATCHABLE = '!';
@@ -41,17 +41,24 @@ export interface DerivedData {
 
 type SearchDocument = Record<string, unknown[]>;
 
-export function deriveSearchData(model: ResourceModel, attributes: ScimAttributes): DerivedData {
+/**
+ * The search document and indexed values of one storage part (resource-model.ts StoragePart): of `document`, from the
+ * attributes a SCIM write stores; of `unversioned`, from the unversioned attributes (unversionedAttributesOf). Each
+ * part reads only its own slots, so the attributes of the other part are never mistaken for its own.
+ */
+export function deriveSearchData(model: ResourceModel, attributes: ScimAttributes, part: StoragePart = 'document'): DerivedData {
   // One lookup per derivation: it indexes each object's keys once, and the attributes do not change meanwhile.
   const keys = createKeyLookup();
   const document: SearchDocument = {};
   for (const slot of model.slots) {
+    if (slot.part !== part) continue;
     const items = slotItems(keys, slot, attributes);
     if (items.length > 0) document[slot.key] = items;
   }
 
   const values: IndexedValue[] = [];
   for (const indexed of model.indexedPaths) {
+    if (indexed.slot.part !== part) continue;
     const items = document[indexed.slot.key] ?? [];
     const leaves = indexed.subAttribute
       ? items.flatMap((element) => (isPlainObject(element) ? ((element[indexed.subAttribute!.name] as unknown[] | undefined) ?? []) : []))

@@ -27,7 +27,7 @@ import type { AttributeDefinition } from '../../scim/schema/attribute';
 import { foldCase } from '../../scim/schema/fold-case';
 import { URN } from '../../scim/urns';
 import { pathKey, type AttributeSlot, type ColumnPath, type ResourceModel } from '../model/resource-model';
-import { ELEMENT_PRESENT, PRESENT_SUBS, presenceKey, slotField, uniqueField } from './resource-document';
+import { ELEMENT_PRESENT, PRESENT_SUBS, presenceField, presenceKey, slotField, uniqueField } from './resource-document';
 
 export type MongoQuery = Record<string, unknown>;
 
@@ -137,7 +137,7 @@ class Compiler {
         return target.column === 'meta.location' ? MATCH_NONE : MATCH_ALL;
       case 'slot':
         if (isMembersPath(path)) return this.groupsWithMember(memberPresent(target.subAttribute));
-        return { p: { $eq: presenceKey(target.slot, target.subAttribute?.name) } };
+        return { [presenceField(target.slot)]: { $eq: presenceKey(target.slot, target.subAttribute?.name) } };
     }
   }
 

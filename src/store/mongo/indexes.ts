@@ -26,6 +26,7 @@ export const COLLECTIONS = {
   blobChunks: 'blobs.chunks',
   rateCounters: 'rate_counters',
   idempotencyKeys: 'idempotency_keys',
+  signIns: 'sign_ins',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -126,6 +127,11 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
       idempotency_keys: [
         { name: 'idempotency_expires', key: { expires: 1 } },
         { name: 'idempotency_tenant', key: { tenantId: 1 } },
+      ],
+      sign_ins: [
+        // A user's history newest first (keyset by time and id); the retention sweep's old entries of a tenant.
+        { name: 'sign_ins_tenant_user_time', key: { tenantId: 1, userId: 1, time: -1, id: -1 } },
+        { name: 'sign_ins_tenant_time', key: { tenantId: 1, time: 1 } },
       ],
     },
     conflictAttributes,

@@ -18,7 +18,7 @@ import { findAttribute } from '../../scim/schema/registry';
 import type { KeysetPosition, StoreQuery } from '../resource-store';
 import type { ColumnPath, ResourceModel } from '../model/resource-model';
 import { filterToMongo, MATCH_ALL, MATCH_NONE, type MemberGroupsResolver, type MongoQuery } from './filter-to-mongo';
-import { fieldName } from './resource-document';
+import { slotField } from './resource-document';
 
 /** Computed fields of a sorted aggregation: the sort key, and 1 where it is missing. */
 export const SORT_KEY = '_sortKey';
@@ -129,7 +129,7 @@ export function sortPlan(model: ResourceModel, path: ResolvedPath, direction: 1 
       // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its (primary) value.
       if (!sub && slot.definition.type === 'complex') sub = findAttribute(slot.definition.subAttributes, 'value');
       if ((sub ?? slot.definition).type === 'complex') return { kind: 'id', direction };
-      const first = { $arrayElemAt: [{ $ifNull: [`$s.${fieldName(slot.key)}`, []] }, 0] };
+      const first = { $arrayElemAt: [{ $ifNull: [`$${slotField(slot)}`, []] }, 0] };
       const expression = sub ? { $let: { vars: { element: first }, in: { $arrayElemAt: [{ $ifNull: [`$$element.${sub.name}`, []] }, 0] } } } : first;
       return { kind: 'expression', expression, direction };
     }

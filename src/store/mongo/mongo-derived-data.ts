@@ -3,8 +3,9 @@
 // last batch's key. The scan walks the resources in (tenantId, resourceType, id) order on the unique index, so it
 // reads each document once whatever else is written meanwhile, and rewrites only documents whose `m` is not this
 // model. Each rewrite is a compare-and-set on the version it read and on `m` (the write fence of
-// model-generations.ts): a document written meanwhile is read again and derived from its new attributes; one that a
-// newer model already wrote is left alone.
+// model-generations.ts) and on the revision of its unversioned attributes (their `us`/`up` are derived again too): a
+// document written meanwhile is read again and derived from its new attributes; one that a newer model already wrote
+// is left alone.
 import type { Collection, Filter } from 'mongodb';
 import type { StoreModel } from '../model/resource-model';
 import type { DerivedDataMaintenance, RebuildBatch } from '../derived-data';
@@ -13,7 +14,7 @@ import { StoreError } from '../store-error';
 import type { IndexPlan } from './indexes';
 import { duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey } from './mongo-errors';
 import type { ModelFence } from './model-generations';
-import { deriveFields, type ResourceDocument } from './resource-document';
+import { deriveFields, deriveUnversionedFields, type ResourceDocument } from './resource-document';
 
 interface Position {
   readonly tenantId: string;
@@ -21,9 +22,11 @@ interface Position {
   readonly id: string;
 }
 
-type Scanned = Pick<ResourceDocument, 'tenantId' | 'resourceType' | 'id' | 'version' | 'data' | 'm'> & { readonly _id: unknown };
+type Scanned = Pick<ResourceDocument, 'tenantId' | 'resourceType' | 'id' | 'version' | 'data' | 'm' | 'unversioned' | 'unversionedRevision'> & {
+  readonly _id: unknown;
+};
 
-const SCAN_PROJECTION = { _id: 1, tenantId: 1, resourceType: 1, id: 1, version: 1, data: 1, m: 1 } as const;
+const SCAN_PROJECTION = { _id: 1, tenantId: 1, resourceType: 1, id: 1, version: 1, data: 1, m: 1, unversioned: 1, unversionedRevision: 1 } as const;
 /** A document rewritten this many times during its own rebuild is left for a later batch's caller to see fail. */
 const MAX_REREADS = 10;
 
@@ -52,11 +55,15 @@ export function createMongoDerivedData(deps: MongoDerivedDataDeps): DerivedDataM
     let document: Scanned | null = first;
     for (let read = 0; read < MAX_REREADS; read++) {
       if (!document || document.m === fence.model) return 0;
-      const derived = deriveFields(model.modelOf(document.resourceType), JSON.parse(document.data) as Record<string, unknown>);
+      const resourceModel = model.modelOf(document.resourceType);
+      const derived = deriveFields(resourceModel, JSON.parse(document.data) as Record<string, unknown>);
+      const { us, up } = deriveUnversionedFields(resourceModel, JSON.parse(document.unversioned ?? '{}') as Record<string, unknown>);
+      // A document never given unversioned attributes has no revision ($in with null matches a missing field).
+      const revision = document.unversionedRevision ?? { $in: [0, null] };
       try {
         const { matchedCount } = await resources.updateOne(
-          { _id: document._id, version: document.version, ...fence.replaceCondition() } as Filter<ResourceDocument>,
-          { $set: { s: derived.s, p: derived.p, u: derived.u, m: fence.model } },
+          { _id: document._id, version: document.version, unversionedRevision: revision, ...fence.replaceCondition() } as Filter<ResourceDocument>,
+          { $set: { s: derived.s, p: derived.p, u: derived.u, us, up, m: fence.model } },
         );
         if (matchedCount > 0) return 1;
       } catch (error) {

@@ -5,12 +5,13 @@
 //   - replace is a conditional findOneAndUpdate on { tenantId, resourceType, id [, version] } that bumps the version:
 //     compare-and-set, so of concurrent writers at one version exactly one wins (the others: `version_mismatch`);
 //   - delete is a conditional deleteOne on the same key;
-//   - updateInternal is a conditional findOneAndUpdate of the unversioned fields only, compare-and-set on their
-//     revision; it leaves version and lastModified alone.
+//   - updateInternal is a conditional findOneAndUpdate of the unversioned fields only (with `us`/`up`, the searchable
+//     fields of the unversioned attributes), compare-and-set on their revision and, when asked, on the version; it
+//     leaves version and lastModified alone, and replace leaves `us`/`up` alone.
 // Every query names tenantId first, so no call reaches another tenant and a sharded cluster can target it.
 // Creates and replaces also pass the model fence (model-generations.ts): during a rolling deploy with a schema change,
 // an instance of the older version never leaves a document with stale derived fields behind.
-import type { Collection, Document } from 'mongodb';
+import type { Collection, Document, Filter } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import { GET_MANY_BATCH, type NewResource, type ResourceReplacement, type ResourceStore, type StoredResource, type StoreListResult, type StoreQuery } from '../resource-store';
 import { StoreError } from '../store-error';
@@ -19,7 +20,15 @@ import type { MemberGroupsResolver } from './filter-to-mongo';
 import type { IndexPlan } from './indexes';
 import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';
 import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, whenReady, type DuplicateKeyDetails } from './mongo-errors';
-import { deriveFields, fromResourceDocument, STORED_PROJECTION, toResourceDocument, type ResourceDocument, type StoredFields } from './resource-document';
+import {
+  deriveFields,
+  deriveUnversionedFields,
+  fromResourceDocument,
+  STORED_PROJECTION,
+  toResourceDocument,
+  type ResourceDocument,
+  type StoredFields,
+} from './resource-document';
 import { outdatedModelError, type ModelFence } from './model-generations';
 
 export interface MongoResourceStoreDeps {
@@ -59,7 +68,7 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
   ): Promise<StoreError> => {
     const current = await resources.findOne(key(tenantId, resourceType, id), { projection: { _id: 0, version: 1, unversionedRevision: 1 } });
     if (!current) return new StoreError('not_found', `${resourceType} ${id} not found`);
-    if (expected.revision !== undefined) {
+    if (expected.revision !== undefined && expected.revision !== (current.unversionedRevision ?? 0)) {
       return new StoreError('version_mismatch', `${resourceType} ${id} has unversioned revision ${current.unversionedRevision ?? 0}, not ${expected.revision}`);
     }
     // The version matched (or none was asked for), so the model fence refused the write.
@@ -220,19 +229,26 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       });
     },
 
-    async updateInternal(tenantId, resourceType, id, values, expectedRevision?: number) {
+    async updateInternal(tenantId, resourceType, id, values, expectedRevision?: number, expectedVersion?: number) {
       const unversioned = JSON.stringify(values);
+      const { us, up } = deriveUnversionedFields(model.modelOf(resourceType), values);
       return run(async () => {
         // A document written before the field existed has no revision: it is at revision 0 ($in with null matches
         // a missing field).
         const revision = expectedRevision === 0 ? { unversionedRevision: { $in: [0, null] } } : { unversionedRevision: expectedRevision };
-        const condition = expectedRevision === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), ...revision };
+        const condition = {
+          ...key(tenantId, resourceType, id),
+          ...(expectedRevision === undefined ? {} : revision),
+          ...(expectedVersion === undefined ? {} : { version: expectedVersion }),
+          // `us`/`up` derived by an older model must not land on a document a newer one derived.
+          ...fence.replaceCondition(),
+        } as Filter<ResourceDocument>;
         const updated = await resources.findOneAndUpdate(
           condition,
-          { $set: { unversioned }, $inc: { unversionedRevision: 1 } },
+          { $set: { unversioned, us, up }, $inc: { unversionedRevision: 1 } },
           { returnDocument: 'after', projection: STORED_PROJECTION },
         );
-        if (!updated) throw await missOf(tenantId, resourceType, id, { revision: expectedRevision });
+        if (!updated) throw await missOf(tenantId, resourceType, id, { revision: expectedRevision, version: expectedVersion, fenced: true });
         return fromResourceDocument(updated as StoredFields);
       });
     },

@@ -1,5 +1,5 @@
 // The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
-// `tenant_settings`, `jobs`, `outbox`, `rate_counters`, `idempotency_keys`, the GridFS bucket `blobs` and `store_meta`
+// `tenant_settings`, `jobs`, `outbox`, `rate_counters`, `idempotency_keys`, `sign_ins`, the GridFS bucket `blobs` and `store_meta`
 // in one database. The server itself keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
@@ -25,6 +25,7 @@ import { createMongoRateLimitStore, type RateCounterDocument } from './mongo-rat
 import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
+import { createMongoSignInStore, type SignInDocument } from './mongo-sign-in-store';
 import { createMongoTenantStore, type BootstrapClaim, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
 import type { MembershipDocument } from './membership-document';
 import { createModelFence, type ModelDocument, type ModelFence } from './model-generations';
@@ -169,6 +170,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     rateLimits: createMongoRateLimitStore({ counters: db.collection<RateCounterDocument>(COLLECTIONS.rateCounters), ready }),
     idempotency: createMongoIdempotencyStore({ keys: db.collection<IdempotencyDocument>(COLLECTIONS.idempotencyKeys), ready }),
     derivedData: createMongoDerivedData({ resources, model, plan, fence, run: whenReady(ready) }),
+    signIns: createMongoSignInStore({ signIns: db.collection<SignInDocument>(COLLECTIONS.signIns), ready }),
 
     async deleteTenant(tenantId) {
       return whenReady(ready)(async () => {

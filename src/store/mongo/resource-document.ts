@@ -7,8 +7,11 @@
 //                  its compare-and-set revision (both absent on documents written before they existed: {} at 0),
 //     s: { <field>: [...] },   the search document: what filters and sorts read,
 //     p: [ "<key>", "<key>.<sub>" ],  the attributes and sub-attributes that are present (RFC 7643 §2.5),
-//     u: { <field>: [...] },   the values that unique indexes check
-//     m: "<model>" }           the schema model that derived s, p and u (model-generations.ts)
+//     u: { <field>: [...] },   the values that unique indexes check,
+//     m: "<model>",            the schema model that derived s, p and u (model-generations.ts)
+//     us, up: the search document and presence list of the unversioned attributes (`x-unversioned` in a schema),
+//             written by updateInternal (and the model's rebuild) only, as `s` and `p` are by create and replace;
+//             absent until then }
 //
 // The search document is the one both stores derive (../model/search-document.ts): canonical keys, every attribute a
 // list, caseExact=false strings folded with foldCase(), dateTime values normalised to ISO 8601 UTC with milliseconds
@@ -27,8 +30,8 @@
 // URNs with "." and clients may send any key; MongoDB (before 5.0, and DocumentDB/Cosmos DB today) refuses such
 // field names, and the stored form must give back exactly what was written. Nothing queries `data`.
 import type { ScimAttributes } from '../../scim/schema/attribute';
-import { EMPTY_UNVERSIONED, type StoredResource } from '../resource-store';
-import type { AttributeSlot, IndexedPath, ResourceModel } from '../model/resource-model';
+import { EMPTY_UNVERSIONED, unversionedAttributesOf, type StoredResource } from '../resource-store';
+import type { AttributeSlot, IndexedPath, ResourceModel, StoragePart } from '../model/resource-model';
 import { deriveSearchData, UNMATCHABLE } from '../model/search-document';
 
 /** Key of the list of present sub-attributes in a complex element of the search document. */
@@ -53,10 +56,22 @@ export interface ResourceDocument {
   readonly u: Record<string, string[]>;
   /** The schema model that derived s, p and u (model-generations.ts); absent on documents written before it was kept. */
   readonly m?: string;
+  /** Absent until the first updateInternal: no unversioned attribute is present. */
+  readonly us?: Record<string, unknown[]>;
+  readonly up?: string[];
 }
 
 /** The fields a write sets from the attributes (everything but identity, version and timestamps). */
 export type DerivedFields = Pick<ResourceDocument, 's' | 'p' | 'u'>;
+
+/** The fields updateInternal sets from the unversioned attributes. */
+export type UnversionedFields = Required<Pick<ResourceDocument, 'us' | 'up'>>;
+
+/** Search document and presence list of each storage part (resource-model.ts StoragePart). */
+const PART_FIELDS: Readonly<Record<StoragePart, { readonly search: string; readonly presence: string }>> = {
+  document: { search: 's', presence: 'p' },
+  unversioned: { search: 'us', presence: 'up' },
+};
 
 /**
  * A search-document key as a MongoDB field name: letters, digits and "-" stay, every other UTF-16 unit becomes
@@ -72,9 +87,14 @@ export function fieldName(key: string): string {
   return name;
 }
 
-/** The field of a slot in the search document, e.g. `s.userName`. */
+/** The field of a slot in the search document of its part, e.g. `s.userName`. */
 export function slotField(slot: AttributeSlot): string {
-  return `s.${fieldName(slot.key)}`;
+  return `${PART_FIELDS[slot.part].search}.${fieldName(slot.key)}`;
+}
+
+/** The presence list that says whether a slot is present: `p`, or `up` for unversioned attributes. */
+export function presenceField(slot: AttributeSlot): string {
+  return PART_FIELDS[slot.part].presence;
 }
 
 /** The entry of `p` that says a slot (or one of its sub-attributes) is present. */
@@ -89,10 +109,22 @@ export function uniqueField(indexed: IndexedPath): string {
 
 export function deriveFields(model: ResourceModel, attributes: ScimAttributes): DerivedFields {
   const derived = deriveSearchData(model, attributes);
-  const search = JSON.parse(derived.search) as Record<string, unknown[]>;
+  return { ...searchAndPresence(model, derived.search, 'document'), u: uniqueValues(model, derived.values) };
+}
+
+/** `us` and `up` from unversioned values (their UNVERSIONED_ATTRIBUTES). */
+export function deriveUnversionedFields(model: ResourceModel, values: Readonly<Record<string, unknown>>): UnversionedFields {
+  const derived = deriveSearchData(model, unversionedAttributesOf(values), 'unversioned');
+  const { s, p } = searchAndPresence(model, derived.search, 'unversioned');
+  return { us: s, up: p };
+}
+
+function searchAndPresence(model: ResourceModel, searchText: string, part: StoragePart): { s: Record<string, unknown[]>; p: string[] } {
+  const search = JSON.parse(searchText) as Record<string, unknown[]>;
   const s: Record<string, unknown[]> = {};
   const p: string[] = [];
   for (const slot of model.slots) {
+    if (slot.part !== part) continue;
     const items = search[slot.key];
     if (items === undefined) continue;
     if (items.some(isPresent)) p.push(presenceKey(slot));
@@ -105,15 +137,19 @@ export function deriveFields(model: ResourceModel, attributes: ScimAttributes): 
       s[fieldName(slot.key)] = items.map(storableKeys) as unknown[];
     }
   }
+  return { s, p };
+}
+
+function uniqueValues(model: ResourceModel, values: ReturnType<typeof deriveSearchData>['values']): Record<string, string[]> {
   const u: Record<string, string[]> = {};
-  for (const entry of derived.values) {
+  for (const entry of values) {
     if (!entry.unique) continue;
     const indexed = model.indexedPaths.find((candidate) => candidate.path === entry.path);
     if (!indexed) continue;
     const field = fieldName(indexed.path);
     (u[field] ??= []).push(entry.value);
   }
-  return { s, p, u };
+  return u;
 }
 
 export function toResourceDocument(

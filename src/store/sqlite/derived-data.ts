@@ -4,7 +4,8 @@
 // request is served; the model's fingerprint in store_meta says whether that is needed.
 import type Database from 'better-sqlite3';
 import type { StoreModel } from '../model/resource-model';
-import { deriveSearchData } from '../model/search-document';
+import { deriveSearchData, type IndexedValue } from '../model/search-document';
+import { unversionedAttributesOf } from '../resource-store';
 import { isUniqueViolation } from './sqlite-errors';
 
 const FINGERPRINT_KEY = 'derivation';
@@ -15,6 +16,7 @@ interface SourceRow {
   readonly resource_type: string;
   readonly id: string;
   readonly data: string;
+  readonly unversioned: string;
 }
 
 /** Rebuilds the derived data when the model changed since it was written; returns how many resources it rebuilt. */
@@ -25,11 +27,10 @@ export function ensureDerivedData(db: Database.Database, model: StoreModel): { r
       if (stored?.value === model.fingerprint) return { rebuilt: false, resources: 0 };
 
       db.prepare('DELETE FROM resource_values').run();
-      const first = db.prepare('SELECT tenant_id, resource_type, id, data FROM resources ORDER BY tenant_id, resource_type, id LIMIT ?');
-      const after = db.prepare(
-        'SELECT tenant_id, resource_type, id, data FROM resources WHERE (tenant_id, resource_type, id) > (?, ?, ?) ORDER BY tenant_id, resource_type, id LIMIT ?',
-      );
-      const update = db.prepare('UPDATE resources SET search = ? WHERE tenant_id = ? AND resource_type = ? AND id = ?');
+      const columns = 'tenant_id, resource_type, id, data, unversioned';
+      const first = db.prepare(`SELECT ${columns} FROM resources ORDER BY tenant_id, resource_type, id LIMIT ?`);
+      const after = db.prepare(`SELECT ${columns} FROM resources WHERE (tenant_id, resource_type, id) > (?, ?, ?) ORDER BY tenant_id, resource_type, id LIMIT ?`);
+      const update = db.prepare('UPDATE resources SET search = ?, unversioned_search = ? WHERE tenant_id = ? AND resource_type = ? AND id = ?');
       const insert = db.prepare('INSERT INTO resource_values (tenant_id, resource_type, path, value, resource_id, is_unique) VALUES (?, ?, ?, ?, ?, ?)');
 
       let count = 0;
@@ -37,9 +38,12 @@ export function ensureDerivedData(db: Database.Database, model: StoreModel): { r
       let rows = first.all(BATCH) as SourceRow[];
       while (rows.length > 0) {
         for (const row of rows) {
-          const derived = deriveSearchData(model.modelOf(row.resource_type), JSON.parse(row.data) as Record<string, unknown>);
-          update.run(derived.search, row.tenant_id, row.resource_type, row.id);
-          for (const entry of derived.values) {
+          const resourceModel = model.modelOf(row.resource_type);
+          const derived = deriveSearchData(resourceModel, JSON.parse(row.data) as Record<string, unknown>);
+          const unversioned = deriveSearchData(resourceModel, unversionedAttributesOf(JSON.parse(row.unversioned) as Record<string, unknown>), 'unversioned');
+          update.run(derived.search, unversioned.search, row.tenant_id, row.resource_type, row.id);
+          const values: IndexedValue[] = [...derived.values, ...unversioned.values];
+          for (const entry of values) {
             try {
               insert.run(row.tenant_id, row.resource_type, entry.path, entry.value, row.id, entry.unique ? 1 : 0);
             } catch (error) {

@@ -27,7 +27,7 @@ import type { AttributeDefinition } from '../../scim/schema/attribute';
 import { foldCase } from '../../scim/schema/fold-case';
 import { URN } from '../../scim/urns';
 import { pathKey, type ColumnPath, type PathTarget, type ResourceModel } from '../model/resource-model';
-import { jsonLabel, slotJsonPath } from './json-path';
+import { jsonLabel, searchColumn, slotJsonPath } from './json-path';
 
 /** Bound parameters: text, numbers, and bytes (a Buffer binds as a BLOB). */
 export type SqlValue = string | number | Buffer;
@@ -146,7 +146,7 @@ class Compiler {
     const element = this.alias('e');
     const condition = this.compile(inner, { element });
     return {
-      sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element} WHERE ${condition.sql})`,
+      sql: `EXISTS (SELECT 1 FROM json_each(${searchColumn(this.context.row, target.slot)}, ?) ${element} WHERE ${condition.sql})`,
       params: [slotJsonPath(target.slot), ...condition.params],
     };
   }
@@ -214,13 +214,13 @@ class Compiler {
         const tree = this.alias('t');
         if (!target.subAttribute) {
           return {
-            sql: `EXISTS (SELECT 1 FROM json_tree(${this.context.row}.search, ?) ${tree} WHERE ${presentScalar(tree)})`,
+            sql: `EXISTS (SELECT 1 FROM json_tree(${searchColumn(this.context.row, target.slot)}, ?) ${tree} WHERE ${presentScalar(tree)})`,
             params: [slotJsonPath(target.slot)],
           };
         }
         const element = this.alias('e');
         return {
-          sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element}, json_tree(${element}.value, ?) ${tree} WHERE ${presentScalar(tree)})`,
+          sql: `EXISTS (SELECT 1 FROM json_each(${searchColumn(this.context.row, target.slot)}, ?) ${element}, json_tree(${element}.value, ?) ${tree} WHERE ${presentScalar(tree)})`,
           params: [slotJsonPath(target.slot), `$.${jsonLabel(target.subAttribute.name)}`],
         };
       }
@@ -252,20 +252,21 @@ class Compiler {
         return access ? condition(access, target.leaf, op, wanted) : FALSE;
       }
       case 'slot': {
-        const indexed = op === 'eq' ? this.indexedEquality(path, leaf, wanted) : op === 'sw' ? this.indexedPrefix(path, leaf, wanted) : undefined;
+        const indexed =
+          op === 'eq' ? this.indexedEquality(path, leaf, wanted) : op === 'sw' ? this.indexedPrefix(path, leaf, wanted) : this.indexedRange(path, leaf, op, wanted);
         if (indexed) return indexed;
         const value = this.alias('v');
         const test = condition({ type: `${value}.type`, value: `${value}.value` }, leaf, op, wanted);
         if (test === FALSE) return FALSE;
         if (!target.subAttribute) {
           return {
-            sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${value} WHERE ${test.sql})`,
+            sql: `EXISTS (SELECT 1 FROM json_each(${searchColumn(this.context.row, target.slot)}, ?) ${value} WHERE ${test.sql})`,
             params: [slotJsonPath(target.slot), ...test.params],
           };
         }
         const element = this.alias('e');
         return {
-          sql: `EXISTS (SELECT 1 FROM json_each(${this.context.row}.search, ?) ${element}, json_each(${element}.value, ?) ${value} WHERE ${test.sql})`,
+          sql: `EXISTS (SELECT 1 FROM json_each(${searchColumn(this.context.row, target.slot)}, ?) ${element}, json_each(${element}.value, ?) ${value} WHERE ${test.sql})`,
           params: [slotJsonPath(target.slot), `$.${jsonLabel(target.subAttribute.name)}`, ...test.params],
         };
       }
@@ -290,17 +291,37 @@ class Compiler {
   private indexedEquality(path: ResolvedPath, leaf: AttributeDefinition, wanted: FilterValue): Compiled | undefined {
     const indexed = this.context.model.indexedPathOf(path);
     if (!indexed || typeof wanted !== 'string') return undefined;
+    const literal = indexedLiteral(leaf, wanted);
+    if (literal === undefined) return FALSE;
     const { row, tenantId, model } = this.context;
     return idsIn(row, {
       sql: 'SELECT resource_id FROM resource_values WHERE tenant_id = ? AND resource_type = ? AND path = ? AND value = ?',
-      params: [tenantId, model.resourceType, indexed.path, normaliseString(leaf, wanted)],
+      params: [tenantId, model.resourceType, indexed.path, literal],
+    });
+  }
+
+  /**
+   * gt/ge/lt/le on an indexed dateTime path (`lastSignIn lt "2026-01-01T00:00:00Z"`) are key ranges on the same index:
+   * its values are the normalised instants (ISO 8601 UTC with milliseconds), whose text order is time order, and an
+   * invalid stored dateTime never becomes a row, as it matches no comparison (rule 8).
+   */
+  private indexedRange(path: ResolvedPath, leaf: AttributeDefinition, op: ComparisonOperator, wanted: FilterValue): Compiled | undefined {
+    const operator = RANGE_OPERATORS[op];
+    const indexed = this.context.model.indexedPathOf(path);
+    if (!indexed || operator === undefined || leaf.type !== 'dateTime' || typeof wanted !== 'string') return undefined;
+    const literal = indexedLiteral(leaf, wanted);
+    if (literal === undefined) return FALSE;
+    const { row, tenantId, model } = this.context;
+    return idsIn(row, {
+      sql: `SELECT resource_id FROM resource_values WHERE tenant_id = ? AND resource_type = ? AND path = ? AND value ${operator} ?`,
+      params: [tenantId, model.resourceType, indexed.path, literal],
     });
   }
 
   /** `sw` on an indexed path is a key range on the same index (IdPs and admin UIs search by prefix). */
   private indexedPrefix(path: ResolvedPath, leaf: AttributeDefinition, wanted: FilterValue): Compiled | undefined {
     const indexed = this.context.model.indexedPathOf(path);
-    if (!indexed || typeof wanted !== 'string' || wanted === '') return undefined;
+    if (!indexed || leaf.type === 'dateTime' || typeof wanted !== 'string' || wanted === '') return undefined;
     const prefix = normaliseString(leaf, wanted);
     const upper = prefixUpperBound(prefix);
     if (upper === undefined) return undefined;
@@ -404,6 +425,13 @@ function textTest(value: string, op: ComparisonOperator, wanted: string): SqlFra
     default:
       return { sql: `${value} ${ORDERED_SQL[op] ?? '='} ?`, params: [wanted] };
   }
+}
+
+const RANGE_OPERATORS: Partial<Record<ComparisonOperator, string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
+
+/** A literal as the indexed values hold it: a dateTime as its normalised instant (undefined when it is none). */
+function indexedLiteral(leaf: AttributeDefinition, value: string): string | undefined {
+  return leaf.type === 'dateTime' ? normaliseDateTime(value) : normaliseString(leaf, value);
 }
 
 function normaliseString(leaf: AttributeDefinition, value: string): string {

@@ -13,3 +13,8 @@ export function jsonLabel(name: string): string {
 export function slotJsonPath(slot: AttributeSlot): string {
   return `$.${jsonLabel(slot.key)}`;
 }
+
+/** The column of row `row` that holds a slot's search document: `search`, or `unversioned_search` (migration 10). */
+export function searchColumn(row: string, slot: AttributeSlot): string {
+  return `${row}.${slot.part === 'unversioned' ? 'unversioned_search' : 'search'}`;
+}

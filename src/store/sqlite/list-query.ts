@@ -19,7 +19,7 @@ import { findAttribute } from '../../scim/schema/registry';
 import type { KeysetPosition, StoreQuery } from '../resource-store';
 import { filterToSql, type SqlFragment, type SqlValue } from './filter-to-sql';
 import type { ResourceModel } from '../model/resource-model';
-import { jsonLabel, slotJsonPath } from './json-path';
+import { jsonLabel, searchColumn, slotJsonPath } from './json-path';
 
 export const RESOURCE_COLUMNS = 'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal, r.unversioned, r.unversioned_revision';
 
@@ -148,7 +148,7 @@ export function sortKey(model: ResourceModel, path: ResolvedPath): SqlFragment {
       if ((sub ?? slot.definition).type === 'complex') return { sql: 'NULL', params: [] };
       const jsonPath = sub ? `${slotJsonPath(slot)}[0].${jsonLabel(sub.name)}[0]` : `${slotJsonPath(slot)}[0]`;
       // "" is an unassigned value (RFC 7643 §2.5) and sorts with the missing ones.
-      return { sql: `NULLIF(json_extract(r.search, ?), '')`, params: [jsonPath] };
+      return { sql: `NULLIF(json_extract(${searchColumn('r', slot)}, ?), '')`, params: [jsonPath] };
     }
   }
 }

@@ -235,6 +235,29 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX outbox_dead ON outbox (seq) WHERE status = 'dead';
   `,
+  // 11: the search document of the unversioned attributes (`x-unversioned` in a schema: the last sign-in, the failed
+  // sign-in count), written by updateInternal beside `unversioned`, so that filters and sorts on them run in SQL while
+  // a SCIM replace, which writes `search`, never has to read the unversioned state first. Their indexed values are
+  // rows of resource_values like any other. Instant on a large directory, as migration 9.
+  `
+  ALTER TABLE resources ADD COLUMN unversioned_search TEXT NOT NULL DEFAULT '{}';
+  `,
+  // 12: sign-in history (src/store/sign-in-store.ts). The primary key is a user's history newest first (a page is one
+  // index range, keyset by (time, id)); sign_ins_by_time serves the retention sweep's deletion of a tenant's old
+  // entries. Rows are small and always reached by key: WITHOUT ROWID.
+  `
+  CREATE TABLE sign_ins (
+    tenant_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    time TEXT NOT NULL,
+    id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    client_address TEXT,
+    PRIMARY KEY (tenant_id, user_id, time, id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX sign_ins_by_time ON sign_ins (tenant_id, time);
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -1,10 +1,14 @@
 // ResourceStore on SQLite. Every write and its side-table maintenance run in ONE immediate transaction, so a
 // resource, its search document and its indexed values can never be seen half-written, and a unique-index violation
 // undoes the whole write. Versioned writes are a single conditional UPDATE/DELETE (compare-and-set on `version`);
-// updateInternal is one conditional UPDATE of the unversioned columns only (compare-and-set on their revision).
+// updateInternal is one conditional UPDATE of the unversioned columns only (compare-and-set on their revision, and on
+// the version when asked), with the indexed values of the unversioned attributes in the same transaction. Each kind of
+// write keeps the search document and indexed values of its own storage part (resource-model.ts StoragePart): a
+// replace never touches those of the unversioned attributes, and updateInternal never those of the document.
 import type Database from 'better-sqlite3';
 import {
   GET_MANY_BATCH,
+  unversionedAttributesOf,
   type KeysetPosition,
   type NewResource,
   type ResourceReplacement,
@@ -15,7 +19,7 @@ import {
 } from '../resource-store';
 import { StoreError } from '../store-error';
 import { listQueryToSql, RESOURCE_COLUMNS } from './list-query';
-import type { StoreModel } from '../model/resource-model';
+import type { ResourceModel, StoragePart, StoreModel } from '../model/resource-model';
 import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
 import { isUniqueViolation, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
@@ -64,10 +68,10 @@ export const RESOURCE_SQL = {
             WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING version, created, unversioned, unversioned_revision`,
   replaceIfVersion: `UPDATE resources SET version = version + 1, last_modified = ?, data = ?, internal = ?, search = ?
                      WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ? RETURNING version, created, unversioned, unversioned_revision`,
-  updateInternal: `UPDATE resources SET unversioned = ?, unversioned_revision = unversioned_revision + 1
-                   WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING ${UPDATED_COLUMNS}`,
-  updateInternalIfRevision: `UPDATE resources SET unversioned = ?, unversioned_revision = unversioned_revision + 1
-                             WHERE tenant_id = ? AND resource_type = ? AND id = ? AND unversioned_revision = ? RETURNING ${UPDATED_COLUMNS}`,
+  // The revision and version conditions are each `? IS NULL OR column = ?`: one statement text for every combination.
+  updateInternal: `UPDATE resources SET unversioned = ?, unversioned_search = ?, unversioned_revision = unversioned_revision + 1
+                   WHERE tenant_id = ? AND resource_type = ? AND id = ?
+                     AND (? IS NULL OR unversioned_revision = ?) AND (? IS NULL OR version = ?) RETURNING ${UPDATED_COLUMNS}`,
   delete: 'DELETE FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
   deleteIfVersion: 'DELETE FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ?',
   insertValue: 'INSERT INTO resource_values (tenant_id, resource_type, path, value, resource_id, is_unique) VALUES (?, ?, ?, ?, ?, ?)',
@@ -95,12 +99,17 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
     }
   };
 
-  /** Makes the resource's side-table rows equal to `values`, touching only the rows that change. */
-  const syncValues = (tenantId: string, resourceType: string, id: string, values: readonly IndexedValue[]) => {
+  /**
+   * Makes the resource's side-table rows of one storage part equal to `values` (all parts when `part` is undefined),
+   * touching only the rows that change.
+   */
+  const syncValues = (tenantId: string, resourceType: string, id: string, values: readonly IndexedValue[], part?: StoragePart) => {
     const wanted = new Map(values.map((entry) => [`${entry.path}\u0000${entry.value}`, entry]));
+    const inPart = part === undefined ? () => true : pathsOfPart(model.modelOf(resourceType), part);
     const existing = prepared(SQL.selectValues).all(tenantId, resourceType, id) as { path: string; value: string; is_unique: number }[];
     const remove = prepared(SQL.deleteValue);
     for (const row of existing) {
+      if (!inPart(row.path)) continue;
       const key = `${row.path}\u0000${row.value}`;
       const keep = wanted.get(key);
       if (keep && (keep.unique ? 1 : 0) === row.is_unique) wanted.delete(key);
@@ -137,7 +146,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
   const missOf = (tenantId: string, resourceType: string, id: string, expected: { version?: number; revision?: number }): StoreError => {
     const current = prepared(SQL.version).get(tenantId, resourceType, id) as { version: number; unversioned_revision: number } | undefined;
     if (!current) return new StoreError('not_found', `${resourceType} ${id} not found`);
-    if (expected.revision !== undefined) {
+    if (expected.revision !== undefined && expected.revision !== current.unversioned_revision) {
       return new StoreError('version_mismatch', `${resourceType} ${id} has unversioned revision ${current.unversioned_revision}, not ${expected.revision}`);
     }
     return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expected.version)}`);
@@ -231,7 +240,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
                 : prepared(SQL.replaceIfVersion).get(lastModified, data, internal, derived.search, tenantId, resourceType, id, expectedVersion)
             ) as Pick<ResourceRow, 'version' | 'created' | 'unversioned' | 'unversioned_revision'> | undefined;
             if (!written) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
-            syncValues(tenantId, resourceType, id, derived.values);
+            syncValues(tenantId, resourceType, id, derived.values, 'document');
             return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal });
           })
           .immediate(),
@@ -253,20 +262,40 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
       );
     },
 
-    async updateInternal(tenantId, resourceType, id, values, expectedRevision?: number) {
+    async updateInternal(tenantId, resourceType, id, values, expectedRevision?: number, expectedVersion?: number) {
       const unversioned = JSON.stringify(values);
-      return run(() => {
-        // One UPDATE: the compare-and-set and the write are a single statement, so concurrent writers cannot interleave.
-        const row = (
-          expectedRevision === undefined
-            ? prepared(SQL.updateInternal).get(unversioned, tenantId, resourceType, id)
-            : prepared(SQL.updateInternalIfRevision).get(unversioned, tenantId, resourceType, id, expectedRevision)
-        ) as ResourceRow | undefined;
-        if (!row) throw missOf(tenantId, resourceType, id, { revision: expectedRevision });
-        return toStored(row);
-      });
+      const derived = deriveSearchData(model.modelOf(resourceType), unversionedAttributesOf(values), 'unversioned');
+      const revision = expectedRevision ?? null;
+      const version = expectedVersion ?? null;
+      return run(() =>
+        db
+          .transaction(() => {
+            // One UPDATE is the compare-and-set and the write, so concurrent writers cannot interleave.
+            const row = prepared(SQL.updateInternal).get(unversioned, derived.search, tenantId, resourceType, id, revision, revision, version, version) as
+              | ResourceRow
+              | undefined;
+            if (!row) throw missOf(tenantId, resourceType, id, { revision: expectedRevision, version: expectedVersion });
+            syncValues(tenantId, resourceType, id, derived.values, 'unversioned');
+            return toStored(row);
+          })
+          .immediate(),
+      );
     },
   };
+}
+
+const partPaths = new WeakMap<ResourceModel, Record<StoragePart, ReadonlySet<string>>>();
+
+/** Whether an indexed path (resource_values.path) belongs to a storage part of the model. */
+function pathsOfPart(model: ResourceModel, part: StoragePart): (path: string) => boolean {
+  let paths = partPaths.get(model);
+  if (!paths) {
+    const of = (wanted: StoragePart) => new Set(model.indexedPaths.filter((indexed) => indexed.slot.part === wanted).map((indexed) => indexed.path));
+    paths = { document: of('document'), unversioned: of('unversioned') };
+    partPaths.set(model, paths);
+  }
+  const inPart = paths[part];
+  return (path) => inPart.has(path);
 }
 
 function toStored(row: ResourceRow): StoredResource {

@@ -32,6 +32,7 @@ import { createSqliteRateLimitStore } from './sqlite-rate-limit-store';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { deleteSqliteTenant } from './sqlite-tenant-deletion';
 import { createSqliteSettingsStore } from './sqlite-settings-store';
+import { createSqliteSignInStore } from './sqlite-sign-in-store';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
 
@@ -110,6 +111,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     blobs,
     rateLimits: createSqliteRateLimitStore({ db, statements }),
     idempotency: createSqliteIdempotencyStore({ db, statements }),
+    signIns: createSqliteSignInStore({ db, statements }),
     async ping() {
       translateErrors(() => db.open, () => statements.get('SELECT 1').get());
     },

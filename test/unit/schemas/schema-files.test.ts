@@ -11,7 +11,9 @@ type Json = Record<string, unknown>;
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
 const read = (file: string): unknown => JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8'));
 
-const SCHEMA_FILES = ['user.json', 'group.json', 'enterprise-user.json', 'role.json', 'service-provider-config.schema.json', 'resource-type.schema.json', 'schema.schema.json'];
+const SCHEMA_FILES = ['user.json', 'group.json', 'enterprise-user.json', 'lifecycle-user.json', 'role.json', 'service-provider-config.schema.json', 'resource-type.schema.json', 'schema.schema.json'];
+/** The product's own schemas (README "Extensions"): one URN namespace, and storage characteristics of the server's own. */
+const PRODUCT_USER = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
 const schemaFiles = SCHEMA_FILES.map((file) => ({ file, schema: read(file) as Json }));
 const byId = (id: string): Json => {
   const found = schemaFiles.find(({ schema }) => schema.id === id);
@@ -36,6 +38,8 @@ const RETURNED = ['always', 'never', 'default', 'request'];
 const UNIQUENESS = ['none', 'server', 'global'];
 const REQUIRED_KEYS = ['name', 'type', 'multiValued', 'description', 'required', 'caseExact', 'mutability', 'returned', 'uniqueness'];
 const OPTIONAL_KEYS = ['canonicalValues', 'referenceTypes', 'subAttributes'];
+/** Server-side characteristics (never served), allowed in the product's own schemas only. */
+const SERVER_KEYS = ['x-unversioned', 'x-indexed'];
 // RFC 7643 §2.1 ATTRNAME = ALPHA *(nameChar); "$ref" is the one reserved sub-attribute name outside it (§2.4).
 const ATTRNAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
@@ -67,7 +71,12 @@ function problemsOf({ path, attribute, depth }: Located): string[] {
   const problems: string[] = [];
   const keys = Object.keys(attribute);
   for (const key of REQUIRED_KEYS) if (!keys.includes(key)) problems.push(`${path}: missing ${key}`);
-  for (const key of keys) if (!REQUIRED_KEYS.includes(key) && !OPTIONAL_KEYS.includes(key)) problems.push(`${path}: unknown characteristic ${key}`);
+  const own = path.startsWith('urn:scim-server:');
+  for (const key of keys) {
+    if (REQUIRED_KEYS.includes(key) || OPTIONAL_KEYS.includes(key)) continue;
+    if (own && SERVER_KEYS.includes(key) && attribute[key] === true) continue;
+    problems.push(`${path}: unknown characteristic ${key}`);
+  }
 
   const { name, type, multiValued, description, required, caseExact, mutability, returned, uniqueness } = attribute;
   if (typeof name !== 'string' || !(ATTRNAME.test(name) || (name === '$ref' && depth > 0))) problems.push(`${path}: illegal name`);
@@ -172,6 +181,12 @@ describe.each(schemaFiles)('$file', ({ schema }) => {
 describe('the structural rules themselves', () => {
   const sound: Json = { name: 'nick', type: 'string', multiValued: false, description: 'd', required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none' };
   const check = (attribute: Json, depth = 0, path = 'x:nick'): string[] => problemsOf({ path, attribute, depth });
+
+  it('allow server-side characteristics in the product\'s own schemas only', () => {
+    expect(check({ ...sound, 'x-indexed': true }, 0, `${PRODUCT_USER}:nick`)).toEqual([]);
+    expect(check({ ...sound, 'x-indexed': true })).toEqual(['x:nick: unknown characteristic x-indexed']);
+    expect(check({ ...sound, 'x-other': true }, 0, `${PRODUCT_USER}:nick`)).toEqual([`${PRODUCT_USER}:nick: unknown characteristic x-other`]);
+  });
 
   it('accept a sound definition and reject each kind of fault', () => {
     expect(check(sound)).toEqual([]);
@@ -310,7 +325,10 @@ describe('resource-types.json (RFC 7643 §6)', () => {
         endpoint: '/Users',
         description: 'User Account',
         schema: URN.core.user,
-        schemaExtensions: [{ schema: URN.extension.enterpriseUser, required: false }],
+        schemaExtensions: [
+          { schema: URN.extension.enterpriseUser, required: false },
+          { schema: PRODUCT_USER, required: false },
+        ],
         meta: { location: '/ResourceTypes/User', resourceType: 'ResourceType' },
       },
       {
@@ -342,12 +360,15 @@ describe('resource-types.json (RFC 7643 §6)', () => {
   });
 
   it('loads into the schema registry together with the resource schemas', () => {
-    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, role], resourceTypes, commonAttributes });
+    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, byId(PRODUCT_USER), role], resourceTypes, commonAttributes });
     const userType = registry.resourceType('user');
     expect(userType).toBeDefined();
     const { core, extensions } = registry.schemasOf(userType!);
     expect(core.id).toBe(URN.core.user);
-    expect(extensions.map((extension) => [extension.schema.id, extension.required])).toEqual([[URN.extension.enterpriseUser, false]]);
+    expect(extensions.map((extension) => [extension.schema.id, extension.required])).toEqual([
+      [URN.extension.enterpriseUser, false],
+      [PRODUCT_USER, false],
+    ]);
     expect(registry.schemasOf(registry.resourceType('Group')!).core.id).toBe(URN.core.group);
     expect(registry.schemasOf(registry.resourceType('Role')!).core.id).toBe(ROLE);
   });

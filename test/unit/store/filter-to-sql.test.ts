@@ -17,6 +17,7 @@ const users = filterBuilder(registry, 'User');
 const groups = filterBuilder(registry, 'Group');
 const catalogue = filterBuilder(registry, 'Role');
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const LIFECYCLE = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
 
 const compile = (filter: FilterAst, resourceType = 'User') => filterToSql(filter, { model: model.modelOf(resourceType), row: 'r', tenantId: 'tenant-1' });
 
@@ -99,6 +100,8 @@ describe('query plans', () => {
     // README "Roles": the holders of a role, and the catalogue looked up by name.
     ['User roles.value', users.eq('roles.value', 'admin'), 'User'],
     ['Role name or name', catalogue.or(catalogue.eq('name', 'admin'), catalogue.eq('name', 'auditor')), 'Role'],
+    ['User lifecycle state (x-indexed)', users.eq(`${LIFECYCLE}:state`, 'locked'), 'User'],
+    ['User lastSignIn (x-indexed, unversioned)', users.eq(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z'), 'User'],
   ])('eq on %s is answered through the value index, then the primary key', (_name, filter, resourceType) => {
     const { page: pagePlan, count } = listPlans({ resourceType, filter, page });
     for (const steps of [pagePlan, count]) {
@@ -106,6 +109,20 @@ describe('query plans', () => {
       expect(steps).toContain(BY_VALUE);
       expect(steps.filter((step) => step.startsWith('SCAN'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^SCAN r\b/)]));
     }
+  });
+
+  it.each<[string, FilterAst]>([
+    ['lt', users.lt(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z')],
+    ['ge', users.ge(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z')],
+    ['le, and state eq', users.and(users.eq(`${LIFECYCLE}:state`, 'locked'), users.le(`${LIFECYCLE}:lastSignIn`, '2026-01-01T00:00:00Z'))],
+  ])('%s on the indexed dateTime lastSignIn is a range on the value index, never a scan of the tenant', (_name, filter) => {
+    const { page: pagePlan, count } = listPlans({ resourceType: 'User', filter, page });
+    for (const steps of [pagePlan, count]) {
+      expect(steps).toEqual(expect.arrayContaining([expect.stringMatching(/^SEARCH resource_values USING PRIMARY KEY \(tenant_id=\? AND resource_type=\? AND path=\? AND value[<>]=?\?\)$/)]));
+      expect(steps.filter((step) => /^SCAN r\b/.test(step))).toEqual([]);
+    }
+    // The literal is bound as the normalised instant, like the stored values.
+    expect(compile(filter).params).toContain('2026-01-01T00:00:00.000Z');
   });
 
   it.each<[string, FilterAst]>([
@@ -150,7 +167,7 @@ describe('query plans', () => {
     expect(plan(RESOURCE_SQL.getMany, ['t', 'User', '["u-1"]']).filter((step) => /^SCAN r\b/.test(step))).toEqual([]);
     expect(plan(RESOURCE_SQL.scanAfter, ['t', 'User', 'u-1', 10])).toEqual(['SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id>?)']);
     expect(plan(RESOURCE_SQL.scanFirst, ['t', 'User', 10])).toEqual(['SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=?)']);
-    expect(plan(RESOURCE_SQL.updateInternalIfRevision, ['{}', 't', 'User', 'u-1', 0])).toEqual([
+    expect(plan(RESOURCE_SQL.updateInternal, ['{}', '{}', 't', 'User', 'u-1', 0, 0, 3, 3])).toEqual([
       'SEARCH resources USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id=?)',
     ]);
   });

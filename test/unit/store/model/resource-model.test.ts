@@ -1,6 +1,7 @@
 // What every store derives from the registry: search-document slots, indexed and unique paths, fingerprint.
 import commonAttributes from '../../../../schemas/common-attributes.json';
 import enterpriseUser from '../../../../schemas/enterprise-user.json';
+import lifecycleUser from '../../../../schemas/lifecycle-user.json';
 import group from '../../../../schemas/group.json';
 import resourceTypes from '../../../../schemas/resource-types.json';
 import role from '../../../../schemas/role.json';
@@ -12,6 +13,7 @@ import { filterBuilder } from '../../../contract/filter-builder';
 
 const registry = loadBuiltinRegistry();
 const model = createStoreModel(registry);
+const LIFECYCLE = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const indexed = (resourceType: string, m = model) => m.modelOf(resourceType).indexedPaths.map((entry) => [entry.path, entry.unique]);
 
@@ -19,11 +21,15 @@ describe('createStoreModel', () => {
   it('indexes the unique attributes the schemas declare, plus the declared lookup paths', () => {
     expect(indexed('User')).toEqual([
       ['userName', true],
+      // x-indexed in the product's own User extension; lastSignIn is kept in the unversioned state.
+      [`${LIFECYCLE}:state`, false],
+      [`${LIFECYCLE}:lastSignIn`, false],
       ['externalId', false],
       ['displayName', false],
       ['emails.value', false],
       ['roles.value', false],
     ]);
+    expect(model.modelOf('User').indexedPaths.filter((indexed) => indexed.slot.part === 'unversioned').map((indexed) => indexed.path)).toEqual([`${LIFECYCLE}:lastSignIn`]);
     expect(indexed('Group')).toEqual([
       ['displayName', true],
       ['externalId', false],
@@ -49,6 +55,7 @@ describe('createStoreModel', () => {
             attribute.name === 'employeeNumber' ? { ...attribute, uniqueness: 'global' } : attribute.name === 'manager' ? { ...attribute, subAttributes: attribute.subAttributes!.map((sub) => (sub.name === 'value' ? { ...sub, uniqueness: 'server' } : sub)) } : attribute,
           ),
         },
+        lifecycleUser,
       ],
       resourceTypes,
       commonAttributes,

@@ -1,6 +1,7 @@
 // The search document and indexed values derived from a resource's attributes (src/store/model/search-document.ts).
 import commonAttributes from '../../../../schemas/common-attributes.json';
 import enterpriseUser from '../../../../schemas/enterprise-user.json';
+import lifecycleUser from '../../../../schemas/lifecycle-user.json';
 import group from '../../../../schemas/group.json';
 import resourceTypes from '../../../../schemas/resource-types.json';
 import role from '../../../../schemas/role.json';
@@ -62,7 +63,7 @@ describe('deriveSearchData', () => {
 
   it('normalises dateTime values to UTC milliseconds and wraps invalid ones', () => {
     const withDate = createSchemaRegistry({
-      schemas: [user, group, role, { ...enterpriseUser, attributes: [...enterpriseUser.attributes, { name: 'hireDate', type: 'dateTime' }] }],
+      schemas: [user, group, role, lifecycleUser, { ...enterpriseUser, attributes: [...enterpriseUser.attributes, { name: 'hireDate', type: 'dateTime' }] }],
       resourceTypes,
       commonAttributes,
     });

@@ -12,6 +12,7 @@ import { describeSettingsStoreContract } from '../../../contract/settings-store.
 import { describeIdempotencyStoreContract } from '../../../contract/idempotency-store.contract';
 import { describeRateLimitStoreContract } from '../../../contract/rate-limit-store.contract';
 import { describeRolesContract } from '../../../contract/roles.contract';
+import { describeSignInStoreContract } from '../../../contract/sign-in-store.contract';
 import { countingDb } from '../../../helpers/counting-db';
 import { createMingoDb } from './mingo-db';
 
@@ -49,6 +50,7 @@ describeStoreContract('mongo store on mingo', makeStore);
 // The stand-in scans its documents for most queries: the large group is smaller here (the delta is what is checked).
 describeMembershipStoreContract('mongo store on mingo', makeStore, { largeGroupSize: 10_000 });
 describeSettingsStoreContract('mongo store on mingo', makeStore);
+describeSignInStoreContract('mongo store on mingo', makeStore);
 describeJobStoreContract('mongo store on mingo', makeStore);
 describeOutboxStoreContract('mongo store on mingo', makeStore);
 describeBlobStoreContract('mongo store on mingo', makeStore);
