@@ -9,10 +9,19 @@ import type { ListRequest } from '../scim/list/list-request';
 import type { KeysetPosition } from '../store/resource-store';
 import type { ResourceTypeDefinition, ScimAttributes } from '../scim/schema/attribute';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import type { BodyOptions, ResourceValidator } from '../scim/schema/validate-resource';
+import type { BodyOptions, ResourceValidator, ValidatedResource } from '../scim/schema/validate-resource';
 import type { NewResource, ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
 import { composeBehaviours } from './compose-behaviours';
-import { WriteKind, type ComposedBehaviour, type ComputeContext, type DeleteOptions, type RelationWritePlan } from './resource-type-behaviour';
+import {
+  WriteKind,
+  type ComposedBehaviour,
+  type ComputeContext,
+  type DeleteOptions,
+  type RelationPatchPlan,
+  type RelationWritePlan,
+  type WriteDraft,
+  type WriteInput,
+} from './resource-type-behaviour';
 import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
 import { isStoreError, StoreError, StoreErrorCode } from '../store/store-error';
 import { nextLastModified } from './last-modified';
@@ -21,6 +30,8 @@ import { applyPatch, sameJson } from '../scim/patch/apply-patch';
 import { parsePatchRequest } from '../scim/patch/parse-patch';
 import { validatePatched } from '../scim/patch/validate-patched';
 import { assertValueLimit, DEFAULT_MAX_ATTRIBUTE_VALUES } from '../scim/schema/value-limit';
+import type { PatchOperation } from '../scim/patch/patch-operation';
+import { pathToString } from '../scim/paths/resolved-path';
 
 export interface ResourceServiceDeps {
   readonly store: ResourceStore;
@@ -59,6 +70,15 @@ export interface ResourceService {
    * that changes nothing writes nothing (`changed: false`, same version and lastModified).
    */
   patch(context: RequestContext, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
+  /**
+   * A change the server decides (a vendor action route: lock, disable, a new password…), written exactly as a PATCH
+   * is: `change` sees the stored resource and says what to store (undefined: nothing); the result is type-checked,
+   * goes through the behaviours' prepareWrite chain (WriteKind.server), is written only when something changed, with
+   * the same compare-and-set on the version (re-read and `change` again after a lost race; 412 with If-Match) and the
+   * same meta.lastModified rule. So an action route and the SCIM PATCH with the same effect give the same resource and
+   * the same version. `change` may throw (e.g. a refused transition): nothing is written.
+   */
+  update(context: RequestContext, type: ResourceTypeDefinition, id: string, change: ServerChange, conditions?: WriteConditions): Promise<{ resource: StoredResource; changed: boolean }>;
   /** `options.force` deletes what a behaviour would otherwise refuse to (a role users hold). */
   delete(context: RequestContext, type: ResourceTypeDefinition, id: string, conditions?: WriteConditions, options?: DeleteOptions): Promise<void>;
   /**
@@ -70,6 +90,17 @@ export interface ResourceService {
   computedAttributesOfPage(context: RequestContext, type: ResourceTypeDefinition, ids: readonly string[], compute: ComputeContext): Promise<ReadonlyMap<string, Record<string, unknown>>>;
 }
 
+/** What a server change stores: all the attributes, writeOnly values to apply (e.g. a new `password`), internal state. */
+export interface ServerDraft {
+  readonly attributes: ScimAttributes;
+  readonly writeOnly?: Readonly<Record<string, unknown>>;
+  /** The internal state to store (e.g. a re-hashed password); the stored one when absent. */
+  readonly internal?: Readonly<Record<string, unknown>>;
+}
+
+/** Decides a server change from the resource as stored; called again after a lost race, so it must not have effects. */
+export type ServerChange = (current: StoredResource) => ServerDraft | undefined;
+
 /** A resource type without behaviours: every hook a no-op. */
 const NO_BEHAVIOUR: ComposedBehaviour = composeBehaviours();
 
@@ -77,7 +108,8 @@ const NO_BEHAVIOUR: ComposedBehaviour = composeBehaviours();
 interface PreparedCreate {
   readonly resource: NewResource;
   readonly relations: RelationWritePlan;
-  readonly writeOnly: Readonly<Record<string, unknown>>;
+  /** What the behaviours' prepareWrite was given, for their afterWrite once the document is stored. */
+  readonly input: WriteInput;
 }
 const MAX_WRITE_ATTEMPTS = 8;
 
@@ -121,28 +153,48 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     const behaviour = behaviourOf(type);
     const validated = deps.validatorFor(type).validateCreate(body, options);
     const id = newId();
-    const draft = await mapStoreErrors(subject(type), () =>
-      behaviour.prepareWrite(context, { kind: WriteKind.create, id, writeOnly: validated.writeOnly }, { attributes: validated.attributes, internal: {} }),
-    );
+    const input: WriteInput = { kind: WriteKind.create, id, writeOnly: validated.writeOnly, named: namesOf(validated) };
+    const draft = await mapStoreErrors(subject(type), () => behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: {} }));
     const relations = await mapStoreErrors(subject(type), () => behaviour.planRelationWrite(context, id, draft.attributes));
     checkValueLimit(type, relations.attributes);
     return {
       resource: { resourceType: type.name, id, created: clock().toISOString(), attributes: relations.attributes, internal: draft.internal },
       relations,
-      writeOnly: validated.writeOnly,
+      input,
     };
   };
 
   /** The behaviours' afterWrite of a create, once the document and its relations are written. */
   const created = async (context: RequestContext, type: ResourceTypeDefinition, prepared: PreparedCreate, stored: StoredResource) =>
     mapStoreErrors(subject(type, stored.id), () =>
-      behaviourOf(type).afterWrite(context, { kind: WriteKind.create, id: stored.id, writeOnly: prepared.writeOnly }, stored),
+      behaviourOf(type).afterWrite(context, prepared.input, stored),
     );
 
   const load = async (context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource> => {
     const found = await mapStoreErrors(subject(type, id), () => deps.store.get(context.tenantId, type.name, id));
     if (!found) throw scimErrors.notFound(`${type.name} ${id} not found`);
     return found;
+  };
+
+  /**
+   * The end of a PATCH or server change: the draft is written, with a compare-and-set on the version read, only when it
+   * (or a relation plan) changes something; a change that changes nothing writes nothing (same version, same
+   * lastModified). A new password changes the internal state (a fresh salt), so it always counts as a change.
+   */
+  const storeIfChanged = async (
+    context: RequestContext,
+    type: ResourceTypeDefinition,
+    current: StoredResource,
+    draft: WriteDraft,
+    relations?: Pick<RelationPatchPlan, 'changes' | 'commit'>,
+  ): Promise<{ resource: StoredResource; changed: boolean }> => {
+    const changed = (relations?.changes ?? false) || !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
+    if (!changed) return { resource: current, changed: false };
+    const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: draft.attributes, internal: draft.internal };
+    // Compare-and-set on the version read: a concurrent writer makes this fail, and the caller re-reads and re-applies.
+    const stored = await deps.store.replace(context.tenantId, type.name, current.id, replacement, current.version);
+    await relations?.commit();
+    return { resource: stored, changed: true };
   };
 
   const checkIfMatch = (type: ResourceTypeDefinition, current: StoredResource, conditions?: WriteConditions) => {
@@ -219,7 +271,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
         const validated = deps.validatorFor(type).validateReplace(body, current.attributes, options);
-        const input = { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly };
+        const input = { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly, named: namesOf(validated) };
         const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
         const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
         checkValueLimit(type, relations.attributes, current.attributes);
@@ -245,17 +297,27 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const patched = applyPatch(deps.registry, type, current.attributes, plan.remaining);
         const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, plan.remaining);
         checkValueLimit(type, validated.attributes, current.attributes);
-        const input = { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly };
+        const input = { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly, named: namedByOperations(operations) };
         const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
-        // A new password changes the internal state (a fresh salt), so it always counts as a change.
-        const changed =
-          plan.changes || !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
-        if (!changed) return { resource: current, changed: false };
-        const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: draft.attributes, internal: draft.internal };
-        // Compare-and-set on the version read above: a concurrent writer makes this fail and the PATCH re-applies.
-        const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
-        await plan.commit();
-        return { resource: stored, changed: true, input };
+        return { ...(await storeIfChanged(context, type, current, draft, plan)), input };
+      }, subject(type, id));
+      if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input, outcome.resource));
+      return { resource: outcome.resource, changed: outcome.changed };
+    },
+
+    async update(context, type, id, change, conditions) {
+      const behaviour = behaviourOf(type);
+      const validator = deps.validatorFor(type);
+      const outcome = await writeWithRetry(conditions, async () => {
+        const current = await load(context, type, id);
+        checkIfMatch(type, current, conditions);
+        const decided = change(current);
+        if (decided === undefined) return { resource: current, changed: false, input: undefined };
+        validator.validateAttributes(decided.attributes);
+        checkValueLimit(type, decided.attributes, current.attributes);
+        const input = { kind: WriteKind.server, id, current, writeOnly: decided.writeOnly ?? {}, named: new Set<string>() };
+        const draft = await behaviour.prepareWrite(context, input, { attributes: decided.attributes, internal: decided.internal ?? current.internal });
+        return { ...(await storeIfChanged(context, type, current, draft)), input };
       }, subject(type, id));
       if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input!, outcome.resource));
       return { resource: outcome.resource, changed: outcome.changed };
@@ -281,6 +343,23 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       return mapStoreErrors(subject(type), () => behaviourOf(type).computedAttributesOfPage(context, ids, compute));
     },
   };
+}
+
+/** The top-level attributes a validated POST or PUT body names (WriteInput.named): its attributes and writeOnly values. */
+function namesOf(validated: ValidatedResource): ReadonlySet<string> {
+  const names = new Set<string>(Object.keys(validated.writeOnly));
+  for (const [key, value] of Object.entries(validated.attributes)) {
+    // Extension attributes are named `<URN>:<name>`, as pathToString names them.
+    if (key.startsWith('urn:') && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const name of Object.keys(value)) names.add(`${key}:${name}`);
+    } else names.add(key);
+  }
+  return names;
+}
+
+/** The top-level attributes the operations of a PATCH name (path-less values were expanded into paths when parsed). */
+function namedByOperations(operations: readonly PatchOperation[]): ReadonlySet<string> {
+  return new Set(operations.flatMap((operation) => (operation.path ? [pathToString(operation.path.attribute)] : [])));
 }
 
 /** One item of a batch failed: its ScimError is its answer; anything else is an internal error of that item only. */

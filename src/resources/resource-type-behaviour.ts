@@ -37,7 +37,13 @@ export interface ComputeContext {
   readonly baseUrl: string;
 }
 
-export const WriteKind = { create: 'create', replace: 'replace', patch: 'patch' } as const;
+/**
+ * `create`, `replace` and `patch` are a client's SCIM writes (POST, PUT, PATCH, and the same in Bulk): their attributes
+ * were validated from the client's body, so readOnly values are not among them. `server` is a change the server
+ * decided (a vendor action route, ResourceService.update): its attributes are as the server assembled them, readOnly
+ * ones included.
+ */
+export const WriteKind = { create: 'create', replace: 'replace', patch: 'patch', server: 'server' } as const;
 export type WriteKind = (typeof WriteKind)[keyof typeof WriteKind];
 
 /** The write a `prepareWrite` hook looks at. */
@@ -45,10 +51,17 @@ export interface WriteInput {
   readonly kind: WriteKind;
   /** The id of the resource (on create: the id it is about to get). */
   readonly id: string;
-  /** The stored resource a replace or PATCH starts from; undefined on create. */
+  /** The stored resource a replace, PATCH or server change starts from; undefined on create. */
   readonly current?: StoredResource;
   /** Validated writeOnly values the client sent (e.g. `password`, RFC 7643 §2.2); never stored as they are. */
   readonly writeOnly: Readonly<Record<string, unknown>>;
+  /**
+   * The top-level attributes the request itself names, canonical (`active`, `name`, `urn:…:User:manager`): the keys
+   * of a POST or PUT body, the paths of PATCH operations; none for a server change. It tells a value the client sent
+   * from one carried over from the stored resource: a PATCH of `title` on a user whose `active` is false does not
+   * say "active: false" again.
+   */
+  readonly named: ReadonlySet<string>;
 }
 
 /** What the caller of a delete asked for beyond the delete itself. */

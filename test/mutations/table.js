@@ -156,10 +156,10 @@ module.exports = [
   },
   {
     id: 'concurrency/patch-writes-without-expected-version',
-    bug: 'the service writes a PATCH without the version it read, so the store cannot refuse a stale write',
+    bug: 'the service writes a PATCH (or a server change) without the version it read, so the store cannot refuse a stale write',
     file: 'src/resources/resource-service.ts',
-    search: 'type.name, id, replacement, current.version);\n        await plan.commit();',
-    replace: 'type.name, id, replacement);\n        await plan.commit();',
+    search: 'type.name, current.id, replacement, current.version);\n    await relations?.commit();',
+    replace: 'type.name, current.id, replacement);\n    await relations?.commit();',
     tests: ['test/http/interleaved-writes.test.ts'],
   },
 

@@ -8,7 +8,7 @@ import { tokenContext } from '../../helpers/request-context';
 
 const CONTEXT = tokenContext('t1');
 const COMPUTE: ComputeContext = { selection: DEFAULT_SELECTION, baseUrl: 'https://scim.example.com' };
-const CREATE: WriteInput = { kind: 'create', id: 'u1', writeOnly: {} };
+const CREATE: WriteInput = { kind: 'create', id: 'u1', writeOnly: {}, named: new Set<string>() };
 
 describe('composeBehaviours', () => {
   it('runs two afterDelete hooks, both, in order, with the context and id', async () => {
