@@ -1,11 +1,13 @@
 // Token scopes and the one rule that decides what they grant.
 //
 // The rule: every scope grants exactly its own operations and implies no other. `scim:read` covers GET and
-// searches; `scim:write` covers POST, PUT, PATCH and DELETE. A write-only token therefore cannot list or read
+// searches; `scim:write` covers POST, PUT, PATCH and DELETE (and the lifecycle routes that change an account);
+// `scim:credentials` covers POST /Users/.verify-credentials only, so that an application's sign-in service can check
+// passwords without being able to read or change the directory. A write-only token therefore cannot list or read
 // resources (least privilege for push-only pipelines). Identity providers read before they write (a filtered GET
-// to find an existing user, then POST or PATCH), so tokens are issued with both scopes unless asked otherwise.
+// to find an existing user, then POST or PATCH), so tokens are issued with read and write unless asked otherwise.
 
-export const Scope = { read: 'scim:read', write: 'scim:write' } as const;
+export const Scope = { read: 'scim:read', write: 'scim:write', credentials: 'scim:credentials' } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 
 export const ALL_SCOPES: readonly Scope[] = Object.freeze(Object.values(Scope));

@@ -24,6 +24,8 @@ export interface ScimErrorBody {
   status: string;
   scimType?: ScimType;
   detail: string;
+  /** Fields a vendor extension adds beside RFC 7644 §3.12's (ScimError.fields), e.g. `reason`, `lockedUntil`. */
+  [field: string]: unknown;
 }
 
 export class ScimError extends Error {
@@ -32,18 +34,29 @@ export class ScimError extends Error {
   readonly detail: string;
   /** Extra response headers (e.g. Retry-After, WWW-Authenticate). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Fields of the error body beside RFC 7644 §3.12's, for a vendor extension's errors (README "Extensions"): plain
+   * top-level strings that a client can branch on, such as the `reason` of a refused sign-in. They never replace
+   * `schemas`, `status`, `scimType` or `detail`.
+   */
+  readonly fields?: Readonly<Record<string, string>>;
 
-  constructor(status: number, detail: string, options: { scimType?: ScimType; cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    detail: string,
+    options: { scimType?: ScimType; cause?: unknown; headers?: Record<string, string>; fields?: Record<string, string> } = {},
+  ) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ScimError';
     this.status = status;
     this.detail = detail;
     this.scimType = options.scimType;
     this.headers = options.headers;
+    this.fields = options.fields;
   }
 
   toBody(): ScimErrorBody {
-    const body: ScimErrorBody = { schemas: [URN.message.error], status: String(this.status), detail: this.detail };
+    const body: ScimErrorBody = { ...this.fields, schemas: [URN.message.error], status: String(this.status), detail: this.detail };
     if (this.scimType) body.scimType = this.scimType;
     return body;
   }
@@ -70,14 +83,16 @@ export const scimErrors = {
   expiredCursor: (detail: string) => new ScimError(400, detail, { scimType: ScimType.expiredCursor }),
   badRequest: (detail: string) => new ScimError(400, detail),
   unauthorized: (detail: string) => new ScimError(401, detail, { headers: { 'WWW-Authenticate': 'Bearer realm="scim"' } }),
-  forbidden: (detail: string) => new ScimError(403, detail),
+  forbidden: (detail: string, fields?: Record<string, string>) => new ScimError(403, detail, { fields }),
   notFound: (detail: string) => new ScimError(404, detail),
   methodNotAllowed: (detail: string, allow: string[]) => new ScimError(405, detail, { headers: { Allow: allow.join(', ') } }),
-  conflict: (detail: string) => new ScimError(409, detail),
+  conflict: (detail: string, fields?: Record<string, string>) => new ScimError(409, detail, { fields }),
   requestTimeout: (detail: string) => new ScimError(408, detail),
   preconditionFailed: (detail: string) => new ScimError(412, detail),
   payloadTooLarge: (detail: string) => new ScimError(413, detail),
   unsupportedMediaType: (detail: string) => new ScimError(415, detail),
+  /** RFC 4918 §11.3 423 Locked: outside SCIM's own statuses, for a locked account (README "Account lifecycle"). */
+  locked: (detail: string, fields?: Record<string, string>) => new ScimError(423, detail, { fields }),
   requestHeaderFieldsTooLarge: (detail: string) => new ScimError(431, detail),
   tooManyRequests: (detail: string, retryAfterSeconds: number) => new ScimError(429, detail, { headers: { 'Retry-After': String(retryAfterSeconds) } }),
   internal: (cause?: unknown) => new ScimError(500, 'Internal server error', { cause }),

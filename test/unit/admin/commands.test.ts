@@ -74,7 +74,7 @@ describe('runAdmin', () => {
       [['tenant', 'create', 'a', '--color', 'red'], 'Unknown option --color'],
       [['tenant', 'create', 'a', '--profile'], 'Option --profile needs a value'],
       [['tenant', 'create', '  '], 'The tenant name must not be empty'],
-      [['token', 'create', 't-1', '--scopes', 'scim:admin'], 'Unknown scope "scim:admin"; the scopes are scim:read, scim:write'],
+      [['token', 'create', 't-1', '--scopes', 'scim:admin'], 'Unknown scope "scim:admin"; the scopes are scim:read, scim:write, scim:credentials'],
       [['token', 'create', 't-1', '--label', 'a\tb'], 'The label must not contain control characters'],
       [['token', 'revoke'], 'Missing <tokenId>'],
     ];
@@ -127,6 +127,11 @@ describe('runAdmin', () => {
     const both = await run('token', 'create', 't-1');
     expect(both.out[0]).toBe('Created token new-2 for tenant "Acme" (t-1) with scopes scim:read scim:write:');
     expect(store.tokenRows.get('new-2')?.label).toBe('');
+
+    // A sign-in service's token: the credential check only.
+    const checker = await run('token', 'create', 't-1', '--label', 'sign-in', '--scopes', 'scim:credentials');
+    expect(checker.out[0]).toBe('Created token new-3 for tenant "Acme" (t-1) with scopes scim:credentials:');
+    expect(await createTokenVerifier({ tenants: store })(checker.out[2].trim())).toMatchObject({ actor: { scopes: ['scim:credentials'] } });
   });
 
   it('token create fails for an unknown tenant without creating anything', async () => {
