@@ -29,22 +29,35 @@ export interface InternalUpdate {
   readonly before: StoredResource;
 }
 
+export interface InternalUpdateOptions {
+  /** Rounds before giving up with 409 (default UPDATE_INTERNAL_ATTEMPTS). */
+  readonly attempts?: number;
+  /**
+   * Write only while the resource's version is still the one `change` saw (ResourceWriter.updateInternal's
+   * expectedVersion): for a change decided on the versioned attributes too (e.g. "not locked: the sign-in succeeds"),
+   * so that a state change landing between the read and the write makes it read and decide again.
+   */
+  readonly sameVersion?: boolean;
+}
+
 export async function updateInternalWithRetry(
   store: Pick<ResourceStore, 'get' | 'updateInternal'>,
   context: RequestContext,
   resourceType: string,
   id: string,
   change: InternalChange,
-  attempts = UPDATE_INTERNAL_ATTEMPTS,
+  options: InternalUpdateOptions = {},
 ): Promise<InternalUpdate> {
   const subject = `${resourceType} ${id}`;
+  const attempts = options.attempts ?? UPDATE_INTERNAL_ATTEMPTS;
   for (let round = 1; round <= attempts; round++) {
     const current = await mapStoreErrors(subject, () => store.get(context.tenantId, resourceType, id));
     if (!current) throw scimErrors.notFound(`${subject} not found`);
     const values = change(current);
     if (values === undefined) return { resource: current, changed: false, before: current };
     try {
-      const resource = await store.updateInternal(context.tenantId, resourceType, id, values, current.unversioned.revision);
+      const version = options.sameVersion ? current.version : undefined;
+      const resource = await store.updateInternal(context.tenantId, resourceType, id, values, current.unversioned.revision, version);
       return { resource, changed: true, before: current };
     } catch (error) {
       // A lost race: another change won this revision; read again. Anything else (deleted meanwhile, unavailable) ends it.

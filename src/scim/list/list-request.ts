@@ -100,6 +100,14 @@ function parseSort(registry: SchemaRegistry, resourceType: ResourceTypeDefinitio
   return { path, descending: sortOrder === 'descending' };
 }
 
+/**
+ * The paging of a list that pages by cursor only, as the vendor extensions' lists do (README "Extensions"): RFC 9865
+ * `cursor` (absent or empty: the first page) and RFC 7644 §3.4.2.4 `count`, with the same limits as the SCIM lists.
+ */
+export function parseCursorPaging(params: Pick<ListParameters, 'cursor' | 'count'>, limits: Pick<ListLimits, 'maxResults' | 'defaultCount'>): { cursor: string; count: number } {
+  return { cursor: optionalString(params.cursor, 'cursor') ?? '', count: parseCount(params.count, limits) };
+}
+
 // RFC 7644 §3.4.2.4: a startIndex below 1 is interpreted as 1.
 function parseStartIndex(value: unknown): number {
   const number = optionalInteger(value, 'startIndex');
@@ -107,7 +115,7 @@ function parseStartIndex(value: unknown): number {
 }
 
 // RFC 7644 §3.4.2.4: a negative count is interpreted as 0; above the server's maximum, the maximum is served.
-function parseCount(value: unknown, limits: ListLimits): number {
+function parseCount(value: unknown, limits: Pick<ListLimits, 'maxResults' | 'defaultCount'>): number {
   const number = optionalInteger(value, 'count');
   if (number === undefined) return Math.min(limits.defaultCount, limits.maxResults);
   return Math.min(Math.max(number, 0), limits.maxResults);

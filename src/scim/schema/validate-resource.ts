@@ -95,12 +95,19 @@ function buildValidator(registry: SchemaRegistry, resourceType: ResourceTypeDefi
   };
 
   const replaced = (result: ValidatedResource, existing: ScimAttributes): ValidatedResource => {
-    checkRequired(result.attributes);
-    assertImmutableUnchanged(core.attributes, existing, result.attributes, '');
+    const attributes = keepImmutable(core.attributes, existing, result.attributes);
     for (const { schema } of extensions) {
-      assertImmutableUnchanged(schema.attributes, (existing[schema.id] ?? {}) as ScimAttributes, (result.attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
+      const before = existing[schema.id] as ScimAttributes | undefined;
+      if (before === undefined) continue;
+      const kept = keepImmutable(schema.attributes, before, (attributes[schema.id] ?? {}) as ScimAttributes);
+      if (Object.keys(kept).length > 0) attributes[schema.id] = kept;
     }
-    return result;
+    checkRequired(attributes);
+    assertImmutableUnchanged(core.attributes, existing, attributes, '');
+    for (const { schema } of extensions) {
+      assertImmutableUnchanged(schema.attributes, (existing[schema.id] ?? {}) as ScimAttributes, (attributes[schema.id] ?? {}) as ScimAttributes, `${schema.id}:`);
+    }
+    return { ...result, attributes };
   };
 
   return {
@@ -167,6 +174,22 @@ function assertSinglePrimary(definitions: readonly AttributeDefinition[], attrib
       );
     }
   }
+}
+
+/**
+ * RFC 7643 §2.2: an immutable value "SHALL NOT be updated", and RFC 7644 §3.5.1 asks a PUT's input values to match the
+ * assigned ones. A replace that leaves an assigned immutable attribute out sends no value for it at all: it keeps the
+ * stored one, rather than clearing (updating) it or failing every PUT of a client that does not know the attribute (an
+ * identity provider that never heard of an extension). A different value sent is still refused below.
+ */
+function keepImmutable(definitions: readonly AttributeDefinition[], before: ScimAttributes, after: ScimAttributes): ScimAttributes {
+  let kept = after;
+  for (const attribute of definitions) {
+    if (attribute.mutability !== 'immutable' || !isAssigned(before[attribute.name]) || isAssigned(after[attribute.name])) continue;
+    if (kept === after) kept = { ...after };
+    kept[attribute.name] = before[attribute.name];
+  }
+  return kept;
 }
 
 // RFC 7643 §2.2 "immutable": may be set once, then never changed. Sub-attributes of multi-valued attributes

@@ -50,7 +50,35 @@ describe('updateInternalWithRetry', () => {
     expect(result.resource.unversioned.values).toEqual({ n: 3 });
 
     const alwaysLosing = { get: store.resources.get, updateInternal: async () => Promise.reject(new StoreError('version_mismatch', 'lost')) };
-    await expect(updateInternalWithRetry(alwaysLosing, CONTEXT, 'User', 'u-1', () => ({}), 3)).rejects.toMatchObject({ status: 409 });
+    await expect(updateInternalWithRetry(alwaysLosing, CONTEXT, 'User', 'u-1', () => ({}), { attempts: 3 })).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('with sameVersion, decides again when a versioned write lands between its read and its write', async () => {
+    const seen: number[] = [];
+    let raced = false;
+    const racing = {
+      get: store.resources.get,
+      async updateInternal(...args: Parameters<Store['resources']['updateInternal']>) {
+        if (!raced) {
+          raced = true;
+          await store.resources.replace('t1', 'User', 'u-1', { lastModified: '2030-01-01T00:00:00.000Z', attributes: { userName: 'v', title: 'changed' }, internal: {} });
+        }
+        return store.resources.updateInternal(...args);
+      },
+    };
+    const result = await updateInternalWithRetry(
+      racing,
+      CONTEXT,
+      'User',
+      'u-1',
+      (current) => {
+        seen.push(current.version);
+        return { decidedOn: current.attributes.title ?? 'nothing' };
+      },
+      { sameVersion: true },
+    );
+    expect(seen).toEqual([1, 2]);
+    expect(result.resource.unversioned.values).toEqual({ decidedOn: 'changed' });
   });
 
   it('maps an unavailable store to 503', async () => {

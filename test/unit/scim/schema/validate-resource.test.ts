@@ -98,6 +98,12 @@ describe('validateReplace and immutability', () => {
     expect(things.validateReplace({ name: 'b', serial: 'S1' }, { name: 'a', serial: 'S1' }).attributes.name).toBe('b');
   });
 
+  it('keeps an assigned immutable attribute that a replace leaves out (sending no value updates nothing)', () => {
+    expect(things.validateReplace({ name: 'b' }, { name: 'a', serial: 'S1' }).attributes).toEqual({ name: 'b', serial: 'S1' });
+    expect(things.validateReplace({ name: 'b', serial: null }, { name: 'a', serial: 'S1' }).attributes).toEqual({ name: 'b', serial: 'S1' });
+    expect(things.validateReplace({ name: 'b' }, { name: 'a' }).attributes).toEqual({ name: 'b' });
+  });
+
   it('allows values of a multi-valued attribute with immutable sub-attributes to be added and dropped', () => {
     const result = things.validateReplace({ name: 'a', tags: [{ value: 'y' }] }, { name: 'a', tags: [{ value: 'x' }] });
     expect(result.attributes.tags).toEqual([{ value: 'y' }]);
