@@ -133,7 +133,10 @@ function replacement(current, person) {
   const { department: _department, employeeNumber: _employeeNumber, ...otherEnterprise } = stored ?? {};
   const enterprise = { ...otherEnterprise, ...(wanted ?? {}) };
   const hasEnterprise = Object.keys(enterprise).length > 0;
-  return { ...kept, ...fromFile, schemas: hasEnterprise ? [USER, ENTERPRISE] : [USER], ...(hasEnterprise ? { [ENTERPRISE]: enterprise } : {}) };
+  // Other extensions kept as stored (an operator's, the server's own lifecycle) keep their URN in `schemas`.
+  const keptExtensions = (current.schemas ?? []).filter((urn) => urn !== USER && urn !== ENTERPRISE && urn in kept);
+  const schemas = [USER, ...(hasEnterprise ? [ENTERPRISE] : []), ...keptExtensions];
+  return { ...kept, ...fromFile, schemas, ...(hasEnterprise ? { [ENTERPRISE]: enterprise } : {}) };
 }
 
 /** The Bulk operations that make the tenant match the file, and what they are. */

@@ -26,6 +26,7 @@ import { discoveryRouter } from './http/routes/discovery-router';
 import { bulkRouter } from './http/routes/bulk-router';
 import { resourcesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
+import { lifecycleRouter } from './http/routes/lifecycle-router';
 import { buildServices } from './services';
 import type { Passwords } from './resources/users/password';
 import { createCursorCodec } from './scim/list/cursor-codec';
@@ -186,12 +187,21 @@ export function buildApp(deps: AppDeps): Express {
     res.end(openApi);
   });
 
+  // Without a configured secret, cursors are sealed with a key of this process: they do not survive a restart and
+  // are not accepted by another instance (README: set SCIM_CURSOR_SECRET when running several).
+  const cursors = createCursorCodec({
+    secret: config.cursorSecret ?? randomBytes(32),
+    timeoutSeconds: config.cursorTimeout ?? DEFAULT_CURSOR_TIMEOUT,
+    clock: deps.clock,
+  });
+
   const services = buildServices({
     store,
     registry,
     logger,
     clock: deps.clock,
     passwords: deps.passwords,
+    cursors,
     groupMembersMax: config.groupMembersMax,
     maxAttributeValues: config.maxAttributeValues,
     wakeWorkers: deps.wakeWorkers,
@@ -206,14 +216,6 @@ export function buildApp(deps: AppDeps): Express {
     filterMaxDepth: config.filterMaxDepth,
     filterMaxCost: config.filterMaxCost,
   };
-
-  // Without a configured secret, cursors are sealed with a key of this process: they do not survive a restart and
-  // are not accepted by another instance (README: set SCIM_CURSOR_SECRET when running several).
-  const cursors = createCursorCodec({
-    secret: config.cursorSecret ?? randomBytes(32),
-    timeoutSeconds: config.cursorTimeout ?? DEFAULT_CURSOR_TIMEOUT,
-    clock: deps.clock,
-  });
 
   const scim = mountedRouter();
   const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
@@ -244,10 +246,13 @@ export function buildApp(deps: AppDeps): Express {
   // is 401 whatever its body, and a POST to /Schemas is 405 (RFC 7644 §4), not a JSON syntax error.
   scim.use(jsonBody({ limit: config.bodyLimit }));
   scim.use(rootSearchRouter({ registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
-  // The roles routes before the SCIM ones: /Users/{id}/roles is not a resource, and DELETE /Roles/{id}?force=true
-  // takes a role from its holders (README "Roles").
+  // The extensions' routes before the SCIM ones: /Users/.verify-credentials and /Users/{id}/lock, /roles… are not
+  // resources, and DELETE /Roles/{id}?force=true takes a role from its holders (README "Account lifecycle", "Roles").
   const userType = registry.resourceType('User');
-  if (userType) scim.use(userType.endpoint, userRolesRouter(userType, { registry, service, roles: services.roles.service, publicBaseUrl: config.publicBaseUrl }));
+  if (userType) {
+    scim.use(userType.endpoint, lifecycleRouter(userType, { registry, service, lifecycle: services.lifecycle, listLimits, publicBaseUrl: config.publicBaseUrl }));
+    scim.use(userType.endpoint, userRolesRouter(userType, { registry, service, roles: services.roles.service, publicBaseUrl: config.publicBaseUrl }));
+  }
   const roleType = registry.resourceType('Role');
   if (roleType) scim.use(roleType.endpoint, roleDeletionRouter({ roles: services.roles.service }));
   for (const type of registry.resourceTypes) {

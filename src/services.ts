@@ -2,8 +2,12 @@
 // so that a job writes through exactly the same behaviours as a request: the generic resource service with each
 // type's behaviours (the type's own first, then each extension's; composeBehaviours says how hooks combine), and the
 // extensions' services built on it.
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { RequestContext } from './auth/request-context';
+import { createLifecycleBehaviour } from './extensions/lifecycle/lifecycle-behaviour';
+import { createLifecycleService, type LifecycleService } from './extensions/lifecycle/lifecycle-service';
+import { createPasswordPolicy } from './extensions/lifecycle/password-policy';
 import { createRolesExtension, type RolesExtension } from './extensions/roles/roles-extension';
 import { createJobQueue } from './jobs/job-queue';
 import { composeBehaviours } from './resources/compose-behaviours';
@@ -13,6 +17,7 @@ import { createUserMembershipBehaviour } from './resources/groups/user-groups-be
 import { createResourceService, type ResourceService } from './resources/resource-service';
 import { createPasswords, type Passwords } from './resources/users/password';
 import { createUserBehaviour } from './resources/users/user-behaviour';
+import { createCursorCodec, type CursorCodec } from './scim/list/cursor-codec';
 import type { SchemaRegistry } from './scim/schema/registry';
 import { createResourceValidators } from './scim/schema/validate-resource';
 import { createSettingsReader, type SettingsReader } from './settings/settings-reader';
@@ -32,6 +37,8 @@ export interface ServicesDeps {
    * and so do the requests of a tenant (src/resources/fair-queue.ts).
    */
   readonly passwords?: Passwords;
+  /** Seals list cursors (the app's, from SCIM_CURSOR_SECRET); background work, which serves no list, gets its own. */
+  readonly cursors?: CursorCodec;
   /** SCIM_GROUP_MEMBERS_MAX: the most members a Group response lists. */
   readonly groupMembersMax?: number;
   /** SCIM_MAX_ATTRIBUTE_VALUES. */
@@ -45,12 +52,14 @@ export interface ServicesDeps {
 export interface Services {
   readonly resources: ResourceService;
   readonly roles: RolesExtension;
+  readonly lifecycle: LifecycleService;
   readonly settings: SettingsReader;
   readonly passwords: Passwords;
 }
 
 export function buildServices(deps: ServicesDeps): Services {
   const { store, registry, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
   // Per-tenant settings through one cache (README "Tenant settings"); the tolerances are read on each write.
   const settings = createSettingsReader({
     store: store.settings,
@@ -83,14 +92,31 @@ export function buildServices(deps: ServicesDeps): Services {
     validatorFor: createResourceValidators(registry),
     unknownSchemas: async (context) => (await settings.forTenant(context.tenantId))['tolerance.unknownSchemas'],
     // Group.members lives in the membership relation; User.groups is computed from it (README "Groups"); User.roles
-    // and the Role type follow the tenant's role catalogue (README "Roles").
+    // and the Role type follow the tenant's role catalogue (README "Roles"); the lifecycle extension keeps User's state
+    // and password flags, and the tenant's password policy applies to every new password (README "Account lifecycle").
     behaviours: {
-      User: composeBehaviours(createUserBehaviour({ passwords }), createUserMembershipBehaviour(membershipDeps), roles.userBehaviour),
+      User: composeBehaviours(
+        createUserBehaviour({ passwords, passwordRule: createPasswordPolicy({ settings, passwords }) }),
+        createUserMembershipBehaviour(membershipDeps),
+        roles.userBehaviour,
+        createLifecycleBehaviour({ clock, signIns: store.signIns }),
+      ),
       Group: composeBehaviours(createGroupBehaviour(membershipDeps)),
       Role: composeBehaviours(roles.roleBehaviour),
     },
     clock: deps.clock,
     maxAttributeValues: deps.maxAttributeValues,
   });
-  return { resources, roles, settings, passwords };
+  // README "Account lifecycle": the action routes, the credential check, the sign-in history and its sweep.
+  const lifecycle = createLifecycleService({
+    resources,
+    store: store.resources,
+    signIns: store.signIns,
+    passwords,
+    settings,
+    registry,
+    cursors: deps.cursors ?? createCursorCodec({ secret: randomBytes(32), timeoutSeconds: 3600, clock: deps.clock }),
+    clock: deps.clock,
+  });
+  return { resources, roles, lifecycle, settings, passwords };
 }

@@ -4,6 +4,7 @@ import type { WorkerLogger } from './jobs/job-type';
 import { derivedDataRebuildJob } from './jobs/derived-data-rebuild';
 import { HOUSEKEEPING_EVERY_MS, HOUSEKEEPING_JOB, housekeepingJob } from './jobs/housekeeping';
 import { createWorkerHost, type WorkerHost } from './jobs/worker-host';
+import { LIFECYCLE_SWEEP_EVERY_MS, LIFECYCLE_SWEEP_JOB, lifecycleSweepJob } from './extensions/lifecycle/lifecycle-sweep-job';
 import type { SchemaRegistry } from './scim/schema/registry';
 import { buildServices } from './services';
 import type { Store } from './store/tenant-store';
@@ -51,5 +52,8 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
   host.registerJobType(services.roles.holdersJob);
   // MongoDB: the rebuild of derived fields for this instance's schema model, after a schema change.
   if (store.derivedData) host.registerJobType(derivedDataRebuildJob(store.derivedData));
+  // README "Account lifecycle": timed locks lifted when they end, sign-in history past its retention deleted.
+  host.registerJobType(lifecycleSweepJob({ tenants: store.tenants, lifecycle: services.lifecycle }));
+  host.schedule({ type: LIFECYCLE_SWEEP_JOB, everyMs: LIFECYCLE_SWEEP_EVERY_MS });
   return host;
 }

@@ -2,7 +2,7 @@
 // `<feature>.<name>`, a description, a default, a parser from src/config/value-parsers.ts or its own) and reads it
 // through the settings reader (settings-reader.ts); the admin CLI (`tenant set`, `tenant show`) and the README's
 // settings table follow from the row. Keys are case-sensitive and never renamed once shipped (stored values keep them).
-import { integer, oneOf } from '../config/value-parsers';
+import { boolean, integer, oneOf } from '../config/value-parsers';
 import type { SettingDefinition, SettingsOf, SettingsTable } from './setting-definition';
 
 /** `server` (the value stands for the server's configured default), or a whole number in the range. */
@@ -56,6 +56,37 @@ export const TENANT_SETTINGS = {
   'rateLimit.perTenantPerSecond': rateOrServer(
     'Requests per second all tokens of this tenant together may make, counted over SCIM_RATE_LIMIT_WINDOW (0: no limit; server: SCIM_RATE_LIMIT_TENANT)',
   ),
+  // Account lifecycle (src/extensions/lifecycle/, README "Account lifecycle").
+  'lockout.threshold': {
+    description: 'Consecutive failed sign-ins (POST /Users/.verify-credentials) that lock an active account; 0 never locks',
+    default: 5,
+    parse: integer(0, 1000),
+  },
+  'lockout.windowMinutes': {
+    description: 'Minutes within which failed sign-ins count together: a failure later than that after the first of a run starts a new count',
+    default: 15,
+    parse: integer(1, 10_080),
+  },
+  'lockout.durationMinutes': {
+    description: 'Minutes an automatic lock lasts before it lifts by itself; 0 keeps it until an administrator unlocks the account',
+    default: 15,
+    parse: integer(0, 525_600),
+  },
+  'passwords.minLength': {
+    description: 'Fewest characters a new password may have (POST, PUT, PATCH, Bulk and POST /Users/{id}/password)',
+    default: 8,
+    parse: integer(1, 1024),
+  },
+  'passwords.refuseCurrent': {
+    description: "Refuse a new password equal to the user's current one (true or false)",
+    default: true,
+    parse: boolean,
+  },
+  'signIns.retentionDays': {
+    description: 'Days a sign-in stays in a user\'s history (GET /Users/{id}/sign-ins) before a sweep deletes it',
+    default: 90,
+    parse: integer(1, 3650),
+  },
 } as const satisfies SettingsTable;
 
 export type TenantSettingsTable = typeof TENANT_SETTINGS;

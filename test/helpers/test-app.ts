@@ -14,6 +14,7 @@ import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { type Store, type Tenant } from '../../src/store/tenant-store';
 import { Scope } from '../../src/auth/scopes';
 import type { Profile } from '../../src/auth/profile';
+import type { Passwords } from '../../src/resources/users/password';
 
 export interface TestTenant {
   readonly tenant: Tenant;
@@ -48,6 +49,8 @@ export interface TestAppOptions {
   readonly clock?: () => Date;
   /** The most holders of a role a request moves itself (README "Roles"); lowered to reach the job path. */
   readonly inlineHolders?: number;
+  /** Password hashing (test/helpers/lifecycle.ts has cheap parameters for tests that sign in many times). */
+  readonly passwords?: Passwords;
 }
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -56,7 +59,15 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const config = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...RATE_LIMITS_OFF, ...env });
   const registry = loadRegistry(config.schemasDir);
   const store = options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry });
-  const app = buildApp({ config, store, registry, logger: options.logger ?? createLogger('silent'), clock: options.clock, inlineHolders: options.inlineHolders });
+  const app = buildApp({
+    config,
+    store,
+    registry,
+    logger: options.logger ?? createLogger('silent'),
+    clock: options.clock,
+    inlineHolders: options.inlineHolders,
+    passwords: options.passwords,
+  });
 
   // The server main.ts runs: its timeouts, and SCIM error bodies for what Node's HTTP layer refuses.
   const server = createHttpServer(app, config);

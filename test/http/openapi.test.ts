@@ -9,6 +9,7 @@ import request from 'supertest';
 import { fullPath, openApiPath } from '../../src/http/openapi/openapi-document';
 import { routeDocs } from '../../src/http/openapi/route-docs';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import { Scope } from '../../src/auth/scopes';
 import { capturingLogger, createTestApp, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const ROUTE_DOCS_FILE = 'src/http/openapi/route-docs.ts';
@@ -122,6 +123,16 @@ describe('OpenAPI document', () => {
     check('Schema', (await request(t.app).get(`${SCIM}/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group`).set(tenant.auth)).body);
     check('Error', (await request(t.app).get(`${SCIM}/Users/nope`).set(tenant.auth)).body);
     check('Status', (await request(t.app).get('/ready')).body);
+    // The account lifecycle's answers: the user after an action, a refusal naming the state, the credential check.
+    const locked = await request(t.app).post(`${SCIM}/Users/${created.body.id}/lock`).set(tenant.auth).send({ reason: 'Audit' });
+    check('User', locked.body);
+    check('Error', (await request(t.app).post(`${SCIM}/Users/${created.body.id}/enable`).set(tenant.auth).send({})).body);
+    check('ListResponse', (await request(t.app).get(`${SCIM}/Users/${created.body.id}/sign-ins`).set(tenant.auth)).body);
+    await request(t.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('signs-in@example.com', { password: 'Secret-Passw0rd!' }));
+    const checker = { Authorization: `Bearer ${await t.tokenFor(tenant.tenant, [Scope.credentials])}` };
+    const verified = await request(t.app).post(`${SCIM}/Users/.verify-credentials`).set(checker).send({ userName: 'signs-in@example.com', password: 'Secret-Passw0rd!' });
+    check('VerifiedCredentials', verified.body);
+    check('Error', (await request(t.app).post(`${SCIM}/Users/.verify-credentials`).set(checker).send({ userName: 'bjensen@example.com', password: 'x-y-z-w' })).body);
     // A body the document says is wrong is refused by the schema too (the check can fail).
     const validate = ajv.getSchema('openapi#/components/schemas/User')!;
     expect(validate({ schemas: [], userName: 42 })).toBe(false);

@@ -22,6 +22,8 @@ const DIR = join(__dirname, '..', 'fixtures', 'schemas-dir');
 const ACME = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
 const ACME_GROUP = 'urn:example:params:scim:schemas:extension:acme:2.0:Group';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** The product's own User extension: every user carries its lifecycle. */
+const LIFECYCLE = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 
@@ -76,6 +78,7 @@ describe.each(STORES)('operator extensions from SCIM_SCHEMAS_DIR on the %s store
     const userType = await request(app).get(`${SCIM}/ResourceTypes/User`).set(auth);
     expect(userType.body.schemaExtensions).toEqual([
       { schema: ENTERPRISE, required: false },
+      { schema: LIFECYCLE, required: false },
       { schema: ACME, required: false },
     ]);
     const groupType = await request(app).get(`${SCIM}/ResourceTypes/Group`).set(auth);
@@ -88,7 +91,7 @@ describe.each(STORES)('operator extensions from SCIM_SCHEMAS_DIR on the %s store
       acmeUser('ann', { costCenter: 'CC-1', badge: 'B1', level: 3, hireDate: '2021-03-01T09:00:00Z', remote: 'True', code: 'X1', skills: [{ value: 'go', level: 4, primary: true }, { value: 'sql', level: 2 }] }),
     );
     expect(created.status).toBe(201);
-    expect(created.body.schemas).toEqual([USER_SCHEMA, ACME]);
+    expect(created.body.schemas).toEqual([USER_SCHEMA, LIFECYCLE, ACME]);
     expect(created.body[ACME]).toEqual({ costCenter: 'CC-1', badge: 'B1', level: 3, hireDate: '2021-03-01T09:00:00Z', remote: true, code: 'X1', skills: [{ value: 'go', level: 4, primary: true }, { value: 'sql', level: 2 }] });
     expect((await request(app).get(`${SCIM}/Users/${created.body.id}`).set(auth)).body).toEqual(created.body);
 

@@ -47,7 +47,8 @@ describe('PATCH /Users/{id}: responses', () => {
     const created = await createUser(user('sel', { title: 'A', displayName: 'D' }));
     const only = await request(t.app).patch(`${SCIM}/Users/${created.id}?attributes=title`).set(a.auth).send(patchBody({ op: 'replace', path: 'title', value: 'B' }));
     expect(only.status).toBe(200);
-    expect(only.body).toEqual({ schemas: created.schemas, id: created.id, title: 'B' });
+    // `schemas` names the schemas of the attributes returned: the core schema alone (RFC 7643 §3).
+    expect(only.body).toEqual({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], id: created.id, title: 'B' });
     const without = await request(t.app)
       .patch(`${SCIM}/Users/${created.id}?excludedAttributes=displayName,title`)
       .set(a.auth)

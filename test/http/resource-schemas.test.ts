@@ -3,6 +3,7 @@
 // extension whose attributes the body carries must be listed. Each refusal is 400 invalidSyntax naming the URN and
 // changes nothing (README "Errors" and "Tolerances").
 import request from 'supertest';
+import { LIFECYCLE } from '../helpers/lifecycle';
 import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, SCIM, USER_SCHEMA, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -86,10 +87,11 @@ describe('POST /Users and PUT /Users/{id}: the schemas a body names', () => {
     // Microsoft's "User 2 replace test" lists the extension and sends none of its attributes.
     const listed = await post('/Users', { schemas: [ENTERPRISE_SCHEMA, USER_SCHEMA], userName: 'listed-only' });
     expect(listed.status).toBe(201);
-    expect(listed.body.schemas).toEqual([USER_SCHEMA]);
+    // Not the Enterprise URN: it holds no attribute (the server's own lifecycle extension is on every user).
+    expect(listed.body.schemas).toEqual([USER_SCHEMA, LIFECYCLE]);
     const enterprise = await post('/Users', { schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA.toLowerCase()], userName: 'ent', [ENTERPRISE_SCHEMA]: { department: 'R&D' } });
     expect(enterprise.status).toBe(201);
-    expect(enterprise.body).toMatchObject({ schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA], [ENTERPRISE_SCHEMA]: { department: 'R&D' } });
+    expect(enterprise.body).toMatchObject({ schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA, LIFECYCLE], [ENTERPRISE_SCHEMA]: { department: 'R&D' } });
     // An extension set to null carries no attributes, so it need not be listed (it unassigns the extension).
     const cleared = await put('/Users', enterprise.body.id, { schemas: [USER_SCHEMA], userName: 'ent', [ENTERPRISE_SCHEMA]: null });
     expect(cleared.status).toBe(200);
@@ -127,7 +129,7 @@ describe('a schema URN the server does not know, listed in "schemas" with no att
 
     const user = await post('/Users', { schemas: [USER_SCHEMA, ACME, ENTERPRISE_SCHEMA], userName: 'listed-unknown', [ENTERPRISE_SCHEMA]: { department: 'R&D' }, [ACME]: null });
     expect(user.status).toBe(201);
-    expect(user.body.schemas).toEqual([USER_SCHEMA, ENTERPRISE_SCHEMA]);
+    expect(user.body.schemas).toEqual([USER_SCHEMA, ENTERPRISE_SCHEMA, LIFECYCLE]);
     expect(user.body).not.toHaveProperty([ACME]);
 
     const bulk = await request(t.app)
@@ -142,7 +144,7 @@ describe('a schema URN the server does not know, listed in "schemas" with no att
       });
     expect(bulk.body.Operations.map((operation: { status: string }) => operation.status)).toEqual(['201', '200']);
     const replaced = await request(t.app).get(`${SCIM}/Users/${user.body.id}`).set(a.auth);
-    expect(replaced.body).toMatchObject({ schemas: [USER_SCHEMA], userName: 'listed-unknown', title: 'Bulk' });
+    expect(replaced.body).toMatchObject({ schemas: [USER_SCHEMA, LIFECYCLE], userName: 'listed-unknown', title: 'Bulk' });
   });
 
   it('is still refused when the body carries attributes under it, or when it is a schema of another resource type', async () => {

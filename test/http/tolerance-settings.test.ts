@@ -1,6 +1,7 @@
 // The per-tenant tolerances (README "Tolerances"): `tolerance.unknownMembers` and `tolerance.unknownSchemas`, set the
 // way an operator sets them (the settings port the admin CLI writes), for one tenant only; the defaults stay strict.
 import request from 'supertest';
+import { LIFECYCLE } from '../helpers/lifecycle';
 import { capturingLogger, createTestApp, ENTERPRISE_SCHEMA, GROUP_SCHEMA, SCIM, USER_SCHEMA, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -88,7 +89,7 @@ describe('tolerance.unknownSchemas', () => {
     expect((await post(strict, '/Users', body('strict'))).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
     const created = await post(tenant, '/Users', body('tolerated'));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ schemas: [USER_SCHEMA], userName: 'tolerated', title: 'T' });
+    expect(created.body).toMatchObject({ schemas: [USER_SCHEMA, LIFECYCLE], userName: 'tolerated', title: 'T' });
     expect(created.body).not.toHaveProperty([ACME]);
 
     const replaced = await request(t.app).put(`${SCIM}/Users/${created.body.id}`).set(tenant.auth).send({ ...body('tolerated'), title: 'Put' });

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, SCIM, user, USER_SCHEMA, type TestApp, type TestTenant } from '../helpers/test-app';
+import { LIFECYCLE } from '../helpers/lifecycle';
 
 let t: TestApp;
 let a: TestTenant;
@@ -32,7 +33,7 @@ describe('POST /Users', () => {
     expect(res.headers.etag).toBe(body.meta.version);
     expect(body.meta).toMatchObject({ resourceType: 'User', version: 'W/"1"' });
     expect(body.meta.created).toBe(body.meta.lastModified);
-    expect(body.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE_SCHEMA]);
+    expect(body.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE_SCHEMA, LIFECYCLE]);
     expect(body).toMatchObject({
       userName: 'bjensen@example.com',
       externalId: 'ext-1',

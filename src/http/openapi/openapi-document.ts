@@ -10,6 +10,7 @@ import type { SchemaRegistry } from '../../scim/schema/registry';
 import { URN } from '../../scim/urns';
 import { annotatedObjectSchema, resourceSchema, type JsonSchema } from './resource-json-schema';
 import { rolesSchemas } from './roles-route-docs';
+import { lifecycleSchemas } from './lifecycle-route-docs';
 import { routeDocs, type RouteDoc } from './route-docs';
 
 export interface OpenApiOptions {
@@ -47,6 +48,10 @@ function messageSchemas(): Record<string, JsonSchema> {
         status: { type: 'string', description: 'The HTTP status, as a string' },
         scimType: { type: 'string', examples: ['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive', 'invalidCursor', 'expiredCursor'] },
         detail: { type: 'string' },
+        // Fields of the account lifecycle's errors (README "Account lifecycle").
+        reason: { type: 'string', description: 'Why a sign-in was refused', examples: ['locked', 'disabled', 'expired', 'pending', 'passwordExpired', 'mustChangePassword'] },
+        lockedUntil: { type: 'string', format: 'date-time', description: 'When a timed lock lifts (423)' },
+        state: { type: 'string', description: 'The account state that refused an action (409)' },
       },
     },
     ListResponse: {
@@ -196,7 +201,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `npm run admin -- token create`' } },
-      schemas: { ...resourceSchemas, ...discoverySchemas(), ...messageSchemas(), ...rolesSchemas() },
+      schemas: { ...resourceSchemas, ...discoverySchemas(), ...messageSchemas(), ...rolesSchemas(), ...lifecycleSchemas() },
     },
   };
 }

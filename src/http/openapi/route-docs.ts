@@ -7,6 +7,7 @@
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
+import { LIFECYCLE_ROUTES } from './lifecycle-route-docs';
 import { ROLES_ROUTES, withForcedRoleDeletion } from './roles-route-docs';
 import type { QueryParameterDoc, ResponseDoc, RouteDoc } from './route-doc';
 
@@ -216,5 +217,5 @@ export interface RouteDocOptions {
 
 /** Every route of the app; SCIM resource routes are generated for each resource type of the registry. */
 export function routeDocs(registry: SchemaRegistry, options: RouteDocOptions = {}): RouteDoc[] {
-  return [...OPERATIONS, ...(options.metrics ? [METRICS] : []), ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs).map(withForcedRoleDeletion), ...PROTOCOL, ...ROLES_ROUTES];
+  return [...OPERATIONS, ...(options.metrics ? [METRICS] : []), ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs).map(withForcedRoleDeletion), ...PROTOCOL, ...ROLES_ROUTES, ...LIFECYCLE_ROUTES];
 }

@@ -15,9 +15,9 @@ describe('loadRegistry', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is the built-in registry without a folder', () => {
-    // User, Group, the enterprise extension and the product's Role (README "Roles").
-    expect(loadRegistry(undefined).schemas).toHaveLength(4);
-    expect(loadRegistry('').schemas).toHaveLength(4);
+    // User, Group, the enterprise extension, the product's Role (README "Roles") and its own User extension.
+    expect(loadRegistry(undefined).schemas).toHaveLength(5);
+    expect(loadRegistry('').schemas).toHaveLength(5);
   });
 
   it('reads the *.json files of the folder, and nothing else in it', () => {

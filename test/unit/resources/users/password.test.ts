@@ -4,23 +4,14 @@
 import { scryptSync } from 'node:crypto';
 import { createFairQueue, type FairQueue } from '../../../../src/resources/fair-queue';
 import { createPasswords, type Passwords } from '../../../../src/resources/users/password';
-import { nodeScrypt, SCRYPT_POLICY, type ScryptDerive, type ScryptParameters } from '../../../../src/resources/users/password-algorithms';
+import { SCRYPT_POLICY, type ScryptDerive, type ScryptParameters } from '../../../../src/resources/users/password-algorithms';
 import { formatPhc, parsePhc } from '../../../../src/resources/users/phc-string';
 import { ScimError } from '../../../../src/scim/errors';
+import { recordingDerive } from '../../../helpers/passwords';
 
 const CONTEXT = { tenantId: 't1', requestId: 'r1' };
 /** Cheap parameters for the tests that need real derivations (the policy's cost is in the HTTP tests). */
 const TEST_POLICY: ScryptParameters = { ln: 10, r: 8, p: 1 };
-
-function countingDerive(): ScryptDerive & { calls: ScryptParameters[] } {
-  const calls: ScryptParameters[] = [];
-  const derive = (async (password, salt, keyLength, parameters) => {
-    calls.push(parameters);
-    return nodeScrypt(password, salt, keyLength, parameters);
-  }) as ScryptDerive & { calls: ScryptParameters[] };
-  derive.calls = calls;
-  return derive;
-}
 
 function passwordsWith(options: { policy?: ScryptParameters; derive?: ScryptDerive; queue?: FairQueue } = {}): Passwords {
   return createPasswords({ queue: options.queue ?? createFairQueue({ concurrency: 2 }), policy: options.policy ?? TEST_POLICY, derive: options.derive });
@@ -76,7 +67,7 @@ describe('hashing', () => {
     ['a number', 42],
     ['over 1024 characters', 'x'.repeat(1025)],
   ])('refuses %s with invalidValue, before any work', async (_name, value) => {
-    const derive = countingDerive();
+    const derive = recordingDerive();
     await expect(passwordsWith({ derive }).hash(CONTEXT, value)).rejects.toMatchObject({ status: 400, scimType: 'invalidValue' });
     await expect(passwordsWith({ derive }).hash(CONTEXT, value)).rejects.toBeInstanceOf(ScimError);
     expect(derive.calls).toEqual([]);
@@ -133,7 +124,7 @@ describe('verifying', () => {
     ['a 4-byte salt', '$scrypt$ln=15,r=8,p=3$MDEyMw$' + 'A'.repeat(43)],
     ['a legacy hash with N = 2^31', `scrypt$2147483648$8$1$MDEyMzQ1Njc4OWFiY2RlZg==$${'A'.repeat(43)}=`],
   ])('refuses a stored hash with %s as unusable, without deriving anything', async (_name, stored) => {
-    const derive = countingDerive();
+    const derive = recordingDerive();
     const check = await passwordsWith({ derive }).verify(CONTEXT, 'anything', stored);
     expect(check).toEqual({ outcome: 'unusable', reason: expect.any(String) });
     expect(derive.calls).toEqual([]);

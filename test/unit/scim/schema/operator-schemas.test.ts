@@ -26,6 +26,7 @@ describe('registryWithOperatorSchemas', () => {
     const user = registry.resourceType('User')!;
     expect(user.schemaExtensions).toEqual([
       { schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', required: false },
+      { schema: 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User', required: false },
       { schema: ACME, required: false },
     ]);
     expect(registry.schemasOf(user).extensions.map((extension) => extension.schema.id)).toContain(ACME);
@@ -38,6 +39,7 @@ describe('registryWithOperatorSchemas', () => {
       'urn:ietf:params:scim:schemas:core:2.0:User',
       'urn:ietf:params:scim:schemas:core:2.0:Group',
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+      'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User',
       'urn:scim-server:params:scim:schemas:roles:2.0:Role',
     ]);
   });
