@@ -25,6 +25,9 @@ const DEEP_CURSOR_PAGES = 1000;
 /** README "Roles": the catalogue the role scenarios grant from. */
 const ROLE_SCHEMA = 'urn:scim-server:params:scim:schemas:roles:2.0:Role';
 const BENCH_ROLES = 10;
+/** Users given a password for the credential check (each costs one hash at the server's parameters to set). */
+const SIGN_IN_USERS = 40;
+const LIFECYCLE_SCHEMA = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
 // Outside the repository, so that profiles never show up as untracked files.
 const PROFILE_DIR = path.join(os.tmpdir(), 'scim-bench-profiles');
 
@@ -106,7 +109,7 @@ async function runAll(options, work, cleanups) {
 
   // Our server on a freshly seeded file.
   const ours = await startOurs({ n: options.n, work, options, report, cleanups, label: 'main' });
-  const ourTarget = await prepareTarget(ours, { token: ours.token, n: options.n, runTag: 'o' }, { groupVia: 'http' });
+  const ourTarget = await prepareTarget(ours, { token: ours.token, credentialsToken: ours.credentialsToken, n: options.n, runTag: 'o' }, { groupVia: 'http' });
 
   // The peer, seeded in its own memory with the same users and the same big group.
   let peer = null;
@@ -231,7 +234,7 @@ async function startOurs({ n, work, options, report, cleanups, label }) {
     nodeOptions: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   });
   cleanups.push(() => server.stop());
-  return { ...server, token: seeded.token, file };
+  return { ...server, token: seeded.token, credentialsToken: seeded.credentialsToken, file };
 }
 
 /** The scenarios whose cost of rate limiting the issue asks for (README "Rate limits"), and how many runs of each. */
@@ -301,6 +304,7 @@ async function prepareTarget(server, base, { groupVia, groupId: seededGroupId, g
     ['cursor', () => prepareCursor(context)],
     ['groups', () => prepareGroup(context, { groupVia, seededGroupId, groupMembers })],
     ['roles', () => prepareRoles(context)],
+    ['lifecycle', () => prepareLifecycle(context)],
   ]) {
     try {
       await prepare();
@@ -431,6 +435,39 @@ async function prepareGroup({ server, scim, auth, base, target, patch }, { group
   log(`  ${server.name}: group of ${members} members built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   target.groupId = createdGroup.json.id;
   target.groupMembers = members;
+}
+
+/**
+ * The account lifecycle (README "Account lifecycle"): the product's User extension in /Schemas, and for the credential
+ * check a token with scim:credentials and SIGN_IN_USERS users with a password (set through POST /Users/{id}/password).
+ */
+async function prepareLifecycle({ server, scim, auth, base, target }) {
+  const schema = await request(`${scim}/Schemas/${LIFECYCLE_SCHEMA}`, { headers: auth });
+  if (schema.status !== 200) {
+    target.unsupported.lifecycle = `${server.name} has no account lifecycle (GET /Schemas/${LIFECYCLE_SCHEMA} answered ${schema.status})`;
+    target.unsupported.credentials = target.unsupported.lifecycle;
+    return;
+  }
+  if (!base.credentialsToken) {
+    target.unsupported.credentials = 'no token with scim:credentials';
+    return;
+  }
+  const users = Math.min(SIGN_IN_USERS, base.n);
+  const started = Date.now();
+  for (let index = 0; index < users; index++) {
+    const set = await request(`${scim}/Users/${userId(index)}/password`, { method: 'POST', headers: auth, body: { password: signInPassword(index) } });
+    if (set.status !== 204) {
+      target.unsupported.credentials = `setting the password of user ${index} failed: ${set.status} ${set.text.slice(0, 200)}`;
+      return;
+    }
+  }
+  log(`  ${server.name}: ${users} passwords set in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  target.signInUsers = users;
+}
+
+/** The password the credential check sends for user `index` (set by prepareLifecycle). */
+function signInPassword(index) {
+  return `Bench-Sign-In-${index}`;
 }
 
 function missing(scenario, target) {

@@ -270,6 +270,43 @@ const SCENARIOS = [
     },
   },
   {
+    // One password verification per request: bound by the hash, scrypt N=2^15, r=8, p=3 (README "Passwords"), one hash
+    // per core at a time; the sign-in itself is two reads and one write of the unversioned state.
+    name: 'verify-credentials',
+    ceiling: 'post',
+    needs: 'credentials',
+    verify: (body) => /"state"\s*:\s*"active"/.test(body),
+    requests: (target) => [
+      {
+        method: 'POST',
+        path: `${target.basePath}/Users/.verify-credentials`,
+        headers: { authorization: `Bearer ${target.credentialsToken}`, accept: 'application/scim+json', 'content-type': 'application/scim+json' },
+        setupRequest: (req) => {
+          const index = randomIndex(target.signInUsers);
+          return { ...req, body: json({ userName: userNameOf(index), password: `Bench-Sign-In-${index}` }) };
+        },
+      },
+    ],
+  },
+  {
+    // Each cycle locks, unlocks, disables and enables one user: four state changes, each one versioned write, to
+    // compare with "PATCH replace" (one versioned write each).
+    name: 'lock, unlock, disable, enable',
+    ceiling: 'post',
+    needs: 'lifecycle',
+    requests: (target) => {
+      const next = scatter(target.n);
+      const action = (name, first) => ({
+        ...send(target, 'POST', '/Users/x', {}),
+        setupRequest: (req, context) => {
+          if (first) context.user = userId(next());
+          return { ...req, path: `${target.basePath}/Users/${context.user}/${name}` };
+        },
+      });
+      return [action('lock', true), action('unlock'), action('disable'), action('enable')];
+    },
+  },
+  {
     name: 'group member remove+add',
     ceiling: 'post',
     needs: 'groups',
@@ -355,6 +392,8 @@ const SCENARIO_KEYS = {
   bulk: 'Bulk 1,000 creates',
   roles: 'roles add+remove',
   'bulk-roles': 'Bulk 1,000 role grants',
+  verify: 'verify-credentials',
+  lifecycle: 'lock, unlock, disable, enable',
 };
 
 module.exports = { SCENARIOS, SCENARIOS_BY_NAME, SCENARIO_KEYS, PAGE };

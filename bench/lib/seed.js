@@ -26,6 +26,9 @@ async function seedOurs({ file, n }) {
     await store.tenants.createTenant(tenant);
     const { token, record } = issueToken({ tenantId: tenant.id, label: 'bench', scopes: ['scim:read', 'scim:write'], now });
     await store.tenants.createToken(record);
+    // What an application's sign-in service holds: the credential check only (README "Checking credentials").
+    const signIn = issueToken({ tenantId: tenant.id, label: 'bench sign-in', scopes: ['scim:credentials'], now });
+    await store.tenants.createToken(signIn.record);
 
     // The same validation as POST /Users, so that the stored attributes are in the server's canonical form.
     const validatorFor = createResourceValidators(registry);
@@ -55,7 +58,7 @@ async function seedOurs({ file, n }) {
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-    return { token, tenantId: tenant.id, seconds, usersPerSecond: n / seconds, method: batched ? 'createMany' : 'create' };
+    return { token, credentialsToken: signIn.token, tenantId: tenant.id, seconds, usersPerSecond: n / seconds, method: batched ? 'createMany' : 'create' };
   } finally {
     await store.close();
   }
