@@ -8,8 +8,8 @@ import { createStoreModel } from '../../../../src/store/model/resource-model';
 import type { JsonValue } from '../../../../src/store/json-value';
 import { COLLECTIONS } from '../../../../src/store/mongo/indexes';
 import { mongoStoreOn, type MongoStore } from '../../../../src/store/mongo/mongo-store';
-import { deriveFields } from '../../../../src/store/mongo/resource-document';
-import type { NewResource } from '../../../../src/store/resource-store';
+import { deriveFields, deriveUnversionedFields } from '../../../../src/store/mongo/resource-document';
+import { UNVERSIONED_ATTRIBUTES, type NewResource } from '../../../../src/store/resource-store';
 import { StoreError } from '../../../../src/store/store-error';
 import { registryWith } from '../../../helpers/changed-registry';
 import { createMingoDb, type MingoCollection } from './mingo-db';
@@ -201,5 +201,25 @@ describe('a rolling deploy that changes the schema model (MongoDB store on the s
     expect(await changed.derivedData!.state()).toBe('rebuilding');
     await rebuildAll(changed, 10);
     expectAllDerivedFor(same.collections.get(COLLECTIONS.resources)!, newRegistry, changed.derivedData!.model);
+  });
+  it('rebuilds the search fields of unversioned attributes too (us/up), keeping what updateInternal wrote meanwhile', async () => {
+    const LIFECYCLE = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
+    const counters = (failedSignIns: number, lastSignIn: string) => ({ [UNVERSIONED_ATTRIBUTES]: { [LIFECYCLE]: { failedSignIns, lastSignIn } } });
+    const { db, old, resources } = await deployment(3);
+    await old.resources.updateInternal('t1', 'User', 'u-00', counters(1, '2025-01-01T00:00:00.000Z'), 0);
+    // As an older server left it: its unversioned search fields missing.
+    const first = resources().documents.find((document) => document.id === 'u-00')!;
+    delete first.us;
+    delete first.up;
+    const neu = await start(db, newRegistry);
+    await rebuildAll(neu, 1, async (batch) => {
+      if (batch === 1) await neu.resources.updateInternal('t1', 'User', 'u-01', counters(5, '2026-01-01T00:00:00.000Z'), 0);
+    });
+    const model = createStoreModel(newRegistry).modelOf('User');
+    for (const document of resources().documents) {
+      const expected = deriveUnversionedFields(model, JSON.parse((document.unversioned as string | undefined) ?? '{}') as Record<string, unknown>);
+      expect({ id: document.id, us: document.us, up: document.up }).toEqual({ id: document.id, ...JSON.parse(JSON.stringify(expected)) });
+    }
+    expect((await neu.resources.get('t1', 'User', 'u-01'))!.unversioned).toMatchObject({ revision: 1, values: counters(5, '2026-01-01T00:00:00.000Z') });
   });
 });
