@@ -23,15 +23,18 @@ import {
   type WriteInput,
 } from './resource-type-behaviour';
 import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
-import { isStoreError, StoreError, StoreErrorCode } from '../store/store-error';
+import { StoreError } from '../store/store-error';
 import { nextLastModified } from './last-modified';
 import { mapStoreErrors, storeErrorToScim } from './store-errors';
+import { DEFAULT_RETRY_POLICY, requestMemo, writeWithRetry, type RetryPolicy, type WriteConditions } from './write-with-retry';
 import { applyPatch, sameJson } from '../scim/patch/apply-patch';
 import { parsePatchRequest } from '../scim/patch/parse-patch';
 import { validatePatched } from '../scim/patch/validate-patched';
 import { assertValueLimit, DEFAULT_MAX_ATTRIBUTE_VALUES } from '../scim/schema/value-limit';
 import type { PatchOperation } from '../scim/patch/patch-operation';
 import { pathToString } from '../scim/paths/resolved-path';
+
+export type { WriteConditions } from './write-with-retry';
 
 export interface ResourceServiceDeps {
   readonly store: ResourceStore;
@@ -45,11 +48,8 @@ export interface ResourceServiceDeps {
   readonly maxAttributeValues?: number;
   /** The tenant's `tolerance.unknownSchemas` (README "Unknown schema URNs"); without it, attributes under unknown URNs are refused. */
   readonly unknownSchemas?: (context: RequestContext) => Promise<'reject' | 'ignore'>;
-}
-
-/** Preconditions of a write, from If-Match (RFC 7644 §3.14). */
-export interface WriteConditions {
-  readonly ifMatch?: string;
+  /** How a write that lost a compare-and-set race is retried (tests pass a policy without real pauses). */
+  readonly retry?: RetryPolicy;
 }
 
 export interface ResourceService {
@@ -111,33 +111,13 @@ interface PreparedCreate {
   /** What the behaviours' prepareWrite was given, for their afterWrite once the document is stored. */
   readonly input: WriteInput;
 }
-const MAX_WRITE_ATTEMPTS = 8;
-
-/**
- * Read-check-write with compare-and-set. When the client gave If-Match, a concurrent change is its 412. Without
- * If-Match the client asked for its change whatever the version, so the write is re-read and retried instead.
- */
-export async function writeWithRetry<T>(conditions: WriteConditions | undefined, attempt: () => Promise<T>, subject: string): Promise<T> {
-  for (let round = 1; ; round++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const lostRace = conditions?.ifMatch === undefined && isStoreError(error, StoreErrorCode.versionMismatch);
-      if (lostRace && round >= MAX_WRITE_ATTEMPTS) {
-        // The client sent no If-Match, so a 412 would blame a precondition it never gave: ask it to retry instead.
-        throw scimErrors.conflict(`${subject} is being changed by other requests at the same time; retry the request`);
-      }
-      if (!lostRace) throw storeErrorToScim(error, subject);
-    }
-  }
-}
-
 export function createResourceService(deps: ResourceServiceDeps): ResourceService {
   const clock = deps.clock ?? (() => new Date());
   const newId = deps.newId ?? randomUUID;
   const behaviourOf = (type: ResourceTypeDefinition) => deps.behaviours?.[type.name] ?? NO_BEHAVIOUR;
   const subject = (type: ResourceTypeDefinition, id?: string) => (id === undefined ? type.name : `${type.name} ${id}`);
   const maxAttributeValues = deps.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
+  const retryPolicy = deps.retry ?? DEFAULT_RETRY_POLICY;
   /** The document about to be stored (relation-backed attributes already taken out) keeps to the value limit. */
   const checkValueLimit = (type: ResourceTypeDefinition, attributes: ScimAttributes, previous?: ScimAttributes) =>
     assertValueLimit(deps.registry, type, attributes, maxAttributeValues, previous);
@@ -153,7 +133,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     const behaviour = behaviourOf(type);
     const validated = deps.validatorFor(type).validateCreate(body, options);
     const id = newId();
-    const input: WriteInput = { kind: WriteKind.create, id, writeOnly: validated.writeOnly, named: namesOf(validated) };
+    const input: WriteInput = { kind: WriteKind.create, id, writeOnly: validated.writeOnly, named: namesOf(validated), once: requestMemo() };
     const draft = await mapStoreErrors(subject(type), () => behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: {} }));
     const relations = await mapStoreErrors(subject(type), () => behaviour.planRelationWrite(context, id, draft.attributes));
     checkValueLimit(type, relations.attributes);
@@ -267,11 +247,13 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     async replace(context, type, id, body, conditions) {
       const behaviour = behaviourOf(type);
       const options = await bodyOptions(context);
+      // Costly preparation (a password hash) is done once, not again on every retry of the compare-and-set.
+      const once = requestMemo();
       const written = await writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
         const validated = deps.validatorFor(type).validateReplace(body, current.attributes, options);
-        const input = { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly, named: namesOf(validated) };
+        const input = { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly, named: namesOf(validated), once };
         const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
         const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
         checkValueLimit(type, relations.attributes, current.attributes);
@@ -280,7 +262,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
         await relations.commit();
         return { input, stored };
-      }, subject(type, id));
+      }, subject(type, id), retryPolicy);
       await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, written.input, written.stored));
       return written.stored;
     },
@@ -289,6 +271,8 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       const behaviour = behaviourOf(type);
       const operations = parsePatchRequest(deps.registry, type, body, await bodyOptions(context));
       const validator = deps.validatorFor(type);
+      // Costly preparation (a password hash) is done once, not again on every retry of the compare-and-set.
+      const once = requestMemo();
       const outcome = await writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
@@ -297,10 +281,10 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const patched = applyPatch(deps.registry, type, current.attributes, plan.remaining);
         const validated = validatePatched(validator, deps.registry, type, current.attributes, patched.attributes, plan.remaining);
         checkValueLimit(type, validated.attributes, current.attributes);
-        const input = { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly, named: namedByOperations(operations) };
+        const input = { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly, named: namedByOperations(operations), once };
         const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
         return { ...(await storeIfChanged(context, type, current, draft, plan)), input };
-      }, subject(type, id));
+      }, subject(type, id), retryPolicy);
       if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input, outcome.resource));
       return { resource: outcome.resource, changed: outcome.changed };
     },
@@ -308,6 +292,8 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     async update(context, type, id, change, conditions) {
       const behaviour = behaviourOf(type);
       const validator = deps.validatorFor(type);
+      // Costly preparation (a password hash) is done once, not again on every retry of the compare-and-set.
+      const once = requestMemo();
       const outcome = await writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
@@ -315,10 +301,10 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         if (decided === undefined) return { resource: current, changed: false, input: undefined };
         validator.validateAttributes(decided.attributes);
         checkValueLimit(type, decided.attributes, current.attributes);
-        const input = { kind: WriteKind.server, id, current, writeOnly: decided.writeOnly ?? {}, named: new Set<string>() };
+        const input = { kind: WriteKind.server, id, current, writeOnly: decided.writeOnly ?? {}, named: new Set<string>(), once };
         const draft = await behaviour.prepareWrite(context, input, { attributes: decided.attributes, internal: decided.internal ?? current.internal });
         return { ...(await storeIfChanged(context, type, current, draft)), input };
-      }, subject(type, id));
+      }, subject(type, id), retryPolicy);
       if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input!, outcome.resource));
       return { resource: outcome.resource, changed: outcome.changed };
     },

@@ -62,6 +62,12 @@ export interface WriteInput {
    * say "active: false" again.
    */
   readonly named: ReadonlySet<string>;
+  /**
+   * Runs `work` once per request, however often the write is prepared again: a write that loses a compare-and-set
+   * race re-reads the resource and runs prepareWrite again. For costly work that does not depend on the stored
+   * resource (hashing a password); the key says what the work is (include the input it depends on).
+   */
+  readonly once: <T>(key: string, work: () => Promise<T>) => Promise<T>;
 }
 
 /** What the caller of a delete asked for beyond the delete itself. */

@@ -49,7 +49,7 @@ export interface TestAppOptions {
   readonly clock?: () => Date;
   /** The most holders of a role a request moves itself (README "Roles"); lowered to reach the job path. */
   readonly inlineHolders?: number;
-  /** Password hashing (test/helpers/lifecycle.ts has cheap parameters for tests that sign in many times). */
+  /** Password hashing (default: the app's own, real scrypt behind its fair queue; test/helpers/lifecycle.ts has cheap parameters for tests that sign in many times). */
   readonly passwords?: Passwords;
 }
 

@@ -20,7 +20,7 @@ export interface UserBehaviourDeps {
  */
 export function createUserBehaviour(deps: UserBehaviourDeps): ResourceTypeBehaviour {
   return {
-    prepareWrite: async (context, { writeOnly, current }, draft) => {
+    prepareWrite: async (context, { writeOnly, current, once }, draft) => {
       const password = writeOnly.password;
       if (password === undefined) return draft;
       if (password === null) {
@@ -32,7 +32,9 @@ export function createUserBehaviour(deps: UserBehaviourDeps): ResourceTypeBehavi
         const currentHash = current?.internal.passwordHash;
         await deps.passwordRule(context, password, typeof currentHash === 'string' ? currentHash : undefined);
       }
-      return { ...draft, internal: { ...draft.internal, passwordHash: await deps.passwords.hash(context, password) } };
+      // Hashed once per request: a retried compare-and-set reuses the hash instead of queueing for another.
+      const passwordHash = await once(`password:${String(password)}`, () => deps.passwords.hash(context, password));
+      return { ...draft, internal: { ...draft.internal, passwordHash } };
     },
   };
 }

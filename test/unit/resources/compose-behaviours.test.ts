@@ -1,6 +1,7 @@
 // How composeBehaviours combines each hook kind: chains, merges, and every afterDelete in order.
 import { composeBehaviours } from '../../../src/resources/compose-behaviours';
 import type { ComputeContext, ResourceTypeBehaviour, WriteInput } from '../../../src/resources/resource-type-behaviour';
+import { requestMemo } from '../../../src/resources/write-with-retry';
 import { scimErrors } from '../../../src/scim/errors';
 import type { PatchOperation } from '../../../src/scim/patch/patch-operation';
 import { DEFAULT_SELECTION } from '../../../src/scim/schema/attribute-selection';
@@ -8,7 +9,7 @@ import { tokenContext } from '../../helpers/request-context';
 
 const CONTEXT = tokenContext('t1');
 const COMPUTE: ComputeContext = { selection: DEFAULT_SELECTION, baseUrl: 'https://scim.example.com' };
-const CREATE: WriteInput = { kind: 'create', id: 'u1', writeOnly: {}, named: new Set<string>() };
+const CREATE: WriteInput = { kind: 'create', id: 'u1', writeOnly: {}, named: new Set<string>(), once: requestMemo() };
 
 describe('composeBehaviours', () => {
   it('runs two afterDelete hooks, both, in order, with the context and id', async () => {
