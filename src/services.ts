@@ -106,6 +106,8 @@ export function buildServices(deps: ServicesDeps): Services {
     },
     clock: deps.clock,
     maxAttributeValues: deps.maxAttributeValues,
+    // Group membership changes are recorded with the group's write and finished by the membership store.
+    pending: store.memberships,
   });
   // README "Account lifecycle": the action routes, the credential check, the sign-in history and its sweep.
   const lifecycle = createLifecycleService({

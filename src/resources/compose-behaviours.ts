@@ -4,7 +4,8 @@
 //   prepareWrite              a chain: each hook gets the draft the previous one returned (validation throws and
 //                             stops the write; defaults and internal state accumulate)
 //   planRelationWrite         a chain: each plans on the attributes the previous one left in the document; all
-//                             plans are made before anything is written, and committed in order after the document
+//                             plans are made before anything is written, their pending changes recorded with the
+//                             document, and committed in order after it
 //   planRelationPatch         a chain: each takes its operations from those the previous one left; the plan changes
 //                             something if any part does; parts commit in order after the document
 //   computedAttributes(+Page) a merge: every hook runs, and their attributes are put together; two behaviours that
@@ -48,7 +49,7 @@ export function composeBehaviours(...behaviours: readonly ResourceTypeBehaviour[
         plans.push(plan);
         document = plan.attributes;
       }
-      return { attributes: document, commit: () => commitInOrder(plans) };
+      return { attributes: document, pending: plans.flatMap((plan) => plan.pending ?? []), commit: () => commitInOrder(plans) };
     },
 
     async planRelationPatch(context, id, operations) {
@@ -59,7 +60,8 @@ export function composeBehaviours(...behaviours: readonly ResourceTypeBehaviour[
         plans.push(plan);
         remaining = plan.remaining;
       }
-      return { remaining, changes: plans.some((plan) => plan.changes), commit: () => commitInOrder(plans) };
+      const changed = plans.filter((plan) => plan.changes);
+      return { remaining, changes: changed.length > 0, pending: changed.flatMap((plan) => plan.pending ?? []), commit: () => commitInOrder(plans) };
     },
 
     async computedAttributes(context, id, compute) {

@@ -10,6 +10,7 @@ import type { KeysetPosition } from '../store/resource-store';
 import type { ResourceTypeDefinition, ScimAttributes } from '../scim/schema/attribute';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import type { BodyOptions, ResourceValidator, ValidatedResource } from '../scim/schema/validate-resource';
+import type { MembershipChange, PendingChangeInput, PendingChanges } from '../store/membership-store';
 import type { NewResource, ResourceStore, StoredResource, StoreListResult } from '../store/resource-store';
 import { composeBehaviours } from './compose-behaviours';
 import {
@@ -23,7 +24,7 @@ import {
   type WriteInput,
 } from './resource-type-behaviour';
 import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
-import { StoreError } from '../store/store-error';
+import { isStoreError, StoreError } from '../store/store-error';
 import { nextLastModified } from './last-modified';
 import { mapStoreErrors, storeErrorToScim } from './store-errors';
 import { DEFAULT_RETRY_POLICY, requestMemo, writeWithRetry, type RetryPolicy, type WriteConditions } from './write-with-retry';
@@ -50,6 +51,8 @@ export interface ResourceServiceDeps {
   readonly unknownSchemas?: (context: RequestContext) => Promise<'reject' | 'ignore'>;
   /** How a write that lost a compare-and-set race is retried (tests pass a policy without real pauses). */
   readonly retry?: RetryPolicy;
+  /** Finishes membership changes recorded in resource documents (store/membership-store.ts). */
+  readonly pending: PendingChanges;
 }
 
 export interface ResourceService {
@@ -138,7 +141,14 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     const relations = await mapStoreErrors(subject(type), () => behaviour.planRelationWrite(context, id, draft.attributes));
     checkValueLimit(type, relations.attributes);
     return {
-      resource: { resourceType: type.name, id, created: clock().toISOString(), attributes: relations.attributes, internal: draft.internal },
+      resource: {
+        resourceType: type.name,
+        id,
+        created: clock().toISOString(),
+        attributes: relations.attributes,
+        internal: draft.internal,
+        ...recorded(relations.pending),
+      },
       relations,
       input,
     };
@@ -149,9 +159,42 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     mapStoreErrors(subject(type, stored.id), () =>
       behaviourOf(type).afterWrite(context, prepared.input, stored),
     );
+  /** Changes planned by the behaviours, ready to be recorded with the write (each with an id of its own). */
+  const recorded = (changes: readonly MembershipChange[] | undefined): { pending?: PendingChangeInput[] } =>
+    changes && changes.length > 0 ? { pending: changes.map((change) => ({ id: newId(), change })) } : {};
+
+  /**
+   * Finishes the changes recorded on a resource (membership-store.ts). Right after a write this is the second step:
+   * the write itself was the commit point, so if finishing fails now the next reader or writer finishes it, and the
+   * write still succeeded. Only a store failure is put off that way; anything else is a fault to report.
+   */
+  const settleAfterWrite = async (context: RequestContext, type: ResourceTypeDefinition, id: string) => {
+    try {
+      await deps.pending.settle(context.tenantId, type.name, id);
+    } catch (error) {
+      if (!isStoreError(error)) throw error;
+    }
+  };
+
+  /**
+   * Before reading memberships or listing: finishes every change of the tenant that is still pending (a write in
+   * progress, or one cut off by a crash), so that no reader sees one half applied. One indexed read when there is none.
+   */
+  const settleTenant = async (context: RequestContext, subjectText: string) => {
+    const { pending } = deps;
+    await mapStoreErrors(subjectText, async () => {
+      for (const resource of await pending.unsettled(context.tenantId)) await pending.settle(context.tenantId, resource.resourceType, resource.id);
+    });
+  };
 
   const load = async (context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource> => {
-    const found = await mapStoreErrors(subject(type, id), () => deps.store.get(context.tenantId, type.name, id));
+    let found = await mapStoreErrors(subject(type, id), () => deps.store.get(context.tenantId, type.name, id));
+    const { pending } = deps;
+    if (found?.pending) {
+      // A change recorded and not yet applied (or a delete in progress): finish it first, then read what it left.
+      await mapStoreErrors(subject(type, id), () => pending.settle(context.tenantId, type.name, id));
+      found = await mapStoreErrors(subject(type, id), () => deps.store.get(context.tenantId, type.name, id));
+    }
     if (!found) throw scimErrors.notFound(`${type.name} ${id} not found`);
     return found;
   };
@@ -160,19 +203,29 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
    * The end of a PATCH or server change: the draft is written, with a compare-and-set on the version read, only when it
    * (or a relation plan) changes something; a change that changes nothing writes nothing (same version, same
    * lastModified). A new password changes the internal state (a fresh salt), so it always counts as a change.
+   * Membership changes the plan made are recorded in the same write and settled right after it.
    */
   const storeIfChanged = async (
     context: RequestContext,
     type: ResourceTypeDefinition,
     current: StoredResource,
     draft: WriteDraft,
-    relations?: Pick<RelationPatchPlan, 'changes' | 'commit'>,
+    conditions: WriteConditions | undefined,
+    relations?: Pick<RelationPatchPlan, 'changes' | 'commit' | 'pending'>,
   ): Promise<{ resource: StoredResource; changed: boolean }> => {
-    const changed = (relations?.changes ?? false) || !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
+    const documentChanged = !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
+    const changed = (relations?.changes ?? false) || documentChanged;
     if (!changed) return { resource: current, changed: false };
-    const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: draft.attributes, internal: draft.internal };
-    // Compare-and-set on the version read: a concurrent writer makes this fail, and the caller re-reads and re-applies.
-    const stored = await deps.store.replace(context.tenantId, type.name, current.id, replacement, current.version);
+    const lastModified = nextLastModified(current.lastModified, clock());
+    const changes = recorded(relations?.pending);
+    const stored =
+      documentChanged || !changes.pending
+        ? // Compare-and-set on the version read: a concurrent writer makes this fail, and the caller re-reads and re-applies.
+          await deps.store.replace(context.tenantId, type.name, current.id, { lastModified, attributes: draft.attributes, internal: draft.internal, ...changes }, current.version)
+        : // Members only (Entra's one-member add or remove): nothing of the document to lose, so no compare-and-set
+          // unless the client sent If-Match, and parallel member changes of one group never contend.
+          await deps.store.mark(context.tenantId, type.name, current.id, { lastModified, pending: changes.pending }, conditions?.ifMatch === undefined ? undefined : current.version);
+    if (changes.pending) await settleAfterWrite(context, type, current.id);
     await relations?.commit();
     return { resource: stored, changed: true };
   };
@@ -194,7 +247,9 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
 
     async create(context, type, body) {
       const prepared = await prepareCreate(context, type, body, await bodyOptions(context));
+      // The document and the membership changes it records are one write; they are applied right after it.
       const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, prepared.resource));
+      if (prepared.resource.pending) await settleAfterWrite(context, type, stored.id);
       await mapStoreErrors(subject(type, stored.id), () => prepared.relations.commit());
       await created(context, type, prepared, stored);
       return stored;
@@ -218,6 +273,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           results.push(storeErrorToScim(result, subject(type)) as ScimError);
           continue;
         }
+        if (item.resource.pending) await settleAfterWrite(context, type, result.id);
         results.push(
           await mapStoreErrors(subject(type, result.id), async () => {
             await item.relations.commit();
@@ -231,6 +287,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     get: load,
 
     async list(context, type, request, after) {
+      await settleTenant(context, subject(type));
       return mapStoreErrors(subject(type), () =>
         deps.store.list(context.tenantId, {
           resourceType: type.name,
@@ -257,9 +314,15 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
         const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
         checkValueLimit(type, relations.attributes, current.attributes);
-        const replacement = { lastModified: nextLastModified(current.lastModified, clock()), attributes: relations.attributes, internal: draft.internal };
+        const replacement = {
+          lastModified: nextLastModified(current.lastModified, clock()),
+          attributes: relations.attributes,
+          internal: draft.internal,
+          ...recorded(relations.pending),
+        };
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
+        if (replacement.pending) await settleAfterWrite(context, type, id);
         await relations.commit();
         return { input, stored };
       }, subject(type, id), retryPolicy);
@@ -283,7 +346,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         checkValueLimit(type, validated.attributes, current.attributes);
         const input = { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly, named: namedByOperations(operations), once };
         const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
-        return { ...(await storeIfChanged(context, type, current, draft, plan)), input };
+        return { ...(await storeIfChanged(context, type, current, draft, conditions, plan)), input };
       }, subject(type, id), retryPolicy);
       if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input, outcome.resource));
       return { resource: outcome.resource, changed: outcome.changed };
@@ -303,7 +366,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         checkValueLimit(type, decided.attributes, current.attributes);
         const input = { kind: WriteKind.server, id, current, writeOnly: decided.writeOnly ?? {}, named: new Set<string>(), once };
         const draft = await behaviour.prepareWrite(context, input, { attributes: decided.attributes, internal: decided.internal ?? current.internal });
-        return { ...(await storeIfChanged(context, type, current, draft)), input };
+        return { ...(await storeIfChanged(context, type, current, draft, conditions)), input };
       }, subject(type, id), retryPolicy);
       if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input!, outcome.resource));
       return { resource: outcome.resource, changed: outcome.changed };
@@ -311,21 +374,27 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
 
     async delete(context, type, id, conditions, options = {}) {
       await mapStoreErrors(subject(type, id), () => behaviourOf(type).beforeDelete(context, id, options));
-      if (conditions?.ifMatch === undefined) {
-        await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id));
-      } else {
+      let expectedVersion: number | undefined;
+      if (conditions?.ifMatch !== undefined) {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
-        await mapStoreErrors(subject(type, id), () => deps.store.delete(context.tenantId, type.name, id, current.version));
+        expectedVersion = current.version;
       }
+      // A tombstone first (the commit point): from then on every reader treats the resource as deleted and finishes the
+      // delete; then its memberships go, then the resource (membership-store.ts).
+      const mark = { lastModified: clock().toISOString(), pending: [{ id: newId(), change: { kind: 'delete' as const } }] };
+      await mapStoreErrors(subject(type, id), () => deps.store.mark(context.tenantId, type.name, id, mark, expectedVersion));
+      await settleAfterWrite(context, type, id);
       await mapStoreErrors(subject(type, id), () => behaviourOf(type).afterDelete(context, id));
     },
 
     async computedAttributes(context, type, id, compute) {
+      await settleTenant(context, subject(type, id));
       return mapStoreErrors(subject(type, id), () => behaviourOf(type).computedAttributes(context, id, compute ?? { selection: DEFAULT_SELECTION, baseUrl: '' }));
     },
 
     async computedAttributesOfPage(context, type, ids, compute) {
+      await settleTenant(context, subject(type));
       return mapStoreErrors(subject(type), () => behaviourOf(type).computedAttributesOfPage(context, ids, compute));
     },
   };

@@ -6,6 +6,7 @@ import type { RequestContext } from '../auth/request-context';
 import type { PatchOperation } from '../scim/patch/patch-operation';
 import type { ScimAttributes } from '../scim/schema/attribute';
 import type { AttributeSelection } from '../scim/schema/attribute-selection';
+import type { MembershipChange } from '../store/membership-store';
 import type { StoredResource } from '../store/resource-store';
 
 /**
@@ -16,6 +17,11 @@ import type { StoredResource } from '../store/resource-store';
 export interface RelationPatchPlan {
   readonly remaining: readonly PatchOperation[];
   readonly changes: boolean;
+  /**
+   * Membership changes to record in the document's own write and apply right after it (crash-safe without
+   * transactions: store/membership-store.ts). Recorded only when `changes` is true.
+   */
+  readonly pending?: readonly MembershipChange[];
   commit(): Promise<void>;
 }
 
@@ -26,6 +32,8 @@ export interface RelationPatchPlan {
  */
 export interface RelationWritePlan {
   readonly attributes: ScimAttributes;
+  /** Membership changes to record in the document's own write (as for RelationPatchPlan). */
+  readonly pending?: readonly MembershipChange[];
   commit(): Promise<void>;
 }
 

@@ -1,6 +1,17 @@
 // The membership port: group membership is its own relation keyed by (tenant, group, member), so that a change
 // to a large group is a delta (RFC 7643 §4.2 members), never a rewrite of the whole member list.
 // Every call takes the tenant id of the verified token first: no call can reach across tenants.
+//
+// Crash safety without multi-document transactions (a standalone MongoDB has none). A group's document and its
+// membership rows are different writes, so a change to both is made in two steps:
+//   1. the write of the resource's own document records the membership change in it, as a pending change (one
+//      atomic single-document write: the commit point; resource-store.ts `pending`);
+//   2. settle() applies the resource's pending changes to the membership relation, in the order they were recorded,
+//      and then clears them.
+// Whoever finds a pending change finishes it: the writer right after step 1, and any later reader or writer, so a
+// crash or a failure between the steps is rolled forward, never left half done. Deleting a user or a group is recorded
+// the same way (a tombstone in its document): settle() removes its memberships, then the document. Applying a change
+// twice, late, or concurrently with another settle() of the same resource changes nothing more (README "Groups").
 
 export const MemberType = { user: 'User', group: 'Group' } as const;
 export type MemberType = (typeof MemberType)[keyof typeof MemberType];
@@ -25,7 +36,55 @@ export interface MembershipEdge {
   readonly groupId: string;
 }
 
-export interface MembershipStore {
+/** A membership change recorded in a resource's document, to be applied by settle(). */
+export type MembershipChange =
+  /** Members added (idempotent) and member ids removed, in that order of precedence: an id in both is removed. */
+  | { readonly kind: 'delta'; readonly add: readonly Member[]; readonly remove: readonly string[] }
+  /** The group's members become exactly these. */
+  | { readonly kind: 'replace'; readonly members: readonly Member[] }
+  /** The resource (a user or a group) is being deleted: its memberships go, then the resource itself. */
+  | { readonly kind: 'delete' };
+
+/** A change as the writer hands it to the store, with an id of its own (a random UUID). */
+export interface PendingChangeInput {
+  readonly id: string;
+  readonly change: MembershipChange;
+}
+
+/** A change as recorded: `stamp` is the resource version of the write that recorded it, so it orders the changes. */
+export interface PendingChange extends PendingChangeInput {
+  readonly stamp: number;
+}
+
+/** Whether a stored resource carries a recorded delete: it is gone for every reader, and about to be removed. */
+export function isBeingDeleted(resource: { readonly pending?: readonly PendingChange[] }): boolean {
+  return (resource.pending ?? []).some((pending) => pending.change.kind === 'delete');
+}
+
+/** A resource with pending changes. */
+export interface UnsettledResource {
+  readonly resourceType: string;
+  readonly id: string;
+}
+
+/** The two calls that finish recorded changes (resource-service.ts makes them; see the top of this file). */
+export interface PendingChanges {
+  /**
+   * Applies every pending change of the resource, in stamp order, and clears them; a `delete` change removes the
+   * resource's memberships (as a group and as a member) and then the resource. Nothing to do when there is none, or
+   * the resource does not exist. Idempotent, and safe to run concurrently or late: a change applied again never undoes
+   * a later one, and a member that was deleted meanwhile is not added back.
+   */
+  settle(tenantId: string, resourceType: string, id: string): Promise<void>;
+  /** The tenant's resources that have pending changes: normally none (a change is pending only while it is applied). */
+  unsettled(tenantId: string): Promise<UnsettledResource[]>;
+}
+
+/**
+ * The relation itself. Rows are written by settle(); add, remove, replaceAll and removeEverywhere write them directly,
+ * for set-up, migrations and tests: on their own they are not crash-safe against the group's document.
+ */
+export interface MembershipStore extends PendingChanges {
   /** Idempotent: members already in the group are left as they are. Returns how many were new. */
   add(tenantId: string, groupId: string, members: readonly Member[]): Promise<number>;
   /** Returns how many of the given ids were members (and are no longer). Unknown ids are ignored. */

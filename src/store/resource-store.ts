@@ -3,6 +3,7 @@
 import type { FilterAst } from '../scim/filter/filter-ast';
 import type { ResolvedPath } from '../scim/paths/resolved-path';
 import type { ScimAttributes } from '../scim/schema/attribute';
+import type { PendingChange, PendingChangeInput } from './membership-store';
 import type { StoreError } from './store-error';
 
 export interface StoredResource {
@@ -22,6 +23,8 @@ export interface StoredResource {
   readonly internal: Readonly<Record<string, unknown>>;
   /** Server-side state that changes without a SCIM write (see updateInternal). */
   readonly unversioned: UnversionedState;
+  /** Membership changes recorded with a write and not yet applied (membership-store.ts); usually absent. */
+  readonly pending?: readonly PendingChange[];
 }
 
 /**
@@ -60,12 +63,23 @@ export interface NewResource {
   readonly created: string;
   readonly attributes: ScimAttributes;
   readonly internal: Readonly<Record<string, unknown>>;
+  /** Membership changes recorded atomically with the resource (stamp 1), for settle() to apply. */
+  readonly pending?: readonly PendingChangeInput[];
 }
 
 export interface ResourceReplacement {
   readonly lastModified: string;
   readonly attributes: ScimAttributes;
   readonly internal: Readonly<Record<string, unknown>>;
+  /** Membership changes recorded atomically with the write (stamped with the new version), for settle() to apply. */
+  readonly pending?: readonly PendingChangeInput[];
+}
+
+/** A write that changes no attribute: it bumps the version and records membership changes (a member-only PATCH, a delete). */
+export interface ResourceMark {
+  /** Stored as the resource's lastModified unless that is later already (the value never moves back). */
+  readonly lastModified: string;
+  readonly pending: readonly PendingChangeInput[];
 }
 
 export interface StoreSort {
@@ -167,6 +181,13 @@ export interface ResourceWriter {
     expectedRevision?: number,
     expectedVersion?: number,
   ): Promise<StoredResource>;
+  /**
+   * Bumps the version and records pending changes in one atomic write, without touching the attributes. Without
+   * `expectedVersion` it never fails for a concurrent write (there is nothing of the document to lose), so that
+   * member-only changes of one group do not contend; with it, a compare-and-set (`version_mismatch`). `not_found`
+   * when the resource does not exist.
+   */
+  mark(tenantId: string, resourceType: string, id: string, mark: ResourceMark, expectedVersion?: number): Promise<StoredResource>;
 }
 
 export type ResourceStore = ResourceReader & ResourceWriter;

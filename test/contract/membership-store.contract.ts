@@ -2,10 +2,13 @@
 // notes"). Adds are idempotent, every call answers for exactly the members it names, tenants never see each other's
 // rows, and a change to a 100,000-member group is a delta: the rows the store wrote are counted beside it
 // (StoreUnderTest.rowsWritten), not taken from what the port reports.
+// Pending changes (settle): a membership change recorded in the group's own write is applied in the order recorded,
+// cleared, and applied once however often settle() runs; a recorded delete takes the memberships both ways and then
+// the resource; a member deleted while a change naming it waited is never added back.
 // A store's test file calls describeMembershipStoreContract with a factory; nothing here knows the database.
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
-import type { Member, MembershipStore } from '../../src/store/membership-store';
-import type { StoredResource } from '../../src/store/resource-store';
+import { isBeingDeleted, type Member, type MembershipChange, type MembershipStore, type PendingChangeInput } from '../../src/store/membership-store';
+import type { NewResource, ResourceStore, StoredResource } from '../../src/store/resource-store';
 import type { StoreUnderTest } from './resource-store.contract';
 import { filterBuilder } from './filter-builder';
 
@@ -19,6 +22,23 @@ const values = (members: readonly Member[]) => members.map((member) => member.va
 const ids = (resources: readonly StoredResource[]) => resources.map((resource) => resource.id).sort();
 /** Zero-padded ids, so that code-point order is numeric order. */
 const memberId = (n: number) => `m-${String(n).padStart(6, '0')}`;
+
+let changeCount = 0;
+/** A change as a writer hands it to the store, with an id of its own. */
+const recorded = (change: MembershipChange): PendingChangeInput => ({ id: `change-${++changeCount}`, change });
+const delta = (add: readonly Member[], remove: readonly string[] = []): PendingChangeInput => recorded({ kind: 'delta', add, remove });
+/** A user or group document to create, with pending changes recorded in it. */
+export const newResource = (resourceType: 'User' | 'Group', id: string, pending: readonly PendingChangeInput[] = []): NewResource => ({
+  resourceType,
+  id,
+  created: T0,
+  attributes: resourceType === 'User' ? { userName: id } : { displayName: id },
+  internal: {},
+  ...(pending.length > 0 ? { pending } : {}),
+});
+/** Records `pending` on a resource with a write that changes no attribute. */
+const mark = (resources: ResourceStore, resourceType: string, id: string, ...pending: PendingChangeInput[]) =>
+  resources.mark('t1', resourceType, id, { lastModified: T0, pending });
 
 export interface MembershipContractOptions {
   /**
@@ -200,6 +220,122 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
       });
     });
 
+    describe('pending changes: settle', () => {
+      let resources: ResourceStore;
+
+      beforeEach(async () => {
+        resources = subject.store.resources;
+        for (const id of ['u-1', 'u-2', 'u-3']) await resources.create('t1', newResource('User', id));
+      });
+
+      const membersOf = async (groupId: string) => values(await memberships.list('t1', groupId, { limit: 100 }));
+
+      it('applies a change recorded with a create, clears it, and finds nothing left to do the next time', async () => {
+        const created = await resources.create('t1', newResource('Group', 'g', [delta([user('u-1', 'One'), user('u-2')])]));
+        expect(created.pending).toEqual([{ id: expect.any(String), stamp: 1, change: { kind: 'delta', add: [user('u-1', 'One'), user('u-2')], remove: [] } }]);
+        // Recorded, not applied: the rows are settle's to write.
+        expect(await membersOf('g')).toEqual([]);
+        expect(await memberships.unsettled('t1')).toEqual([{ resourceType: 'Group', id: 'g' }]);
+
+        await memberships.settle('t1', 'Group', 'g');
+        expect(await memberships.list('t1', 'g', { limit: 10 })).toEqual([user('u-1', 'One'), user('u-2')]);
+        expect((await resources.get('t1', 'Group', 'g'))?.pending).toBeUndefined();
+        expect(await memberships.unsettled('t1')).toEqual([]);
+
+        await memberships.settle('t1', 'Group', 'g');
+        await memberships.settle('t1', 'Group', 'nobody');
+        expect(await memberships.list('t1', 'g', { limit: 10 })).toEqual([user('u-1', 'One'), user('u-2')]);
+      });
+
+      it('stamps a change with the version of the write that records it: replace, and mark with or without an expected version', async () => {
+        await resources.create('t1', newResource('Group', 'g'));
+        const replaced = await resources.replace('t1', 'Group', 'g', { lastModified: T0, attributes: { displayName: 'G' }, internal: {}, pending: [delta([user('u-1')])] }, 1);
+        expect(replaced).toMatchObject({ version: 2, attributes: { displayName: 'G' }, pending: [{ stamp: 2 }] });
+        const marked = await mark(resources, 'Group', 'g', delta([user('u-2')]));
+        expect(marked).toMatchObject({ version: 3, attributes: { displayName: 'G' } });
+        expect(marked.pending?.map((pending) => pending.stamp)).toEqual([2, 3]);
+        const conditional = await resources.mark('t1', 'Group', 'g', { lastModified: T0, pending: [delta([user('u-3')])] }, 3);
+        expect(conditional.pending?.map((pending) => pending.stamp)).toEqual([2, 3, 4]);
+        await expect(resources.mark('t1', 'Group', 'g', { lastModified: T0, pending: [delta([])] }, 3)).rejects.toMatchObject({ code: 'version_mismatch' });
+        await expect(mark(resources, 'Group', 'missing', delta([]))).rejects.toMatchObject({ code: 'not_found' });
+        await memberships.settle('t1', 'Group', 'g');
+        expect(await membersOf('g')).toEqual(['u-1', 'u-2', 'u-3']);
+      });
+
+      it('keeps lastModified from moving back when a mark carries an earlier one', async () => {
+        await resources.create('t1', newResource('Group', 'g'));
+        await resources.mark('t1', 'Group', 'g', { lastModified: '2024-06-01T00:00:00.000Z', pending: [delta([])] });
+        const earlier = await resources.mark('t1', 'Group', 'g', { lastModified: '2024-05-15T00:00:00.000Z', pending: [delta([])] });
+        expect(earlier.lastModified).toBe('2024-06-01T00:00:00.000Z');
+      });
+
+      it('applies the changes in the order they were recorded', async () => {
+        await resources.create('t1', newResource('Group', 'g', [delta([user('u-1')])]));
+        await mark(resources, 'Group', 'g', delta([user('u-2')]));
+        await mark(resources, 'Group', 'g', delta([], ['u-2']));
+        await mark(resources, 'Group', 'g', recorded({ kind: 'replace', members: [user('u-3'), user('u-1')] }));
+        await mark(resources, 'Group', 'g', delta([], ['u-1']), delta([user('u-2')]));
+        await memberships.settle('t1', 'Group', 'g');
+        expect(await membersOf('g')).toEqual(['u-2', 'u-3']);
+        // Removed, then added again: the later change wins.
+        await mark(resources, 'Group', 'g', delta([], ['u-3']));
+        await mark(resources, 'Group', 'g', delta([user('u-3')]));
+        await memberships.settle('t1', 'Group', 'g');
+        expect(await membersOf('g')).toEqual(['u-2', 'u-3']);
+      });
+
+      it('gives the same result when settles of one group run at the same time', async () => {
+        await resources.create('t1', newResource('Group', 'g', [delta([user('u-1'), user('u-2')])]));
+        await mark(resources, 'Group', 'g', delta([user('u-3')], ['u-1']));
+        await Promise.all([memberships.settle('t1', 'Group', 'g'), memberships.settle('t1', 'Group', 'g'), memberships.settle('t1', 'Group', 'g')]);
+        expect(await membersOf('g')).toEqual(['u-2', 'u-3']);
+        expect(await memberships.unsettled('t1')).toEqual([]);
+      });
+
+      it('settles a recorded delete: the memberships go both ways, then the resource', async () => {
+        await resources.create('t1', newResource('Group', 'parent'));
+        await resources.create('t1', newResource('Group', 'g'));
+        await memberships.add('t1', 'parent', [group('g'), user('u-2')]);
+        await memberships.add('t1', 'g', [user('u-1'), user('u-2')]);
+        const tombstone = await mark(resources, 'Group', 'g', recorded({ kind: 'delete' }));
+        expect(isBeingDeleted(tombstone)).toBe(true);
+        expect(await memberships.unsettled('t1')).toEqual([{ resourceType: 'Group', id: 'g' }]);
+
+        await memberships.settle('t1', 'Group', 'g');
+        expect(await resources.get('t1', 'Group', 'g')).toBeNull();
+        expect(await membersOf('parent')).toEqual(['u-2']);
+        expect(await membersOf('g')).toEqual([]);
+        expect(await memberships.groupsOf('t1', ['u-1', 'u-2', 'g'])).toEqual([{ memberId: 'u-2', groupId: 'parent' }]);
+        expect(await memberships.unsettled('t1')).toEqual([]);
+        await memberships.settle('t1', 'Group', 'g');
+        expect(await resources.get('t1', 'Group', 'g')).toBeNull();
+      });
+
+      it('never adds back a member deleted while a change naming it was pending', async () => {
+        // The member's delete is settled before the group's change.
+        await resources.create('t1', newResource('Group', 'g', [delta([user('u-1'), user('u-2')])]));
+        await mark(resources, 'User', 'u-1', recorded({ kind: 'delete' }));
+        await memberships.settle('t1', 'User', 'u-1');
+        await memberships.settle('t1', 'Group', 'g');
+        expect(await membersOf('g')).toEqual(['u-2']);
+        // The member's delete is recorded, and not settled yet, when the group's change is.
+        await mark(resources, 'Group', 'g', recorded({ kind: 'replace', members: [user('u-2'), user('u-3')] }));
+        await mark(resources, 'User', 'u-3', recorded({ kind: 'delete' }));
+        await memberships.settle('t1', 'Group', 'g');
+        await memberships.settle('t1', 'User', 'u-3');
+        expect(await membersOf('g')).toEqual(['u-2']);
+        expect(await memberships.groupsOf('t1', ['u-1', 'u-3'])).toEqual([]);
+      });
+
+      it('keeps each tenant to its own pending changes', async () => {
+        await resources.create('t2', newResource('Group', 'g', [delta([user('u-1')])]));
+        expect(await memberships.unsettled('t1')).toEqual([]);
+        await memberships.settle('t1', 'Group', 'g');
+        expect((await resources.get('t2', 'Group', 'g'))?.pending).toHaveLength(1);
+        expect(await memberships.unsettled('t2')).toEqual([{ resourceType: 'Group', id: 'g' }]);
+      });
+    });
+
     describe('a large group', () => {
       const SIZE = options.largeGroupSize ?? 100_000;
       const BATCH = Math.min(10_000, SIZE);
@@ -238,6 +374,18 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
           expect(await counted(() => memberships.replaceAll('t1', 'big', replacement))).toEqual({ result: undefined, rowsWritten: 2 });
           expect(await memberships.has('t1', 'big', [memberId(0), 'newest', memberId(1)])).toEqual(new Set(['newest', memberId(1)]));
           expect(await memberships.groupsOf('t1', [memberId(1)])).toEqual([{ memberId: memberId(1), groupId: 'big' }]);
+          // The same through the group's document (how the server changes members): settling a one-member change
+          // writes that member's row and clears the change, whatever the group's size.
+          const resources = subject.store.resources;
+          await resources.create('t1', newResource('Group', 'big'));
+          await resources.create('t1', newResource('User', 'settled'));
+          await mark(resources, 'Group', 'big', delta([user('settled')]));
+          expect(await counted(() => memberships.settle('t1', 'Group', 'big'))).toEqual({ result: undefined, rowsWritten: 2 });
+          await mark(resources, 'Group', 'big', delta([], [memberId(2)]));
+          expect(await counted(() => memberships.settle('t1', 'Group', 'big'))).toEqual({ result: undefined, rowsWritten: 2 });
+          expect(await memberships.has('t1', 'big', ['settled', memberId(2), memberId(3)])).toEqual(new Set(['settled', memberId(3)]));
+          await memberships.remove('t1', 'big', ['settled']);
+          await memberships.add('t1', 'big', [user(memberId(2))]);
           // Deleting the group removes every row, and only those.
           expect(await counted(() => memberships.removeEverywhere('t1', 'big'))).toEqual({ result: undefined, rowsWritten: SIZE });
           expect(await memberships.list('t1', 'big', { limit: 1 })).toEqual([]);

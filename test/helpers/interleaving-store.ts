@@ -2,17 +2,17 @@
 // compare-and-set on the version they read. In one process the embedded store answers synchronously, so two requests
 // sent "in parallel" never interleave there and a lost update could go unnoticed. This wrapper lets a competing write
 // land exactly between a service's read and its write: `beforeNextWrite(competing)` runs `competing` to completion
-// just before the next replace, delete or updateInternal reaches the real store, then lets that write go on.
+// just before the next replace, mark, delete or updateInternal reaches the real store, then lets that write go on.
 import type { ResourceStore } from '../../src/store/resource-store';
 import type { Store } from '../../src/store/tenant-store';
 
 export interface InterleavingStore {
   /** The store to give the app: the real one, with `resources` wrapped. */
   readonly store: Store;
-  /** Runs `competing` once, before the next replace, delete or updateInternal by anyone; the competing write itself is not held. */
+  /** Runs `competing` once, before the next replace, mark, delete or updateInternal by anyone; the competing write itself is not held. */
   beforeNextWrite(competing: () => Promise<unknown>): void;
-  /** The replace/delete/updateInternal calls that reached the real store (the competing ones included), by method. */
-  readonly writes: { replace: number; delete: number; updateInternal: number };
+  /** The replace/mark/delete/updateInternal calls that reached the real store (the competing ones included), by method. */
+  readonly writes: { replace: number; mark: number; delete: number; updateInternal: number };
   /** How many competing writes have landed. */
   readonly landed: number;
 }
@@ -20,7 +20,7 @@ export interface InterleavingStore {
 export function interleavingStore(inner: Store): InterleavingStore {
   let pending: (() => Promise<unknown>) | undefined;
   let landed = 0;
-  const writes = { replace: 0, delete: 0, updateInternal: 0 };
+  const writes = { replace: 0, mark: 0, delete: 0, updateInternal: 0 };
 
   /** Lets the pending competing write land first (once), then reports the write about to happen. */
   const before = async (method: keyof typeof writes) => {
@@ -51,6 +51,10 @@ export function interleavingStore(inner: Store): InterleavingStore {
     async updateInternal(...args) {
       await before('updateInternal');
       return inner.resources.updateInternal(...args);
+    },
+    async mark(...args) {
+      await before('mark');
+      return inner.resources.mark(...args);
     },
   };
 

@@ -6,32 +6,15 @@
 //   - with If-Match the client asked for the version it saw: the competing write makes it stale, 412, nothing written
 //     (RFC 7644 §3.14).
 import request from 'supertest';
-import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
-import { mongoStoreOn } from '../../src/store/mongo/mongo-store';
-import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
-import type { Store } from '../../src/store/tenant-store';
 import { interleavingStore, type InterleavingStore } from '../helpers/interleaving-store';
 import { createTestApp, ENTERPRISE_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
-import { createMingoDb } from '../unit/store/mongo/mingo-db';
+import { IN_MEMORY_STORES } from '../helpers/in-memory-stores';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const patchBody = (...operations: unknown[]) => ({ schemas: [PATCH_OP], Operations: operations });
 
-const registry = loadBuiltinRegistry();
-const stores: [string, () => Promise<Store>][] = [
-  ['sqlite', async () => createSqliteStore({ path: ':memory:', registry })],
-  [
-    'mongodb store on mingo',
-    async () => {
-      const store = mongoStoreOn({ db: createMingoDb().db, registry, close: async () => undefined });
-      await store.prepare();
-      return store;
-    },
-  ],
-];
-
-describe.each(stores)('%s: a write that lost the race', (_name, openStore) => {
+describe.each(IN_MEMORY_STORES)('%s: a write that lost the race', (_name, openStore) => {
   let t: TestApp;
   let a: TestTenant;
   let race: InterleavingStore;

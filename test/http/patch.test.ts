@@ -213,6 +213,7 @@ describe('ResourceService.patch with a relation plan', () => {
           return resources.replace(...args);
         },
       },
+      pending: t.store.memberships,
       registry,
       validatorFor: createResourceValidators(registry),
       behaviours: { User: composeBehaviours({ planRelationPatch: async (_context, _id, operations) => plan(operations) }) },

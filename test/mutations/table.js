@@ -42,8 +42,8 @@ module.exports = [
     id: 'etag/delete-ignores-if-match',
     bug: 'DELETE deletes whatever the If-Match says',
     file: 'src/resources/resource-service.ts',
-    search: 'if (conditions?.ifMatch === undefined) {\n        await mapStoreErrors(subject(type, id), () => deps.store.delete(',
-    replace: 'if (conditions !== null) {\n        await mapStoreErrors(subject(type, id), () => deps.store.delete(',
+    search: 'checkIfMatch(type, current, conditions);\n        expectedVersion = current.version;',
+    replace: '',
     tests: ['test/http/if-match.test.ts'],
   },
   {
@@ -158,8 +158,8 @@ module.exports = [
     id: 'concurrency/patch-writes-without-expected-version',
     bug: 'the service writes a PATCH (or a server change) without the version it read, so the store cannot refuse a stale write',
     file: 'src/resources/resource-service.ts',
-    search: 'type.name, current.id, replacement, current.version);\n    await relations?.commit();',
-    replace: 'type.name, current.id, replacement);\n    await relations?.commit();',
+    search: 'internal: draft.internal, ...changes }, current.version)',
+    replace: 'internal: draft.internal, ...changes })',
     tests: ['test/http/interleaved-writes.test.ts'],
   },
 
@@ -240,8 +240,8 @@ module.exports = [
     id: 'tenant/mongo-member-groups-without-tenant',
     bug: 'MongoDB filters on members read memberships of every tenant',
     file: 'src/store/mongo/mongo-membership-store.ts',
-    search: '{ $match: { $and: [{ tenantId }, memberQuery] } }',
-    replace: '{ $match: memberQuery }',
+    search: '{ $match: { $and: [{ tenantId }, PRESENT, memberQuery] } }',
+    replace: '{ $match: { $and: [PRESENT, memberQuery] } }',
     tests: MINGO_CONTRACT,
     testNamePattern: 'tenant',
   },
@@ -289,6 +289,60 @@ module.exports = [
       });`,
     tests: MINGO_CONTRACT,
     testNamePattern: 'membership contract',
+  },
+
+  // Membership changes are crash-safe (14): recorded with the group's write, settled in order, never undone late
+  {
+    id: 'membership/sqlite-settle-leaves-the-change-pending',
+    bug: 'the SQLite store applies a recorded change but never clears it, so it is applied again and again',
+    file: 'src/store/sqlite/sqlite-membership-store.ts',
+    search: 'prepared(SQL.clearPending).run(tenantId, resourceType, id);',
+    replace: '',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('settle'),
+  },
+  {
+    id: 'membership/mongo-late-settle-overwrites-newer-rows',
+    bug: 'the MongoDB store writes a change whatever its stamp, so a late settle undoes newer changes',
+    file: 'src/store/mongo/mongo-membership-store.ts',
+    search: 'const olderThan = (stamp: number) => ({ $or: [{ stamp: { $lt: stamp } }, { stamp: { $exists: false } }] });',
+    replace: 'const olderThan = (_stamp: number) => ({});',
+    tests: ['test/unit/store/mongo/settle-interleaving.test.ts'],
+  },
+  {
+    id: 'membership/service-skips-pending-changes-on-read',
+    bug: 'a reader that finds an unfinished membership change reads around it instead of finishing it',
+    file: 'src/resources/resource-service.ts',
+    search: 'for (const resource of await pending.unsettled(context.tenantId)) await pending.settle(context.tenantId, resource.resourceType, resource.id);',
+    replace: 'void pending;',
+    tests: ['test/contract/sqlite.contract.test.ts'],
+    testNamePattern: 'cut off at every step .*DELETE of a user',
+  },
+
+  // Limits (14): PATCH stays linear, value lists and filters have a budget
+  {
+    id: 'limits/patch-add-duplicates-values',
+    bug: 'PATCH add no longer recognises a value that is already there',
+    file: 'src/scim/patch/apply-patch.ts',
+    search: 'if (!isAssigned(candidate) || index.contains(candidate)) continue;',
+    replace: 'if (!isAssigned(candidate)) continue;',
+    tests: ['test/unit/scim/patch/apply-patch.test.ts'],
+  },
+  {
+    id: 'limits/value-limit-not-checked',
+    bug: 'a write may store any number of values in a multi-valued attribute',
+    file: 'src/scim/schema/value-limit.ts',
+    search: 'if (definition.multiValued && Array.isArray(value) && value.length > limit',
+    replace: 'if (definition.multiValued && Array.isArray(value) && value.length > limit * 1000',
+    tests: ['test/http/value-limit.test.ts'],
+  },
+  {
+    id: 'limits/filter-cost-not-checked',
+    bug: 'a filter of any cost reaches the store',
+    file: 'src/scim/filter/filter-cost.ts',
+    search: 'if (cost.total <= maxCost) return;',
+    replace: 'return;',
+    tests: ['test/http/query-limits.test.ts'],
   },
 
   // Filter translation: each store answers like the in-memory evaluator

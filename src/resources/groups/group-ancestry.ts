@@ -21,6 +21,11 @@ export async function groupsContainingEach(
   tenantId: string,
   memberIds: readonly string[],
 ): Promise<Map<string, Map<string, MembershipKind>>> {
+  return walkUp(await parentEdges(memberships, tenantId, memberIds), memberIds);
+}
+
+/** Direct parents of the members and of every group above them: one port call per level of nesting. */
+export async function parentEdges(memberships: MembershipStore, tenantId: string, memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>> {
   const parentsOf = new Map<string, string[]>();
   let frontier = [...new Set(memberIds)];
   while (frontier.length > 0) {
@@ -32,7 +37,18 @@ export async function groupsContainingEach(
     }
     frontier = [...next];
   }
+  return parentsOf;
+}
 
+/**
+ * Each member's groups from the parent edges, in memory: direct, or indirect through nested groups. Groups that
+ * `exists` says are gone are skipped and not walked through.
+ */
+export function walkUp(
+  parentsOf: ReadonlyMap<string, readonly string[]>,
+  memberIds: readonly string[],
+  exists: (groupId: string) => boolean = () => true,
+): Map<string, Map<string, MembershipKind>> {
   const result = new Map<string, Map<string, MembershipKind>>();
   for (const memberId of memberIds) {
     const found = new Map<string, MembershipKind>();
@@ -41,7 +57,7 @@ export async function groupsContainingEach(
     while (level.length > 0) {
       const next: string[] = [];
       for (const groupId of level) {
-        if (found.has(groupId) || groupId === memberId) continue;
+        if (found.has(groupId) || groupId === memberId || !exists(groupId)) continue;
         found.set(groupId, kind);
         next.push(...(parentsOf.get(groupId) ?? []));
       }

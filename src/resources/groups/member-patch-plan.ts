@@ -1,7 +1,8 @@
 // PATCH on Group.members (RFC 7644 §3.5.2) as a delta on the membership relation: the operations on `members` are
 // taken out of the request, folded in order into "members to add" / "members to remove" (or "replace them all"),
-// checked (members exist in this tenant, no cycle) before anything is written, and committed with one port call
-// per kind of change. The cost is the number of members named, never the size of the group. Forms handled:
+// checked (members exist in this tenant, no cycle) before anything is written, and returned as one pending change that
+// the service records in the group's own write and applies right after it (store/membership-store.ts). The cost is the
+// number of members named, never the size of the group. Forms handled:
 //   add      members  [{value}, …]                          adds (idempotent)
 //   remove   members[value eq "x"]  (any value filter)       removes the matching members (none matching: nothing)
 //   remove   members  [{value}, …]   (Entra ID)              removes exactly those members, never all
@@ -90,7 +91,7 @@ export async function planMemberPatch(
   }
 
   const touched = delta.cleared || delta.adds.size > 0 || delta.removes.size > 0;
-  if (!touched) return { remaining, changes: false, commit: async () => undefined };
+  if (!touched) return { remaining, changes: false, commit: nothingMore };
 
   // Everything is checked before anything is written (RFC 7644 §3.5.2: a PATCH is atomic).
   const adds = await resolveMembers(deps, context, [...delta.adds.values()], 'members');
@@ -104,11 +105,7 @@ export async function planMemberPatch(
 
   if (delta.cleared) {
     const hadMembers = (await deps.memberships.list(tenantId, groupId, { limit: 1 })).length > 0;
-    return {
-      remaining,
-      changes: hadMembers || adds.length > 0,
-      commit: () => deps.memberships.replaceAll(tenantId, groupId, adds),
-    };
+    return { remaining, changes: hadMembers || adds.length > 0, pending: [{ kind: 'replace', members: adds }], commit: nothingMore };
   }
 
   const present = await deps.memberships.has(tenantId, groupId, [...delta.removes, ...adds.map((member) => member.value)]);
@@ -117,12 +114,13 @@ export async function planMemberPatch(
   return {
     remaining,
     changes: toRemove.length > 0 || toAdd.length > 0,
-    async commit() {
-      if (toRemove.length > 0) await deps.memberships.remove(tenantId, groupId, toRemove);
-      if (toAdd.length > 0) await deps.memberships.add(tenantId, groupId, toAdd);
-    },
+    pending: [{ kind: 'delta', add: toAdd, remove: toRemove }],
+    commit: nothingMore,
   };
 }
+
+/** The change is recorded with the group's write and settled by the service: nothing is left to do after it. */
+const nothingMore = async (): Promise<void> => undefined;
 
 function addTo(delta: MemberDelta, reference: MemberReference): void {
   delta.removes.delete(reference.value);

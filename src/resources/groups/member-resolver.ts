@@ -5,7 +5,7 @@
 // out and a warning names it, so that a client that adds a member before creating it is not refused outright.
 import type { RequestContext } from '../../auth/request-context';
 import { scimErrors } from '../../scim/errors';
-import { MemberType, type Member } from '../../store/membership-store';
+import { isBeingDeleted, MemberType, type Member } from '../../store/membership-store';
 import type { StoredResource } from '../../store/resource-store';
 import type { MemberReference } from './member-input';
 import type { MembershipDeps } from './membership-deps';
@@ -63,7 +63,11 @@ async function findMembers(
 ): Promise<Map<string, StoredResource[]>> {
   const found = new Map<string, StoredResource[]>();
   const remember = (resources: readonly StoredResource[]) => {
-    for (const resource of resources) found.set(resource.id, [...(found.get(resource.id) ?? []), resource]);
+    for (const resource of resources) {
+      // A resource whose delete is recorded is gone, even while its delete is being finished.
+      if (isBeingDeleted(resource)) continue;
+      found.set(resource.id, [...(found.get(resource.id) ?? []), resource]);
+    }
   };
   const ids = [...new Set(references.map((reference) => reference.value))];
   if (ids.length === 0) return found;

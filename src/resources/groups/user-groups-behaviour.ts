@@ -1,16 +1,19 @@
 // User `groups` (RFC 7643 §4.1.2): readOnly, computed from the membership relation on read, direct and indirect
 // (through nested groups), and never stored with the user. PATCH on it is refused by the PATCH engine (readOnly:
 // 400 mutability), PUT ignores it (readOnly values are ignored on input, RFC 7643 §2.2). A deleted user leaves
-// every group.
+// every group when its delete is settled (store/membership-store.ts). A group that no longer exists is neither
+// listed nor walked through, so a membership row that outlived its group never makes anyone an indirect member.
 import type { RequestContext } from '../../auth/request-context';
 import type { ScimAttributes } from '../../scim/schema/attribute';
+import { isBeingDeleted } from '../../store/membership-store';
+import type { StoredResource } from '../../store/resource-store';
 import { resourceLocation } from '../represent';
 import type { ComputeContext, ResourceTypeBehaviour } from '../resource-type-behaviour';
 import { isAttributeNeeded } from './attribute-needed';
-import { groupsContainingEach } from './group-ancestry';
+import { parentEdges, walkUp } from './group-ancestry';
 import { resolveMembershipSchema, type MembershipDeps } from './membership-deps';
 
-export type UserMembershipBehaviour = Required<Pick<ResourceTypeBehaviour, 'computedAttributes' | 'computedAttributesOfPage' | 'afterDelete'>>;
+export type UserMembershipBehaviour = Required<Pick<ResourceTypeBehaviour, 'computedAttributes' | 'computedAttributesOfPage'>>;
 
 export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembershipBehaviour {
   const schema = resolveMembershipSchema(deps.registry);
@@ -21,15 +24,16 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
     const { tenantId } = context;
     const computed = new Map<string, ScimAttributes>();
     if (!isAttributeNeeded(compute.selection, schema.groups)) return computed;
-    const membershipsOf = await groupsContainingEach(deps.memberships, tenantId, ids);
-    const groupIds = [...new Set([...membershipsOf.values()].flatMap((memberships) => [...memberships.keys()]))];
+    const parentsOf = await parentEdges(deps.memberships, tenantId, ids);
+    const groupIds = [...new Set([...parentsOf.values()].flat())];
     // One batched read for the page's groups (getMany), never one read per group.
     const groupById = new Map((await deps.resources.getMany(tenantId, schema.groupType.name, groupIds)).map((group) => [group.id, group]));
+    // A group that is gone (or being deleted) is no membership, and nobody is a member of its parents through it.
+    const membershipsOf = walkUp(parentsOf, ids, (groupId) => isLive(groupById.get(groupId)));
     for (const id of ids) {
       const values: ScimAttributes[] = [];
       for (const [groupId, kind] of [...(membershipsOf.get(id) ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const group = groupById.get(groupId);
-        // A group deleted between the two reads is no longer a membership.
         if (!group) continue;
         const display = group.attributes.displayName;
         values.push({
@@ -49,6 +53,10 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
       return (await groupsOfEach(context, [id], compute)).get(id) ?? {};
     },
     computedAttributesOfPage: groupsOfEach,
-    afterDelete: (context, id) => deps.memberships.removeEverywhere(context.tenantId, id),
   };
+}
+
+/** A stored group that is not being deleted. */
+function isLive(group: StoredResource | undefined): group is StoredResource {
+  return group !== undefined && !isBeingDeleted(group);
 }

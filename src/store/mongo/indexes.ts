@@ -47,6 +47,7 @@ export interface IndexPlan {
 
 export const RESOURCE_ID_INDEX = 'tenant_type_id';
 export const MEMBERSHIP_INDEX = 'tenant_group_member';
+export const PENDING_INDEX = 'tenant_pending';
 export const TOKEN_SECRET_INDEX = 'secret_hash';
 export const JOB_IDEMPOTENCY_INDEX = 'jobs_tenant_type_idempotency_key';
 
@@ -62,6 +63,9 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
   add({ name: RESOURCE_ID_INDEX, key: { tenantId: 1, resourceType: 1, id: 1 }, unique: true });
   // Sorting and keyset cursors by meta.lastModified (incremental synchronisation: `meta.lastModified gt ...`).
   add({ name: 'tenant_type_last_modified', key: { tenantId: 1, resourceType: 1, lastModified: 1, id: 1 } });
+  // Resources with membership changes still to apply (membership-store.ts): normally none, so the partial index is
+  // empty and "does this tenant have any?" costs a seek into nothing.
+  add({ name: PENDING_INDEX, key: { tenantId: 1, 'pending.stamp': 1 }, partialFilterExpression: { 'pending.0': { $exists: true } } });
 
   for (const type of registry.resourceTypes) {
     for (const indexed of model.modelOf(type.name).indexedPaths) {

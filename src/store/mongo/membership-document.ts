@@ -1,5 +1,7 @@
 // One group membership in the `memberships` collection: { tenantId, groupId, memberId, type, display?, typeKey,
-// displayKey? }. Membership is its own collection (ARCHITECTURE "Store notes") keyed by (tenant, group, member), so
+// displayKey?, stamp?, present? }. `stamp` and `present` are written by settle() (mongo-membership-store.ts): the
+// version of the group change that last wrote the row, and false for a member removed (a tombstone, kept so that a
+// late or repeated write of an older change cannot bring the member back). Rows without them are present members. Membership is its own collection (ARCHITECTURE "Store notes") keyed by (tenant, group, member), so
 // that a change to a large group touches only the members that change, and "the groups of a user" is one indexed
 // lookup the other way round (indexes.ts). typeKey and displayKey are the folded forms filters compare
 // (RFC 7643 §4.2: members.type and members.display are caseExact=false); member ids are compared exactly.
@@ -14,7 +16,12 @@ export interface MembershipDocument {
   readonly display?: string;
   readonly typeKey: string;
   readonly displayKey?: string;
+  readonly stamp?: number;
+  readonly present?: boolean;
 }
+
+/** The query condition of a member that is in its group (not a tombstone). */
+export const PRESENT = { present: { $ne: false } } as const;
 
 export function toMembershipDocument(tenantId: string, groupId: string, member: Member): MembershipDocument {
   return {

@@ -2,23 +2,41 @@
 // unique on that key. Every call touches only the documents it names, through the (tenant, group, member) or
 // (tenant, member, group) index, so the cost of a change is the number of members changed, never the group's size.
 // Adds are upserts with $setOnInsert, so a member already there keeps its document and a retried add is harmless.
+//
+// settle() (membership-store.ts) cannot apply a change and clear it in one transaction here: it applies the
+// resource's pending changes step by step (each step an idempotent single-collection write), then pulls them from the
+// resource. Two settles of one group may therefore run at once, or one may run late, after the change was cleared and
+// newer ones applied. Rows are made safe against that by last-writer-wins on `stamp`, the version of the group change
+// that wrote them: a write carries its change's stamp and only replaces an older row, and a removed member leaves a
+// tombstone (`present: false`) with its stamp instead of disappearing, so that an older add cannot bring it back.
+// Reads skip tombstones. A deleted user or group leaves tombstones stamped "forever" in every group it was in, and an
+// add re-checks after writing that its member still exists (the delete marks the member before it writes its
+// tombstones, so one of the two always sees the other).
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
-import type { Member, MembershipEdge, MembershipStore } from '../membership-store';
+import { isBeingDeleted, type Member, type MembershipEdge, type MembershipStore, type PendingChange } from '../membership-store';
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import { DUPLICATE_KEY, whenReady } from './mongo-errors';
-import { toMember, toMembershipDocument, type MembershipDocument } from './membership-document';
+import { PRESENT, toMember, toMembershipDocument, type MembershipDocument } from './membership-document';
+import type { ResourceDocument } from './resource-document';
 
 export interface MongoMembershipStoreDeps {
   readonly memberships: Collection<MembershipDocument>;
+  /** The resources collection: settle() reads and clears pending changes there, and deletes marked resources. */
+  readonly resources: Collection<ResourceDocument>;
   readonly ready: () => Promise<void>;
 }
+
+/** The stamp of a deleted member's tombstones: newer than any change can be. */
+const FOREVER = Number.MAX_SAFE_INTEGER;
+/** A row written by a change older than `stamp` (rows written without settle() have no stamp). */
+const olderThan = (stamp: number) => ({ $or: [{ stamp: { $lt: stamp } }, { stamp: { $exists: false } }] });
 
 /** Ids are sent in batches: a filter with 100,000 ids would exceed a command's size. */
 const BATCH = 5000;
 
 export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): MembershipStore {
-  const { memberships } = deps;
+  const { memberships, resources } = deps;
   const run = whenReady(deps.ready);
 
   const insertAll = async (tenantId: string, groupId: string, members: readonly Member[]): Promise<number> => {
@@ -27,7 +45,10 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
     const unique = members.filter((member) => !seen.has(member.value) && seen.add(member.value) !== undefined);
     let added = 0;
     for (let start = 0; start < unique.length; start += BATCH) {
-      const operations: AnyBulkWriteOperation<MembershipDocument>[] = unique.slice(start, start + BATCH).map((member) => ({
+      const batch = unique.slice(start, start + BATCH);
+      // A tombstone left by settle() is not a member: a direct add (which knows no stamps) replaces it.
+      await memberships.deleteMany({ tenantId, groupId, memberId: { $in: batch.map((member) => member.value) }, present: false });
+      const operations: AnyBulkWriteOperation<MembershipDocument>[] = batch.map((member) => ({
         updateOne: {
           filter: { tenantId, groupId, memberId: member.value },
           update: { $setOnInsert: toMembershipDocument(tenantId, groupId, member) },
@@ -42,10 +63,77 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
   const deleteAll = async (tenantId: string, groupId: string, memberIds: readonly string[]): Promise<number> => {
     let removed = 0;
     for (let start = 0; start < memberIds.length; start += BATCH) {
-      const result = await memberships.deleteMany({ tenantId, groupId, memberId: { $in: memberIds.slice(start, start + BATCH) } });
+      const result = await memberships.deleteMany({ tenantId, groupId, memberId: { $in: memberIds.slice(start, start + BATCH) }, ...PRESENT });
       removed += result.deletedCount;
     }
     return removed;
+  };
+
+  /** Writes `operations` unordered; a duplicate key means a newer row got there first, which then wins. */
+  const writeStamped = async (operations: AnyBulkWriteOperation<MembershipDocument>[]) => {
+    for (let start = 0; start < operations.length; start += BATCH) await upserted(memberships, operations.slice(start, start + BATCH));
+  };
+
+  /** Members added by the change stamped `stamp`; rows newer than it are left as they are. */
+  const stampedAdds = (tenantId: string, groupId: string, members: readonly Member[], stamp: number): AnyBulkWriteOperation<MembershipDocument>[] =>
+    members.flatMap((member): AnyBulkWriteOperation<MembershipDocument>[] => {
+      const key = { tenantId, groupId, memberId: member.value };
+      const row = { ...toMembershipDocument(tenantId, groupId, member), present: true, stamp };
+      return [
+        // An older tombstone: the member is back, as this change gives it.
+        { updateOne: { filter: { ...key, present: false, stamp: { $lt: stamp } }, update: { $set: row } } },
+        // An older row of a present member: it stays as it was first added, and takes the newer stamp.
+        { updateOne: { filter: { ...key, ...PRESENT, ...olderThan(stamp) }, update: { $set: { stamp } } } },
+        // No row: a new member.
+        { updateOne: { filter: key, update: { $setOnInsert: row }, upsert: true } },
+      ];
+    });
+
+  /** Members removed by the change stamped `stamp`: a tombstone, unless a newer row is there (then the upsert is a duplicate). */
+  const stampedRemoves = (tenantId: string, groupId: string, memberIds: readonly string[], stamp: number): AnyBulkWriteOperation<MembershipDocument>[] =>
+    memberIds.map((memberId) => ({
+      updateOne: { filter: { tenantId, groupId, memberId, ...olderThan(stamp) }, update: { $set: { present: false, stamp } }, upsert: true },
+    }));
+
+  /** After adding: members that no longer exist, or are being deleted, are tombstoned for good (see the top). */
+  const dropDeletedMembers = async (tenantId: string, groupId: string, members: readonly Member[]) => {
+    if (members.length === 0) return;
+    const live = new Set<string>();
+    const query = { tenantId, id: { $in: members.map((member) => member.value) }, resourceType: { $in: [...new Set(members.map((member) => member.type))] } };
+    for await (const found of resources.find(query, { projection: { _id: 0, id: 1, pending: 1 } })) {
+      if (!isBeingDeleted(found)) live.add(found.id);
+    }
+    const gone = members.map((member) => member.value).filter((id) => !live.has(id));
+    if (gone.length > 0) await memberships.updateMany({ tenantId, groupId, memberId: { $in: gone } }, { $set: { present: false, stamp: FOREVER } });
+  };
+
+  /** One recorded change; every step is idempotent, so a settle that stops part-way is finished by the next. */
+  const apply = async (tenantId: string, resourceType: string, id: string, { change, stamp }: PendingChange): Promise<void> => {
+    switch (change.kind) {
+      case 'delta': {
+        const removed = new Set(change.remove);
+        const added = change.add.filter((member) => !removed.has(member.value));
+        await writeStamped([...stampedRemoves(tenantId, id, [...removed], stamp), ...stampedAdds(tenantId, id, added, stamp)]);
+        await dropDeletedMembers(tenantId, id, added);
+        return;
+      }
+      case 'replace': {
+        const wanted = new Set(change.members.map((member) => member.value));
+        const leaving: string[] = [];
+        for await (const row of memberships.find({ tenantId, groupId: id, ...PRESENT, ...olderThan(stamp) }, { projection: { _id: 0, memberId: 1 } })) {
+          if (!wanted.has(row.memberId)) leaving.push(row.memberId);
+        }
+        await writeStamped([...stampedRemoves(tenantId, id, leaving, stamp), ...stampedAdds(tenantId, id, change.members, stamp)]);
+        await dropDeletedMembers(tenantId, id, change.members);
+        return;
+      }
+      case 'delete':
+        // The resource leaves every group for good, then loses its own members, then goes.
+        await memberships.updateMany({ tenantId, memberId: id }, { $set: { present: false, stamp: FOREVER } });
+        await memberships.deleteMany({ tenantId, groupId: id });
+        await resources.deleteOne({ tenantId, resourceType, id });
+        return;
+    }
   };
 
   return {
@@ -63,7 +151,7 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
       await run(async () => {
         const wanted = new Map(members.map((member) => [member.value, member]));
         const existing: string[] = [];
-        for await (const document of memberships.find({ tenantId, groupId }, { projection: { _id: 0, memberId: 1 } })) existing.push(document.memberId);
+        for await (const document of memberships.find({ tenantId, groupId, ...PRESENT }, { projection: { _id: 0, memberId: 1 } })) existing.push(document.memberId);
         // Only the difference is written: members that stay keep their documents.
         await deleteAll(
           tenantId,
@@ -80,7 +168,9 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
       if (!(limit > 0)) return [];
       return run(async () => {
         const query = options.afterMemberId === undefined ? { tenantId, groupId } : { tenantId, groupId, memberId: { $gt: options.afterMemberId } };
-        const documents = await memberships.find(query, { projection: { _id: 0, memberId: 1, type: 1, display: 1 }, sort: { memberId: 1 }, limit }).toArray();
+        const documents = await memberships
+          .find({ ...query, ...PRESENT }, { projection: { _id: 0, memberId: 1, type: 1, display: 1 }, sort: { memberId: 1 }, limit })
+          .toArray();
         return documents.map(toMember);
       });
     },
@@ -91,7 +181,7 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
         const found = new Set<string>();
         const distinct = [...new Set(memberIds)];
         for (let start = 0; start < distinct.length; start += BATCH) {
-          const query = { tenantId, groupId, memberId: { $in: distinct.slice(start, start + BATCH) } };
+          const query = { tenantId, groupId, memberId: { $in: distinct.slice(start, start + BATCH) }, ...PRESENT };
           for await (const document of memberships.find(query, { projection: { _id: 0, memberId: 1 } })) found.add(document.memberId);
         }
         return found;
@@ -104,7 +194,7 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
         const edges: MembershipEdge[] = [];
         const distinct = [...new Set(memberIds)];
         for (let start = 0; start < distinct.length; start += BATCH) {
-          const query = { tenantId, memberId: { $in: distinct.slice(start, start + BATCH) } };
+          const query = { tenantId, memberId: { $in: distinct.slice(start, start + BATCH) }, ...PRESENT };
           for await (const document of memberships.find(query, { projection: { _id: 0, memberId: 1, groupId: 1 } })) {
             edges.push({ memberId: document.memberId, groupId: document.groupId });
           }
@@ -118,6 +208,27 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
         // Two single-collection deletes, each idempotent: a retry after a failure between them finishes the job.
         await memberships.deleteMany({ tenantId, groupId: id });
         await memberships.deleteMany({ tenantId, memberId: id });
+      });
+    },
+
+    async settle(tenantId, resourceType, id) {
+      await run(async () => {
+        const document = await resources.findOne({ tenantId, resourceType, id }, { projection: { _id: 0, pending: 1 } });
+        const changes = [...(document?.pending ?? [])].sort((a, b) => a.stamp - b.stamp);
+        if (changes.length === 0) return;
+        for (const change of changes) {
+          await apply(tenantId, resourceType, id, change);
+          if (change.change.kind === 'delete') return;
+        }
+        // Only the changes applied here: one recorded meanwhile is the next settle's.
+        await resources.updateOne({ tenantId, resourceType, id }, { $pull: { pending: { id: { $in: changes.map((change) => change.id) } } } });
+      });
+    },
+
+    async unsettled(tenantId) {
+      return run(async () => {
+        const found = await resources.find({ tenantId, 'pending.0': { $exists: true } }, { projection: { _id: 0, resourceType: 1, id: 1 } }).toArray();
+        return found.map((document) => ({ resourceType: document.resourceType, id: document.id }));
       });
     },
   };
@@ -141,7 +252,7 @@ async function upserted(memberships: Collection<MembershipDocument>, operations:
 /** The resolver filters use for `members` conditions: the distinct ids of the groups with a matching membership. */
 export function memberGroupsResolver(memberships: Collection<MembershipDocument>, tenantId: string): MemberGroupsResolver {
   return async (memberQuery) => {
-    const groups = memberships.aggregate<{ _id: string }>([{ $match: { $and: [{ tenantId }, memberQuery] } }, { $group: { _id: '$groupId' } }]);
+    const groups = memberships.aggregate<{ _id: string }>([{ $match: { $and: [{ tenantId }, PRESENT, memberQuery] } }, { $group: { _id: '$groupId' } }]);
     const ids: string[] = [];
     for await (const group of groups) ids.push(group._id);
     return ids;

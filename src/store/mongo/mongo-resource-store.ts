@@ -7,13 +7,26 @@
 //   - delete is a conditional deleteOne on the same key;
 //   - updateInternal is a conditional findOneAndUpdate of the unversioned fields only (with `us`/`up`, the searchable
 //     fields of the unversioned attributes), compare-and-set on their revision and, when asked, on the version; it
-//     leaves version and lastModified alone, and replace leaves `us`/`up` alone.
+//     leaves version and lastModified alone, and replace leaves `us`/`up` alone;
+//   - mark bumps the version and appends pending membership changes (membership-store.ts) in one update; without an
+//     expected version it has no condition at all, so member-only changes of one group never contend. The change is
+//     stamped with the version the update writes, computed by the update itself (an aggregation-pipeline update).
 // Every query names tenantId first, so no call reaches another tenant and a sharded cluster can target it.
 // Creates and replaces also pass the model fence (model-generations.ts): during a rolling deploy with a schema change,
 // an instance of the older version never leaves a document with stale derived fields behind.
 import type { Collection, Document, Filter } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
-import { GET_MANY_BATCH, type NewResource, type ResourceReplacement, type ResourceStore, type StoredResource, type StoreListResult, type StoreQuery } from '../resource-store';
+import type { PendingChange, PendingChangeInput } from '../membership-store';
+import {
+  GET_MANY_BATCH,
+  type NewResource,
+  type ResourceMark,
+  type ResourceReplacement,
+  type ResourceStore,
+  type StoredResource,
+  type StoreListResult,
+  type StoreQuery,
+} from '../resource-store';
 import { StoreError } from '../store-error';
 import type { StoreModel } from '../model/resource-model';
 import type { MemberGroupsResolver } from './filter-to-mongo';
@@ -77,7 +90,12 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
   };
 
   const newDocument = (tenantId: string, resource: NewResource): ResourceDocument => ({
-    ...toResourceDocument(tenantId, model.modelOf(resource.resourceType), { ...resource, version: 1, lastModified: resource.created }),
+    ...toResourceDocument(tenantId, model.modelOf(resource.resourceType), {
+      ...resource,
+      version: 1,
+      lastModified: resource.created,
+      pending: stamped(resource.pending, 1),
+    }),
     m: fence.model,
   });
 
@@ -205,12 +223,18 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
         const target = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
         // Only a document this model (or an older one) derived: a newer model's fields must not be overwritten.
         const condition = { ...target, ...fence.replaceCondition() };
-        let updated: Pick<ResourceDocument, 'version' | 'created' | 'unversioned' | 'unversionedRevision'> | null;
+        let updated: Pick<ResourceDocument, 'version' | 'created' | 'unversioned' | 'unversionedRevision' | 'pending'> | null;
+        const set = { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u, m: fence.model };
+        const added = replacement.pending ?? [];
         try {
           updated = await resources.findOneAndUpdate(
             condition,
-            { $set: { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u, m: fence.model }, $inc: { version: 1 } },
-            { returnDocument: 'after', projection: { _id: 0, version: 1, created: 1, unversioned: 1, unversionedRevision: 1 } },
+            added.length === 0
+              ? { $set: set, $inc: { version: 1 } }
+              : expectedVersion !== undefined
+                ? { $set: set, $inc: { version: 1 }, $push: { pending: { $each: stamped(added, expectedVersion + 1) } } }
+                : [{ $set: { ...literally(set), ...bumpAndRecord(added) } }],
+            { returnDocument: 'after', projection: { _id: 0, version: 1, created: 1, unversioned: 1, unversionedRevision: 1, pending: 1 } },
           );
         } catch (error) {
           if (isDuplicateKey(error)) throw conflictOf(duplicateKeyDetails(error), resourceType, id, error);
@@ -252,7 +276,53 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
         return fromResourceDocument(updated as StoredFields);
       });
     },
+
+    async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number) {
+      return run(async () => {
+        const document =
+          expectedVersion === undefined
+            ? await resources.findOneAndUpdate(
+                key(tenantId, resourceType, id),
+                [{ $set: { lastModified: { $max: ['$lastModified', { $literal: mark.lastModified }] }, ...bumpAndRecord(mark.pending) } }],
+                { returnDocument: 'after', projection: STORED_PROJECTION },
+              )
+            : await resources.findOneAndUpdate(
+                { ...key(tenantId, resourceType, id), version: expectedVersion },
+                { $inc: { version: 1 }, $max: { lastModified: mark.lastModified }, $push: { pending: { $each: stamped(mark.pending, expectedVersion + 1) } } },
+                { returnDocument: 'after', projection: STORED_PROJECTION },
+              );
+        if (!document) throw await missOf(tenantId, resourceType, id, { version: expectedVersion });
+        return fromResourceDocument(document as ResourceDocument);
+      });
+    },
   };
+}
+
+/** Changes as recorded by a write that leaves the resource at `version`. */
+function stamped(changes: readonly PendingChangeInput[] | undefined, version: number): PendingChange[] {
+  return (changes ?? []).map((change) => ({ id: change.id, stamp: version, change: change.change }));
+}
+
+/**
+ * The `$set` of a pipeline update that bumps the version and appends changes stamped with the new version. Every
+ * value from the request goes through $literal: in a pipeline, a string that starts with "$" would be read as a field.
+ */
+function bumpAndRecord(changes: readonly PendingChangeInput[]): Document {
+  const newVersion = { $add: ['$version', 1] };
+  return {
+    version: newVersion,
+    pending: {
+      $concatArrays: [
+        { $ifNull: ['$pending', []] },
+        changes.map((change) => ({ $mergeObjects: [{ $literal: { id: change.id, change: change.change } }, { stamp: newVersion }] })),
+      ],
+    },
+  };
+}
+
+/** Plain values for a pipeline `$set`, each as a $literal. */
+function literally(values: Record<string, unknown>): Document {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { $literal: value }]));
 }
 
 async function readPage(resources: Collection<ResourceDocument>, plan: ListPlan): Promise<Document[]> {

@@ -162,7 +162,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
   return {
     resources: createMongoResourceStore({ resources, model, plan, ready, fence, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
     tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), meta: db.collection<BootstrapClaim>(COLLECTIONS.meta), ready }),
-    memberships: createMongoMembershipStore({ memberships, ready }),
+    memberships: createMongoMembershipStore({ memberships, resources, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
     outbox: createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready }),

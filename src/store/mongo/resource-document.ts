@@ -11,7 +11,8 @@
 //     m: "<model>",            the schema model that derived s, p and u (model-generations.ts)
 //     us, up: the search document and presence list of the unversioned attributes (`x-unversioned` in a schema),
 //             written by updateInternal (and the model's rebuild) only, as `s` and `p` are by create and replace;
-//             absent until then }
+//             absent until then,
+//     pending: [ { id, stamp, change } ] }  membership changes recorded with a write, until settled (membership-store.ts)
 //
 // The search document is the one both stores derive (../model/search-document.ts): canonical keys, every attribute a
 // list, caseExact=false strings folded with foldCase(), dateTime values normalised to ISO 8601 UTC with milliseconds
@@ -30,6 +31,7 @@
 // URNs with "." and clients may send any key; MongoDB (before 5.0, and DocumentDB/Cosmos DB today) refuses such
 // field names, and the stored form must give back exactly what was written. Nothing queries `data`.
 import type { ScimAttributes } from '../../scim/schema/attribute';
+import type { PendingChange } from '../membership-store';
 import { EMPTY_UNVERSIONED, unversionedAttributesOf, type StoredResource } from '../resource-store';
 import type { AttributeSlot, IndexedPath, ResourceModel, StoragePart } from '../model/resource-model';
 import { deriveSearchData, UNMATCHABLE } from '../model/search-document';
@@ -59,6 +61,8 @@ export interface ResourceDocument {
   /** Absent until the first updateInternal: no unversioned attribute is present. */
   readonly us?: Record<string, unknown[]>;
   readonly up?: string[];
+  /** Absent, or empty once every change recorded here has been applied. */
+  readonly pending?: PendingChange[];
 }
 
 /** The fields a write sets from the attributes (everything but identity, version and timestamps). */
@@ -169,6 +173,7 @@ export function toResourceDocument(
     unversioned: JSON.stringify(EMPTY_UNVERSIONED.values),
     unversionedRevision: EMPTY_UNVERSIONED.revision,
     ...deriveFields(model, resource.attributes),
+    ...(resource.pending && resource.pending.length > 0 ? { pending: [...resource.pending] } : {}),
   };
 }
 
@@ -184,11 +189,16 @@ export const STORED_PROJECTION = {
   internal: 1,
   unversioned: 1,
   unversionedRevision: 1,
+  pending: 1,
 } as const;
 
-export type StoredFields = Pick<ResourceDocument, 'resourceType' | 'id' | 'version' | 'created' | 'lastModified' | 'data' | 'internal' | 'unversioned' | 'unversionedRevision'>;
+export type StoredFields = Pick<
+  ResourceDocument,
+  'resourceType' | 'id' | 'version' | 'created' | 'lastModified' | 'data' | 'internal' | 'unversioned' | 'unversionedRevision' | 'pending'
+>;
 
 export function fromResourceDocument(document: StoredFields): StoredResource {
+  const pending = document.pending ?? [];
   return {
     resourceType: document.resourceType,
     id: document.id,
@@ -201,6 +211,7 @@ export function fromResourceDocument(document: StoredFields): StoredResource {
       document.unversioned === undefined
         ? EMPTY_UNVERSIONED
         : { revision: document.unversionedRevision ?? 0, values: JSON.parse(document.unversioned) as StoredResource['unversioned']['values'] },
+    ...(pending.length > 0 ? { pending } : {}),
   };
 }
 

@@ -21,7 +21,8 @@ import { filterToSql, type SqlFragment, type SqlValue } from './filter-to-sql';
 import type { ResourceModel } from '../model/resource-model';
 import { jsonLabel, searchColumn, slotJsonPath } from './json-path';
 
-export const RESOURCE_COLUMNS = 'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal, r.unversioned, r.unversioned_revision';
+export const RESOURCE_COLUMNS =
+  'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal, r.unversioned, r.unversioned_revision, r.pending';
 
 export interface ListSql {
   readonly page: SqlFragment;

@@ -258,6 +258,13 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX sign_ins_by_time ON sign_ins (tenant_id, time);
   `,
+  // 13: pending membership changes (src/store/membership-store.ts): the JSON array of changes a write recorded in the
+  // resource's own row, cleared once applied. NULL on almost every row, so the partial index resources_pending holds
+  // only the rows that still need finishing, and "does this tenant have any?" costs one seek into an empty index.
+  `
+  ALTER TABLE resources ADD COLUMN pending TEXT;
+  CREATE INDEX resources_pending ON resources (tenant_id) WHERE pending IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

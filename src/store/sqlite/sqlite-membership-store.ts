@@ -1,9 +1,15 @@
 // MembershipStore on SQLite: one row per (tenant, group, member) in `memberships` (migration 2). Every call touches
 // only the rows it names, through the primary key or memberships_by_member, so the cost of a change is the number
 // of members changed, never the size of the group.
+//
+// settle() runs in ONE immediate transaction: it reads the resource's pending changes, applies them in stamp order,
+// and clears them (or deletes the resource), so on this store a change is never seen half applied and a settle that
+// comes second finds nothing left to do. A member is added only if it still exists and is not being deleted, checked
+// inside the same transaction: a user deleted while a group change naming it was pending is not added back.
 import type Database from 'better-sqlite3';
-import type { Member, MembershipEdge, MembershipStore, MemberType } from '../membership-store';
+import type { Member, MembershipChange, MembershipEdge, MembershipStore, MemberType, UnsettledResource } from '../membership-store';
 import { translateErrors } from './sqlite-errors';
+import { deleteResourceRow, parsePending } from './sqlite-resource-store';
 import type { StatementCache } from './statement-cache';
 
 export interface SqliteMembershipStoreDeps {
@@ -30,6 +36,15 @@ export const MEMBERSHIP_SQL = {
   groupsOf: 'SELECT group_id FROM memberships WHERE tenant_id = ? AND member_id = ?',
   deleteMembers: 'DELETE FROM memberships WHERE tenant_id = ? AND group_id = ?',
   deleteFromGroups: 'DELETE FROM memberships WHERE tenant_id = ? AND member_id = ?',
+  // A member that exists and carries no pending delete (the same test settle() applies to every add).
+  insertIfLive: `INSERT INTO memberships (tenant_id, group_id, member_id, member_type, display)
+                 SELECT ?, ?, ?, ?, ? WHERE EXISTS (
+                   SELECT 1 FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?
+                     AND (pending IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(pending) WHERE json_extract(value, '$.change.kind') = 'delete')))
+                 ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING`,
+  pendingOf: 'SELECT pending FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
+  clearPending: 'UPDATE resources SET pending = NULL WHERE tenant_id = ? AND resource_type = ? AND id = ?',
+  unsettled: 'SELECT resource_type, id FROM resources WHERE tenant_id = ? AND pending IS NOT NULL',
 } as const;
 const SQL = MEMBERSHIP_SQL;
 
@@ -44,6 +59,37 @@ export function createSqliteMembershipStore(deps: SqliteMembershipStoreDeps): Me
     let added = 0;
     for (const member of members) added += insert.run(tenantId, groupId, member.value, member.type, member.display ?? null).changes;
     return added;
+  };
+
+  const insertLive = (tenantId: string, groupId: string, members: readonly Member[]): void => {
+    const insert = prepared(SQL.insertIfLive);
+    for (const member of members) insert.run(tenantId, groupId, member.value, member.type, member.display ?? null, tenantId, member.type, member.value);
+  };
+
+  /** One recorded change, inside settle()'s transaction. */
+  const apply = (tenantId: string, resourceType: string, id: string, change: MembershipChange): void => {
+    switch (change.kind) {
+      case 'delta':
+        deleteAll(tenantId, id, new Set(change.remove));
+        insertLive(tenantId, id, change.add.filter((member) => !change.remove.includes(member.value)));
+        return;
+      case 'replace': {
+        const wanted = new Set(change.members.map((member) => member.value));
+        const existing = (prepared(SQL.memberIds).all(tenantId, id) as { member_id: string }[]).map((row) => row.member_id);
+        deleteAll(
+          tenantId,
+          id,
+          existing.filter((memberId) => !wanted.has(memberId)),
+        );
+        insertLive(tenantId, id, change.members);
+        return;
+      }
+      case 'delete':
+        prepared(SQL.deleteMembers).run(tenantId, id);
+        prepared(SQL.deleteFromGroups).run(tenantId, id);
+        deleteResourceRow(statements, tenantId, resourceType, id);
+        return;
+    }
   };
 
   const deleteAll = (tenantId: string, groupId: string, memberIds: Iterable<string>): number => {
@@ -114,6 +160,25 @@ export function createSqliteMembershipStore(deps: SqliteMembershipStoreDeps): Me
         prepared(SQL.deleteMembers).run(tenantId, id);
         prepared(SQL.deleteFromGroups).run(tenantId, id);
       });
+    },
+
+    async settle(tenantId, resourceType, id) {
+      write(() => {
+        const row = prepared(SQL.pendingOf).get(tenantId, resourceType, id) as { pending: string | null } | undefined;
+        const changes = parsePending(row?.pending).sort((a, b) => a.stamp - b.stamp);
+        if (changes.length === 0) return;
+        for (const { change } of changes) {
+          apply(tenantId, resourceType, id, change);
+          if (change.kind === 'delete') return;
+        }
+        prepared(SQL.clearPending).run(tenantId, resourceType, id);
+      });
+    },
+
+    async unsettled(tenantId): Promise<UnsettledResource[]> {
+      return run(() =>
+        (prepared(SQL.unsettled).all(tenantId) as { resource_type: string; id: string }[]).map((row) => ({ resourceType: row.resource_type, id: row.id })),
+      );
     },
   };
 }

@@ -5,12 +5,16 @@
 // the version when asked), with the indexed values of the unversioned attributes in the same transaction. Each kind of
 // write keeps the search document and indexed values of its own storage part (resource-model.ts StoragePart): a
 // replace never touches those of the unversioned attributes, and updateInternal never those of the document.
+// Pending membership changes (membership-store.ts) are kept as a JSON array in the row's `pending` column, stamped
+// with the version of the write that recorded them.
 import type Database from 'better-sqlite3';
+import type { PendingChange, PendingChangeInput } from '../membership-store';
 import {
   GET_MANY_BATCH,
   unversionedAttributesOf,
   type KeysetPosition,
   type NewResource,
+  type ResourceMark,
   type ResourceReplacement,
   type ResourceStore,
   type StoredResource,
@@ -40,6 +44,7 @@ interface ResourceRow {
   readonly internal: string;
   readonly unversioned: string;
   readonly unversioned_revision: number;
+  readonly pending?: string | null;
   readonly sort_key?: string | number | null;
 }
 
@@ -48,6 +53,7 @@ interface NewRow {
   readonly derived: DerivedData;
   readonly data: string;
   readonly internal: string;
+  readonly pending: string | null;
 }
 
 /** RESOURCE_COLUMNS as an UPDATE … RETURNING names them (no table alias there). */
@@ -62,16 +68,20 @@ export const RESOURCE_SQL = {
   scanFirst: `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.resource_type = ? ORDER BY r.id LIMIT ?`,
   scanAfter: `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.resource_type = ? AND r.id > ? ORDER BY r.id LIMIT ?`,
   version: 'SELECT version, unversioned_revision FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
-  insert: `INSERT INTO resources (tenant_id, resource_type, id, version, created, last_modified, data, internal, search)
-           VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+  insert: `INSERT INTO resources (tenant_id, resource_type, id, version, created, last_modified, data, internal, search, pending)
+           VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
   replace: `UPDATE resources SET version = version + 1, last_modified = ?, data = ?, internal = ?, search = ?
-            WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING version, created, unversioned, unversioned_revision`,
+            WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING version, created, unversioned, unversioned_revision, pending`,
   replaceIfVersion: `UPDATE resources SET version = version + 1, last_modified = ?, data = ?, internal = ?, search = ?
-                     WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ? RETURNING version, created, unversioned, unversioned_revision`,
+                     WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ? RETURNING version, created, unversioned, unversioned_revision, pending`,
   // The revision and version conditions are each `? IS NULL OR column = ?`: one statement text for every combination.
   updateInternal: `UPDATE resources SET unversioned = ?, unversioned_search = ?, unversioned_revision = unversioned_revision + 1
                    WHERE tenant_id = ? AND resource_type = ? AND id = ?
                      AND (? IS NULL OR unversioned_revision = ?) AND (? IS NULL OR version = ?) RETURNING ${UPDATED_COLUMNS}`,
+  versionAndPending: 'SELECT version, pending FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
+  setPending: 'UPDATE resources SET pending = ? WHERE tenant_id = ? AND resource_type = ? AND id = ?',
+  mark: `UPDATE resources SET version = version + 1, last_modified = max(last_modified, ?), pending = ?
+         WHERE tenant_id = ? AND resource_type = ? AND id = ? RETURNING ${UPDATED_COLUMNS}`,
   delete: 'DELETE FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ?',
   deleteIfVersion: 'DELETE FROM resources WHERE tenant_id = ? AND resource_type = ? AND id = ? AND version = ?',
   insertValue: 'INSERT INTO resource_values (tenant_id, resource_type, path, value, resource_id, is_unique) VALUES (?, ?, ?, ?, ?, ?)',
@@ -82,41 +92,67 @@ export const RESOURCE_SQL = {
 } as const;
 const SQL = RESOURCE_SQL;
 
+/** Inserts a resource's indexed values; a unique one that is taken is StoreError `conflict` naming the path. */
+export function insertValues(statements: StatementCache, tenantId: string, resourceType: string, id: string, values: readonly IndexedValue[]): void {
+  const insert = statements.get(SQL.insertValue);
+  for (const entry of values) {
+    try {
+      insert.run(tenantId, resourceType, entry.path, entry.value, id, entry.unique ? 1 : 0);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new StoreError('conflict', `Another ${resourceType} already has this ${entry.path}`, { attribute: entry.path, cause: error });
+    }
+  }
+}
+
+/**
+ * Makes the resource's side-table rows of the paths `inPart` accepts (one storage part: pathsOfPart; all by default)
+ * equal to `values`, touching only the rows that change.
+ */
+export function syncValues(
+  statements: StatementCache,
+  tenantId: string,
+  resourceType: string,
+  id: string,
+  values: readonly IndexedValue[],
+  inPart: (path: string) => boolean = () => true,
+): void {
+  const wanted = new Map(values.map((entry) => [`${entry.path}\u0000${entry.value}`, entry]));
+  const existing = statements.get(SQL.selectValues).all(tenantId, resourceType, id) as { path: string; value: string; is_unique: number }[];
+  const remove = statements.get(SQL.deleteValue);
+  for (const row of existing) {
+    if (!inPart(row.path)) continue;
+    const key = `${row.path}\u0000${row.value}`;
+    const keep = wanted.get(key);
+    if (keep && (keep.unique ? 1 : 0) === row.is_unique) wanted.delete(key);
+    else remove.run(tenantId, resourceType, row.path, row.value, id);
+  }
+  insertValues(statements, tenantId, resourceType, id, [...wanted.values()]);
+}
+
+/** Deletes a resource row and its indexed values (inside a transaction); false when there was no such row. */
+export function deleteResourceRow(statements: StatementCache, tenantId: string, resourceType: string, id: string): boolean {
+  const { changes } = statements.get(SQL.delete).run(tenantId, resourceType, id);
+  if (changes === 0) return false;
+  syncValues(statements, tenantId, resourceType, id, []);
+  return true;
+}
+
+/** The `pending` column after appending `added`, stamped with `stamp` (the version of the write recording them). */
+function appendPending(current: string | null | undefined, added: readonly PendingChangeInput[] | undefined, stamp: number): string | null {
+  const recorded = parsePending(current);
+  if (!added || added.length === 0) return recorded.length === 0 ? null : JSON.stringify(recorded);
+  return JSON.stringify([...recorded, ...added.map((change): PendingChange => ({ id: change.id, stamp, change: change.change }))]);
+}
+
+export function parsePending(text: string | null | undefined): PendingChange[] {
+  return text ? (JSON.parse(text) as PendingChange[]) : [];
+}
+
 export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): ResourceStore {
   const { db, statements, model } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   const prepared = (sql: string) => statements.get(sql);
-
-  const insertValues = (tenantId: string, resourceType: string, id: string, values: readonly IndexedValue[]) => {
-    const insert = prepared(SQL.insertValue);
-    for (const entry of values) {
-      try {
-        insert.run(tenantId, resourceType, entry.path, entry.value, id, entry.unique ? 1 : 0);
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        throw new StoreError('conflict', `Another ${resourceType} already has this ${entry.path}`, { attribute: entry.path, cause: error });
-      }
-    }
-  };
-
-  /**
-   * Makes the resource's side-table rows of one storage part equal to `values` (all parts when `part` is undefined),
-   * touching only the rows that change.
-   */
-  const syncValues = (tenantId: string, resourceType: string, id: string, values: readonly IndexedValue[], part?: StoragePart) => {
-    const wanted = new Map(values.map((entry) => [`${entry.path}\u0000${entry.value}`, entry]));
-    const inPart = part === undefined ? () => true : pathsOfPart(model.modelOf(resourceType), part);
-    const existing = prepared(SQL.selectValues).all(tenantId, resourceType, id) as { path: string; value: string; is_unique: number }[];
-    const remove = prepared(SQL.deleteValue);
-    for (const row of existing) {
-      if (!inPart(row.path)) continue;
-      const key = `${row.path}\u0000${row.value}`;
-      const keep = wanted.get(key);
-      if (keep && (keep.unique ? 1 : 0) === row.is_unique) wanted.delete(key);
-      else remove.run(tenantId, resourceType, row.path, row.value, id);
-    }
-    insertValues(tenantId, resourceType, id, [...wanted.values()]);
-  };
 
   /** The serialised form of a new resource, computed outside the write transaction. */
   const newRow = (resource: NewResource): NewRow => ({
@@ -124,19 +160,20 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
     derived: deriveSearchData(model.modelOf(resource.resourceType), resource.attributes),
     data: JSON.stringify(resource.attributes),
     internal: JSON.stringify(resource.internal),
+    pending: appendPending(null, resource.pending, 1),
   });
 
   /** Inserts a resource and its indexed values; must run inside a transaction. */
-  const insertRow = (tenantId: string, { resource, derived, data, internal }: NewRow): StoredResource => {
+  const insertRow = (tenantId: string, { resource, derived, data, internal, pending }: NewRow): StoredResource => {
     const { resourceType, id, created } = resource;
     try {
-      prepared(SQL.insert).run(tenantId, resourceType, id, created, created, data, internal, derived.search);
+      prepared(SQL.insert).run(tenantId, resourceType, id, created, created, data, internal, derived.search, pending);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       throw new StoreError('conflict', `${resourceType} ${id} already exists`, { attribute: 'id', cause: error });
     }
-    insertValues(tenantId, resourceType, id, derived.values);
-    return toStored({ id, resource_type: resourceType, version: 1, created, last_modified: created, data, internal, unversioned: '{}', unversioned_revision: 0 });
+    insertValues(statements, tenantId, resourceType, id, derived.values);
+    return toStored({ id, resource_type: resourceType, version: 1, created, last_modified: created, data, internal, unversioned: '{}', unversioned_revision: 0, pending });
   };
 
   // Inside an open transaction, better-sqlite3 runs a nested transaction as a SAVEPOINT.
@@ -238,10 +275,16 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
               expectedVersion === undefined
                 ? prepared(SQL.replace).get(lastModified, data, internal, derived.search, tenantId, resourceType, id)
                 : prepared(SQL.replaceIfVersion).get(lastModified, data, internal, derived.search, tenantId, resourceType, id, expectedVersion)
-            ) as Pick<ResourceRow, 'version' | 'created' | 'unversioned' | 'unversioned_revision'> | undefined;
+            ) as Pick<ResourceRow, 'version' | 'created' | 'unversioned' | 'unversioned_revision' | 'pending'> | undefined;
             if (!written) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
-            syncValues(tenantId, resourceType, id, derived.values, 'document');
-            return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal });
+            syncValues(statements, tenantId, resourceType, id, derived.values, pathsOfPart(model.modelOf(resourceType), 'document'));
+            let pending = written.pending;
+            if (replacement.pending && replacement.pending.length > 0) {
+              // Recorded in the same transaction, stamped with the version just written (membership-store.ts).
+              pending = appendPending(pending, replacement.pending, written.version);
+              prepared(SQL.setPending).run(pending, tenantId, resourceType, id);
+            }
+            return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal, pending });
           })
           .immediate(),
       );
@@ -256,7 +299,22 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
                 ? prepared(SQL.delete).run(tenantId, resourceType, id)
                 : prepared(SQL.deleteIfVersion).run(tenantId, resourceType, id, expectedVersion);
             if (changes === 0) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
-            syncValues(tenantId, resourceType, id, []);
+            syncValues(statements, tenantId, resourceType, id, []);
+          })
+          .immediate(),
+      );
+    },
+
+    async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number) {
+      return run(() =>
+        db
+          .transaction(() => {
+            // Read and written in one immediate transaction: nothing can come in between, so no version is lost.
+            const current = prepared(SQL.versionAndPending).get(tenantId, resourceType, id) as { version: number; pending: string | null } | undefined;
+            if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
+            const pending = appendPending(current.pending, mark.pending, current.version + 1);
+            const row = prepared(SQL.mark).get(mark.lastModified, pending, tenantId, resourceType, id) as ResourceRow;
+            return toStored(row);
           })
           .immediate(),
       );
@@ -275,7 +333,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
               | ResourceRow
               | undefined;
             if (!row) throw missOf(tenantId, resourceType, id, { revision: expectedRevision, version: expectedVersion });
-            syncValues(tenantId, resourceType, id, derived.values, 'unversioned');
+            syncValues(statements, tenantId, resourceType, id, derived.values, pathsOfPart(model.modelOf(resourceType), 'unversioned'));
             return toStored(row);
           })
           .immediate(),
@@ -299,6 +357,7 @@ function pathsOfPart(model: ResourceModel, part: StoragePart): (path: string) =>
 }
 
 function toStored(row: ResourceRow): StoredResource {
+  const pending = parsePending(row.pending);
   return {
     resourceType: row.resource_type,
     id: row.id,
@@ -308,5 +367,6 @@ function toStored(row: ResourceRow): StoredResource {
     attributes: JSON.parse(row.data) as StoredResource['attributes'],
     internal: JSON.parse(row.internal) as StoredResource['internal'],
     unversioned: { revision: row.unversioned_revision, values: JSON.parse(row.unversioned) as StoredResource['unversioned']['values'] },
+    ...(pending.length > 0 ? { pending } : {}),
   };
 }

@@ -7,11 +7,9 @@ import { composeBehaviours } from '../../../src/resources/compose-behaviours';
 import { nextLastModified } from '../../../src/resources/last-modified';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { createResourceValidators } from '../../../src/scim/schema/validate-resource';
-import { mongoStoreOn } from '../../../src/store/mongo/mongo-store';
-import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import type { Store } from '../../../src/store/tenant-store';
 import { tokenContext } from '../../helpers/request-context';
-import { createMingoDb } from '../store/mongo/mingo-db';
+import { IN_MEMORY_STORES } from '../../helpers/in-memory-stores';
 
 const registry = loadBuiltinRegistry();
 const CONTEXT = tokenContext('t1');
@@ -28,25 +26,14 @@ describe('nextLastModified', () => {
   });
 });
 
-const stores: Array<[string, () => Promise<Store>]> = [
-  ['sqlite', async () => createSqliteStore({ path: ':memory:', registry })],
-  [
-    'mongo store on mingo',
-    async () => {
-      const store = mongoStoreOn({ db: createMingoDb().db, registry, close: async () => undefined });
-      await store.prepare();
-      return store;
-    },
-  ],
-];
-
-describe.each(stores)('meta.lastModified across instances with different clocks (%s)', (_name, openStore) => {
+describe.each(IN_MEMORY_STORES)('meta.lastModified across instances with different clocks (%s)', (_name, openStore) => {
   let store: Store;
   /** An instance: the one store, and a clock of its own. */
   const instance = (clock: () => Date): ResourceService => {
     const membershipDeps = { registry, resources: store.resources, memberships: store.memberships };
     return createResourceService({
       store: store.resources,
+      pending: store.memberships,
       registry,
       validatorFor: createResourceValidators(registry),
       behaviours: { Group: composeBehaviours(createGroupBehaviour(membershipDeps)) },

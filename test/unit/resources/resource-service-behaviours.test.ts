@@ -42,6 +42,7 @@ beforeEach(() => {
   const membershipDeps = { registry, resources: store.resources, memberships: store.memberships };
   service = createResourceService({
     store: store.resources,
+    pending: store.memberships,
     registry,
     validatorFor: createResourceValidators(registry),
     behaviours: {

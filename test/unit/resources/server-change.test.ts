@@ -31,6 +31,7 @@ beforeEach(() => {
   racing = interleavingStore(store);
   service = createResourceService({
     store: racing.store.resources,
+    pending: racing.store.memberships,
     registry,
     validatorFor: createResourceValidators(registry),
     clock: steppingClock('2026-01-01T00:00:00.000Z'),

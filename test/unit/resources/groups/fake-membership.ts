@@ -1,6 +1,6 @@
 // In-memory MembershipStore and resource reads for the group unit tests: plain maps, with every port call recorded
 // so that tests can assert what a plan read and wrote.
-import type { Member, MembershipStore } from '../../../../src/store/membership-store';
+import type { Member, MembershipChange, MembershipStore } from '../../../../src/store/membership-store';
 import { EMPTY_UNVERSIONED, type ResourceReader, type StoredResource } from '../../../../src/store/resource-store';
 
 export interface RecordedCall {
@@ -76,7 +76,23 @@ export function fakeMemberships(): FakeMemberships {
       tenant?.delete(id);
       for (const group of tenant?.values() ?? []) group.delete(id);
     },
+    // Pending changes live in resource documents, which these tests do not have: there is never one to finish.
+    async settle() {},
+    async unsettled() {
+      return [];
+    },
   };
+}
+
+/** What settle() does with a group's planned changes, done with the direct port calls (the unit tests' stand-in). */
+export async function applyChanges(memberships: MembershipStore, tenantId: string, groupId: string, changes: readonly MembershipChange[] = []): Promise<void> {
+  for (const change of changes) {
+    if (change.kind === 'replace') await memberships.replaceAll(tenantId, groupId, change.members);
+    else if (change.kind === 'delta') {
+      await memberships.remove(tenantId, groupId, change.remove);
+      await memberships.add(tenantId, groupId, change.add);
+    } else await memberships.removeEverywhere(tenantId, groupId);
+  }
 }
 
 export interface FakeResources extends Pick<ResourceReader, 'getMany'> {

@@ -1,12 +1,13 @@
-// The Group and User membership behaviours: members taken out of the document and written after it, read back only
-// when the response needs them (capped), User.groups direct and indirect, cleanup on delete.
+// The Group and User membership behaviours: members taken out of the document and planned as a pending change (the
+// service records it with the group's write and settles it), read back only when the response needs them (capped),
+// User.groups direct and indirect.
 import { DEFAULT_SELECTION, parseAttributeSelection } from '../../../../src/scim/schema/attribute-selection';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { createGroupBehaviour } from '../../../../src/resources/groups/group-behaviour';
 import type { MembershipDeps } from '../../../../src/resources/groups/membership-deps';
 import { createUserMembershipBehaviour } from '../../../../src/resources/groups/user-groups-behaviour';
 import { tokenContext } from '../../../helpers/request-context';
-import { fakeMemberships, fakeResources, type FakeMemberships, type FakeResources } from './fake-membership';
+import { applyChanges, fakeMemberships, fakeResources, type FakeMemberships, type FakeResources } from './fake-membership';
 
 const registry = loadBuiltinRegistry();
 const groupType = registry.resourceType('Group')!;
@@ -36,6 +37,7 @@ describe('createGroupBehaviour', () => {
     const members = [{ value: 'u3' }, { value: 'inner', type: 'Group' }, { value: 'u1' }, { value: 'u2' }, { value: 'outer' }, { value: 'u1' }];
     const plan = await createGroupBehaviour(deps).planRelationWrite!(C, 'new', { displayName: 'New', members });
     await plan.commit();
+    await applyChanges(memberships, T, 'new', plan.pending);
     expect(resources.reads).toEqual([
       { resourceType: 'User', ids: ['u3', 'inner', 'u1', 'u2', 'outer'] },
       { resourceType: 'Group', ids: ['inner', 'outer'] },
@@ -62,12 +64,23 @@ describe('createGroupBehaviour', () => {
     expect(memberships.calls.filter((call) => call.method === 'add')).toEqual([]);
   });
 
-  it('takes members out of a new document and adds them on commit', async () => {
+  it('takes members out of a new document and plans their addition as a pending change', async () => {
     const behaviour = createGroupBehaviour(deps);
     const plan = await behaviour.planRelationWrite!(C, 'new', { displayName: 'New', members: [{ value: 'u1' }, { value: 'inner', type: 'Group' }] });
     expect(plan.attributes).toEqual({ displayName: 'New' });
-    expect(memberships.calls.filter((call) => call.method === 'add')).toEqual([]);
+    expect(plan.pending).toEqual([
+      {
+        kind: 'delta',
+        add: [
+          { value: 'u1', type: 'User', display: 'one' },
+          { value: 'inner', type: 'Group', display: 'Inner' },
+        ],
+        remove: [],
+      },
+    ]);
     await plan.commit();
+    expect(memberships.calls.filter((call) => call.method === 'add')).toEqual([]);
+    await applyChanges(memberships, T, 'new', plan.pending);
     expect(await memberships.list(T, 'new', { limit: 10 })).toEqual([
       { value: 'inner', type: 'Group', display: 'Inner' },
       { value: 'u1', type: 'User', display: 'one' },
@@ -82,8 +95,7 @@ describe('createGroupBehaviour', () => {
       scimType: 'invalidValue',
     });
     const plan = await behaviour.planRelationWrite!(C, 'outer', { displayName: 'Outer' }, { displayName: 'Outer' });
-    await plan.commit();
-    expect(await memberships.list(T, 'outer', { limit: 10 })).toEqual([]);
+    expect(plan.pending).toEqual([{ kind: 'replace', members: [] }]);
   });
 
   it('returns members capped at maxMembersReturned, in member-id order, with absolute $ref', async () => {
@@ -110,12 +122,9 @@ describe('createGroupBehaviour', () => {
     expect(await behaviour.computedAttributes!(C, 'outer', { selection: subOnly, baseUrl: BASE })).toMatchObject({ members: [{ value: 'u1' }] });
   });
 
-  it('removes the group everywhere after a delete', async () => {
-    await memberships.add(T, 'outer', [{ value: 'inner', type: 'Group' }]);
-    await memberships.add(T, 'inner', [{ value: 'u1', type: 'User' }]);
-    await createGroupBehaviour(deps).afterDelete!(C, 'inner');
-    expect(await memberships.list(T, 'outer', { limit: 10 })).toEqual([]);
-    expect(await memberships.list(T, 'inner', { limit: 10 })).toEqual([]);
+  it('leaves a delete to the service: no afterDelete hook (the delete is recorded and settled)', () => {
+    expect(createGroupBehaviour(deps).afterDelete).toBeUndefined();
+    expect('afterDelete' in createUserMembershipBehaviour(deps)).toBe(false);
   });
 });
 
@@ -136,14 +145,12 @@ describe('createUserMembershipBehaviour', () => {
     });
   });
 
-  it('reads nothing when groups are not returned, and leaves every group after a delete', async () => {
+  it('reads nothing when groups are not returned', async () => {
     await memberships.add(T, 'inner', [{ value: 'u1', type: 'User' }]);
     memberships.calls.length = 0;
     const behaviour = createUserMembershipBehaviour(deps);
     const selection = parseAttributeSelection(registry, userType, { excludedAttributes: 'groups' });
     expect(await behaviour.computedAttributes(C, 'u1', { selection, baseUrl: BASE })).toEqual({});
     expect(memberships.calls).toEqual([]);
-    await behaviour.afterDelete(C, 'u1');
-    expect(await memberships.groupsOf(T, ['u1'])).toEqual([]);
   });
 });

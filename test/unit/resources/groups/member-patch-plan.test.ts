@@ -1,12 +1,12 @@
-// PATCH planning on Group.members: operations folded into a delta, checked before any write, and committed with
-// port calls that name only the members changed.
+// PATCH planning on Group.members: operations folded into a delta, checked before any write, and returned as one
+// pending change (recorded with the group's write and settled by the service) that names only the members changed.
 import { cliContext } from '../../../../src/auth/request-context';
 import { ScimError } from '../../../../src/scim/errors';
 import { parsePatchRequest } from '../../../../src/scim/patch/parse-patch';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { planMemberPatch } from '../../../../src/resources/groups/member-patch-plan';
 import { resolveMembershipSchema, type MembershipDeps } from '../../../../src/resources/groups/membership-deps';
-import { fakeMemberships, fakeResources, type FakeMemberships } from './fake-membership';
+import { applyChanges, fakeMemberships, fakeResources, type FakeMemberships } from './fake-membership';
 
 const registry = loadBuiltinRegistry();
 const schema = resolveMembershipSchema(registry);
@@ -58,12 +58,13 @@ describe('planMemberPatch', () => {
     expect(plan.remaining).toEqual([operations[0]]);
   });
 
-  it('adds one member to a 1,000-member group with one membership write and no read of the member list', async () => {
+  it('adds one member to a 1,000-member group with a change naming one member and no read of the member list', async () => {
     const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'add', path: 'members', value: [{ value: 'alice' }] }));
     expect(plan.changes).toBe(true);
-    expect(writes()).toEqual([]);
+    expect(plan.pending).toEqual([{ kind: 'delta', add: [{ value: 'alice', type: 'User', display: 'Alice' }], remove: [] }]);
     await plan.commit();
-    expect(writes()).toEqual([{ method: 'add', args: [T, 'g', [{ value: 'alice', type: 'User', display: 'Alice' }]] }]);
+    // The change is the service's to record and settle: the plan writes nothing itself.
+    expect(writes()).toEqual([]);
     expect(callsOf('list')).toEqual([]);
   });
 
@@ -77,23 +78,20 @@ describe('planMemberPatch', () => {
   it('removes through `value eq` (or several joined by or) without reading the group', async () => {
     const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'remove', path: 'members[value eq "m-0005" or value eq "m-0007" or value eq "nobody"]' }));
     expect(plan.changes).toBe(true);
-    await plan.commit();
-    expect(writes()).toEqual([{ method: 'remove', args: [T, 'g', ['m-0005', 'm-0007']] }]);
+    expect(plan.pending).toEqual([{ kind: 'delta', add: [], remove: ['m-0005', 'm-0007'] }]);
     expect(callsOf('list')).toEqual([]);
   });
 
   it('evaluates any other filter against the members, page by page', async () => {
     await memberships.add(T, 'g', [{ value: 'child', type: 'Group' }]);
     const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'remove', path: 'members[type eq "group"]' }));
-    await plan.commit();
-    expect(callsOf('remove').map((call) => call.args[2])).toEqual([['child']]);
+    expect(plan.pending).toEqual([{ kind: 'delta', add: [], remove: ['child'] }]);
     expect(callsOf('list').length).toBeGreaterThanOrEqual(2);
   });
 
   it('removes the listed members for a remove with a value (Entra ID), never all', async () => {
     const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'Remove', path: 'members', value: [{ value: 'm-0001' }, { Value: 'm-0002' }] }));
-    await plan.commit();
-    expect(writes()).toEqual([{ method: 'remove', args: [T, 'g', ['m-0001', 'm-0002']] }]);
+    expect(plan.pending).toEqual([{ kind: 'delta', add: [], remove: ['m-0001', 'm-0002'] }]);
   });
 
   it('replaces all members, and folds later operations into the replacement', async () => {
@@ -105,14 +103,14 @@ describe('planMemberPatch', () => {
       ops({ op: 'replace', path: 'members', value: [{ value: 'alice' }, { value: 'bob' }] }, { op: 'remove', path: 'members[value eq "bob"]' }),
     );
     expect(plan.changes).toBe(true);
-    await plan.commit();
-    expect(writes()).toEqual([{ method: 'replaceAll', args: [T, 'g', [{ value: 'alice', type: 'User', display: 'Alice' }]] }]);
+    expect(plan.pending).toEqual([{ kind: 'replace', members: [{ value: 'alice', type: 'User', display: 'Alice' }] }]);
   });
 
   it('treats remove of members without a value as removing every member', async () => {
     const plan = await planMemberPatch(deps, schema, CONTEXT, 'parent', ops({ op: 'remove', path: 'members' }));
     expect(plan.changes).toBe(true);
-    await plan.commit();
+    expect(plan.pending).toEqual([{ kind: 'replace', members: [] }]);
+    await applyChanges(memberships, T, 'parent', plan.pending);
     expect(await memberships.list(T, 'parent', { limit: 10 })).toEqual([]);
     const again = await planMemberPatch(deps, schema, CONTEXT, 'parent', ops({ op: 'remove', path: 'members' }));
     expect(again.changes).toBe(false);
@@ -120,11 +118,7 @@ describe('planMemberPatch', () => {
 
   it('replaces the members a filter selects, and has no target when it selects none', async () => {
     const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'replace', path: 'members[value eq "m-0003"]', value: [{ value: 'bob' }] }));
-    await plan.commit();
-    expect(writes()).toEqual([
-      { method: 'remove', args: [T, 'g', ['m-0003']] },
-      { method: 'add', args: [T, 'g', [{ value: 'bob', type: 'User', display: 'bob' }]] },
-    ]);
+    expect(plan.pending).toEqual([{ kind: 'delta', add: [{ value: 'bob', type: 'User', display: 'bob' }], remove: ['m-0003'] }]);
     await expectRejected(
       planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'replace', path: 'members[value eq "nobody"]', value: [{ value: 'bob' }] })),
       400,

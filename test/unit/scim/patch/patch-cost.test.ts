@@ -1,4 +1,4 @@
-// PATCH costs what the request and the resource hold, not their product (issue: one `add` of 4,000 e-mails took 12 s
+// PATCH costs what the request and the resource hold, not their product (one `add` of 4,000 e-mails used to take 12 s
 // and blocked every other request). Time is not measured here (README "Performance" has the benchmark); instead the
 // elementary work the engine does is counted (serialisations, case folds, key listings, array scans) for a size and
 // four times that size: linear work grows about fourfold, quadratic work sixteenfold.

@@ -51,6 +51,13 @@ function copyValue(value: unknown): unknown {
 /** Failures to inject: the next calls of the named operation throw the given error. */
 export interface MingoDbControls {
   failNext(operation: string, error: Error, times?: number): void;
+  /** The `n`-th call from now, of any operation, throws `error`: cuts a store call of several steps off between two. */
+  failCall(n: number, error: Error): void;
+  /**
+   * Holds the next call of the named (asynchronous) operation until `release()`, so that other calls land while it
+   * waits; `reached` resolves once it is held.
+   */
+  holdNext(operation: string): { readonly reached: Promise<void>; release(): void };
   readonly calls: string[];
 }
 
@@ -58,8 +65,22 @@ export function createMingoDb(): { db: Db; controls: MingoDbControls; collection
   const collections = new Map<string, MingoCollection>();
   const failures = new Map<string, { error: Error; times: number }>();
   const calls: string[] = [];
+  let failingCall: { countdown: number; error: Error } | undefined;
+  const holds = new Map<string, { reached: () => void; released: Promise<void> }>();
+  const gate = async (operation: string) => {
+    const hold = holds.get(operation);
+    if (!hold) return;
+    holds.delete(operation);
+    hold.reached();
+    await hold.released;
+  };
   const check = (operation: string) => {
     calls.push(operation);
+    if (failingCall && --failingCall.countdown <= 0) {
+      const { error } = failingCall;
+      failingCall = undefined;
+      throw error;
+    }
     const failure = failures.get(operation);
     if (!failure) return;
     failure.times -= 1;
@@ -70,7 +91,7 @@ export function createMingoDb(): { db: Db; controls: MingoDbControls; collection
     collection(name: string) {
       let collection = collections.get(name);
       if (!collection) {
-        collection = new MingoCollection(name, check);
+        collection = new MingoCollection(name, check, gate);
         collections.set(name, collection);
       }
       return collection;
@@ -98,6 +119,16 @@ export function createMingoDb(): { db: Db; controls: MingoDbControls; collection
     controls: {
       failNext(operation, error, times = 1) {
         failures.set(operation, { error, times });
+      },
+      failCall(n, error) {
+        failingCall = { countdown: n, error };
+      },
+      holdNext(operation) {
+        let reached!: () => void;
+        let release!: () => void;
+        const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+        holds.set(operation, { reached, released: new Promise<void>((resolve) => (release = resolve)) });
+        return { reached: reachedPromise, release };
       },
       calls,
     },
@@ -150,6 +181,7 @@ export class MingoCollection {
   constructor(
     readonly name: string,
     private readonly check: (operation: string) => void,
+    private readonly gate: (operation: string) => Promise<void> = async () => undefined,
   ) {}
 
   async createIndexes(specs: IndexDefinition[]): Promise<string[]> {
@@ -191,11 +223,13 @@ export class MingoCollection {
 
   async insertOne(document: Doc) {
     this.check('insertOne');
+    await this.gate('insertOne');
     return { acknowledged: true, insertedId: this.insert(document) };
   }
 
   async findOne(query: Doc, options: FindOptions = {}) {
     this.check('findOne');
+    await this.gate('findOne');
     return this.select(query, { ...options, limit: 1 })[0] ?? null;
   }
 
@@ -211,12 +245,14 @@ export class MingoCollection {
 
   async countDocuments(query: Doc, options: { limit?: number } = {}) {
     this.check('countDocuments');
+    await this.gate('countDocuments');
     const count = this.matching(query).length;
     return options.limit ? Math.min(count, options.limit) : count;
   }
 
-  async findOneAndUpdate(query: Doc, modifier: Doc, options: { returnDocument?: 'before' | 'after'; projection?: Doc; sort?: Doc; upsert?: boolean } = {}) {
+  async findOneAndUpdate(query: Doc, modifier: Doc | Doc[], options: { returnDocument?: 'before' | 'after'; projection?: Doc; sort?: Doc; upsert?: boolean } = {}) {
     this.check('findOneAndUpdate');
+    await this.gate('findOneAndUpdate');
     // With a sort, the first matching document in that order (as MongoDB picks it); else any match.
     const [target] = options.sort ? this.sorted(this.matching(query), options.sort) : this.matching(query);
     if (!target && options.upsert) {
@@ -231,13 +267,15 @@ export class MingoCollection {
     return options.projection ? (find([shown], {}, options.projection).all()[0] as Doc) : clone(shown);
   }
 
-  async updateOne(query: Doc, modifier: Doc, options: { upsert?: boolean } = {}) {
+  async updateOne(query: Doc, modifier: Doc | Doc[], options: { upsert?: boolean } = {}) {
     this.check('updateOne');
+    await this.gate('updateOne');
     return this.updateOneSync(query, modifier, options);
   }
 
-  async updateMany(query: Doc, modifier: Doc) {
+  async updateMany(query: Doc, modifier: Doc | Doc[]) {
     this.check('updateMany');
+    await this.gate('updateMany');
     // Document by document, each re-checked against the filter at its write, as MongoDB applies an updateMany.
     let matchedCount = 0;
     for (const target of this.matching(query)) {
@@ -250,6 +288,7 @@ export class MingoCollection {
 
   async deleteOne(query: Doc) {
     this.check('deleteOne');
+    await this.gate('deleteOne');
     const [target] = this.matching(query);
     if (!target) return { acknowledged: true, deletedCount: 0 };
     this.forget(target);
@@ -259,6 +298,7 @@ export class MingoCollection {
 
   async deleteMany(query: Doc) {
     this.check('deleteMany');
+    await this.gate('deleteMany');
     const targets = new Set(this.matching(query));
     const before = this.documents.length;
     for (const target of targets) this.forget(target);
@@ -269,6 +309,7 @@ export class MingoCollection {
 
   async bulkWrite(operations: Doc[], options: { ordered?: boolean } = {}) {
     this.check('bulkWrite');
+    await this.gate('bulkWrite');
     const ordered = options.ordered ?? true;
     const writeErrors: WriteError[] = [];
     let insertedCount = 0;
@@ -302,7 +343,7 @@ export class MingoCollection {
     return result;
   }
 
-  private updateOneSync(query: Doc, modifier: Doc, options: { upsert?: boolean }) {
+  private updateOneSync(query: Doc, modifier: Doc | Doc[], options: { upsert?: boolean }) {
     const [target] = this.matching(query);
     if (target) {
       // As MongoDB reports it: a matched document the update leaves as it was is not modified ($setOnInsert alone).
@@ -315,7 +356,8 @@ export class MingoCollection {
   }
 
   /** An upsert's insert: the equality fields of the query and $setOnInsert, then the other operators ($set, $inc…). */
-  private upsertDocument(query: Doc, modifier: Doc): Doc {
+  private upsertDocument(query: Doc, modifier: Doc | Doc[]): Doc {
+    if (Array.isArray(modifier)) throw new Error('the stand-in does not upsert with a pipeline update');
     const seed = Object.fromEntries(Object.entries(query).filter(([key, value]) => !key.startsWith('$') && (typeof value !== 'object' || value === null)));
     const { $setOnInsert: onInsert, ...rest } = modifier;
     const document: Doc = { ...seed, ...((onInsert as Doc | undefined) ?? {}) };
@@ -324,12 +366,21 @@ export class MingoCollection {
     return this.documents.find((stored) => stored._id === id) as Doc;
   }
 
-  /** Applies an update to a stored document in place, saying whether it changed; a unique index violation undoes it (E11000). */
-  private apply(target: Doc, modifier: Doc): boolean {
-    const { $setOnInsert: _ignored, ...rest } = modifier;
+  /**
+   * Applies an update to a stored document in place, saying whether it changed: update operators, or (an array) an
+   * aggregation pipeline of $set/$unset/... stages as MongoDB 4.2+ runs it. A unique index violation undoes it (E11000).
+   */
+  private apply(target: Doc, modifier: Doc | Doc[]): boolean {
     const before = clone(target);
     this.forget(target);
-    update(target, rest as never);
+    if (Array.isArray(modifier)) {
+      const [result] = aggregate([clone(target)], modifier) as Doc[];
+      Object.keys(target).forEach((key) => delete target[key]);
+      Object.assign(target, result);
+    } else {
+      const { $setOnInsert: _ignored, ...rest } = modifier;
+      update(target, rest as never);
+    }
     const clash = this.clash(target);
     if (clash) {
       Object.keys(target).forEach((key) => delete target[key]);

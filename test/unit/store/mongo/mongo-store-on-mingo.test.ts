@@ -3,6 +3,8 @@
 // test/contract/mongo.contract.test.ts runs the same contracts against it.
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { mongoStoreOn } from '../../../../src/store/mongo/mongo-store';
+import { MongoNetworkError } from 'mongodb';
+import { describeMembershipCrashContract } from '../../../contract/membership-crash.contract';
 import { describeMembershipStoreContract } from '../../../contract/membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from '../../../contract/resource-store.contract';
 import { describeBlobStoreContract } from '../../../contract/blob-store.contract';
@@ -57,3 +59,17 @@ describeBlobStoreContract('mongo store on mingo', makeStore);
 describeRateLimitStoreContract('mongo store on mingo', makeStore);
 describeIdempotencyStoreContract('mongo store on mingo', makeStore);
 describeRolesContract('mongo store on mingo', makeStore);
+
+// Cut off between the store's calls and, inside them, between every database call (the stand-in's failCall): a
+// network error there is what a crash or an outage looks like to the store.
+describeMembershipCrashContract('mongo store on mingo', async () => {
+  const { db, controls } = createMingoDb();
+  const store = mongoStoreOn({ db, registry, close: async () => undefined });
+  await store.prepare();
+  return {
+    store,
+    failDatabaseCall: (n) => controls.failCall(n, new MongoNetworkError('injected failure')),
+    databaseCalls: () => controls.calls,
+    databaseWrites: new Set(['insertOne', 'findOneAndUpdate', 'updateOne', 'updateMany', 'deleteOne', 'deleteMany', 'bulkWrite']),
+  };
+});
