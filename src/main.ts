@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const opened = await openStore(parseStoreSpec(config.store), { registry, logger });
+  const opened = await openStore(parseStoreSpec(config.store), { registry, logger, queries: { timeoutMs: config.queryTimeoutMs, readWorkers: config.readWorkers } });
   // Metrics time every store operation of the app and the workers alike: the store is wrapped once, here.
   const metrics = config.metrics.mode === 'off' ? undefined : createMetrics();
   const store = metrics ? instrumentStore(opened, metrics) : opened;

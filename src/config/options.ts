@@ -135,6 +135,18 @@ export const OPTIONS = {
     default: 64,
     parse: integer(4, 100000),
   },
+  queryTimeoutMs: {
+    env: 'SCIM_QUERY_TIMEOUT_MS',
+    description: 'Longest a list or search query may run in the store before it is stopped (503); MongoDB gets it as maxTimeMS',
+    default: 10_000,
+    parse: integer(100, 600_000),
+  },
+  readWorkers: {
+    env: 'SCIM_READ_WORKERS',
+    description: 'Threads that run the embedded store\'s list and search queries off the main thread, each with its own read connection; 0 runs them on the main thread',
+    default: 2,
+    parse: integer(0, 64),
+  },
   cursorSecret: {
     env: 'SCIM_CURSOR_SECRET',
     description:

@@ -18,6 +18,13 @@ export function storeErrorToScim(error: unknown, subject: string): unknown {
       return scimErrors.preconditionFailed(`${subject} was modified since the version given in If-Match`);
     case StoreErrorCode.unavailable:
       return scimErrors.unavailable('The directory store is temporarily unavailable; retry shortly', error);
+    case StoreErrorCode.timeout:
+      // 503, not 400: the same query may finish in time on a less busy server; the detail says how to make it cheaper.
+      return scimErrors.unavailable(
+        `${subject}: the query ran past the server's time limit and was stopped; retry later, or ask for less: a filter with fewer ` +
+          "terms, 'eq' or 'sw' instead of 'co' or 'ew', or a smaller count",
+        error,
+      );
   }
 }
 

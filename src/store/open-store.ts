@@ -16,15 +16,28 @@ export interface OpenStoreDeps {
   readonly mustExist?: boolean;
   /** Record this process's schema model as a server does (default true; the admin CLI passes false: see mongo-store.ts). */
   readonly registerModel?: boolean;
+  /** Time limit of list and search queries on either store, and the embedded store's read threads (default: none). */
+  readonly queries?: { readonly timeoutMs: number; readonly readWorkers: number };
 }
 
 export async function openStore(spec: StoreSpec, deps: OpenStoreDeps): Promise<Store> {
   switch (spec.kind) {
     case 'sqlite':
-      return createSqliteStore({ path: spec.path, registry: deps.registry, mustExist: deps.mustExist });
+      return createSqliteStore({
+        path: spec.path,
+        registry: deps.registry,
+        mustExist: deps.mustExist,
+        ...(deps.queries ? { reads: { workers: deps.queries.readWorkers, timeoutMs: deps.queries.timeoutMs } } : {}),
+      });
     case 'mongodb': {
       // The URI is never logged or repeated: it may hold credentials.
-      const store = createMongoStore({ uri: spec.uri, registry: deps.registry, logger: deps.logger, registerModel: deps.registerModel });
+      const store = createMongoStore({
+        uri: spec.uri,
+        registry: deps.registry,
+        logger: deps.logger,
+        registerModel: deps.registerModel,
+        queryTimeoutMs: deps.queries?.timeoutMs,
+      });
       try {
         if (deps.mustExist && !(await store.holdsStore())) {
           throw new StoreError('not_found', 'The MongoDB database named in the connection string holds no SCIM store (no tenants, tokens or store_meta collection)');

@@ -6,6 +6,8 @@ export const StoreErrorCode = {
   conflict: 'conflict',
   versionMismatch: 'version_mismatch',
   unavailable: 'unavailable',
+  /** A read ran past the store's per-query time limit (SCIM_QUERY_TIMEOUT_MS) and was stopped. */
+  timeout: 'timeout',
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 

@@ -58,7 +58,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   // which the default limits (README "Rate limits") would rightly refuse. test/http/rate-limits.test.ts sets them.
   const config = loadConfig({ SCIM_LOG_LEVEL: 'silent', ...RATE_LIMITS_OFF, ...env });
   const registry = loadRegistry(config.schemasDir);
-  const store = options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry });
+  const store =
+    options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry, reads: { workers: config.readWorkers, timeoutMs: config.queryTimeoutMs } });
   const app = buildApp({
     config,
     store,

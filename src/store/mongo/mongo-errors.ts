@@ -16,6 +16,8 @@ import {
 import { StoreError } from '../store-error';
 
 export const DUPLICATE_KEY = 11000;
+/** The server stopped an operation at its maxTimeMS. */
+export const MAX_TIME_MS_EXPIRED = 50;
 
 /**
  * Server error codes of a node that cannot serve now but will (MongoDB's own retryable-error list: elections, step
@@ -79,6 +81,18 @@ export function duplicateKeyIndex(error: DuplicateKeyDetails): { readonly fields
   const fields = typeof keyPattern === 'object' && keyPattern !== null ? Object.keys(keyPattern) : undefined;
   const indexName = /index: (\S+) dup key/.exec(error.message)?.[1];
   return { fields, indexName };
+}
+
+/** Runs a query that carries maxTimeMS, translating its expiry into `timeout`. */
+export async function timeLimited<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof MongoServerError && error.code === MAX_TIME_MS_EXPIRED) {
+      throw new StoreError('timeout', 'MongoDB stopped the query at its time limit (maxTimeMS)', { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Runs a database call, translating an unreachable database into `unavailable`. */

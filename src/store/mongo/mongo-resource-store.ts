@@ -32,7 +32,7 @@ import type { StoreModel } from '../model/resource-model';
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import type { IndexPlan } from './indexes';
 import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';
-import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, whenReady, type DuplicateKeyDetails } from './mongo-errors';
+import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, timeLimited, whenReady, type DuplicateKeyDetails } from './mongo-errors';
 import {
   deriveFields,
   deriveUnversionedFields,
@@ -53,6 +53,8 @@ export interface MongoResourceStoreDeps {
   /** Runs before every operation: resolves once the indexes exist (see mongo-store.ts). */
   readonly ready: () => Promise<void>;
   readonly fence: ModelFence;
+  /** maxTimeMS of the count and page of a list: the server stops a query past it (MaxTimeMSExpired -> `timeout`). */
+  readonly queryTimeoutMs?: number;
 }
 
 export function createMongoResourceStore(deps: MongoResourceStoreDeps): ResourceStore {
@@ -152,9 +154,12 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
         const listPlan = await planList(query, { model: model.modelOf(query.resourceType), tenantId, memberGroups: deps.memberGroups(tenantId) });
         // The count and the page are two reads; without a transaction they may see different moments under
         // concurrent writes (the embedded store's single snapshot is not available on a standalone server).
-        const totalResults = await resources.countDocuments(listPlan.match);
+        const limit = deps.queryTimeoutMs === undefined ? {} : { maxTimeMS: deps.queryTimeoutMs };
+        const { totalResults, documents } = await timeLimited(async () => {
+          const total = await resources.countDocuments(listPlan.match, limit);
+          return { totalResults: total, documents: listPlan.limit === 0 ? [] : await readPage(resources, listPlan, limit) };
+        });
         if (listPlan.limit === 0) return { resources: [], totalResults };
-        const documents = await readPage(resources, listPlan);
         // Keyset pages read one document more than asked: its presence says another page follows.
         const page = documents.slice(0, listPlan.limit);
         const last = page[page.length - 1];
@@ -325,11 +330,11 @@ function literally(values: Record<string, unknown>): Document {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, { $literal: value }]));
 }
 
-async function readPage(resources: Collection<ResourceDocument>, plan: ListPlan): Promise<Document[]> {
+async function readPage(resources: Collection<ResourceDocument>, plan: ListPlan, timeLimit: { maxTimeMS?: number }): Promise<Document[]> {
   const limit = plan.keyset ? plan.limit + 1 : plan.limit;
   if (plan.sort.kind !== 'expression') {
     const match = plan.after ? { $and: [plan.match, plan.after] } : plan.match;
-    return resources.find(match, { projection: STORED_PROJECTION, sort: sortDocument(plan.sort), skip: plan.skip, limit }).toArray();
+    return resources.find(match, { projection: STORED_PROJECTION, sort: sortDocument(plan.sort), skip: plan.skip, limit, ...timeLimit }).toArray();
   }
   const pipeline: Document[] = [{ $match: plan.match }, sortKeyStage(plan.sort), SORT_MISSING_STAGE];
   if (plan.after) pipeline.push({ $match: plan.after });
@@ -337,5 +342,5 @@ async function readPage(resources: Collection<ResourceDocument>, plan: ListPlan)
   if (plan.skip > 0) pipeline.push({ $skip: plan.skip });
   pipeline.push({ $limit: limit }, { $project: { ...STORED_PROJECTION, [SORT_KEY]: 1, [SORT_MISSING]: 1 } });
   // A sort on an attribute without an index sorts in memory; servers before 6.0 refuse one over 100 MB without this.
-  return resources.aggregate(pipeline, { allowDiskUse: true }).toArray();
+  return resources.aggregate(pipeline, { allowDiskUse: true, ...timeLimit }).toArray();
 }

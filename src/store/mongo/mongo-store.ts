@@ -63,6 +63,8 @@ export interface MongoStoreOptions {
    * the admin CLI passes false, so that running it from another version never changes which model is current.
    */
   readonly registerModel?: boolean;
+  /** The server stops a list or search query past this many ms (maxTimeMS; SCIM_QUERY_TIMEOUT_MS). */
+  readonly queryTimeoutMs?: number;
 }
 
 export const DEFAULT_DATABASE = 'scim';
@@ -109,6 +111,7 @@ export function createMongoStore(options: MongoStoreOptions): MongoStore {
     registry: options.registry,
     logger: options.logger,
     registerModel: options.registerModel,
+    queryTimeoutMs: options.queryTimeoutMs,
     // The driver keeps a closed topology after a failed first connect, and its implicit connect never replaces
     // it: only an explicit connect() opens a new one, so every preparation attempt makes one.
     connect: async () => {
@@ -131,6 +134,8 @@ export interface MongoStoreDeps {
    * the admin CLI passes false, so that running it from another version never changes which model is current.
    */
   readonly registerModel?: boolean;
+  /** maxTimeMS of list and search queries (none when unset). */
+  readonly queryTimeoutMs?: number;
 }
 
 /** The store on an open database handle (createMongoStore makes the handle from a URI). */
@@ -160,7 +165,15 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
   const blobs = createMongoBlobStore({ db, ready });
 
   return {
-    resources: createMongoResourceStore({ resources, model, plan, ready, fence, memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId) }),
+    resources: createMongoResourceStore({
+      resources,
+      model,
+      plan,
+      ready,
+      fence,
+      memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId),
+      queryTimeoutMs: deps.queryTimeoutMs,
+    }),
     tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), meta: db.collection<BootstrapClaim>(COLLECTIONS.meta), ready }),
     memberships: createMongoMembershipStore({ memberships, resources, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),

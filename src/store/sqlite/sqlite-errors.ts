@@ -22,10 +22,12 @@ export function translateErrors<T>(open: () => boolean, call: () => T): T {
   try {
     return call();
   } catch (error) {
-    const code = sqliteCode(error);
-    if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
-      throw new StoreError('unavailable', `The database is busy (${code})`, { cause: error });
-    }
-    throw error;
+    throw translated(error);
   }
+}
+
+/** `unavailable` for a busy or locked database; the error itself otherwise. */
+export function translated(error: unknown): unknown {
+  const code = sqliteCode(error);
+  return code !== undefined && UNAVAILABLE_CODES.has(code) ? new StoreError('unavailable', `The database is busy (${code})`, { cause: error }) : error;
 }

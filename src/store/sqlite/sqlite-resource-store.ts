@@ -22,7 +22,8 @@ import {
   type StoreQuery,
 } from '../resource-store';
 import { StoreError } from '../store-error';
-import { listQueryToSql, RESOURCE_COLUMNS } from './list-query';
+import { listQueryToSql, RESOURCE_COLUMNS, type ListSql } from './list-query';
+import type { PooledRead, SqliteReadPool } from './read-pool';
 import type { ResourceModel, StoragePart, StoreModel } from '../model/resource-model';
 import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
 import { isUniqueViolation, translateErrors } from './sqlite-errors';
@@ -32,6 +33,8 @@ export interface SqliteResourceStoreDeps {
   readonly db: Database.Database;
   readonly statements: StatementCache;
   readonly model: StoreModel;
+  /** Where list queries run when the store is a file (read-pool.ts); without one they run on this connection. */
+  readonly readPool?: SqliteReadPool;
 }
 
 interface ResourceRow {
@@ -150,7 +153,7 @@ export function parsePending(text: string | null | undefined): PendingChange[] {
 }
 
 export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): ResourceStore {
-  const { db, statements, model } = deps;
+  const { db, statements, model, readPool } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   const prepared = (sql: string) => statements.get(sql);
 
@@ -223,17 +226,17 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
 
     async list(tenantId, query: StoreQuery): Promise<StoreListResult> {
       const sql = listQueryToSql(model.modelOf(query.resourceType), tenantId, query);
+      const reads: PooledRead[] = [{ ...sql.count, first: true }, sql.page];
+      if (readPool) {
+        // Off the main thread (read-pool.ts): a slow filter holds up its own request only.
+        const [count, rows] = await readPool.read(reads);
+        return listPage(sql, count as { total: number }, rows as ResourceRow[]);
+      }
       return run(() =>
         // One read transaction: the count and the page see the same snapshot.
         db.transaction(() => {
-          const { total } = prepared(sql.count.sql).get(...sql.count.params) as { total: number };
-          const rows = prepared(sql.page.sql).all(...sql.page.params) as ResourceRow[];
-          // Keyset pages fetch one row more than asked: its presence says another page follows.
-          const page = rows.slice(0, sql.limit);
-          const last = page[page.length - 1];
-          const next: KeysetPosition | undefined =
-            rows.length > sql.limit && last ? { sortValue: sql.sorted ? (last.sort_key ?? null) : null, id: last.id } : undefined;
-          return { resources: page.map(toStored), totalResults: total, ...(next ? { next } : {}) };
+          const count = prepared(sql.count.sql).get(...sql.count.params) as { total: number };
+          return listPage(sql, count, prepared(sql.page.sql).all(...sql.page.params) as ResourceRow[]);
         })(),
       );
     },
@@ -354,6 +357,15 @@ function pathsOfPart(model: ResourceModel, part: StoragePart): (path: string) =>
   }
   const inPart = paths[part];
   return (path) => inPart.has(path);
+}
+
+/** A list's answer from its count and the rows its page query returned. */
+function listPage(sql: ListSql, { total }: { total: number }, rows: readonly ResourceRow[]): StoreListResult {
+  // Keyset pages fetch one row more than asked: its presence says another page follows.
+  const page = rows.slice(0, sql.limit);
+  const last = page[page.length - 1];
+  const next: KeysetPosition | undefined = rows.length > sql.limit && last ? { sortValue: sql.sorted ? (last.sort_key ?? null) : null, id: last.id } : undefined;
+  return { resources: page.map(toStored), totalResults: total, ...(next ? { next } : {}) };
 }
 
 function toStored(row: ResourceRow): StoredResource {

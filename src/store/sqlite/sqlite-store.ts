@@ -29,6 +29,7 @@ import { createSqliteMembershipStore } from './sqlite-membership-store';
 import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
 import { createSqliteOutboxStore } from './sqlite-outbox-store';
 import { createSqliteRateLimitStore } from './sqlite-rate-limit-store';
+import { createSqliteReadPool, type SqliteReadPool } from './read-pool';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { deleteSqliteTenant } from './sqlite-tenant-deletion';
 import { createSqliteSettingsStore } from './sqlite-settings-store';
@@ -44,6 +45,11 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Refuse to create a file that does not exist yet (the admin CLI, so that a mistyped path is not a new store). */
   readonly mustExist?: boolean;
+  /**
+   * List and search queries run on this many threads of their own (read-pool.ts), each stopped past `timeoutMs`.
+   * Without it, or with 0 workers, or for an in-memory database, they run on the main connection.
+   */
+  readonly reads?: { readonly workers: number; readonly timeoutMs: number };
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -71,7 +77,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.path, { timeout: busyTimeoutMs });
   try {
     configureConnection(db, busyTimeoutMs);
-    return sqliteStoreOn(db, { registry: options.registry, blobDirectory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)) });
+    // The pool's connections open the file once the main connection has brought its schema up to date.
+    const readPool = () =>
+      !inMemory && options.reads && options.reads.workers > 0
+        ? createSqliteReadPool({ path: resolve(options.path), workers: options.reads.workers, timeoutMs: options.reads.timeoutMs, busyTimeoutMs })
+        : undefined;
+    return sqliteStoreOn(db, { registry: options.registry, blobDirectory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)), readPool });
   } catch (error) {
     db.close();
     throw error;
@@ -82,6 +93,8 @@ export interface SqliteStoreOnOptions {
   readonly registry: SchemaRegistry;
   /** Where blob files go, beside the database file; without one (an in-memory database) blobs stay in the database. */
   readonly blobDirectory?: string;
+  /** Opens the pool that list queries run on (after the migrations); without it they run on `db`. */
+  readonly readPool?: () => SqliteReadPool | undefined;
 }
 
 /**
@@ -94,8 +107,9 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   ensureDerivedData(db, model);
   const statements = createStatementCache(db);
   const blobs = createSqliteBlobStore({ db, statements, directory: options.blobDirectory });
+  const readPool = options.readPool?.();
   return {
-    resources: createSqliteResourceStore({ db, statements, model }),
+    resources: createSqliteResourceStore({ db, statements, model, readPool }),
     tenants: createSqliteTenantStore({ db, statements }),
     memberships: createSqliteMembershipStore({ db, statements }),
     async deleteTenant(tenantId) {
@@ -116,6 +130,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
       translateErrors(() => db.open, () => statements.get('SELECT 1').get());
     },
     async close() {
+      await readPool?.close();
       if (!db.open) return;
       // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
       db.pragma('optimize');

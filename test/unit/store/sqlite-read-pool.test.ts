@@ -1,0 +1,108 @@
+// The embedded store's read pool: list queries on worker threads with read-only connections of their own, so that a
+// slow one leaves the main thread free; a per-read time limit that stops it; and the pool wired into the store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
+import { createSqliteReadPool, type SqliteReadPool } from '../../../src/store/sqlite/read-pool';
+import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import type { Store } from '../../../src/store/tenant-store';
+import { isStoreError } from '../../../src/store/store-error';
+
+const registry = loadBuiltinRegistry();
+/** A read that keeps a thread busy for a while (counting to `n` one row at a time); `n` sets how long. */
+const counting = (n: number) => ({ sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT count(*) AS n FROM c', params: [n], first: true });
+const user = (id: string) => ({ resourceType: 'User', id, created: '2026-01-01T00:00:00.000Z', attributes: { userName: `user-${id}` }, internal: {} });
+
+let directory: string;
+let file: string;
+let store: Store;
+const pools: SqliteReadPool[] = [];
+const pool = (options: { workers: number; timeoutMs: number }) => {
+  const created = createSqliteReadPool({ path: file, busyTimeoutMs: 1000, ...options });
+  pools.push(created);
+  return created;
+};
+
+beforeEach(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'scim-read-pool-'));
+  file = join(directory, 'scim.db');
+  // The writer: it creates the file and its schema, and stays open beside the pool's readers (WAL).
+  store = createSqliteStore({ path: file, registry });
+  await store.resources.createMany('t1', ['a', 'b', 'c'].map(user));
+});
+
+afterEach(async () => {
+  for (const created of pools.splice(0)) await created.close();
+  await store.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('the SQLite read pool', () => {
+  it('runs the statements of a read in one transaction on another connection, and sees what the writer committed', async () => {
+    const reads = pool({ workers: 2, timeoutMs: 10_000 });
+    const [count, rows] = await reads.read([
+      { sql: 'SELECT count(*) AS n FROM resources WHERE tenant_id = ?', params: ['t1'], first: true },
+      { sql: 'SELECT id FROM resources WHERE tenant_id = ? ORDER BY id', params: ['t1'] },
+    ]);
+    expect(count).toEqual({ n: 3 });
+    expect(rows).toEqual([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    await store.resources.create('t1', user('d'));
+    expect(await reads.read([{ sql: 'SELECT count(*) AS n FROM resources WHERE tenant_id = ?', params: ['t1'], first: true }])).toEqual([{ n: 4 }]);
+  });
+
+  it('leaves the main thread free while a slow read runs: a point read on the main connection answers first', async () => {
+    const reads = pool({ workers: 1, timeoutMs: 60_000 });
+    const finished: string[] = [];
+    const slow = reads.read([counting(3_000_000)]).then((results) => {
+      finished.push('slow read');
+      return results;
+    });
+    // Timers fire and the main connection answers while the worker counts.
+    await new Promise((resolve) => setImmediate(resolve));
+    const found = await store.resources.get('t1', 'User', 'a');
+    finished.push('point read');
+    expect(found?.id).toBe('a');
+    expect(await slow).toEqual([{ n: 3_000_000 }]);
+    expect(finished).toEqual(['point read', 'slow read']);
+  });
+
+  it('stops a read past its time limit with StoreError timeout; the reads behind it, and later ones, are answered', async () => {
+    const reads = pool({ workers: 1, timeoutMs: 150 });
+    const slow = reads.read([counting(3_000_000)]).catch((error: unknown) => error);
+    // Queued behind the slow one on the only thread: it runs on the thread that replaces the stopped one.
+    const queued = reads.read([{ sql: 'SELECT 1 AS one', params: [], first: true }]);
+    expect(await slow).toMatchObject({ code: 'timeout', message: expect.stringContaining('time limit of 150 ms') });
+    expect(await queued).toEqual([{ one: 1 }]);
+    expect(await reads.read([{ sql: 'SELECT 2 AS two', params: [], first: true }])).toEqual([{ two: 2 }]);
+  });
+
+  it('answers an SQL error as the error, and a closed pool as unavailable', async () => {
+    const reads = pool({ workers: 1, timeoutMs: 10_000 });
+    await expect(reads.read([{ sql: 'SELECT * FROM no_such_table', params: [] }])).rejects.toThrow('no such table: no_such_table');
+    const pending = reads.read([counting(3_000_000)]).catch((error: unknown) => error);
+    await reads.close();
+    const failure = await pending;
+    expect(isStoreError(failure, 'unavailable')).toBe(true);
+    await expect(reads.read([{ sql: 'SELECT 1', params: [] }])).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('is what the store lists through when it is a file with read workers, with the same answers as the main connection', async () => {
+    const pooled = createSqliteStore({ path: file, registry, reads: { workers: 2, timeoutMs: 10_000 } });
+    const memory = createSqliteStore({ path: ':memory:', registry, reads: { workers: 2, timeoutMs: 10_000 } });
+    try {
+      await memory.resources.createMany('t1', ['a', 'b', 'c'].map(user));
+      const query = { resourceType: 'User', sort: undefined, page: { kind: 'keyset' as const, count: 2 } };
+      const fromPool = await pooled.resources.list('t1', query);
+      const onMain = await memory.resources.list('t1', query);
+      expect(fromPool.totalResults).toBe(3);
+      expect(fromPool.resources.map((resource) => resource.id)).toEqual(['a', 'b']);
+      expect(fromPool.next).toEqual({ sortValue: null, id: 'b' });
+      expect(onMain.resources.map((resource) => resource.id)).toEqual(fromPool.resources.map((resource) => resource.id));
+      expect(onMain.next).toEqual(fromPool.next);
+    } finally {
+      await pooled.close();
+      await memory.close();
+    }
+  });
+});
