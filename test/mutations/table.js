@@ -73,11 +73,12 @@ module.exports = [
     tests: ['test/http/interleaved-writes.test.ts'],
   },
   {
+    // A DELETE is a tombstone (mark) first, conditional on the If-Match version (membership-store.ts).
     id: 'concurrency/sqlite-delete-ignores-expected-version',
-    bug: 'the SQLite store deletes whatever version is stored',
+    bug: 'the SQLite store tombstones whatever version is stored, so a DELETE with a stale If-Match deletes',
     file: 'src/store/sqlite/sqlite-resource-store.ts',
-    search: 'expectedVersion === undefined\n                ? prepared(SQL.delete)',
-    replace: 'expectedVersion !== null\n                ? prepared(SQL.delete)',
+    search: '(expectedVersion !== undefined && current.version !== expectedVersion)',
+    replace: '(expectedVersion === null && current.version !== expectedVersion)',
     tests: ['test/http/interleaved-writes.test.ts'],
   },
   {
@@ -130,10 +131,10 @@ module.exports = [
   },
   {
     id: 'concurrency/mongo-delete-ignores-expected-version',
-    bug: 'the MongoDB store deletes whatever version is stored',
+    bug: 'the MongoDB store tombstones whatever version is stored, so a DELETE with a stale If-Match deletes',
     file: 'src/store/mongo/mongo-resource-store.ts',
-    search: 'const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };\n        const { deletedCount }',
-    replace: 'const condition = key(tenantId, resourceType, id);\n        const { deletedCount }',
+    search: '{ ...key(tenantId, resourceType, id), version: expectedVersion },\n                { $inc: { version: 1 }, $max:',
+    replace: 'key(tenantId, resourceType, id),\n                { $inc: { version: 1 }, $max:',
     tests: ['test/http/interleaved-writes.test.ts'],
   },
   {
