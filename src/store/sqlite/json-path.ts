@@ -14,7 +14,7 @@ export function slotJsonPath(slot: AttributeSlot): string {
   return `$.${jsonLabel(slot.key)}`;
 }
 
-/** The column of row `row` that holds a slot's search document: `search`, or `unversioned_search` (migration 10). */
+/** The column of row `row` that holds a slot's search document: `search`, or `unversioned_search` (migration 11). */
 export function searchColumn(row: string, slot: AttributeSlot): string {
   return `${row}.${slot.part === 'unversioned' ? 'unversioned_search' : 'search'}`;
 }

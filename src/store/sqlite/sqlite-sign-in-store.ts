@@ -1,4 +1,4 @@
-// SignInStore on SQLite: table sign_ins (migration 11). A user's page is one range of the primary key
+// SignInStore on SQLite: table sign_ins (migration 12). A user's page is one range of the primary key
 // (tenant_id, user_id, time, id) read backwards; the retention sweep deletes by sign_ins_by_time in bounded batches,
 // each its own short statement.
 import type Database from 'better-sqlite3';
