@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../auth/request-context';
 import type { ResourceService, WriteConditions } from '../../resources/resource-service';
 import { mapStoreErrors } from '../../resources/store-errors';
-import { updateInternalWithRetry } from '../../resources/update-internal';
+import { type InternalChange, updateInternalWithRetry } from '../../resources/update-internal';
 import type { Passwords } from '../../resources/users/password';
 import { ScimError, scimErrors } from '../../scim/errors';
 import { eTagListMatches } from '../../scim/etag';
@@ -147,22 +147,22 @@ export function createLifecycleService(deps: LifecycleServiceDeps): LifecycleSer
     return resource;
   };
 
+  /**
+   * The sign-in counters live outside the SCIM version (updateInternal); each write of them is conditional on the
+   * version the decision read, so that a state change landing meanwhile makes it decide again.
+   */
+  const writeCountersOf = (context: RequestContext, id: string, change: InternalChange) =>
+    updateInternalWithRetry(deps.store, context, userType.name, id, change, { sameVersion: true });
+
   /** Writes the counters an unlock leaves (no failures), while the account is still locked (else nothing). */
   const resetCountersOfLocked = async (context: RequestContext, id: string, due?: string): Promise<void> => {
-    await updateInternalWithRetry(
-      deps.store,
-      context,
-      userType.name,
-      id,
-      (current) => {
-        const lifecycle = readLifecycle(current.attributes);
-        if (lifecycle.state !== AccountState.locked) return undefined;
-        if (due !== undefined && (lifecycle.lockedUntil === undefined || lifecycle.lockedUntil > due)) return undefined;
-        const counters = readCounters(current.unversioned.values);
-        return counters.failedSignIns === 0 && counters.failuresSince === undefined ? undefined : writeCounters(current.unversioned.values, afterUnlock(counters));
-      },
-      { sameVersion: true },
-    );
+    await writeCountersOf(context, id, (current) => {
+      const lifecycle = readLifecycle(current.attributes);
+      if (lifecycle.state !== AccountState.locked) return undefined;
+      if (due !== undefined && (lifecycle.lockedUntil === undefined || lifecycle.lockedUntil > due)) return undefined;
+      const counters = readCounters(current.unversioned.values);
+      return counters.failedSignIns === 0 && counters.failuresSince === undefined ? undefined : writeCounters(current.unversioned.values, afterUnlock(counters));
+    });
   };
 
   /**
@@ -226,36 +226,22 @@ export function createLifecycleService(deps: LifecycleServiceDeps): LifecycleSer
    */
   const countFailure = async (context: RequestContext, id: string, policy: LockoutPolicy, now: Date) => {
     let counted = false;
-    const { resource } = await updateInternalWithRetry(
-      deps.store,
-      context,
-      userType.name,
-      id,
-      (current) => {
-        const lifecycle = readLifecycle(current.attributes);
-        const counters = readCounters(current.unversioned.values);
-        counted = !(lifecycle.state === AccountState.locked || (lifecycle.state === AccountState.active && lockoutReached(counters, policy, now)));
-        return counted ? writeCounters(current.unversioned.values, afterFailure(counters, policy, now)) : undefined;
-      },
-      { sameVersion: true },
-    );
+    const { resource } = await writeCountersOf(context, id, (current) => {
+      const lifecycle = readLifecycle(current.attributes);
+      const counters = readCounters(current.unversioned.values);
+      counted = !(lifecycle.state === AccountState.locked || (lifecycle.state === AccountState.active && lockoutReached(counters, policy, now)));
+      return counted ? writeCounters(current.unversioned.values, afterFailure(counters, policy, now)) : undefined;
+    });
     return { resource, counted };
   };
 
   /** Records the success, if the account may still sign in when it is written; else what refuses it now. */
   const recordSuccess = async (context: RequestContext, id: string, now: Date) => {
     let refusal: ReturnType<typeof refusalOf>;
-    await updateInternalWithRetry(
-      deps.store,
-      context,
-      userType.name,
-      id,
-      (current) => {
-        refusal = refusalOf(readLifecycle(current.attributes));
-        return refusal ? undefined : writeCounters(current.unversioned.values, afterSuccess(now));
-      },
-      { sameVersion: true },
-    );
+    await writeCountersOf(context, id, (current) => {
+      refusal = refusalOf(readLifecycle(current.attributes));
+      return refusal ? undefined : writeCounters(current.unversioned.values, afterSuccess(now));
+    });
     return refusal;
   };
 
