@@ -8,6 +8,13 @@
 // a claimed message is hidden until its claim expires, so of two workers each message goes to one; a worker that dies
 // mid-delivery leaves its messages to be claimed again after the expiry (at-least-once; the key lets a receiver drop
 // a repeat). ack() marks a delivery done; fail() schedules the next attempt, or dead-letters the message.
+//
+// Held messages. Where a change and its message cannot be written in one transaction (a MongoDB delete, an admin
+// command), the writer appends the message FIRST with a `condition` and an availability at the end of a short hold,
+// makes the change, then release()s the message (or discard()s it when the change did not happen). If the writer
+// dies in between, the message becomes available when the hold ends, still carrying its condition: the topic's handler
+// checks the condition against the store (did the change happen?) and delivers or drops the message accordingly. So a
+// change that happened is never without its message, and a message whose change did not happen is never delivered.
 import type { JsonValue } from './json-value';
 
 export const OutboxStatus = { pending: 'pending', delivered: 'delivered', dead: 'dead' } as const;
@@ -31,6 +38,8 @@ export interface OutboxMessage {
   /** The last failure, for operators (no secrets: handlers report what a person can act on). */
   readonly lastError?: string;
   readonly delivered?: string;
+  /** Present on a held message that was never released: what the handler must confirm before delivering it. */
+  readonly condition?: JsonValue;
 }
 
 export interface NewOutboxMessage {
@@ -42,6 +51,8 @@ export interface NewOutboxMessage {
   readonly created: string;
   /** Default: `created`. */
   readonly availableAt?: string;
+  /** Makes the message a held one (see above): give `availableAt` the end of the hold. */
+  readonly condition?: JsonValue;
 }
 
 export interface OutboxClaim {
@@ -62,6 +73,17 @@ export interface OutboxListOptions {
   readonly after?: { readonly created: string; readonly id: string };
 }
 
+/** Messages of one topic whose keys start with a prefix, in key order (e.g. one webhook's deliveries). */
+export interface OutboxKeyRange {
+  readonly topic: string;
+  readonly prefix: string;
+  readonly limit: number;
+  /** Largest key first. */
+  readonly descending?: boolean;
+  /** Keyset: the keys after this one, in the order asked for. */
+  readonly afterKey?: string;
+}
+
 export interface OutboxStore {
   /** Appends the messages whose (tenant, topic, key) is new and ignores the others; returns how many were new. */
   append(messages: readonly NewOutboxMessage[]): Promise<number>;
@@ -72,6 +94,8 @@ export interface OutboxStore {
   claim(claim: OutboxClaim): Promise<OutboxMessage[]>;
   /** Marks a claimed message delivered, if `token` still holds its claim; false when it does not. */
   ack(id: string, token: string, now: string): Promise<boolean>;
+  /** ack() for several messages of one claim, in one write; returns how many the token still held. */
+  ackMany(ids: readonly string[], token: string, now: string): Promise<number>;
   /**
    * A failed delivery, if `token` still holds the claim: pending again from `retryAt`, or dead (no more attempts) when
    * there is no `retryAt`. Null when the token no longer holds it.
@@ -79,6 +103,15 @@ export interface OutboxStore {
   fail(id: string, token: string, failure: { readonly now: string; readonly error: string; readonly retryAt?: string }): Promise<OutboxMessage | null>;
   /** A tenant's messages, oldest first (e.g. its dead letters). */
   list(tenantId: string, options: OutboxListOptions): Promise<OutboxMessage[]>;
+  /** A tenant's messages of one topic by key prefix, in key order (index-backed: the key is unique per tenant and topic). */
+  listByKey(tenantId: string, range: OutboxKeyRange): Promise<OutboxMessage[]>;
+  /**
+   * Ends the hold of held messages that no claim holds: available from `now`, condition cleared (their change
+   * happened). Returns how many were released.
+   */
+  release(tenantId: string, topic: string, keys: readonly string[], now: string): Promise<number>;
+  /** Deletes held messages that no claim holds (their change did not happen). Returns how many were deleted. */
+  discard(tenantId: string, topic: string, keys: readonly string[]): Promise<number>;
   /** A dead message is pending again, with its attempts reset (an operator fixed the receiver); null when the tenant has no dead message with that id. */
   requeue(tenantId: string, id: string, now: string): Promise<OutboxMessage | null>;
   /** Deletes up to `limit` messages delivered before `before`; returns how many. */

@@ -4,6 +4,7 @@ import type { FilterAst } from '../scim/filter/filter-ast';
 import type { ResolvedPath } from '../scim/paths/resolved-path';
 import type { ScimAttributes } from '../scim/schema/attribute';
 import type { PendingChange, PendingChangeInput } from './membership-store';
+import type { NewOutboxMessage } from './outbox-store';
 import type { StoreError } from './store-error';
 
 export interface StoredResource {
@@ -145,24 +146,32 @@ export interface ResourceReader {
 
 /** How many ids a store reads in one round trip of getMany (bounded, so that no query grows with the input). */
 export const GET_MANY_BATCH = 500;
+/**
+ * What a write carries besides itself: outbox messages (the audit events of the change, and what follows from them)
+ * that must exist exactly when the write does. A write that fails leaves none of its messages behind; a write that
+ * succeeded has all of them in the outbox, even if the process dies right after it. The embedded store writes them in
+ * the write's own transaction; the MongoDB store, which has no multi-document transaction to lean on, keeps them in
+ * the resource document itself until they are in the outbox (mongo-resource-store.ts explains how).
+ */
+export type WriteEffects = readonly NewOutboxMessage[];
 
 export interface ResourceWriter {
   /** Throws StoreError `conflict` (with `attribute`) when a unique attribute is taken. */
-  create(tenantId: string, resource: NewResource): Promise<StoredResource>;
+  create(tenantId: string, resource: NewResource, effects?: WriteEffects): Promise<StoredResource>;
   /**
    * Creates a batch in one transaction (or one multi-document write): one result per item, in order. An item that
    * fails (e.g. `conflict` on a unique attribute, also against an earlier item of the same batch) is answered with
-   * its StoreError and leaves nothing behind, while the other items are written. Errors that are not about one item
-   * (e.g. `unavailable`) reject the whole call.
+   * its StoreError and leaves nothing behind (its effects neither), while the other items are written. Errors that are
+   * not about one item (e.g. `unavailable`) reject the whole call. `effects[i]` goes with `resources[i]`.
    */
-  createMany(tenantId: string, resources: readonly NewResource[]): Promise<Array<StoredResource | StoreError>>;
+  createMany(tenantId: string, resources: readonly NewResource[], effects?: readonly (WriteEffects | undefined)[]): Promise<Array<StoredResource | StoreError>>;
   /**
    * Replaces attributes and internal state and bumps the version, atomically. When `expectedVersion` is given
    * the write happens only if the stored version still equals it (compare-and-set), else `version_mismatch`.
    */
-  replace(tenantId: string, resourceType: string, id: string, replacement: ResourceReplacement, expectedVersion?: number): Promise<StoredResource>;
+  replace(tenantId: string, resourceType: string, id: string, replacement: ResourceReplacement, expectedVersion?: number, effects?: WriteEffects): Promise<StoredResource>;
   /** Throws `not_found`, or `version_mismatch` when `expectedVersion` is stale. */
-  delete(tenantId: string, resourceType: string, id: string, expectedVersion?: number): Promise<void>;
+  delete(tenantId: string, resourceType: string, id: string, expectedVersion?: number, effects?: WriteEffects): Promise<void>;
   /**
    * Sets the resource's unversioned values to `values` and adds one to their revision, atomically; attributes,
    * internal state, version and lastModified stay as they are. With `expectedRevision`, a compare-and-set: the write
@@ -185,9 +194,16 @@ export interface ResourceWriter {
    * Bumps the version and records pending changes in one atomic write, without touching the attributes. Without
    * `expectedVersion` it never fails for a concurrent write (there is nothing of the document to lose), so that
    * member-only changes of one group do not contend; with it, a compare-and-set (`version_mismatch`). `not_found`
-   * when the resource does not exist.
+   * when the resource does not exist. `effects` go with the mark as with any other write (a delete's audit events
+   * ride on its tombstone, the delete's commit point).
    */
-  mark(tenantId: string, resourceType: string, id: string, mark: ResourceMark, expectedVersion?: number): Promise<StoredResource>;
+  mark(tenantId: string, resourceType: string, id: string, mark: ResourceMark, expectedVersion?: number, effects?: WriteEffects): Promise<StoredResource>;
+  /**
+   * Puts into the outbox the effects of writes whose process died between the write and the outbox (only the MongoDB
+   * store has such a window), for writes made before `before`, at most `limit` of them; returns how many writes it
+   * completed. Idempotent, and safe to run on several instances at once.
+   */
+  recoverEffects(before: string, limit: number): Promise<number>;
 }
 
 export type ResourceStore = ResourceReader & ResourceWriter;

@@ -1,6 +1,7 @@
 // Tenants (one customer's directory each) and the bearer tokens that reach them. The store keeps a tenant's profile
 // and a token's scopes as the strings it was given; what they mean (src/auth/profile.ts, src/auth/scopes.ts) is
 // decided by auth, so that no store knows of authorisation.
+import type { AuditEventStore } from './audit-event-store';
 import type { BlobStore } from './blob-store';
 import type { DerivedDataMaintenance } from './derived-data';
 import type { IdempotencyStore } from './idempotency-store';
@@ -88,6 +89,8 @@ export interface Store {
   readonly jobs: JobStore;
   /** Side effects to deliver with retries (see outbox-store.ts). */
   readonly outbox: OutboxStore;
+  /** What every operation did, per tenant, delivered through the outbox (see audit-event-store.ts). */
+  readonly auditEvents: AuditEventStore;
   /** Files written and served as streams (see blob-store.ts). */
   readonly blobs: BlobStore;
   /** Rate-limit counters shared by every instance on the store (see rate-limit-store.ts). */

@@ -20,6 +20,8 @@ import { describeStoreContract, type StoreUnderTest } from './resource-store.con
 import { describeBlobStoreContract } from './blob-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
 import { describeOutboxStoreContract } from './outbox-store.contract';
+import { describeAuditEventStoreContract } from './audit-event-store.contract';
+import { describeWriteEffectsContract } from './write-effects.contract';
 import { describeSettingsStoreContract } from './settings-store.contract';
 import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
@@ -69,6 +71,8 @@ if (!uri) {
 describeSignInStoreContract('mongodb', makeStore);
   describeJobStoreContract('mongodb', makeStore);
   describeOutboxStoreContract('mongodb', makeStore);
+  describeAuditEventStoreContract('mongodb', makeStore);
+  describeWriteEffectsContract('mongodb', makeStore);
   describeBlobStoreContract('mongodb', makeStore);
   describeRateLimitStoreContract('mongodb', makeStore);
   describeIdempotencyStoreContract('mongodb', makeStore);

@@ -172,6 +172,86 @@ export function describeOutboxStoreContract(name: string, makeStore: () => Promi
       expect(await outbox.countBacklog()).toEqual({ pending: 2, dead: 1 });
     });
 
+    it('acks several messages of one claim at once, with that claim token only', async () => {
+      await outbox.append([message(1), message(2), message(3)]);
+      const claim = claimAt(10, { limit: 2 });
+      expect(ids(await outbox.claim(claim))).toEqual(['m-001', 'm-002']);
+      expect(await outbox.ackMany(['m-001', 'm-002', 'm-003'], 'someone-else', at(11))).toBe(0);
+      // m-003 is not in this claim.
+      expect(await outbox.ackMany(['m-001', 'm-002', 'm-003'], claim.token, at(12))).toBe(2);
+      expect(await outbox.ackMany(['m-001'], claim.token, at(13))).toBe(0);
+      expect(await outbox.ackMany([], claim.token, at(13))).toBe(0);
+      expect((await outbox.list('t1', { limit: 5 })).map((entry) => [entry.id, entry.status, entry.delivered])).toEqual([
+        ['m-001', 'delivered', at(12)],
+        ['m-002', 'delivered', at(12)],
+        ['m-003', 'pending', undefined],
+      ]);
+    });
+
+    it('lists one topic by key prefix in key order, either way, from a keyset position', async () => {
+      await outbox.append([
+        message(1, { key: 'w1/2024-05-01T00:00:03Z/a' }),
+        message(2, { key: 'w1/2024-05-01T00:00:01Z/b' }),
+        message(3, { key: 'w2/2024-05-01T00:00:02Z/c' }),
+        message(4, { key: 'w1/2024-05-01T00:00:02Z/d' }),
+        message(5, { key: 'w1/2024-05-01T00:00:04Z/e', topic: 'audit' }),
+        message(6, { key: 'w1/2024-05-01T00:00:05Z/f', tenantId: 't2' }),
+        // Regular-expression characters in a prefix match themselves only.
+        message(7, { key: 'w.1/x' }),
+      ]);
+      const keys = (messages: readonly OutboxMessage[]) => messages.map((entry) => entry.key);
+      expect(keys(await outbox.listByKey('t1', { topic: 'webhook', prefix: 'w1/', limit: 10 }))).toEqual([
+        'w1/2024-05-01T00:00:01Z/b',
+        'w1/2024-05-01T00:00:02Z/d',
+        'w1/2024-05-01T00:00:03Z/a',
+      ]);
+      const newest = await outbox.listByKey('t1', { topic: 'webhook', prefix: 'w1/', limit: 2, descending: true });
+      expect(keys(newest)).toEqual(['w1/2024-05-01T00:00:03Z/a', 'w1/2024-05-01T00:00:02Z/d']);
+      expect(keys(await outbox.listByKey('t1', { topic: 'webhook', prefix: 'w1/', limit: 2, descending: true, afterKey: newest[1].key }))).toEqual(['w1/2024-05-01T00:00:01Z/b']);
+      expect(keys(await outbox.listByKey('t1', { topic: 'webhook', prefix: 'w1/', limit: 5, afterKey: 'w1/2024-05-01T00:00:01Z/b' }))).toEqual([
+        'w1/2024-05-01T00:00:02Z/d',
+        'w1/2024-05-01T00:00:03Z/a',
+      ]);
+      expect(keys(await outbox.listByKey('t1', { topic: 'webhook', prefix: 'w.', limit: 5 }))).toEqual(['w.1/x']);
+      expect(await outbox.listByKey('t2', { topic: 'webhook', prefix: 'w2/', limit: 5 })).toEqual([]);
+    });
+
+    it('holds a message with a condition until it is released, or discards it; a hold that runs out delivers it with its condition', async () => {
+      const held = (n: number) => message(n, { availableAt: at(100), condition: { absent: { resourceType: 'User', id: `u-${n}` } } });
+      await outbox.append([held(1), held(2), held(3), message(4)]);
+      expect((await outbox.list('t1', { limit: 1 }))[0]).toMatchObject({ id: 'm-001', availableAt: at(100), condition: { absent: { resourceType: 'User', id: 'u-1' } } });
+      // Held: not claimable before the hold ends.
+      const plain = claimAt(10);
+      expect(ids(await outbox.claim(plain))).toEqual(['m-004']);
+      await outbox.ack('m-004', plain.token, at(10));
+
+      // The change of m-001 happened: released, available now, its condition gone.
+      expect(await outbox.release('t1', 'webhook', [message(1).key], at(11))).toBe(1);
+      // The change of m-002 did not happen: discarded.
+      expect(await outbox.discard('t1', 'webhook', [message(2).key])).toBe(1);
+      // Neither works on a message that is not held, nor for another tenant or topic.
+      expect(await outbox.release('t1', 'webhook', [message(1).key, message(4).key], at(12))).toBe(0);
+      expect(await outbox.discard('t1', 'webhook', [message(1).key, message(4).key])).toBe(0);
+      expect(await outbox.release('t2', 'webhook', [message(3).key], at(12))).toBe(0);
+      expect(await outbox.discard('t1', 'audit', [message(3).key])).toBe(0);
+      expect(await outbox.release('t1', 'webhook', [], at(12))).toBe(0);
+
+      const releasedClaim = claimAt(12);
+      const released = await outbox.claim(releasedClaim);
+      expect(ids(released)).toEqual(['m-001']);
+      await outbox.ack('m-001', releasedClaim.token, at(12));
+      expect(released[0].condition).toBeUndefined();
+      // m-003's writer never came back: when the hold ends it is claimed with its condition, for the handler to check.
+      expect(await outbox.claim(claimAt(99))).toEqual([]);
+      const orphan = claimAt(100);
+      const claimed = await outbox.claim(orphan);
+      expect(claimed).toMatchObject([{ id: 'm-003', condition: { absent: { resourceType: 'User', id: 'u-3' } } }]);
+      // A claimed held message is the claimer's: it is neither released nor discarded under it.
+      expect(await outbox.release('t1', 'webhook', [message(3).key], at(101))).toBe(0);
+      expect(await outbox.discard('t1', 'webhook', [message(3).key])).toBe(0);
+      expect(ids(await outbox.list('t1', { limit: 10 }))).toEqual(['m-001', 'm-003', 'm-004']);
+    });
+
     it('goes with its tenant when the tenant is deleted', async () => {
       for (const id of ['t1', 't2']) await subject.store.tenants.createTenant({ id, name: id, profile: 'standard', created: at(0) });
       await outbox.append([message(1), message(2, { tenantId: 't2' })]);

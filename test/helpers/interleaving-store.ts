@@ -40,6 +40,7 @@ export function interleavingStore(inner: Store): InterleavingStore {
     scan: (...args) => inner.resources.scan(...args),
     create: (...args) => inner.resources.create(...args),
     createMany: (...args) => inner.resources.createMany(...args),
+    recoverEffects: (...args) => inner.resources.recoverEffects(...args),
     async replace(...args) {
       await before('replace');
       return inner.resources.replace(...args);

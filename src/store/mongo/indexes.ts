@@ -22,6 +22,7 @@ export const COLLECTIONS = {
   settings: 'tenant_settings',
   jobs: 'jobs',
   outbox: 'outbox',
+  auditEvents: 'audit_events',
   blobFiles: 'blobs.files',
   blobChunks: 'blobs.chunks',
   rateCounters: 'rate_counters',
@@ -66,6 +67,9 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
   // Resources with membership changes still to apply (membership-store.ts): normally none, so the partial index is
   // empty and "does this tenant have any?" costs a seek into nothing.
   add({ name: PENDING_INDEX, key: { tenantId: 1, 'pending.stamp': 1 }, partialFilterExpression: { 'pending.0': { $exists: true } } });
+  // Writes whose process died before their effects reached the outbox (mongo-resource-store.ts, recoverEffects): only
+  // such documents hold `outboxPending`, and only for an instant otherwise, so the sparse index stays nearly empty.
+  add({ name: 'outbox_pending', key: { 'outboxPending.created': 1 }, sparse: true });
 
   for (const type of registry.resourceTypes) {
     for (const indexed of model.modelOf(type.name).indexedPaths) {
@@ -116,6 +120,15 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
         // A tenant's messages (dead letters) oldest first; delivered ones housekeeping deletes.
         { name: 'outbox_tenant_created', key: { tenantId: 1, created: 1, _id: 1 } },
         { name: 'outbox_delivered', key: { status: 1, delivered: 1 } },
+      ],
+      // One per field a filter may name, each ending in (time, _id): a filtered page newest first is one index range.
+      // The first also serves retention (a tenant's events older than a time).
+      audit_events: [
+        { name: 'audit_tenant_time', key: { tenantId: 1, time: -1, _id: -1 } },
+        { name: 'audit_tenant_type_time', key: { tenantId: 1, type: 1, time: -1, _id: -1 } },
+        { name: 'audit_tenant_outcome_time', key: { tenantId: 1, outcome: 1, time: -1, _id: -1 } },
+        { name: 'audit_tenant_token_time', key: { tenantId: 1, tokenId: 1, time: -1, _id: -1 }, partialFilterExpression: { tokenId: { $exists: true } } },
+        { name: 'audit_tenant_resource_time', key: { tenantId: 1, resourceId: 1, time: -1, _id: -1 }, partialFilterExpression: { resourceId: { $exists: true } } },
       ],
       // GridFS (mongo-blob-store.ts). The first two are the indexes the driver creates on a bucket's first upload,
       // under the names it gives them, so that its check finds them; the others serve tenant deletion and expiry.

@@ -5,6 +5,7 @@
 // anything else escapes as it is, to be logged as an internal error. Values are never copied into messages: a
 // duplicate key error's text holds the taken value.
 import {
+  MongoBulkWriteError,
   MongoClientClosedError,
   MongoError,
   MongoNetworkError,
@@ -12,6 +13,9 @@ import {
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
+  type Collection,
+  type Document,
+  type OptionalId,
 } from 'mongodb';
 import { StoreError } from '../store-error';
 
@@ -124,4 +128,25 @@ export function whenReady(ready: () => Promise<void>): <T>(call: () => Promise<T
       throw unavailableOr(error);
     }
   };
+}
+
+/**
+ * Inserts documents keyed by what they describe, in one unordered bulk write, and answers how many were new: a
+ * duplicate key is a document already there (an append repeated after a crash or a redelivery), anything else (or a
+ * failure of the whole call) is a failure.
+ */
+export async function insertNewDocuments<T extends Document>(collection: Collection<T>, documents: readonly OptionalId<T>[]): Promise<number> {
+  if (documents.length === 0) return 0;
+  try {
+    const result = await collection.bulkWrite(
+      documents.map((document) => ({ insertOne: { document: { ...document } } })),
+      { ordered: false },
+    );
+    return result.insertedCount;
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.length === 0 || error.err !== undefined || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
+    return documents.length - writeErrors.length;
+  }
 }

@@ -18,12 +18,16 @@ import { isBeingDeleted, type Member, type MembershipEdge, type MembershipStore,
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import { DUPLICATE_KEY, whenReady } from './mongo-errors';
 import { PRESENT, toMember, toMembershipDocument, type MembershipDocument } from './membership-document';
+import type { OutboxStore } from '../outbox-store';
+import { appendHeldEffects, type PendingMessage } from './mongo-resource-store';
 import type { ResourceDocument } from './resource-document';
 
 export interface MongoMembershipStoreDeps {
   readonly memberships: Collection<MembershipDocument>;
   /** The resources collection: settle() reads and clears pending changes there, and deletes marked resources. */
   readonly resources: Collection<ResourceDocument>;
+  /** Where the effects a deleted resource's document still holds go before it does (mongo-resource-store.ts). */
+  readonly outbox: Pick<OutboxStore, 'append'>;
   readonly ready: () => Promise<void>;
 }
 
@@ -131,7 +135,16 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
         // The resource leaves every group for good, then loses its own members, then goes.
         await memberships.updateMany({ tenantId, memberId: id }, { $set: { present: false, stamp: FOREVER } });
         await memberships.deleteMany({ tenantId, groupId: id });
-        await resources.deleteOne({ tenantId, resourceType, id });
+        {
+          // Effects a write left in the document (its process died before appending them) go to the outbox first; any
+          // pushed in the meantime leave with the document and are appended right after.
+          type Held = { outboxPending?: PendingMessage[] };
+          const found = (await resources.findOne({ tenantId, resourceType, id }, { projection: { _id: 0, outboxPending: 1 } })) as Held | null;
+          await appendHeldEffects(deps.outbox, tenantId, found?.outboxPending);
+          const deleted = (await resources.findOneAndDelete({ tenantId, resourceType, id }, { projection: { _id: 0, outboxPending: 1 } })) as Held | null;
+          const appended = new Set((found?.outboxPending ?? []).map((pending) => pending.id));
+          await appendHeldEffects(deps.outbox, tenantId, deleted?.outboxPending?.filter((pending) => !appended.has(pending.id)));
+        }
         return;
     }
   };

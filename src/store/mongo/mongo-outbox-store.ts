@@ -5,12 +5,15 @@
 //     MongoDB applies it document by document, each atomically with the filter re-checked, so a message another
 //     worker claimed in between (its availableAt moved to the future) is skipped; the batch is then read back by
 //     the claim token;
-//   - ack and fail are single-document updates conditional on the claim token.
-// The payload is stored as JSON text, like a resource's attributes (resource-document.ts).
-import { MongoBulkWriteError, type Collection, type Filter } from 'mongodb';
+//   - ack and fail are single-document updates conditional on the claim token;
+//   - release and discard touch held messages only (a condition, no claim token), each document atomically.
+// The payload (and a held message's condition) is stored as JSON text, like a resource's attributes
+// (resource-document.ts).
+import type { Collection, Filter } from 'mongodb';
 import type { JsonValue } from '../json-value';
-import { OutboxStatus, type OutboxMessage, type OutboxStore } from '../outbox-store';
-import { DUPLICATE_KEY, whenReady } from './mongo-errors';
+import { OutboxStatus, type NewOutboxMessage, type OutboxMessage, type OutboxStore } from '../outbox-store';
+import { escapeRegex } from './filter-to-mongo';
+import { insertNewDocuments, whenReady } from './mongo-errors';
 
 export interface OutboxDocument {
   readonly _id: string;
@@ -26,6 +29,7 @@ export interface OutboxDocument {
   readonly lastError?: string;
   readonly delivered?: string;
   readonly claimToken?: string;
+  readonly condition?: string;
 }
 
 export interface MongoOutboxStoreDeps {
@@ -34,6 +38,24 @@ export interface MongoOutboxStoreDeps {
 }
 
 const OLDEST_FIRST = { created: 1, _id: 1 } as const;
+
+/** The document of a new message (exported for the resource store, which carries messages inside its documents). */
+export function toOutboxDocument(message: NewOutboxMessage): OutboxDocument {
+  return {
+    _id: message.id,
+    tenantId: message.tenantId,
+    topic: message.topic,
+    key: message.key,
+    payload: JSON.stringify(message.payload),
+    status: OutboxStatus.pending,
+    attempts: 0,
+    created: message.created,
+    availableAt: message.availableAt ?? message.created,
+    updated: message.created,
+    ...(message.condition === undefined ? {} : { condition: JSON.stringify(message.condition) }),
+  };
+}
+
 /** How many times a claim picks candidates again when other workers took the ones it picked. */
 const CLAIM_ROUNDS = 3;
 
@@ -44,33 +66,8 @@ export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore 
   return {
     async append(messages) {
       if (messages.length === 0) return 0;
-      const documents: OutboxDocument[] = messages.map((message) => ({
-        _id: message.id,
-        tenantId: message.tenantId,
-        topic: message.topic,
-        key: message.key,
-        payload: JSON.stringify(message.payload),
-        status: OutboxStatus.pending,
-        attempts: 0,
-        created: message.created,
-        availableAt: message.availableAt ?? message.created,
-        updated: message.created,
-      }));
-      return run(async () => {
-        try {
-          const result = await outbox.bulkWrite(
-            documents.map((document) => ({ insertOne: { document: { ...document } } })),
-            { ordered: false },
-          );
-          return result.insertedCount;
-        } catch (error) {
-          // Duplicates are messages already appended; anything else (or a failure of the whole call) is a failure.
-          if (!(error instanceof MongoBulkWriteError)) throw error;
-          const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-          if (writeErrors.length === 0 || error.err !== undefined || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
-          return documents.length - writeErrors.length;
-        }
-      });
+      // Duplicates (the unique tenant/topic/key index) are messages already appended.
+      return run(() => insertNewDocuments(outbox, messages.map(toOutboxDocument)));
     },
 
     async claim(claim) {
@@ -107,6 +104,17 @@ export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore 
       });
     },
 
+    async ackMany(ids, token, now) {
+      if (ids.length === 0) return 0;
+      return run(async () => {
+        const { matchedCount } = await outbox.updateMany(
+          { _id: { $in: [...ids] }, claimToken: token, status: OutboxStatus.pending },
+          { $set: { status: OutboxStatus.delivered, delivered: now, updated: now }, $unset: { claimToken: '' } },
+        );
+        return matchedCount;
+      });
+    },
+
     async fail(id, token, failure) {
       return run(async () => {
         const next =
@@ -133,6 +141,44 @@ export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore 
           ? { $and: [filter, { $or: [{ created: { $gt: options.after.created } }, { created: options.after.created, _id: { $gt: options.after.id } }] }] }
           : filter;
         return (await outbox.find(query, { sort: OLDEST_FIRST, limit: options.limit }).toArray()).map(toMessage);
+      });
+    },
+
+    async listByKey(tenantId, range) {
+      return run(async () => {
+        // A prefix regular expression on the key reads the unique { tenantId, topic, key } index as a range.
+        const key: Filter<OutboxDocument>['key'] =
+          range.afterKey === undefined
+            ? { $regex: `^${escapeRegex(range.prefix)}` }
+            : { $regex: `^${escapeRegex(range.prefix)}`, ...(range.descending ? { $lt: range.afterKey } : { $gt: range.afterKey }) };
+        const documents = await outbox.find({ tenantId, topic: range.topic, key }, { sort: { key: range.descending ? -1 : 1 }, limit: range.limit }).toArray();
+        return documents.map(toMessage);
+      });
+    },
+
+    async release(tenantId, topic, keys, now) {
+      if (keys.length === 0) return 0;
+      return run(async () => {
+        const { matchedCount } = await outbox.updateMany(
+          { tenantId, topic, key: { $in: [...keys] }, status: OutboxStatus.pending, claimToken: { $exists: false }, condition: { $exists: true } },
+          { $set: { availableAt: now, updated: now }, $unset: { condition: '' } },
+        );
+        return matchedCount;
+      });
+    },
+
+    async discard(tenantId, topic, keys) {
+      if (keys.length === 0) return 0;
+      return run(async () => {
+        const { deletedCount } = await outbox.deleteMany({
+          tenantId,
+          topic,
+          key: { $in: [...keys] },
+          status: OutboxStatus.pending,
+          claimToken: { $exists: false },
+          condition: { $exists: true },
+        });
+        return deletedCount;
       });
     },
 
@@ -179,5 +225,6 @@ function toMessage(document: OutboxDocument): OutboxMessage {
     updated: document.updated,
     ...(document.lastError === undefined ? {} : { lastError: document.lastError }),
     ...(document.delivered === undefined ? {} : { delivered: document.delivered }),
+    ...(document.condition === undefined ? {} : { condition: JSON.parse(document.condition) as JsonValue }),
   };
 }

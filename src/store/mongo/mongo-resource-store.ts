@@ -14,9 +14,26 @@
 // Every query names tenantId first, so no call reaches another tenant and a sharded cluster can target it.
 // Creates and replaces also pass the model fence (model-generations.ts): during a rolling deploy with a schema change,
 // an instance of the older version never leaves a document with stale derived fields behind.
+//
+// A write's effects (outbox messages: the audit events of the change) must exist exactly when the write does, and
+// there is no transaction across the resource and the outbox. So:
+//   - create, replace and mark (a member-only change, or a delete's tombstone) put the messages INTO the resource
+//     document (`outboxPending`, pushed by the same single-document write), then append them to the outbox
+//     (idempotent on their keys), then pull them out of the document. A tombstoned document is removed by the
+//     membership store's settle(), which first appends whatever messages it still holds.
+//     A process that dies after the write leaves them in the document, where recoverEffects() (run by every worker
+//     host) finds them by an index on their time, appends them and pulls them. Pushing rather than setting keeps the
+//     messages of a concurrent write to the same resource side by side; a message is pulled by its id only. An insert
+//     the model fence takes back takes its messages with it (they are appended only after the fence let it stay).
+//   - delete (the direct removal; the service deletes through a tombstone) cannot leave anything in a document it removes. Its messages are appended to the outbox first, HELD (a
+//     condition: "the resource is gone", available only when a short hold ends), then the document is deleted, then
+//     the messages are released (or discarded when nothing was deleted). A process that dies in between leaves held
+//     messages that surface when the hold ends, and the audit topic checks the condition before delivering them
+//     (src/extensions/audit/confirm-condition.ts). A delete also appends what an earlier write left in the document.
 import type { Collection, Document, Filter } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import type { PendingChange, PendingChangeInput } from '../membership-store';
+import type { NewOutboxMessage, OutboxStore } from '../outbox-store';
 import {
   GET_MANY_BATCH,
   type NewResource,
@@ -26,6 +43,7 @@ import {
   type StoredResource,
   type StoreListResult,
   type StoreQuery,
+  type WriteEffects,
 } from '../resource-store';
 import { StoreError } from '../store-error';
 import type { StoreModel } from '../model/resource-model';
@@ -55,6 +73,71 @@ export interface MongoResourceStoreDeps {
   readonly fence: ModelFence;
   /** maxTimeMS of the count and page of a list: the server stops a query past it (MaxTimeMSExpired -> `timeout`). */
   readonly queryTimeoutMs?: number;
+  /** Where a write's effects go. */
+  readonly outbox: Pick<OutboxStore, 'append' | 'release' | 'discard'>;
+}
+
+/** A message kept in a resource document until it is in the outbox: the payload and condition as JSON text, like the outbox's own documents. */
+export interface PendingMessage {
+  readonly id: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly payload: string;
+  readonly created: string;
+  readonly availableAt?: string;
+}
+
+/** How long a delete's messages are held before the audit topic checks them itself (the writer died meanwhile). */
+export const DELETE_HOLD_MS = 30_000;
+
+/** The condition a delete's held messages carry: the resource no longer exists. */
+export function resourceGoneCondition(resourceType: string, id: string) {
+  return { kind: 'resourceDeleted', resourceType, id } as const;
+}
+
+const toPending = (message: NewOutboxMessage): PendingMessage => ({
+  id: message.id,
+  topic: message.topic,
+  key: message.key,
+  payload: JSON.stringify(message.payload),
+  created: message.created,
+  ...(message.availableAt === undefined ? {} : { availableAt: message.availableAt }),
+});
+
+const fromPending = (tenantId: string, pending: PendingMessage): NewOutboxMessage => ({
+  id: pending.id,
+  tenantId,
+  topic: pending.topic,
+  key: pending.key,
+  payload: JSON.parse(pending.payload) as NewOutboxMessage['payload'],
+  created: pending.created,
+  ...(pending.availableAt === undefined ? {} : { availableAt: pending.availableAt }),
+});
+
+/** A classic update's `$push` of a write's effects into the document (spread into an existing `$push`). */
+const pushedEffects = (effects: WriteEffects | undefined): Document =>
+  effects && effects.length > 0 ? { outboxPending: { $each: effects.map(toPending) } } : {};
+
+/** A classic update's `$push` clause of a write's effects, when it has no other `$push`. */
+const pushEffects = (effects: WriteEffects | undefined): Document => (effects && effects.length > 0 ? { $push: pushedEffects(effects) } : {});
+
+/** The same for a pipeline update's `$set`: appended as literals (a "$" in a payload must not be read as a field). */
+const appendedEffects = (effects: WriteEffects | undefined): Document =>
+  effects && effects.length > 0 ? { outboxPending: { $concatArrays: [{ $ifNull: ['$outboxPending', []] }, { $literal: effects.map(toPending) }] } } : {};
+
+/**
+ * Appends the messages a document still holds (a write whose process died before it appended them), before the
+ * document is removed: the membership store's settle() of a tombstone calls it (idempotent on the messages' keys).
+ */
+export async function appendHeldEffects(outbox: Pick<OutboxStore, 'append'>, tenantId: string, held: readonly PendingMessage[] | undefined): Promise<void> {
+  if (held && held.length > 0) await outbox.append(held.map((pending) => fromPending(tenantId, pending)));
+}
+
+/** Keys by topic, for release and discard (which take one topic each). */
+function keysByTopic(messages: readonly NewOutboxMessage[]): Map<string, string[]> {
+  const byTopic = new Map<string, string[]>();
+  for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message.key]);
+  return byTopic;
 }
 
 export function createMongoResourceStore(deps: MongoResourceStoreDeps): ResourceStore {
@@ -91,15 +174,18 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
     return new StoreError('version_mismatch', `${resourceType} ${id} is at version ${current.version}, not ${String(expected.version)}`);
   };
 
-  const newDocument = (tenantId: string, resource: NewResource): ResourceDocument => ({
-    ...toResourceDocument(tenantId, model.modelOf(resource.resourceType), {
-      ...resource,
-      version: 1,
-      lastModified: resource.created,
-      pending: stamped(resource.pending, 1),
-    }),
-    m: fence.model,
-  });
+  const newDocument = (tenantId: string, resource: NewResource, effects: WriteEffects | undefined): ResourceDocument & { outboxPending?: PendingMessage[] } => {
+    const document: ResourceDocument = {
+      ...toResourceDocument(tenantId, model.modelOf(resource.resourceType), {
+        ...resource,
+        version: 1,
+        lastModified: resource.created,
+        pending: stamped(resource.pending, 1),
+      }),
+      m: fence.model,
+    };
+    return effects && effects.length > 0 ? { ...document, outboxPending: effects.map(toPending) } : document;
+  };
 
   /**
    * After inserts: if another model became current meanwhile, an insert may have landed behind the rebuild's scan, so
@@ -114,6 +200,13 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       if (deletedCount > 0) taken.add(`${document.resourceType}/${document.id}`);
     }
     return taken;
+  };
+
+  /** The second and third steps of a create, replace or mark: the messages into the outbox, then out of the document(s). */
+  const settleEffects = async (tenantId: string, resourceType: string, ids: readonly string[], effects: readonly NewOutboxMessage[]) => {
+    if (effects.length === 0) return;
+    await deps.outbox.append(effects);
+    await resources.updateMany({ tenantId, resourceType, id: { $in: [...ids] } }, { $pull: { outboxPending: { id: { $in: effects.map((effect) => effect.id) } } } } as Document);
   };
 
   return {
@@ -172,8 +265,8 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       });
     },
 
-    async create(tenantId, resource: NewResource) {
-      const document = newDocument(tenantId, resource);
+    async create(tenantId, resource: NewResource, effects?: WriteEffects) {
+      const document = newDocument(tenantId, resource, effects);
       return run(async () => {
         try {
           await resources.insertOne({ ...document });
@@ -182,13 +275,14 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
           throw error;
         }
         if ((await takeBackIfOutdated(tenantId, [document])).size > 0) throw outdatedModelError();
+        await settleEffects(tenantId, resource.resourceType, [resource.id], effects ?? []);
         return fromResourceDocument(document);
       });
     },
 
-    async createMany(tenantId, batch: readonly NewResource[]) {
+    async createMany(tenantId, batch: readonly NewResource[], effects?: readonly (WriteEffects | undefined)[]) {
       if (batch.length === 0) return [];
-      const documents = batch.map((resource) => newDocument(tenantId, resource));
+      const documents = batch.map((resource, index) => newDocument(tenantId, resource, effects?.[index]));
       return run(async () => {
         // One unordered bulk write: every insert is tried, and a duplicate fails that insert only, whether it collides
         // with a stored resource or with an earlier item of the batch (the unique indexes see both).
@@ -213,6 +307,14 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
           tenantId,
           documents.filter((_, index) => !failed.has(index)),
         );
+        const refused = (index: number) => failed.has(index) || taken.has(`${batch[index].resourceType}/${batch[index].id}`);
+        // The effects of the items written (a refused item left neither its document nor its messages), per resource
+        // type (the service writes one type per batch; grouped anyway, so that each pull names its own documents).
+        const written = batch.map((resource, index) => ({ resource, effects: effects?.[index] ?? [] })).filter((_item, index) => !refused(index));
+        for (const resourceType of new Set(written.map((item) => item.resource.resourceType))) {
+          const ofType = written.filter((item) => item.resource.resourceType === resourceType);
+          await settleEffects(tenantId, resourceType, ofType.map((item) => item.resource.id), ofType.flatMap((item) => [...item.effects]));
+        }
         return documents.map(
           (document, index): StoredResource | StoreError =>
             failed.get(index) ?? (taken.has(`${document.resourceType}/${document.id}`) ? outdatedModelError() : fromResourceDocument(document)),
@@ -220,7 +322,7 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       });
     },
 
-    async replace(tenantId, resourceType, id, replacement: ResourceReplacement, expectedVersion?: number) {
+    async replace(tenantId, resourceType, id, replacement: ResourceReplacement, expectedVersion?: number, effects?: WriteEffects) {
       const derived = deriveFields(model.modelOf(resourceType), replacement.attributes);
       const data = JSON.stringify(replacement.attributes);
       const internal = JSON.stringify(replacement.internal);
@@ -235,10 +337,10 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
           updated = await resources.findOneAndUpdate(
             condition,
             added.length === 0
-              ? { $set: set, $inc: { version: 1 } }
+              ? ({ $set: set, $inc: { version: 1 }, ...pushEffects(effects) } as Document)
               : expectedVersion !== undefined
-                ? { $set: set, $inc: { version: 1 }, $push: { pending: { $each: stamped(added, expectedVersion + 1) } } }
-                : [{ $set: { ...literally(set), ...bumpAndRecord(added) } }],
+                ? ({ $set: set, $inc: { version: 1 }, $push: { pending: { $each: stamped(added, expectedVersion + 1) }, ...pushedEffects(effects) } } as Document)
+                : [{ $set: { ...literally(set), ...bumpAndRecord(added), ...appendedEffects(effects) } }],
             { returnDocument: 'after', projection: { _id: 0, version: 1, created: 1, unversioned: 1, unversionedRevision: 1, pending: 1 } },
           );
         } catch (error) {
@@ -246,15 +348,30 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
           throw error;
         }
         if (!updated) throw await missOf(tenantId, resourceType, id, { version: expectedVersion, fenced: true });
+        await settleEffects(tenantId, resourceType, [id], effects ?? []);
         return fromResourceDocument({ ...updated, resourceType, id, lastModified: replacement.lastModified, data, internal });
       });
     },
 
-    async delete(tenantId, resourceType, id, expectedVersion?: number) {
+    async delete(tenantId, resourceType, id, expectedVersion?: number, effects?: WriteEffects) {
       await run(async () => {
         const condition = expectedVersion === undefined ? key(tenantId, resourceType, id) : { ...key(tenantId, resourceType, id), version: expectedVersion };
-        const { deletedCount } = await resources.deleteOne(condition);
-        if (deletedCount === 0) throw await missOf(tenantId, resourceType, id, { version: expectedVersion });
+        const held = (effects ?? []).map((message) => ({
+          ...message,
+          availableAt: new Date(Date.parse(message.created) + DELETE_HOLD_MS).toISOString(),
+          condition: resourceGoneCondition(resourceType, id),
+        }));
+        if (held.length > 0) await deps.outbox.append(held);
+        const deleted = (await resources.findOneAndDelete(condition, { projection: { outboxPending: 1 } })) as { outboxPending?: PendingMessage[] } | null;
+        const byTopic = keysByTopic(held);
+        if (!deleted) {
+          for (const [topic, keys] of byTopic) await deps.outbox.discard(tenantId, topic, keys);
+          throw await missOf(tenantId, resourceType, id, { version: expectedVersion });
+        }
+        // Messages of an earlier write whose process died before it appended them leave with the document: append them now.
+        await appendHeldEffects(deps.outbox, tenantId, deleted.outboxPending);
+        const releasedAt = held[0]?.created ?? new Date().toISOString();
+        for (const [topic, keys] of byTopic) await deps.outbox.release(tenantId, topic, keys, releasedAt);
       });
     },
 
@@ -282,22 +399,36 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
       });
     },
 
-    async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number) {
+    async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number, effects?: WriteEffects) {
       return run(async () => {
         const document =
           expectedVersion === undefined
             ? await resources.findOneAndUpdate(
                 key(tenantId, resourceType, id),
-                [{ $set: { lastModified: { $max: ['$lastModified', { $literal: mark.lastModified }] }, ...bumpAndRecord(mark.pending) } }],
+                [{ $set: { lastModified: { $max: ['$lastModified', { $literal: mark.lastModified }] }, ...bumpAndRecord(mark.pending), ...appendedEffects(effects) } }],
                 { returnDocument: 'after', projection: STORED_PROJECTION },
               )
             : await resources.findOneAndUpdate(
                 { ...key(tenantId, resourceType, id), version: expectedVersion },
-                { $inc: { version: 1 }, $max: { lastModified: mark.lastModified }, $push: { pending: { $each: stamped(mark.pending, expectedVersion + 1) } } },
+                { $inc: { version: 1 }, $max: { lastModified: mark.lastModified }, $push: { pending: { $each: stamped(mark.pending, expectedVersion + 1) }, ...pushedEffects(effects) } } as Document,
                 { returnDocument: 'after', projection: STORED_PROJECTION },
               );
         if (!document) throw await missOf(tenantId, resourceType, id, { version: expectedVersion });
+        await settleEffects(tenantId, resourceType, [id], effects ?? []);
         return fromResourceDocument(document as ResourceDocument);
+      });
+    },
+
+    async recoverEffects(before, limit) {
+      return run(async () => {
+        const stranded = (await resources
+          .find({ 'outboxPending.created': { $lt: before } } as Document, { projection: { _id: 0, tenantId: 1, resourceType: 1, id: 1, outboxPending: 1 }, limit })
+          .toArray()) as unknown as Array<Pick<ResourceDocument, 'tenantId' | 'resourceType' | 'id'> & { outboxPending: PendingMessage[] }>;
+        for (const document of stranded) {
+          const messages = document.outboxPending.filter((pending) => pending.created < before).map((pending) => fromPending(document.tenantId, pending));
+          await settleEffects(document.tenantId, document.resourceType, [document.id], messages);
+        }
+        return stranded.length;
       });
     },
   };

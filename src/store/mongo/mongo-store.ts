@@ -1,6 +1,6 @@
 // The MongoDB store: one pooled MongoClient per process, collections `resources`, `memberships`, `tenants`, `tokens`,
-// `tenant_settings`, `jobs`, `outbox`, `rate_counters`, `idempotency_keys`, `sign_ins`, the GridFS bucket `blobs` and `store_meta`
-// in one database. The server itself keeps no state, so any number of instances can share it.
+// `tenant_settings`, `jobs`, `outbox`, `audit_events`, `rate_counters`, `idempotency_keys`, `sign_ins`, the GridFS
+// bucket `blobs` and `store_meta` in one database. The server itself keeps no state, so any number of instances can share it.
 //
 // Availability. The driver retries a read or a write once on a network error or a primary election (retryReads,
 // retryWrites), and gives up on finding a server after serverSelectionTimeoutMS (5 s here, instead of the driver's
@@ -16,6 +16,7 @@ import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
 import { COLLECTIONS, createIndexes, planIndexes, type IndexPlan } from './indexes';
 import { isUnavailable, whenReady } from './mongo-errors';
+import { createMongoAuditEventStore, type AuditEventDocument } from './mongo-audit-event-store';
 import { createMongoBlobStore } from './mongo-blob-store';
 import { createMongoJobStore, type JobDocument } from './mongo-job-store';
 import { createMongoMembershipStore, memberGroupsResolver } from './mongo-membership-store';
@@ -163,6 +164,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     return setup;
   };
   const blobs = createMongoBlobStore({ db, ready });
+  const outbox = createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready });
 
   return {
     resources: createMongoResourceStore({
@@ -171,14 +173,16 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
       plan,
       ready,
       fence,
+      outbox,
       memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId),
       queryTimeoutMs: deps.queryTimeoutMs,
     }),
     tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), meta: db.collection<BootstrapClaim>(COLLECTIONS.meta), ready }),
-    memberships: createMongoMembershipStore({ memberships, resources, ready }),
+    memberships: createMongoMembershipStore({ memberships, resources, outbox, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
-    outbox: createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready }),
+    outbox,
+    auditEvents: createMongoAuditEventStore({ events: db.collection<AuditEventDocument>(COLLECTIONS.auditEvents), ready }),
     blobs,
     rateLimits: createMongoRateLimitStore({ counters: db.collection<RateCounterDocument>(COLLECTIONS.rateCounters), ready }),
     idempotency: createMongoIdempotencyStore({ keys: db.collection<IdempotencyDocument>(COLLECTIONS.idempotencyKeys), ready }),

@@ -265,6 +265,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE resources ADD COLUMN pending TEXT;
   CREATE INDEX resources_pending ON resources (tenant_id) WHERE pending IS NOT NULL;
   `,
+  // 14: held outbox messages (src/store/outbox-store.ts): the condition a handler confirms when the writer of a change
+  // died between appending the message and releasing it. NULL for every other message.
+  `
+  ALTER TABLE outbox ADD COLUMN condition TEXT;
+  `,
+  // 15: audit events (src/store/audit-event-store.ts). The event is kept whole as JSON (`data`); the fields a filter may
+  // name are columns of their own, each with an index that starts with the tenant and ends with (time, id), so that a
+  // filtered page newest first is one index range, and the keyset position continues it. Rows arrive through the
+  // outbox in batches, never on the request path.
+  `
+  CREATE TABLE audit_events (
+    id TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL,
+    time TEXT NOT NULL,
+    type TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    actor_token_id TEXT,
+    resource_id TEXT,
+    data TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX audit_events_by_time ON audit_events (tenant_id, time, id);
+  CREATE INDEX audit_events_by_type ON audit_events (tenant_id, type, time, id);
+  CREATE INDEX audit_events_by_outcome ON audit_events (tenant_id, outcome, time, id);
+  CREATE INDEX audit_events_by_token ON audit_events (tenant_id, actor_token_id, time, id) WHERE actor_token_id IS NOT NULL;
+  CREATE INDEX audit_events_by_resource ON audit_events (tenant_id, resource_id, time, id) WHERE resource_id IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -1,9 +1,11 @@
 // OutboxStore on SQLite (table `outbox`, migration 7). A batch claim is ONE UPDATE of the rows a subquery picks, run
 // under the database's write lock: of two processes claiming at once, the second's subquery no longer sees the
-// first's messages as available. ack and fail are UPDATEs conditional on the claim token.
+// first's messages as available. ack and fail are UPDATEs conditional on the claim token. insertOutboxMessages lets a
+// write of another store append its messages inside its own transaction (a resource and the audit events of its
+// change commit together).
 import type Database from 'better-sqlite3';
 import type { JsonValue } from '../json-value';
-import { OutboxStatus, type OutboxMessage, type OutboxStore } from '../outbox-store';
+import { OutboxStatus, type NewOutboxMessage, type OutboxMessage, type OutboxStore } from '../outbox-store';
 import { translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
@@ -21,33 +23,47 @@ interface OutboxRow {
   readonly updated: string;
   readonly last_error: string | null;
   readonly delivered: string | null;
+  readonly condition: string | null;
 }
 
-const COLUMNS = 'seq, id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, last_error, delivered';
+const COLUMNS = 'seq, id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, last_error, delivered, condition';
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+/** Keys of a release or discard are bound in chunks, well under SQLite's limit on parameters per statement. */
+const KEY_CHUNK = 500;
+
+/** Appends messages whose (tenant, topic, key) is new; returns how many. Must run inside a write transaction. */
+export function insertOutboxMessages(statements: StatementCache, messages: readonly NewOutboxMessage[]): number {
+  const insert = statements.get(
+    `INSERT INTO outbox (id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, condition)
+     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (tenant_id, topic, key) DO NOTHING`,
+  );
+  let added = 0;
+  for (const message of messages) {
+    const condition = message.condition === undefined ? null : JSON.stringify(message.condition);
+    added += insert.run(message.id, message.tenantId, message.topic, message.key, JSON.stringify(message.payload), message.created, message.availableAt ?? message.created, message.created, condition).changes;
+  }
+  return added;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let from = 0; from < items.length; from += size) result.push(items.slice(from, from + size));
+  return result;
+}
 
 export function createSqliteOutboxStore(deps: { db: Database.Database; statements: StatementCache }): OutboxStore {
   const { db, statements } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
+  /** One transaction over the key chunks of a release or discard. */
+  const changeHeld = async (keys: readonly string[], step: (chunk: string[]) => number): Promise<number> => {
+    if (keys.length === 0) return 0;
+    return run(() => db.transaction(() => chunks(keys, KEY_CHUNK).reduce((total, chunk) => total + step(chunk), 0)).immediate());
+  };
 
   return {
     async append(messages) {
       if (messages.length === 0) return 0;
-      return run(() =>
-        db
-          .transaction(() => {
-            const insert = statements.get(
-              `INSERT INTO outbox (id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated)
-               VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (tenant_id, topic, key) DO NOTHING`,
-            );
-            let added = 0;
-            for (const message of messages) {
-              added += insert.run(message.id, message.tenantId, message.topic, message.key, JSON.stringify(message.payload), message.created, message.availableAt ?? message.created, message.created).changes;
-            }
-            return added;
-          })
-          .immediate(),
-      );
+      return run(() => db.transaction(() => insertOutboxMessages(statements, messages)).immediate());
     },
 
     async claim(claim) {
@@ -73,6 +89,26 @@ export function createSqliteOutboxStore(deps: { db: Database.Database; statement
           statements
             .get(`UPDATE outbox SET status = 'delivered', delivered = ?, updated = ?, claim_token = NULL WHERE id = ? AND claim_token = ? AND status = 'pending'`)
             .run(now, now, id, token).changes > 0,
+      );
+    },
+
+    async ackMany(ids, token, now) {
+      if (ids.length === 0) return 0;
+      return run(() =>
+        db
+          .transaction(() => {
+            let acked = 0;
+            for (const chunk of chunks(ids, KEY_CHUNK)) {
+              acked += statements
+                .get(
+                  `UPDATE outbox SET status = 'delivered', delivered = ?, updated = ?, claim_token = NULL
+                   WHERE id IN (${placeholders(chunk.length)}) AND claim_token = ? AND status = 'pending'`,
+                )
+                .run(now, now, ...chunk, token).changes;
+            }
+            return acked;
+          })
+          .immediate(),
       );
     },
 
@@ -107,6 +143,45 @@ export function createSqliteOutboxStore(deps: { db: Database.Database; statement
         const rows = statements.get(`SELECT ${COLUMNS} FROM outbox WHERE ${conditions.join(' AND ')} ORDER BY created, id LIMIT ?`).all(...params, options.limit) as OutboxRow[];
         return rows.map(toMessage);
       });
+    },
+
+    async listByKey(tenantId, range) {
+      return run(() => {
+        // The key range of the prefix on the unique (tenant_id, topic, key) index; U+FFFF sorts after any key character.
+        const direction = range.descending ? 'DESC' : 'ASC';
+        const conditions = ['tenant_id = ?', 'topic = ?', 'key >= ?', 'key < ?'];
+        const params: unknown[] = [tenantId, range.topic, range.prefix, `${range.prefix}\uffff`];
+        if (range.afterKey !== undefined) {
+          conditions.push(range.descending ? 'key < ?' : 'key > ?');
+          params.push(range.afterKey);
+        }
+        const rows = statements
+          .get(`SELECT ${COLUMNS} FROM outbox WHERE ${conditions.join(' AND ')} ORDER BY key ${direction} LIMIT ?`)
+          .all(...params, range.limit) as OutboxRow[];
+        return rows.map(toMessage);
+      });
+    },
+
+    async release(tenantId, topic, keys, now) {
+      return changeHeld(keys, (chunk) =>
+        statements
+          .get(
+            `UPDATE outbox SET available_at = ?, condition = NULL, updated = ?
+             WHERE tenant_id = ? AND topic = ? AND key IN (${placeholders(chunk.length)}) AND status = 'pending' AND claim_token IS NULL AND condition IS NOT NULL`,
+          )
+          .run(now, now, tenantId, topic, ...chunk).changes,
+      );
+    },
+
+    async discard(tenantId, topic, keys) {
+      return changeHeld(keys, (chunk) =>
+        statements
+          .get(
+            `DELETE FROM outbox WHERE tenant_id = ? AND topic = ? AND key IN (${placeholders(chunk.length)})
+             AND status = 'pending' AND claim_token IS NULL AND condition IS NOT NULL`,
+          )
+          .run(tenantId, topic, ...chunk).changes,
+      );
     },
 
     async requeue(tenantId, id, now) {
@@ -149,5 +224,6 @@ function toMessage(row: OutboxRow): OutboxMessage {
     updated: row.updated,
     ...(row.last_error === null ? {} : { lastError: row.last_error }),
     ...(row.delivered === null ? {} : { delivered: row.delivered }),
+    ...(row.condition === null ? {} : { condition: JSON.parse(row.condition) as JsonValue }),
   };
 }

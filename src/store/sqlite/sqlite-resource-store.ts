@@ -7,6 +7,8 @@
 // replace never touches those of the unversioned attributes, and updateInternal never those of the document.
 // Pending membership changes (membership-store.ts) are kept as a JSON array in the row's `pending` column, stamped
 // with the version of the write that recorded them.
+// A write's effects (outbox messages: its audit events) are inserted in the same transaction, so they commit with it
+// or not at all.
 import type Database from 'better-sqlite3';
 import type { PendingChange, PendingChangeInput } from '../membership-store';
 import {
@@ -15,6 +17,7 @@ import {
   type KeysetPosition,
   type NewResource,
   type ResourceMark,
+  type WriteEffects,
   type ResourceReplacement,
   type ResourceStore,
   type StoredResource,
@@ -26,6 +29,7 @@ import { listQueryToSql, RESOURCE_COLUMNS, type ListSql } from './list-query';
 import type { PooledRead, SqliteReadPool } from './read-pool';
 import type { ResourceModel, StoragePart, StoreModel } from '../model/resource-model';
 import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
+import { insertOutboxMessages } from './sqlite-outbox-store';
 import { isUniqueViolation, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
@@ -179,8 +183,15 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
     return toStored({ id, resource_type: resourceType, version: 1, created, last_modified: created, data, internal, unversioned: '{}', unversioned_revision: 0, pending });
   };
 
+  /** Inserts a resource with its effects; must run inside a transaction. */
+  const insertWithEffects = (tenantId: string, row: NewRow, effects: WriteEffects | undefined): StoredResource => {
+    const stored = insertRow(tenantId, row);
+    if (effects) insertOutboxMessages(statements, effects);
+    return stored;
+  };
+
   // Inside an open transaction, better-sqlite3 runs a nested transaction as a SAVEPOINT.
-  const insertInSavepoint = db.transaction(insertRow);
+  const insertInSavepoint = db.transaction(insertWithEffects);
 
   /** After a conditional write touched no row: was the resource missing, or at another version (or revision)? */
   const missOf = (tenantId: string, resourceType: string, id: string, expected: { version?: number; revision?: number }): StoreError => {
@@ -241,21 +252,21 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
       );
     },
 
-    async create(tenantId, resource: NewResource) {
+    async create(tenantId, resource: NewResource, effects?: WriteEffects) {
       const row = newRow(resource);
-      return run(() => db.transaction(() => insertRow(tenantId, row)).immediate());
+      return run(() => db.transaction(() => insertWithEffects(tenantId, row, effects)).immediate());
     },
 
-    async createMany(tenantId, resources: readonly NewResource[]) {
+    async createMany(tenantId, resources: readonly NewResource[], effects?: readonly (WriteEffects | undefined)[]) {
       const rows = resources.map(newRow);
       // One immediate transaction for the batch; each item in its own savepoint, so that a unique-index violation
       // undoes that item only and the others are still written.
       return run(() =>
         db
           .transaction(() =>
-            rows.map((row): StoredResource | StoreError => {
+            rows.map((row, index): StoredResource | StoreError => {
               try {
-                return insertInSavepoint(tenantId, row);
+                return insertInSavepoint(tenantId, row, effects?.[index]);
               } catch (error) {
                 if (error instanceof StoreError) return error;
                 throw error;
@@ -266,7 +277,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
       );
     },
 
-    async replace(tenantId, resourceType, id, replacement: ResourceReplacement, expectedVersion?: number) {
+    async replace(tenantId, resourceType, id, replacement: ResourceReplacement, expectedVersion?: number, effects?: WriteEffects) {
       const derived = deriveSearchData(model.modelOf(resourceType), replacement.attributes);
       const data = JSON.stringify(replacement.attributes);
       const internal = JSON.stringify(replacement.internal);
@@ -287,13 +298,14 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
               pending = appendPending(pending, replacement.pending, written.version);
               prepared(SQL.setPending).run(pending, tenantId, resourceType, id);
             }
+            if (effects) insertOutboxMessages(statements, effects);
             return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal, pending });
           })
           .immediate(),
       );
     },
 
-    async delete(tenantId, resourceType, id, expectedVersion?: number) {
+    async delete(tenantId, resourceType, id, expectedVersion?: number, effects?: WriteEffects) {
       run(() =>
         db
           .transaction(() => {
@@ -303,12 +315,13 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
                 : prepared(SQL.deleteIfVersion).run(tenantId, resourceType, id, expectedVersion);
             if (changes === 0) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
             syncValues(statements, tenantId, resourceType, id, []);
+            if (effects) insertOutboxMessages(statements, effects);
           })
           .immediate(),
       );
     },
 
-    async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number) {
+    async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number, effects?: WriteEffects) {
       return run(() =>
         db
           .transaction(() => {
@@ -317,6 +330,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
             if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
             const pending = appendPending(current.pending, mark.pending, current.version + 1);
             const row = prepared(SQL.mark).get(mark.lastModified, pending, tenantId, resourceType, id) as ResourceRow;
+            if (effects) insertOutboxMessages(statements, effects);
             return toStored(row);
           })
           .immediate(),
@@ -341,6 +355,11 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
           })
           .immediate(),
       );
+    },
+
+    // A write and its effects commit in one transaction here: there is never anything to recover.
+    async recoverEffects() {
+      return 0;
     },
   };
 }

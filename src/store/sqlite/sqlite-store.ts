@@ -23,6 +23,7 @@ import { ensureDerivedData } from './derived-data';
 import { migrate } from './migrations';
 import { createStoreModel } from '../model/resource-model';
 import { translateErrors } from './sqlite-errors';
+import { createSqliteAuditEventStore } from './sqlite-audit-event-store';
 import { blobDirectoryOf, createSqliteBlobStore } from './sqlite-blob-store';
 import { createSqliteJobStore } from './sqlite-job-store';
 import { createSqliteMembershipStore } from './sqlite-membership-store';
@@ -122,6 +123,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     settings: createSqliteSettingsStore({ db, statements }),
     jobs: createSqliteJobStore({ db, statements }),
     outbox: createSqliteOutboxStore({ db, statements }),
+    auditEvents: createSqliteAuditEventStore({ db, statements }),
     blobs,
     rateLimits: createSqliteRateLimitStore({ db, statements }),
     idempotency: createSqliteIdempotencyStore({ db, statements }),

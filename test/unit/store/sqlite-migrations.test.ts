@@ -16,7 +16,7 @@ describe('migrate', () => {
   it('creates the schema on an empty database and records its version', () => {
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['blobs', 'idempotency_keys', 'jobs', 'memberships', 'outbox', 'rate_counters', 'resource_counts', 'resource_values', 'resources', 'sign_ins', 'store_meta', 'tenant_settings', 'tenants', 'tokens']);
+    expect(tables(db)).toEqual(['audit_events', 'blobs', 'idempotency_keys', 'jobs', 'memberships', 'outbox', 'rate_counters', 'resource_counts', 'resource_values', 'resources', 'sign_ins', 'store_meta', 'tenant_settings', 'tenants', 'tokens']);
   });
 
   it('applies nothing the second time', () => {

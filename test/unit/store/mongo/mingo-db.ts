@@ -296,6 +296,15 @@ export class MingoCollection {
     return { acknowledged: true, deletedCount: 1 };
   }
 
+  async findOneAndDelete(query: Doc, options: { projection?: Doc } = {}) {
+    this.check('findOneAndDelete');
+    const [target] = this.matching(query);
+    if (!target) return null;
+    this.forget(target);
+    this.documents.splice(this.documents.indexOf(target), 1);
+    return options.projection ? (find([target], {}, options.projection).all()[0] as Doc) : clone(target);
+  }
+
   async deleteMany(query: Doc) {
     this.check('deleteMany');
     await this.gate('deleteMany');

@@ -161,7 +161,7 @@ describe('errors on writes and reads', () => {
       ['findOne', () => store.resources.get('t1', 'User', 'u-1')],
       ['countDocuments', () => store.resources.list('t1', { resourceType: 'User', page: { kind: 'index', startIndex: 1, count: 5 } })],
       ['findOneAndUpdate', () => store.resources.replace('t1', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'b' }, internal: {} })],
-      ['deleteOne', () => store.resources.delete('t1', 'User', 'u-1')],
+      ['findOneAndDelete', () => store.resources.delete('t1', 'User', 'u-1')],
       ['bulkWrite', () => store.memberships.add('t1', 'g1', [{ value: 'u-1', type: 'User' }])],
       ['command', () => store.ping()],
     ] as const) {

@@ -1,0 +1,139 @@
+// AuditEventStore on SQLite (table `audit_events`, migration 10). Filters compile to SQL over the indexed columns with
+// every value bound as a parameter; pages are keyset ranges newest first.
+import type Database from 'better-sqlite3';
+import type { AuditEventRecord, AuditEventStore, AuditFilter, AuditFilterField, AuditPosition } from '../audit-event-store';
+import { translateErrors } from './sqlite-errors';
+import type { StatementCache } from './statement-cache';
+
+const COLUMN: Readonly<Record<AuditFilterField, string>> = {
+  type: 'type',
+  outcome: 'outcome',
+  time: 'time',
+  'actor.tokenId': 'actor_token_id',
+  'resource.id': 'resource_id',
+};
+
+interface Sql {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+/** A filter as a SQL condition; a comparison with a NULL column is false (never NULL), so that NOT stays two-valued. */
+export function auditFilterToSql(filter: AuditFilter): Sql {
+  switch (filter.kind) {
+    case 'and':
+    case 'or': {
+      const parts = filter.filters.map(auditFilterToSql);
+      return { sql: `(${parts.map((part) => part.sql).join(filter.kind === 'and' ? ' AND ' : ' OR ')})`, params: parts.flatMap((part) => part.params) };
+    }
+    case 'not': {
+      const inner = auditFilterToSql(filter.filter);
+      return { sql: `(NOT ${inner.sql})`, params: inner.params };
+    }
+    case 'present':
+      return { sql: `(${COLUMN[filter.field]} IS NOT NULL)`, params: [] };
+    case 'compare': {
+      const column = COLUMN[filter.field];
+      const value = filter.value;
+      switch (filter.op) {
+        case 'eq':
+          return { sql: `(${column} IS NOT NULL AND ${column} = ?)`, params: [value] };
+        case 'ne':
+          return { sql: `(NOT (${column} IS NOT NULL AND ${column} = ?))`, params: [value] };
+        case 'gt':
+        case 'ge':
+        case 'lt':
+        case 'le': {
+          const operator = { gt: '>', ge: '>=', lt: '<', le: '<=' }[filter.op];
+          // Text compared with the BINARY collation: UTF-8 byte order, which is code point order.
+          return { sql: `(${column} IS NOT NULL AND ${column} ${operator} ?)`, params: [value] };
+        }
+        case 'sw':
+          // The lower bound lets the index range start at the prefix; the substr test is the exact check.
+          return { sql: `(${column} IS NOT NULL AND ${column} >= ? AND substr(${column}, 1, length(?)) = ?)`, params: [value, value, value] };
+        case 'ew':
+          return { sql: `(${column} IS NOT NULL AND (length(?) = 0 OR substr(${column}, -length(?)) = ?))`, params: [value, value, value] };
+        case 'co':
+          return { sql: `(${column} IS NOT NULL AND instr(${column}, ?) > 0)`, params: [value] };
+      }
+    }
+  }
+}
+
+export function createSqliteAuditEventStore(deps: { db: Database.Database; statements: StatementCache }): AuditEventStore {
+  const { db, statements } = deps;
+  const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
+
+  return {
+    async append(events) {
+      if (events.length === 0) return 0;
+      return run(() =>
+        db
+          .transaction(() => {
+            const insert = statements.get(
+              `INSERT INTO audit_events (id, tenant_id, time, type, outcome, actor_token_id, resource_id, data)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+            );
+            let added = 0;
+            for (const event of events) {
+              added += insert.run(event.id, event.tenantId, event.time, event.type, event.outcome, event.actor.tokenId, event.resource?.id ?? null, JSON.stringify(event)).changes;
+            }
+            return added;
+          })
+          .immediate(),
+      );
+    },
+
+    async list(tenantId, query) {
+      const where = ['tenant_id = ?'];
+      const params: unknown[] = [tenantId];
+      if (query.filter) {
+        const compiled = auditFilterToSql(query.filter);
+        where.push(compiled.sql);
+        params.push(...compiled.params);
+      }
+      const pageWhere = [...where];
+      const pageParams = [...params];
+      if (query.after) {
+        pageWhere.push('(time, id) < (?, ?)');
+        pageParams.push(query.after.time, query.after.id);
+      }
+      return run(() =>
+        // One read transaction: the count and the page see the same snapshot.
+        db.transaction(() => {
+          const { total } = statements.get(`SELECT count(*) AS total FROM audit_events WHERE ${where.join(' AND ')}`).get(...params) as { total: number };
+          if (query.count <= 0) return { events: [], totalResults: total };
+          // One row more than asked: its presence says another page follows.
+          const rows = statements
+            .get(`SELECT data FROM audit_events WHERE ${pageWhere.join(' AND ')} ORDER BY time DESC, id DESC LIMIT ?`)
+            .all(...pageParams, query.count + 1) as { data: string }[];
+          const events = rows.slice(0, query.count).map((row) => JSON.parse(row.data) as AuditEventRecord);
+          const last = events[events.length - 1];
+          const next: AuditPosition | undefined = rows.length > query.count && last ? { time: last.time, id: last.id } : undefined;
+          return { events, totalResults: total, ...(next ? { next } : {}) };
+        })(),
+      );
+    },
+
+    async get(tenantId, id) {
+      return run(() => {
+        const row = statements.get('SELECT data FROM audit_events WHERE id = ? AND tenant_id = ?').get(id, tenantId) as { data: string } | undefined;
+        return row ? (JSON.parse(row.data) as AuditEventRecord) : null;
+      });
+    },
+
+    async purge(tenantId, before, limit) {
+      return run(
+        () =>
+          db
+            .transaction(
+              () =>
+                statements
+                  .get('DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE tenant_id = ? AND time < ? LIMIT ?)')
+                  .run(tenantId, before, limit).changes,
+            )
+            .immediate(),
+      );
+    },
+  };
+}
