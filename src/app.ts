@@ -1,11 +1,15 @@
 // Composition root: wires the store, services and routers into an Express app. No env, no listen.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { createLastUsedRecorder } from './auth/last-used';
 import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
+import { createAuditBuffer } from './extensions/audit/audit-buffer';
+import type { AuditSink } from './extensions/audit/operation-audit';
+import { auditRoutes } from './http/audit-routes';
+import { auditTrail } from './http/middleware/audit-trail';
 import { errorHandler } from './http/middleware/error-handler';
 import { rebuildReadiness, type Readiness } from './jobs/derived-data-rebuild';
 import { jsonBody } from './http/middleware/json-body';
@@ -20,6 +24,7 @@ import { createMetrics, type Metrics } from './metrics/metrics';
 import { requestContext } from './http/middleware/request-context';
 import { SECURITY_HEADERS, sendScim } from './http/respond';
 import { buildOpenApiDocument } from './http/openapi/openapi-document';
+import { routeDocs } from './http/openapi/route-docs';
 import { mountedRouter } from './http/route-template';
 import { version as packageVersion } from '../package.json';
 import { discoveryRouter } from './http/routes/discovery-router';
@@ -29,6 +34,9 @@ import { rootSearchRouter } from './http/routes/root-search-router';
 import { lifecycleRouter } from './http/routes/lifecycle-router';
 import { buildServices } from './services';
 import type { Passwords } from './resources/users/password';
+import { auditEventsRouter } from './http/routes/audit-events-router';
+import { createAuditQueryService } from './extensions/audit/audit-query';
+import { withProductTypes } from './scim/schema/product-registry';
 import { createCursorCodec } from './scim/list/cursor-codec';
 import type { RateLimitConfig } from './limits/request-limits';
 import { createRateLimiter, type RateLimiter } from './limits/rate-limiter';
@@ -75,6 +83,11 @@ export interface AppDeps {
   readonly wakeWorkers?: () => void;
   /** The most holders of a renamed or force-deleted role moved within the request (README "Roles"); tests lower it. */
   readonly inlineHolders?: number;
+  /**
+   * Where audit events that describe no change of state go (reads, failures): by default a buffer that appends them
+   * to the outbox in batches (src/extensions/audit/audit-buffer.ts). main.ts passes its own, to flush it at shutdown.
+   */
+  readonly auditSink?: AuditSink;
 }
 
 /** The metrics of an app with SCIM_METRICS on or on a port: the given ones, or new ones over this store. */
@@ -142,6 +155,9 @@ export function buildApp(deps: AppDeps): Express {
   });
   app.use(requestContext(logger, { secretAttributes: secretAttributeNames(registry) }));
   if (metrics) app.use(requestMetrics(metrics));
+  const clock = deps.clock ?? (() => new Date());
+  const auditSink = deps.auditSink ?? createAuditBuffer({ outbox: store.outbox, clock, newId: randomUUID, logger });
+  app.use(auditTrail({ routes: auditRoutes(routeDocs(registry), config.basePath), sink: auditSink, clock, newId: randomUUID }));
 
   // Liveness and readiness live outside the SCIM base path and need no token (they reveal nothing).
   app.get('/health', (_req, res) => sendScim(res, 200, { status: 'ok' }));
@@ -217,8 +233,10 @@ export function buildApp(deps: AppDeps): Express {
     filterMaxCost: config.filterMaxCost,
   };
 
+  // Discovery shows the product resource types (AuditEvent) beside SCIM's; they have routes of their own.
+  const describedRegistry = withProductTypes(registry);
   const scim = mountedRouter();
-  const discovery = discoveryRouter({ registry, capabilities, publicBaseUrl: config.publicBaseUrl });
+  const discovery = discoveryRouter({ registry: describedRegistry, capabilities, publicBaseUrl: config.publicBaseUrl });
   if (config.publicDiscovery) scim.use(discovery);
   scim.use(authenticate);
   // Per token and per tenant, before any body is read: a refused client uploads nothing.
@@ -229,6 +247,14 @@ export function buildApp(deps: AppDeps): Express {
     onOutcome: metrics ? (outcome) => metrics.countIdempotentRequest(outcome) : undefined,
   });
   if (!config.publicDiscovery) scim.use(discovery);
+  scim.use(
+    auditEventsRouter({
+      registry: describedRegistry,
+      audit: createAuditQueryService({ auditEvents: store.auditEvents, cursors }),
+      listLimits,
+      publicBaseUrl: config.publicBaseUrl,
+    }),
+  );
   // POST /Bulk and /{Resource}/.bulk-delete read their bodies themselves, with the bulk limits (RFC 7644 §3.7.4).
   const bulkLimits = bulkLimitsOf(config);
   scim.use(

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { buildApp } from './app';
+import { createAuditBuffer } from './extensions/audit/audit-buffer';
 import { describeBootstrap, ensureBootstrap } from './auth/bootstrap';
 import { checkServerConfig, ConfigError, loadConfig, redactedConfig } from './config/load-config';
 import type { Config } from './config/options';
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
 
   // A job a request enqueues (e.g. moving the holders of a role, README "Roles") starts at once on this instance's workers.
   let wakeWorkers: (() => void) | undefined = undefined;
-  const app = buildApp({ config, store, registry, logger, metrics, wakeWorkers: () => wakeWorkers?.() });
+  // Audit events of reads and failures wait here (at most a second) for a batched write; flushed on SIGTERM.
+  const auditBuffer = createAuditBuffer({ outbox: store.outbox, clock: () => new Date(), newId: randomUUID, logger });
+  const app = buildApp({ config, store, registry, logger, metrics, wakeWorkers: () => wakeWorkers?.(), auditSink: auditBuffer });
   const server = createHttpServer(app, config);
   const metricsServer =
     metrics && config.metrics.mode === 'port' ? createHttpServer(metricsApp({ metrics, token: config.metricsToken }), config) : undefined;
@@ -123,12 +126,14 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     force.unref();
-    // Running jobs checkpoint and release their leases while in-flight requests finish; the store closes after both.
+    // Running jobs checkpoint and release their leases while in-flight requests finish; the store closes after both,
+    // and after the audit events still waiting in memory are written.
     const workersStopped = workers ? workers.stop(config.shutdownTimeoutMs) : Promise.resolve();
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     server.close(() => {
       workersStopped
+        .then(() => auditBuffer.close())
         .then(() => store.close())
         .then(() => {
           logger.info('stopped');

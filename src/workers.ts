@@ -1,5 +1,8 @@
 // Composition root of background work (as app.ts is of the HTTP side): builds the worker host for a store with the
 // built-in job types. src/main.ts starts it unless SCIM_WORKERS=off and stops it before the store closes.
+import { AUDIT_RETENTION_EVERY_MS, AUDIT_RETENTION_JOB, auditRetentionJob } from './extensions/audit/audit-retention';
+import { auditTopic, type AuditListener } from './extensions/audit/audit-topic';
+import { createConditionCheck } from './extensions/audit/confirm-condition';
 import type { WorkerLogger } from './jobs/job-type';
 import { derivedDataRebuildJob } from './jobs/derived-data-rebuild';
 import { HOUSEKEEPING_EVERY_MS, HOUSEKEEPING_JOB, housekeepingJob } from './jobs/housekeeping';
@@ -15,7 +18,15 @@ export interface WorkerDeps {
   readonly logger: WorkerLogger;
   readonly clock?: () => Date;
   readonly workerId?: string;
+  /** Told about audit events once they are in the audit store (the webhooks' fan-out). */
+  readonly auditListeners?: readonly AuditListener[];
 }
+
+/** How often each instance looks for write effects stranded by a process that died mid-write (MongoDB). */
+export const EFFECTS_RECOVERY_EVERY_MS = 30_000;
+/** A write younger than this may still be appending its own effects: recovery leaves it alone. */
+const EFFECTS_RECOVERY_AGE_MS = 30_000;
+const EFFECTS_RECOVERY_BATCH = 200;
 
 /**
  * What SCIM_TEST_HOOKS gives a test's module (the test suite's way to run jobs and outbox topics of its own in real
@@ -36,6 +47,7 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
   const host = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger, clock, workerId: deps.workerId });
   // The services requests use, so that a job writes through the same behaviours as a request would.
   const services = buildServices({ store, registry: deps.registry, logger, clock, wakeWorkers: () => host.wake() });
+  const settings = services.settings;
   host.registerJobType(
     housekeepingJob({
       tenants: store.tenants,
@@ -44,7 +56,7 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
       blobs: store.blobs,
       idempotency: store.idempotency,
       rateLimits: store.rateLimits,
-      settings: services.settings,
+      settings,
     }),
   );
   host.schedule({ type: HOUSEKEEPING_JOB, everyMs: HOUSEKEEPING_EVERY_MS });
@@ -55,5 +67,20 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
   // README "Account lifecycle": timed locks lifted when they end, sign-in history past its retention deleted.
   host.registerJobType(lifecycleSweepJob({ tenants: store.tenants, lifecycle: services.lifecycle }));
   host.schedule({ type: LIFECYCLE_SWEEP_JOB, everyMs: LIFECYCLE_SWEEP_EVERY_MS });
+
+  // The audit trail: events from the outbox into the audit store (and on to the listeners), and its retention.
+  const holds = createConditionCheck({ resources: store.resources, tenants: store.tenants, auditEvents: store.auditEvents });
+  host.registerOutboxTopic(auditTopic({ auditEvents: store.auditEvents, holds, listeners: deps.auditListeners, logger }));
+  host.registerJobType(auditRetentionJob({ tenants: store.tenants, auditEvents: store.auditEvents, settings }));
+  host.schedule({ type: AUDIT_RETENTION_JOB, everyMs: AUDIT_RETENTION_EVERY_MS });
+  host.every({
+    name: 'recover write effects',
+    everyMs: EFFECTS_RECOVERY_EVERY_MS,
+    run: async (now) => {
+      const before = new Date(now.getTime() - EFFECTS_RECOVERY_AGE_MS).toISOString();
+      const recovered = await store.resources.recoverEffects(before, EFFECTS_RECOVERY_BATCH);
+      if (recovered > 0) logger.warn({ writes: recovered }, 'appended the audit events of writes whose process stopped before it could');
+    },
+  });
   return host;
 }

@@ -1,7 +1,12 @@
 // The admin CLI's commands: tenants, their settings and tokens, against any store that offers the TenantStore and
 // SettingsStore ports. The entry point (cli.ts) only opens the store and wires stdout/stderr; everything here runs in
 // tests with a fake or in-memory store.
+import { randomUUID } from 'node:crypto';
 import { randomIds, type IdSource } from '../auth/id-source';
+import { cliContext } from '../auth/request-context';
+import { auditDeclaration, type AuditDeclaration } from '../extensions/audit/audit-event';
+import { auditedChange } from '../extensions/audit/audited-change';
+import type { AuditCondition } from '../extensions/audit/confirm-condition';
 import { ALL_PROFILES, isProfile, Profile } from '../auth/profile';
 import { DEFAULT_SCOPES, isScope, parseScopes, type Scope } from '../auth/scopes';
 import { issueToken } from '../auth/tokens';
@@ -138,6 +143,31 @@ function describeChange(tenantId: string, version: number, changes: readonly str
   return `Tenant ${tenantId} settings are at version ${version}: ${changes.join(' ')}`;
 }
 
+const TOKEN_EVENTS = {
+  create: auditDeclaration('TOKEN', 'CREATE'),
+  rotate: auditDeclaration('TOKEN', 'ROTATE'),
+  revoke: auditDeclaration('TOKEN', 'REVOKE'),
+} as const;
+
+/**
+ * Makes a change to a token with its audit events in the token's tenant (actor `cli`, no client address): START and
+ * SUCCESS (or FAIL) as for any operation, written around the change (src/extensions/audit/audited-change.ts).
+ */
+function auditedTokenChange<T>(context: Context, tenantId: string, declaration: AuditDeclaration, tokenId: string, condition: AuditCondition, make: () => Promise<T>): Promise<T> {
+  const cli = cliContext(tenantId);
+  return auditedChange(
+    // Event ids are random whatever ids the command was given (tests give predictable token ids).
+    { outbox: context.store.outbox, clock: context.now, newId: randomUUID },
+    {
+      declaration,
+      who: { tenantId, actor: { kind: cli.actor.kind, tokenId: cli.actor.tokenId, label: cli.actor.label }, requestId: cli.requestId, clientAddress: cli.clientAddress },
+      target: { type: 'Token', id: tokenId },
+      condition,
+    },
+    make,
+  );
+}
+
 const COMMANDS: Record<string, Command> = {
   ...WORK_COMMANDS,
   'tenant create': {
@@ -269,13 +299,14 @@ const COMMANDS: Record<string, Command> = {
         }
       }
       const expiresIn = durationOption(parsed, 'expires-in', { allowZero: false });
-      return async ({ tenants, out, now, ids }) => {
+      return async (context) => {
+        const { tenants, out, now, ids } = context;
         const tenant = await tenants.getTenant(tenantId);
         if (!tenant) throw new Error(`No tenant with id ${tenantId}`);
         const at = now();
         const issued = issueToken({ tenantId: tenant.id, label, scopes, now: at, ids });
         const record = expiresIn === undefined ? issued.record : { ...issued.record, expires: later(at, expiresIn) };
-        await tenants.createToken(record);
+        await auditedTokenChange(context, tenant.id, TOKEN_EVENTS.create, record.id, { kind: 'tokenExists', tokenId: record.id }, () => tenants.createToken(record));
         out(`Created token ${record.id} for tenant "${tenant.name}" (${tenant.id}) with scopes ${record.scopes.join(' ')}:`);
         printNewToken(out, issued.token, record);
       };
@@ -287,7 +318,8 @@ const COMMANDS: Record<string, Command> = {
       const [tokenId] = expectPositionals(parsed, ['tokenId']);
       const overlap = durationOption(parsed, 'overlap', { allowZero: true }) ?? parseDuration(DEFAULT_ROTATION_OVERLAP, { allowZero: false });
       const expiresIn = durationOption(parsed, 'expires-in', { allowZero: false });
-      return async ({ tenants, out, now, ids }) => {
+      return async (context) => {
+        const { tenants, out, now, ids } = context;
         const at = now();
         const old = (await tenants.listTokens()).find((candidate) => candidate.id === tokenId);
         if (!old) throw new Error(`No token with id ${tokenId}`);
@@ -298,8 +330,10 @@ const COMMANDS: Record<string, Command> = {
         const record = expiresIn === undefined ? issued.record : { ...issued.record, expires: later(at, expiresIn) };
         // The successor exists before the old token's end is set: a failure in between leaves two working tokens,
         // never none.
-        await tenants.createToken(record);
-        await tenants.expireToken(old.id, later(at, overlap));
+        await auditedTokenChange(context, old.tenantId, TOKEN_EVENTS.rotate, old.id, { kind: 'tokenExists', tokenId: record.id }, async () => {
+          await tenants.createToken(record);
+          await tenants.expireToken(old.id, later(at, overlap));
+        });
         const ends = (await tenants.listTokens(old.tenantId)).find((candidate) => candidate.id === old.id)?.expires ?? later(at, overlap);
         out(`Created token ${record.id} to replace ${old.id} (tenant ${old.tenantId}, scopes ${record.scopes.join(' ')}):`);
         printNewToken(out, issued.token, record);
@@ -338,14 +372,17 @@ const COMMANDS: Record<string, Command> = {
     options: [],
     prepare(parsed) {
       const [tokenId] = expectPositionals(parsed, ['tokenId']);
-      return async ({ tenants, out, now }) => {
+      return async (context) => {
+        const { tenants, out, now } = context;
         const token = (await tenants.listTokens()).find((candidate) => candidate.id === tokenId);
         if (!token) throw new Error(`No token with id ${tokenId}`);
         if (token.revoked !== undefined) {
           out(`Token ${tokenId} was already revoked at ${token.revoked}`);
           return;
         }
-        if (!(await tenants.revokeToken(tokenId, now().toISOString()))) throw new Error(`No token with id ${tokenId}`);
+        await auditedTokenChange(context, token.tenantId, TOKEN_EVENTS.revoke, tokenId, { kind: 'tokenRevoked', tokenId }, async () => {
+          if (!(await tenants.revokeToken(tokenId, now().toISOString()))) throw new Error(`No token with id ${tokenId}`);
+        });
         out(`Revoked token ${tokenId} of tenant ${token.tenantId}; requests with it are refused from now on`);
       };
     },

@@ -4,6 +4,7 @@
 // read the tenant from it; audit events, lifecycle changes and invitations read the actor, the request id and the
 // client address. Stores never see it: they take the tenant id alone and know nothing of actors.
 import { randomUUID } from 'node:crypto';
+import type { OperationAudit } from '../extensions/audit/operation-audit';
 import { ALL_SCOPES, type Scope } from './scopes';
 
 export const ActorKind = {
@@ -33,6 +34,11 @@ export interface RequestContext {
   readonly requestId: string;
   /** The client's IP address as the server sees it (after SCIM_TRUST_PROXY); null when there is none (the CLI). */
   readonly clientAddress: string | null;
+  /**
+   * The audit record of the operation this context runs (src/extensions/audit/operation-audit.ts): a write hands its
+   * effectsOfSuccess() to the store with the change. Absent where an operation records its events itself.
+   */
+  readonly operation?: OperationAudit;
 }
 
 export const CLI_ACTOR: Actor = Object.freeze({ kind: ActorKind.cli, tokenId: null, label: 'cli', scopes: ALL_SCOPES });

@@ -6,8 +6,10 @@
 // passwords without being able to read or change the directory. A write-only token therefore cannot list or read
 // resources (least privilege for push-only pipelines). Identity providers read before they write (a filtered GET
 // to find an existing user, then POST or PATCH), so tokens are issued with read and write unless asked otherwise.
+// `audit:read` reads the audit trail (GET /AuditEvents): who did what is not something every provisioning client
+// should read, so neither SCIM scope grants it, and it is never given unless asked for.
 
-export const Scope = { read: 'scim:read', write: 'scim:write', credentials: 'scim:credentials' } as const;
+export const Scope = { read: 'scim:read', write: 'scim:write', credentials: 'scim:credentials', auditRead: 'audit:read' } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 
 export const ALL_SCOPES: readonly Scope[] = Object.freeze(Object.values(Scope));

@@ -20,11 +20,15 @@ export function actorOf(req: Request): Actor {
   return authOf(req).actor;
 }
 
-/** Who acts (the token's actor), for which tenant, with the request id of the logs and the client's address. */
+/**
+ * Who acts (the token's actor), for which tenant, with the request id of the logs and the client's address, and the
+ * audit record of the request's operation (middleware/audit-trail.ts), which writes hand to the store.
+ */
 export function requestContextOf(req: Request): RequestContext {
   const { tenant, actor } = authOf(req);
+  const operation = req.auditOperation?.();
   // req.ip follows SCIM_TRUST_PROXY ("trust proxy"): the peer address, or the client named by a trusted proxy.
-  return { tenantId: tenant.id, actor, requestId: req.id, clientAddress: req.ip ?? null };
+  return { tenantId: tenant.id, actor, requestId: req.id, clientAddress: req.ip ?? null, ...(operation ? { operation } : {}) };
 }
 
 /**

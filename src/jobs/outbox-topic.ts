@@ -17,6 +17,17 @@ export interface OutboxTopic {
   /** Attempts before the message is dead-lettered (default 8). */
   readonly maxAttempts?: number;
   deliver(message: OutboxMessage, context: DeliveryContext): Promise<void>;
+  /**
+   * Delivers the topic's messages of one claimed batch at once (e.g. one store write for all of them): resolves ->
+   * acknowledged in one write, except those it names in `failed` (each handled as its own failed delivery); throws ->
+   * each is retried as if its own delivery had failed. A topic without it has each message delivered on its own.
+   */
+  deliverBatch?(messages: readonly OutboxMessage[], context: DeliveryContext): Promise<BatchDelivery | void>;
+}
+
+/** What a batch delivery reports about messages it could not deliver, by message id. */
+export interface BatchDelivery {
+  readonly failed: ReadonlyMap<string, unknown>;
 }
 
 /** A delivery failure with a message for operators (kept as the message's lastError; no secrets). */

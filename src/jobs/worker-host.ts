@@ -20,6 +20,13 @@ import type { JobType, WorkerLogger } from './job-type';
 import { relayOutboxBatch } from './outbox-relay';
 import type { OutboxTopic } from './outbox-topic';
 
+/** Work every instance does on its own now and then (cheap, idempotent, safe to run on several at once). */
+export interface PeriodicTask {
+  readonly name: string;
+  readonly everyMs: number;
+  run(now: Date): Promise<unknown>;
+}
+
 export interface Schedule {
   /** A registered job type, enqueued (for the whole server) once per `everyMs` across all instances. */
   readonly type: string;
@@ -51,6 +58,8 @@ export interface WorkerHost {
   registerJobType(type: JobType): void;
   registerOutboxTopic(topic: OutboxTopic): void;
   schedule(schedule: Schedule): void;
+  /** Runs `task` in this instance's rounds, at most once per `everyMs` (failures are logged and tried again next time). */
+  every(task: PeriodicTask): void;
   /** Starts the loop (once). */
   start(): void;
   /** Ends the current wait: a job or message was just added by this process. */
@@ -85,6 +94,7 @@ export function createWorkerHost(options: WorkerHostOptions): WorkerHost {
   const types = new Map<string, JobType>();
   const topics = new Map<string, OutboxTopic>();
   const schedules: { schedule: Schedule; enqueuedFor?: number }[] = [];
+  const periodic: { task: PeriodicTask; lastRun?: number }[] = [];
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
@@ -137,11 +147,28 @@ export function createWorkerHost(options: WorkerHostOptions): WorkerHost {
     return started;
   };
 
-  const round = async (): Promise<{ found: boolean; started: Promise<void>[] }> => {
+  const runPeriodic = async () => {
+    const now = clock();
+    for (const entry of periodic) {
+      if (entry.lastRun !== undefined && now.getTime() - entry.lastRun < entry.task.everyMs) continue;
+      entry.lastRun = now.getTime();
+      try {
+        await entry.task.run(now);
+      } catch (error) {
+        logger.warn({ err: error, task: entry.task.name }, 'periodic task failed; it runs again next time');
+      }
+    }
+  };
+
+  const round = async (): Promise<{ found: boolean; busy: boolean; started: Promise<void>[] }> => {
     await enqueueSchedules();
+    await runPeriodic();
     const started = await claimJobs();
     const delivered = stopping.signal.aborted ? 0 : await relayOutboxBatch({ outbox, topics, clock, logger, newToken: newId, random: options.random }, outboxBatch, stopping.signal);
-    return { found: started.length > 0 || delivered > 0, started };
+    // A full outbox batch or a job started: more may be waiting right now. A partial batch means the outbox is
+    // drained: the next round waits a little, so that messages arriving under steady load are delivered in batches
+    // (one store write for many) rather than one round per message.
+    return { found: started.length > 0 || delivered > 0, busy: started.length > 0 || delivered >= outboxBatch, started };
   };
 
   const wait = (ms: number) =>
@@ -161,13 +188,16 @@ export function createWorkerHost(options: WorkerHostOptions): WorkerHost {
     let idleMs = 0;
     while (!stopping.signal.aborted) {
       let found = false;
+      let busy = false;
       try {
-        found = (await round()).found;
+        ({ found, busy } = await round());
       } catch (error) {
         logger.warn({ err: error }, 'worker round failed (is the store reachable?); trying again after a pause');
       }
       if (stopping.signal.aborted) break;
-      idleMs = found ? 0 : Math.min(pollMaxMs, idleMs === 0 ? pollMinMs : idleMs * 2);
+      if (busy) idleMs = 0;
+      else if (found) idleMs = pollMinMs;
+      else idleMs = Math.min(pollMaxMs, idleMs === 0 ? pollMinMs : idleMs * 2);
       if (idleMs > 0) await wait(idleMs);
     }
   };
@@ -181,6 +211,9 @@ export function createWorkerHost(options: WorkerHostOptions): WorkerHost {
     registerOutboxTopic(topic) {
       if (topics.has(topic.topic)) throw new Error(`Outbox topic ${topic.topic} is registered twice`);
       topics.set(topic.topic, topic);
+    },
+    every(task) {
+      periodic.push({ task });
     },
     schedule(schedule) {
       if (!types.has(schedule.type)) throw new Error(`Cannot schedule ${schedule.type}: no such job type is registered`);

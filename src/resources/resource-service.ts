@@ -36,6 +36,8 @@ import type { PatchOperation } from '../scim/patch/patch-operation';
 import { pathToString } from '../scim/paths/resolved-path';
 
 export type { WriteConditions } from './write-with-retry';
+import { changedAttributeNames } from '../extensions/audit/changed-attributes';
+import type { WriteEffects } from '../store/resource-store';
 
 export interface ResourceServiceDeps {
   readonly store: ResourceStore;
@@ -62,8 +64,9 @@ export interface ResourceService {
    * Creates several resources of one type with exactly the rules of `create`, written in one store batch: one
    * result per body, in order, either the stored resource or the ScimError its single `create` would have thrown.
    * Rejects as a whole only when the store fails as a whole (e.g. unavailable), and then nothing was written.
+   * `itemContexts[i]` (same tenant) is the context of body i, with its own audit record (a Bulk operation's).
    */
-  createMany(context: RequestContext, type: ResourceTypeDefinition, bodies: readonly unknown[]): Promise<Array<StoredResource | ScimError>>;
+  createMany(context: RequestContext, type: ResourceTypeDefinition, bodies: readonly unknown[], itemContexts?: readonly RequestContext[]): Promise<Array<StoredResource | ScimError>>;
   get(context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource>;
   /** Index page, or (when `request.cursor` is set) the keyset page after `after`; RFC 9865 cursors seal `next`. */
   list(context: RequestContext, type: ResourceTypeDefinition, request: ListRequest, after?: KeysetPosition): Promise<StoreListResult>;
@@ -104,6 +107,13 @@ export interface ServerDraft {
 /** Decides a server change from the resource as stored; called again after a lost race, so it must not have effects. */
 export type ServerChange = (current: StoredResource) => ServerDraft | undefined;
 
+/** A draft to store and what its audit event names besides the attributes that differ: writeOnly values set, relations changed. */
+interface AuditedDraft {
+  readonly draft: WriteDraft;
+  readonly writeOnly: Readonly<Record<string, unknown>>;
+  readonly relationNames?: readonly string[];
+}
+
 /** A resource type without behaviours: every hook a no-op. */
 const NO_BEHAVIOUR: ComposedBehaviour = composeBehaviours();
 
@@ -113,6 +123,8 @@ interface PreparedCreate {
   readonly relations: RelationWritePlan;
   /** What the behaviours' prepareWrite was given, for their afterWrite once the document is stored. */
   readonly input: WriteInput;
+  /** The outbox messages that record the create (its audit events), written with it. */
+  readonly effects?: WriteEffects;
 }
 export function createResourceService(deps: ResourceServiceDeps): ResourceService {
   const clock = deps.clock ?? (() => new Date());
@@ -140,6 +152,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     const draft = await mapStoreErrors(subject(type), () => behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: {} }));
     const relations = await mapStoreErrors(subject(type), () => behaviour.planRelationWrite(context, id, draft.attributes));
     checkValueLimit(type, relations.attributes);
+    const changedAttributes = changedAttributeNames(undefined, validated.attributes, validated.writeOnly);
     return {
       resource: {
         resourceType: type.name,
@@ -151,6 +164,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       },
       relations,
       input,
+      effects: context.operation?.effectsOfSuccess({ resourceType: type.name, resourceId: id, changedAttributes }),
     };
   };
 
@@ -209,22 +223,27 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     context: RequestContext,
     type: ResourceTypeDefinition,
     current: StoredResource,
-    draft: WriteDraft,
+    change: AuditedDraft,
     conditions: WriteConditions | undefined,
     relations?: Pick<RelationPatchPlan, 'changes' | 'commit' | 'pending'>,
   ): Promise<{ resource: StoredResource; changed: boolean }> => {
+    const { draft } = change;
     const documentChanged = !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
     const changed = (relations?.changes ?? false) || documentChanged;
     if (!changed) return { resource: current, changed: false };
     const lastModified = nextLastModified(current.lastModified, clock());
     const changes = recorded(relations?.pending);
+    // The names of what changed (never values) for the SUCCESS event, which is written with the change.
+    const changedAttributes = [...new Set([...changedAttributeNames(current.attributes, draft.attributes, change.writeOnly), ...(change.relationNames ?? [])])].sort();
+    const effects = context.operation?.effectsOfSuccess({ resourceType: type.name, resourceId: current.id, changedAttributes });
     const stored =
       documentChanged || !changes.pending
         ? // Compare-and-set on the version read: a concurrent writer makes this fail, and the caller re-reads and re-applies.
-          await deps.store.replace(context.tenantId, type.name, current.id, { lastModified, attributes: draft.attributes, internal: draft.internal, ...changes }, current.version)
+          await deps.store.replace(context.tenantId, type.name, current.id, { lastModified, attributes: draft.attributes, internal: draft.internal, ...changes }, current.version, effects)
         : // Members only (Entra's one-member add or remove): nothing of the document to lose, so no compare-and-set
           // unless the client sent If-Match, and parallel member changes of one group never contend.
-          await deps.store.mark(context.tenantId, type.name, current.id, { lastModified, pending: changes.pending }, conditions?.ifMatch === undefined ? undefined : current.version);
+          await deps.store.mark(context.tenantId, type.name, current.id, { lastModified, pending: changes.pending }, conditions?.ifMatch === undefined ? undefined : current.version, effects);
+    context.operation?.committed();
     if (changes.pending) await settleAfterWrite(context, type, current.id);
     await relations?.commit();
     return { resource: stored, changed: true };
@@ -246,24 +265,37 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     },
 
     async create(context, type, body) {
+      context.operation?.target(type.name);
       const prepared = await prepareCreate(context, type, body, await bodyOptions(context));
-      // The document and the membership changes it records are one write; they are applied right after it.
-      const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, prepared.resource));
+      // The document, the membership changes it records and its audit events are one write; the changes are applied right after it.
+      const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, prepared.resource, prepared.effects));
+      context.operation?.committed();
       if (prepared.resource.pending) await settleAfterWrite(context, type, stored.id);
       await mapStoreErrors(subject(type, stored.id), () => prepared.relations.commit());
       await created(context, type, prepared, stored);
       return stored;
     },
 
-    async createMany(context, type, bodies) {
+    async createMany(context, type, bodies, itemContexts) {
+      const contextOf = (index: number) => itemContexts?.[index] ?? context;
+      for (const [index] of bodies.entries()) contextOf(index).operation?.target(type.name);
       // The steps of create, each applied to the whole batch around one store write.
       const options = await bodyOptions(context);
-      const prepared = await Promise.all(bodies.map((body) => prepareCreate(context, type, body, options).catch(asItemError)));
+      const prepared = await Promise.all(bodies.map((body, index) => prepareCreate(contextOf(index), type, body, options).catch(asItemError)));
       const valid = prepared.filter((item): item is PreparedCreate => !(item instanceof ScimError));
-      const written = valid.length === 0 ? [] : await mapStoreErrors(subject(type), () => deps.store.createMany(context.tenantId, valid.map((item) => item.resource)));
+      const written =
+        valid.length === 0
+          ? []
+          : await mapStoreErrors(subject(type), () =>
+              deps.store.createMany(
+                context.tenantId,
+                valid.map((item) => item.resource),
+                valid.map((item) => item.effects),
+              ),
+            );
       let next = 0;
       const results: Array<StoredResource | ScimError> = [];
-      for (const item of prepared) {
+      for (const [index, item] of prepared.entries()) {
         if (item instanceof ScimError) {
           results.push(item);
           continue;
@@ -273,20 +305,25 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           results.push(storeErrorToScim(result, subject(type)) as ScimError);
           continue;
         }
-        if (item.resource.pending) await settleAfterWrite(context, type, result.id);
+        contextOf(index).operation?.committed();
+        if (item.resource.pending) await settleAfterWrite(contextOf(index), type, result.id);
         results.push(
           await mapStoreErrors(subject(type, result.id), async () => {
             await item.relations.commit();
-            await created(context, type, item, result);
+            await created(contextOf(index), type, item, result);
           }).then(() => result, asItemError),
         );
       }
       return results;
     },
 
-    get: load,
+    async get(context, type, id) {
+      context.operation?.target(type.name, id);
+      return load(context, type, id);
+    },
 
     async list(context, type, request, after) {
+      context.operation?.target(type.name);
       await settleTenant(context, subject(type));
       return mapStoreErrors(subject(type), () =>
         deps.store.list(context.tenantId, {
@@ -306,6 +343,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       const options = await bodyOptions(context);
       // Costly preparation (a password hash) is done once, not again on every retry of the compare-and-set.
       const once = requestMemo();
+      context.operation?.target(type.name, id);
       const written = await writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
@@ -320,8 +358,12 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           internal: draft.internal,
           ...recorded(relations.pending),
         };
+        // Relation-backed attributes (Group.members) are not in the stored document: a body that sets them names them.
+        const changedAttributes = changedAttributeNames(current.attributes, validated.attributes, validated.writeOnly);
+        const effects = context.operation?.effectsOfSuccess({ resourceType: type.name, resourceId: id, changedAttributes });
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
-        const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version);
+        const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version, effects);
+        context.operation?.committed();
         if (replacement.pending) await settleAfterWrite(context, type, id);
         await relations.commit();
         return { input, stored };
@@ -332,6 +374,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
 
     async patch(context, type, id, body, conditions) {
       const behaviour = behaviourOf(type);
+      context.operation?.target(type.name, id);
       const operations = parsePatchRequest(deps.registry, type, body, await bodyOptions(context));
       const validator = deps.validatorFor(type);
       // Costly preparation (a password hash) is done once, not again on every retry of the compare-and-set.
@@ -346,7 +389,11 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         checkValueLimit(type, validated.attributes, current.attributes);
         const input = { kind: WriteKind.patch, id, current, writeOnly: validated.writeOnly, named: namedByOperations(operations), once };
         const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
-        return { ...(await storeIfChanged(context, type, current, draft, conditions, plan)), input };
+        // The operations a behaviour took (Group.members) name their attributes; the rest is a comparison.
+        const relationNames = plan.changes
+          ? operations.filter((operation) => !plan.remaining.includes(operation)).flatMap((operation) => (operation.path ? [operation.path.attribute.attribute.name] : []))
+          : [];
+        return { ...(await storeIfChanged(context, type, current, { draft, writeOnly: validated.writeOnly, relationNames }, conditions, plan)), input };
       }, subject(type, id), retryPolicy);
       if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input, outcome.resource));
       return { resource: outcome.resource, changed: outcome.changed };
@@ -366,13 +413,14 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
         checkValueLimit(type, decided.attributes, current.attributes);
         const input = { kind: WriteKind.server, id, current, writeOnly: decided.writeOnly ?? {}, named: new Set<string>(), once };
         const draft = await behaviour.prepareWrite(context, input, { attributes: decided.attributes, internal: decided.internal ?? current.internal });
-        return { ...(await storeIfChanged(context, type, current, draft, conditions)), input };
+        return { ...(await storeIfChanged(context, type, current, { draft, writeOnly: input.writeOnly }, conditions)), input };
       }, subject(type, id), retryPolicy);
       if (outcome.changed) await mapStoreErrors(subject(type, id), () => behaviour.afterWrite(context, outcome.input!, outcome.resource));
       return { resource: outcome.resource, changed: outcome.changed };
     },
 
     async delete(context, type, id, conditions, options = {}) {
+      context.operation?.target(type.name, id);
       await mapStoreErrors(subject(type, id), () => behaviourOf(type).beforeDelete(context, id, options));
       let expectedVersion: number | undefined;
       if (conditions?.ifMatch !== undefined) {
@@ -383,7 +431,11 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       // A tombstone first (the commit point): from then on every reader treats the resource as deleted and finishes the
       // delete; then its memberships go, then the resource (membership-store.ts).
       const mark = { lastModified: clock().toISOString(), pending: [{ id: newId(), change: { kind: 'delete' as const } }] };
-      await mapStoreErrors(subject(type, id), () => deps.store.mark(context.tenantId, type.name, id, mark, expectedVersion));
+      // The delete's audit events ride on the tombstone: they are durable exactly when the delete is decided.
+      await mapStoreErrors(subject(type, id), () =>
+        deps.store.mark(context.tenantId, type.name, id, mark, expectedVersion, context.operation?.effectsOfSuccess({ resourceType: type.name, resourceId: id })),
+      );
+      context.operation?.committed();
       await settleAfterWrite(context, type, id);
       await mapStoreErrors(subject(type, id), () => behaviourOf(type).afterDelete(context, id));
     },

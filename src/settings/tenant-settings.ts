@@ -87,6 +87,11 @@ export const TENANT_SETTINGS = {
     default: 90,
     parse: integer(1, 3650),
   },
+  'audit.retentionDays': {
+    description: 'Days an audit event stays readable in GET /AuditEvents before the hourly retention sweep deletes it',
+    default: 90,
+    parse: integer(1, 3650),
+  },
 } as const satisfies SettingsTable;
 
 export type TenantSettingsTable = typeof TENANT_SETTINGS;

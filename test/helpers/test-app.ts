@@ -5,6 +5,11 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { buildApp } from '../../src/app';
+import { createAuditBuffer, type AuditBuffer } from '../../src/extensions/audit/audit-buffer';
+import { auditTopic } from '../../src/extensions/audit/audit-topic';
+import { createConditionCheck } from '../../src/extensions/audit/confirm-condition';
+import { createWorkerHost } from '../../src/jobs/worker-host';
+import type { AuditEventRecord } from '../../src/store/audit-event-store';
 import { issueToken } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config/load-config';
 import { createHttpServer } from '../../src/http/http-server';
@@ -29,6 +34,13 @@ export interface TestApp {
   readonly store: Store;
   tenant(options?: { name?: string; profile?: Profile; scopes?: Scope[] }): Promise<TestTenant>;
   tokenFor(tenant: Tenant, scopes: Scope[]): Promise<string>;
+  /** The app's buffer of audit events that describe no change (reads, failures). */
+  readonly auditBuffer: AuditBuffer;
+  /**
+   * The tenant's audit trail as GET /AuditEvents would read it once delivered, oldest first: flushes the buffer and
+   * delivers the audit messages of the outbox to the audit store, as a worker host does.
+   */
+  auditEvents(tenantId: string): Promise<AuditEventRecord[]>;
   close(): Promise<void>;
 }
 
@@ -60,15 +72,23 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const registry = loadRegistry(config.schemasDir);
   const store =
     options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry, reads: { workers: config.readWorkers, timeoutMs: config.queryTimeoutMs } });
+  const logger = options.logger ?? createLogger('silent');
+  const auditBuffer = createAuditBuffer({ outbox: store.outbox, clock: options.clock ?? (() => new Date()), newId: randomUUID, logger });
   const app = buildApp({
     config,
     store,
     registry,
-    logger: options.logger ?? createLogger('silent'),
+    logger,
     clock: options.clock,
     inlineHolders: options.inlineHolders,
     passwords: options.passwords,
+    auditSink: auditBuffer,
   });
+  // Delivers audit messages only (no housekeeping, no other topics), with a clock far ahead: held messages of a writer
+  // that stopped midway are not the business of these tests.
+  const auditHost = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger, clock: () => new Date(Date.now() + 3_600_000) });
+  const holds = createConditionCheck({ resources: store.resources, tenants: store.tenants, auditEvents: store.auditEvents });
+  auditHost.registerOutboxTopic(auditTopic({ auditEvents: store.auditEvents, holds, logger }));
 
   // The server main.ts runs: its timeouts, and SCIM error bodies for what Node's HTTP layer refuses.
   const server = createHttpServer(app, config);
@@ -91,8 +111,23 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
       const token = await tokenFor(tenant, opts.scopes ?? [Scope.read, Scope.write]);
       return { tenant, token, auth: { Authorization: `Bearer ${token}` } };
     },
+    auditBuffer,
+    async auditEvents(tenantId) {
+      await auditBuffer.flush();
+      while (await auditHost.runOnce());
+      const events: AuditEventRecord[] = [];
+      let after: { time: string; id: string } | undefined;
+      for (;;) {
+        const page = await store.auditEvents.list(tenantId, { count: 500, ...(after ? { after } : {}) });
+        events.push(...page.events);
+        if (!page.next) break;
+        after = page.next;
+      }
+      return events.reverse();
+    },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await auditBuffer.close();
       await store.close();
     },
   };

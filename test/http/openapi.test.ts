@@ -4,45 +4,15 @@
 // responses validate against the schemas the document gives them.
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { Express } from 'express';
 import request from 'supertest';
 import { fullPath, openApiPath } from '../../src/http/openapi/openapi-document';
 import { routeDocs } from '../../src/http/openapi/route-docs';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { Scope } from '../../src/auth/scopes';
+import { servedRoutes } from '../helpers/served-routes';
 import { capturingLogger, createTestApp, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const ROUTE_DOCS_FILE = 'src/http/openapi/route-docs.ts';
-
-interface ServedRoute {
-  readonly method: string;
-  readonly path: string;
-}
-
-interface Layer {
-  route?: { path: unknown; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-  rawPath?: unknown;
-}
-
-/** Walks the Express router stacks: every route with its full path, `all` for a route answering every method. */
-function servedRoutes(app: Express): ServedRoute[] {
-  const routes: ServedRoute[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        if (typeof layer.route.path !== 'string') throw new Error(`A route registered with ${JSON.stringify(layer.route.path)}: register one path per route`);
-        const path = layer.route.path === '/' && prefix !== '' ? prefix : `${prefix}${layer.route.path}`;
-        for (const method of Object.keys(layer.route.methods)) routes.push({ method: method === '_all' ? 'all' : method, path });
-      } else if (layer.handle?.stack) {
-        if (typeof layer.rawPath !== 'string') throw new Error('A router mounted without a string path');
-        walk(layer.handle.stack, layer.rawPath === '/' ? prefix : `${prefix}${layer.rawPath}`);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return routes;
-}
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -133,6 +103,11 @@ describe('OpenAPI document', () => {
     const verified = await request(t.app).post(`${SCIM}/Users/.verify-credentials`).set(checker).send({ userName: 'signs-in@example.com', password: 'Secret-Passw0rd!' });
     check('VerifiedCredentials', verified.body);
     check('Error', (await request(t.app).post(`${SCIM}/Users/.verify-credentials`).set(checker).send({ userName: 'bjensen@example.com', password: 'x-y-z-w' })).body);
+    await t.auditEvents(tenant.tenant.id);
+    const auditor = { Authorization: `Bearer ${await t.tokenFor(tenant.tenant, [Scope.auditRead])}` };
+    const trail = (await request(t.app).get(`${SCIM}/AuditEvents`).set(auditor)).body;
+    check('ListResponse', trail);
+    for (const event of trail.Resources) check('AuditEvent', event);
     // A body the document says is wrong is refused by the schema too (the check can fail).
     const validate = ajv.getSchema('openapi#/components/schemas/User')!;
     expect(validate({ schemas: [], userName: 42 })).toBe(false);

@@ -5,7 +5,6 @@
 // loaded through SCIM_TEST_HOOKS) that append lines to files: the files show who did what, and how often. The test
 // talks to them over HTTP (/health, /ready) and over their IPC channel (permission for the next step, a clock
 // shifted forward to expire a lease without waiting for it, a wake-up).
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,76 +12,13 @@ import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import type { JobRecord } from '../../src/store/job-store';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store';
 import type { Store } from '../../src/store/tenant-store';
-import { eventually } from '../helpers/eventually';
+import { eventually, startServer as startProcess, stopAll, type ServerProcess } from '../helpers/server-process';
 
-const SERVER = join(__dirname, '..', 'fixtures', 'run-server.js');
 const HOOKS = join(__dirname, '..', 'fixtures', 'worker-test-hooks.js');
 const TENANT = 'tenant-1';
 
-interface ServerProcess {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly port: number;
-  readonly logs: Record<string, unknown>[];
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Sends a message to the test hooks and resolves once they applied it. */
-  send(message: Record<string, unknown>): Promise<void>;
-}
-
-let messages = 0;
-
-async function startServer(storeFile: string, name: string): Promise<ServerProcess> {
-  const child = fork(SERVER, [], {
-    env: {
-      ...process.env,
-      SCIM_STORE: `sqlite:${storeFile}`,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SCIM_LOG_LEVEL: 'info',
-      SCIM_LOG_FORMAT: 'json',
-      SCIM_WORKERS: 'on',
-      SCIM_TEST_HOOKS: HOOKS,
-    },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (data: Buffer) => {
-    buffered += data.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ msg: line });
-      }
-    }
-  });
-  let stderr = '';
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const acks = new Map<number, () => void>();
-  child.on('message', (message: { ack?: number }) => {
-    if (message.ack !== undefined) acks.get(message.ack)?.();
-  });
-  await eventually(`${name} to listen and start its workers (stderr: ${stderr})`, () => logs.some((log) => log.msg === 'background workers started') && logs.some((log) => typeof log.port === 'number'));
-  const port = logs.find((log) => typeof log.port === 'number')!.port as number;
-  return {
-    child,
-    pid: child.pid!,
-    port,
-    logs,
-    exit,
-    send(message) {
-      const id = ++messages;
-      return new Promise<void>((resolve) => {
-        acks.set(id, resolve);
-        child.send({ ...message, id });
-      });
-    },
-  };
-}
+/** A server with background workers and the test's job type and outbox topic (SCIM_TEST_HOOKS). */
+const startServer = (storeFile: string, name: string) => startProcess(storeFile, name, { SCIM_TEST_HOOKS: HOOKS });
 
 describe('two server processes on one store', () => {
   let directory: string;
@@ -101,12 +37,7 @@ describe('two server processes on one store', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const server of servers ?? []) {
-      if (server.child.exitCode === null && server.child.signalCode === null) {
-        server.child.kill('SIGKILL');
-        await server.exit;
-      }
-    }
+    await stopAll(servers ?? []);
     await store?.close();
     rmSync(directory, { recursive: true, force: true });
   });

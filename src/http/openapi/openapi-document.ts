@@ -7,6 +7,7 @@ import schemaSchema from '../../../schemas/schema.schema.json';
 import serviceProviderConfigSchema from '../../../schemas/service-provider-config.schema.json';
 import type { AttributeDefinition } from '../../scim/schema/attribute';
 import type { SchemaRegistry } from '../../scim/schema/registry';
+import { withProductTypes } from '../../scim/schema/product-registry';
 import { URN } from '../../scim/urns';
 import { annotatedObjectSchema, resourceSchema, type JsonSchema } from './resource-json-schema';
 import { rolesSchemas } from './roles-route-docs';
@@ -188,7 +189,9 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     paths[path] ??= {};
     paths[path][route.method] = operationOf(route, options);
   }
-  const resourceSchemas = Object.fromEntries(options.registry.resourceTypes.map((type) => [type.name, resourceSchema(options.registry, type)]));
+  // The resource bodies of the product types (AuditEvent) too, generated the same way from schemas/.
+  const described = withProductTypes(options.registry);
+  const resourceSchemas = Object.fromEntries(described.resourceTypes.map((type) => [type.name, resourceSchema(described, type)]));
   return {
     openapi: '3.1.0',
     info: {

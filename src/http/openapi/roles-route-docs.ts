@@ -2,7 +2,7 @@
 // routes are generated with every other type's; its DELETE gains `force` here.
 import { Scope } from '../../auth/scopes';
 import type { JsonSchema } from './resource-json-schema';
-import type { ResponseDoc, RouteDoc } from './route-doc';
+import { audited, type ResponseDoc, type RouteDoc } from './route-doc';
 
 const ERROR = { schema: 'Error' } as const;
 const COMMON: Record<string, ResponseDoc> = {
@@ -25,6 +25,8 @@ const userRoute = (method: 'post' | 'put' | 'delete', path: string, summary: str
   tag: 'Roles',
   auth: 'bearer',
   scope: Scope.write,
+  // The equivalent PATCH, and recorded as one (PUT and PATCH are both _UPDATE_): the user is what changes.
+  audit: audited('USER', 'UPDATE', 'User'),
   summary,
   description,
   query: SELECTION,

@@ -1,5 +1,6 @@
 // The shape of a route's entry in the OpenAPI document (route-docs.ts lists them; openapi-document.ts renders them).
 import type { Scope } from '../../auth/scopes';
+import { auditDeclaration, type AuditDeclaration } from '../../extensions/audit/audit-event';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -13,6 +14,16 @@ export interface QueryParameterDoc {
   readonly name: string;
   readonly description: string;
   readonly type?: 'string' | 'integer';
+}
+
+/** A route's audit events: RESOURCE and ACTION, and the resource type it acts on (its `:id` is that type's id). */
+export interface RouteAudit extends AuditDeclaration {
+  readonly resourceType?: string;
+}
+
+/** The audit declaration of a route: `audited('USER', 'CREATE', 'User')`. */
+export function audited(resource: string, action: string, resourceType?: string): RouteAudit {
+  return { ...auditDeclaration(resource, action), ...(resourceType ? { resourceType } : {}) };
 }
 
 export interface RouteDoc {
@@ -32,4 +43,6 @@ export interface RouteDoc {
   readonly requestBody?: string;
   readonly responses: Readonly<Record<string, ResponseDoc>>;
   readonly deprecated?: boolean;
+  /** Its audit events; null for a route that needs no token (nobody to record, no tenant to record it for). */
+  readonly audit: RouteAudit | null;
 }

@@ -2,16 +2,21 @@
 //
 // ADDING A ROUTE: describe it here (or in a list of your feature's own, spread into routeDocs below), with the path
 // exactly as it is registered in Express (`/Widgets/:id`), where it is mounted (`scim`: under SCIM_BASE_PATH;
-// `root`: at the server root), and its answers. test/http/openapi.test.ts walks the Express app and fails, naming
-// the route and this file, when a served route has no entry here, or an entry serves nothing.
+// `root`: at the server root), its answers, and its audit events (`audit`: the RESOURCE and ACTION of its
+// `<RESOURCE>_<ACTION>_START/SUCCESS/FAIL` events; null only for a route that needs no token). test/http/openapi.test.ts
+// walks the Express app and fails, naming the route and this file, when a served route has no entry here, or an
+// entry serves nothing; test/http/audit-completeness.test.ts fails when a route's success or failure does not
+// record its pair of events.
+import { resourceEventName } from '../../extensions/audit/audit-event';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
 import { LIFECYCLE_ROUTES } from './lifecycle-route-docs';
 import { ROLES_ROUTES, withForcedRoleDeletion } from './roles-route-docs';
-import type { QueryParameterDoc, ResponseDoc, RouteDoc } from './route-doc';
+import { audited, type QueryParameterDoc, type ResponseDoc, type RouteDoc } from './route-doc';
 
-export type { HttpMethod, QueryParameterDoc, ResponseDoc, RouteDoc } from './route-doc';
+export type { HttpMethod, QueryParameterDoc, ResponseDoc, RouteAudit, RouteDoc } from './route-doc';
+export { audited };
 
 const ERROR = { schema: 'Error' } as const;
 /** The answers every authenticated SCIM route can give besides its own. */
@@ -44,6 +49,7 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
   const one = { description: `The ${name}`, schema: name };
   const notFound = { description: `No such ${name} in this tenant`, ...ERROR };
   const stale = { description: 'If-Match does not match the current version', ...ERROR };
+  const events = (action: string) => audited(resourceEventName(name), action, name);
   return [
     {
       ...read,
@@ -56,11 +62,13 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
         ...COMMON_ERRORS,
         '403': { description: 'The token lacks the scope, or the filter compares password with a value in the URL (scimType sensitive, RFC 7644 §7.5.2)', ...ERROR },
       },
+      audit: events('RETRIEVE_LIST'),
     },
     {
       ...write,
       method: 'post',
       path: at,
+      audit: events('CREATE'),
       summary: `Create a ${name}`,
       query: SELECTION_PARAMETERS,
       requestBody: name,
@@ -70,6 +78,7 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
       ...read,
       method: 'post',
       path: `${at}/.search`,
+      audit: events('SEARCH'),
       summary: `Search ${name} resources with a SearchRequest body`,
       requestBody: 'SearchRequest',
       responses: { '200': { description: 'A page', schema: 'ListResponse' }, ...COMMON_ERRORS },
@@ -78,6 +87,7 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
       ...write,
       method: 'post',
       path: `${at}/.bulk-delete`,
+      audit: events('BULK_DELETE'),
       summary: `Delete a list of ${name} ids, one result per id`,
       requestBody: 'BulkDeleteRequest',
       responses: { '200': { description: 'One DELETE result per id, in order', schema: 'BulkResponse' }, '413': { description: 'More ids than SCIM_BULK_DELETE_MAX_IDS', ...ERROR }, ...COMMON_ERRORS },
@@ -86,6 +96,7 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
       ...read,
       method: 'get',
       path: `${at}/:id`,
+      audit: events('RETRIEVE'),
       summary: `Read a ${name}`,
       query: SELECTION_PARAMETERS,
       headers: [{ name: 'If-None-Match', description: 'ETag; 304 when the resource is unchanged' }],
@@ -95,6 +106,7 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
       ...write,
       method: 'put',
       path: `${at}/:id`,
+      audit: events('UPDATE'),
       summary: `Replace a ${name} (every attribute not sent is removed)`,
       query: SELECTION_PARAMETERS,
       headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
@@ -105,6 +117,7 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
       ...write,
       method: 'patch',
       path: `${at}/:id`,
+      audit: events('UPDATE'),
       summary: `Change a ${name} with PATCH operations (RFC 7644 §3.5.2)`,
       query: SELECTION_PARAMETERS,
       headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
@@ -115,6 +128,7 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
       ...write,
       method: 'delete',
       path: `${at}/:id`,
+      audit: events('DELETE'),
       summary: `Delete a ${name}`,
       headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
       responses: { '204': { description: 'Deleted' }, '404': notFound, '412': stale, ...COMMON_ERRORS },
@@ -122,14 +136,17 @@ function resourceRouteDocs(type: ResourceTypeDefinition): RouteDoc[] {
   ];
 }
 
-const DISCOVERY: RouteDoc[] = [
-  ['/ServiceProviderConfig', 'What the server supports (RFC 7643 §5)', 'ServiceProviderConfig', false],
-  ['/serviceConfiguration', 'Older spelling of /ServiceProviderConfig that some clients still request', 'ServiceProviderConfig', true],
-  ['/ResourceTypes', 'The resource types (RFC 7643 §6)', 'ListResponse', false],
-  ['/ResourceTypes/:name', 'One resource type', 'ResourceType', false],
-  ['/Schemas', 'The schema definitions (RFC 7643 §7)', 'ListResponse', false],
-  ['/Schemas/:urn', 'One schema definition, by its URN', 'Schema', false],
-].map(([path, summary, schema, deprecated]) => ({
+const DISCOVERY: RouteDoc[] = (
+  [
+    ['/ServiceProviderConfig', 'What the server supports (RFC 7643 §5)', 'ServiceProviderConfig', false, audited('SERVICE_PROVIDER_CONFIG', 'RETRIEVE')],
+    ['/serviceConfiguration', 'Older spelling of /ServiceProviderConfig that some clients still request', 'ServiceProviderConfig', true, audited('SERVICE_PROVIDER_CONFIG', 'RETRIEVE')],
+    ['/ResourceTypes', 'The resource types (RFC 7643 §6)', 'ListResponse', false, audited('RESOURCE_TYPE', 'RETRIEVE_LIST')],
+    ['/ResourceTypes/:name', 'One resource type', 'ResourceType', false, audited('RESOURCE_TYPE', 'RETRIEVE', 'ResourceType')],
+    ['/Schemas', 'The schema definitions (RFC 7643 §7)', 'ListResponse', false, audited('SCHEMA', 'RETRIEVE_LIST')],
+    ['/Schemas/:urn', 'One schema definition, by its URN', 'Schema', false, audited('SCHEMA', 'RETRIEVE', 'Schema')],
+  ] as const
+).map(([path, summary, schema, deprecated, audit]) => ({
+  audit,
   method: 'get',
   path: path as string,
   mount: 'scim',
@@ -148,6 +165,7 @@ const PROTOCOL: RouteDoc[] = [
     tag: 'Bulk',
     auth: 'bearer',
     scope: Scope.write,
+    audit: audited('BULK', 'REQUEST'),
     summary: 'Many operations in one request, with bulkId references (RFC 7644 §3.7)',
     requestBody: 'BulkRequest',
     responses: { '200': { description: 'One result per operation processed', schema: 'BulkResponse' }, '413': { description: 'Over bulk.maxOperations or bulk.maxPayloadSize', ...ERROR }, ...COMMON_ERRORS },
@@ -159,6 +177,7 @@ const PROTOCOL: RouteDoc[] = [
     tag: 'Search',
     auth: 'bearer',
     scope: Scope.read,
+    audit: audited('RESOURCE', 'SEARCH'),
     summary: 'One query across every resource type (RFC 7644 §3.4.3)',
     requestBody: 'SearchRequest',
     responses: { '200': { description: 'A page of mixed resource types', schema: 'ListResponse' }, ...COMMON_ERRORS },
@@ -170,6 +189,7 @@ const PROTOCOL: RouteDoc[] = [
       mount: 'scim',
       tag: 'Me',
       auth: 'bearer',
+      audit: audited('ME', 'RETRIEVE'),
       summary: '/Me is not offered: every method on it answers 501 (RFC 7644 §3.11)',
       description: 'A bearer token here identifies a provisioning client, not a User; use /Users/{id}.',
       responses: { '501': { description: 'Not implemented', ...ERROR } },
@@ -177,14 +197,43 @@ const PROTOCOL: RouteDoc[] = [
   ),
 ];
 
+const AUDIT_EVENTS: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/AuditEvents',
+    mount: 'scim',
+    tag: 'Audit',
+    auth: 'bearer',
+    scope: Scope.auditRead,
+    audit: audited('AUDIT_EVENT', 'RETRIEVE_LIST', 'AuditEvent'),
+    summary: 'The audit trail of the token’s tenant, newest first, by cursor pages (RFC 9865)',
+    description:
+      'Filter on type, outcome, time, actor.tokenId and resource.id (e.g. type sw "USER_" and outcome eq "failure"). Send cursor= for the first page, then each nextCursor. startIndex, sortBy, attributes and excludedAttributes are refused.',
+    query: [LIST_PARAMETERS[0], LIST_PARAMETERS[4], LIST_PARAMETERS[5]],
+    responses: { '200': { description: 'A page of AuditEvent resources', schema: 'ListResponse' }, ...COMMON_ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/AuditEvents/:id',
+    mount: 'scim',
+    tag: 'Audit',
+    auth: 'bearer',
+    scope: Scope.auditRead,
+    audit: audited('AUDIT_EVENT', 'RETRIEVE', 'AuditEvent'),
+    summary: 'One audit event',
+    responses: { '200': { description: 'The event', schema: 'AuditEvent' }, '404': { description: 'No such event in this tenant', ...ERROR }, ...COMMON_ERRORS },
+  },
+];
+
 const OPERATIONS: RouteDoc[] = [
-  { method: 'get', path: '/health', mount: 'root', tag: 'Operations', auth: 'none', summary: 'Liveness: the process answers', responses: { '200': { description: 'Alive', schema: 'Status' } } },
+  { method: 'get', path: '/health', mount: 'root', tag: 'Operations', auth: 'none', audit: null, summary: 'Liveness: the process answers', responses: { '200': { description: 'Alive', schema: 'Status' } } },
   {
     method: 'get',
     path: '/ready',
     mount: 'root',
     tag: 'Operations',
     auth: 'none',
+    audit: null,
     summary: 'Readiness: the store answers',
     responses: { '200': { description: 'Ready', schema: 'Status' }, '503': { description: 'The store is not reachable', ...ERROR } },
   },
@@ -194,6 +243,7 @@ const OPERATIONS: RouteDoc[] = [
     mount: 'root',
     tag: 'Operations',
     auth: 'discovery',
+    audit: audited('OPENAPI', 'RETRIEVE'),
     summary: 'This OpenAPI 3.1 document (a token is needed unless SCIM_PUBLIC_DISCOVERY=true, as for /Schemas)',
     responses: { '200': { description: 'The document' }, '401': COMMON_ERRORS['401'] },
   },
@@ -206,6 +256,8 @@ const METRICS: RouteDoc = {
   mount: 'root',
   tag: 'Operations',
   auth: 'bearer',
+  // No audit events: its token is the operator's SCIM_METRICS_TOKEN, not a tenant's, so there is no trail to record in.
+  audit: null,
   summary: 'Prometheus metrics (SCIM_METRICS=on); the bearer token is SCIM_METRICS_TOKEN, not a SCIM token',
   responses: { '200': { description: 'The Prometheus text format' }, '401': { description: 'Missing or wrong SCIM_METRICS_TOKEN', ...ERROR } },
 };
@@ -217,5 +269,14 @@ export interface RouteDocOptions {
 
 /** Every route of the app; SCIM resource routes are generated for each resource type of the registry. */
 export function routeDocs(registry: SchemaRegistry, options: RouteDocOptions = {}): RouteDoc[] {
-  return [...OPERATIONS, ...(options.metrics ? [METRICS] : []), ...DISCOVERY, ...registry.resourceTypes.flatMap(resourceRouteDocs).map(withForcedRoleDeletion), ...PROTOCOL, ...ROLES_ROUTES, ...LIFECYCLE_ROUTES];
+  return [
+    ...OPERATIONS,
+    ...(options.metrics ? [METRICS] : []),
+    ...DISCOVERY,
+    ...registry.resourceTypes.flatMap(resourceRouteDocs).map(withForcedRoleDeletion),
+    ...PROTOCOL,
+    ...ROLES_ROUTES,
+    ...LIFECYCLE_ROUTES,
+    ...AUDIT_EVENTS,
+  ];
 }

@@ -50,7 +50,8 @@ export function rootSearchRouter(deps: RootSearchRouterDeps): Router {
     }
     if (searched.length === 0) throw firstError ?? scimErrors.invalidFilter('The filter applies to no resource type');
 
-    const context = requestContextOf(req);
+    // The search spans resource types: its audit record names none (each type's list would name itself otherwise).
+    const { operation: _spansTypes, ...context } = requestContextOf(req);
     // startIndex, count and cursor do not depend on the type: any parsed request holds them.
     const { startIndex, count, cursor } = searched[0].request;
     const page = await searchAcrossTypes({ service, cursors: deps.cursors }, context, searched, { startIndex, count, cursor });

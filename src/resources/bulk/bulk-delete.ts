@@ -1,7 +1,9 @@
 // POST /Users/.bulk-delete: the "delete these ids" job that directory products offer beside SCIM Bulk. Each id is
 // deleted through the service's single delete (the same tenant scope and clean-up as DELETE /Users/{id}), and the
-// answer has one entry per id, shaped like a BulkResponse so that a client reads it with the same code.
+// answer has one entry per id, shaped like a BulkResponse so that a client reads it with the same code. In the audit
+// trail the request is one <RESOURCE>_BULK_DELETE operation, and each id one <RESOURCE>_DELETE with its position.
 import type { RequestContext } from '../../auth/request-context';
+import { auditDeclaration, resourceEventName } from '../../extensions/audit/audit-event';
 import { ScimError, scimErrors } from '../../scim/errors';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import { URN } from '../../scim/urns';
@@ -36,10 +38,12 @@ export async function bulkDelete(
   options: BulkDeleteOptions,
 ): Promise<BulkResponseBody> {
   const results: BulkOperationResult[] = [];
-  for (const id of ids) {
+  const declaration = auditDeclaration(resourceEventName(type.name), 'DELETE');
+  for (const [index, id] of ids.entries()) {
     const location = resourceLocation(options.baseUrl, type, id);
+    const operation = context.operation?.child(declaration, { index });
     try {
-      await service.delete(context, type, id);
+      await service.delete({ ...context, operation }, type, id);
       results.push({ method: BulkMethod.delete, location, status: '204' });
     } catch (error) {
       let scimError: ScimError;
@@ -48,6 +52,7 @@ export async function bulkDelete(
         options.onInternalError?.(error);
         scimError = scimErrors.internal(error);
       }
+      operation?.fail({ status: scimError.status, scimType: scimError.scimType });
       results.push({ method: BulkMethod.delete, location, status: String(scimError.status), response: scimError.toBody() });
     }
   }

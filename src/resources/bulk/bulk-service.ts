@@ -2,7 +2,13 @@
 // service call of its single-request counterpart (validation, uniqueness, mutability, If-Match, tenant scope), and
 // Bulk adds only what is its own: bulkId references and ordering, failOnErrors, per-operation results, and batching
 // of consecutive creates into one store write.
+//
+// Audit: the request is one BULK_REQUEST operation (recorded by the HTTP layer), and each of its operations is one
+// more, recorded exactly as its single-request counterpart would be (USER_CREATE_*, GROUP_UPDATE_*…), with its
+// position and bulkId: an operation refused before it ran (malformed, an unresolved bulkId) records a FAIL too.
 import type { RequestContext } from '../../auth/request-context';
+import { auditDeclaration, resourceEventName, type AuditDeclaration } from '../../extensions/audit/audit-event';
+import type { OperationAudit } from '../../extensions/audit/operation-audit';
 import { ScimError, scimErrors } from '../../scim/errors';
 import { versionToETag } from '../../scim/etag';
 import type { SchemaRegistry } from '../../scim/schema/registry';
@@ -44,6 +50,16 @@ export interface BulkService {
 export const DEFAULT_BULK_BATCH_SIZE = 500;
 const NOTHING_DEFERRED: ReadonlySet<string> = new Set();
 
+const ACTION_OF: Readonly<Record<BulkMethod, string>> = { POST: 'CREATE', PUT: 'UPDATE', PATCH: 'UPDATE', DELETE: 'DELETE' };
+/** An operation too malformed to name its resource type or method. */
+const MALFORMED_OPERATION = auditDeclaration('BULK', 'OPERATION');
+
+/** The audit events of one Bulk operation: those of its single-request counterpart. */
+export function bulkOperationDeclaration(operation: BulkOperation, action?: string): AuditDeclaration {
+  if (isInvalid(operation) || operation.method === undefined) return MALFORMED_OPERATION;
+  return auditDeclaration(resourceEventName(operation.type.name), action ?? ACTION_OF[operation.method]);
+}
+
 export function createBulkService(deps: BulkServiceDeps): BulkService {
   const batchSize = deps.batchSize ?? DEFAULT_BULK_BATCH_SIZE;
   return {
@@ -71,6 +87,8 @@ class BulkRun {
   private readonly batchIndexes = new Set<number>();
   private errors = 0;
   private stopped = false;
+  /** Each operation's audit record, by operation index. */
+  private readonly audits = new Map<number, OperationAudit>();
 
   constructor(
     private readonly service: BulkResourceService,
@@ -146,7 +164,8 @@ class BulkRun {
     this.batchIndexes.clear();
     let outcomes: Array<StoredResource | ScimError>;
     try {
-      outcomes = await this.service.createMany(this.context, items[0].operation.type, items.map((item) => item.data));
+      const itemContexts = items.map((item) => this.contextFor(item.operation));
+      outcomes = await this.service.createMany(this.context, items[0].operation.type, items.map((item) => item.data), itemContexts);
     } catch (error) {
       const failure = this.asScimError(error);
       outcomes = items.map(() => failure);
@@ -172,16 +191,17 @@ class BulkRun {
     const location = this.location(operation, id);
     const conditions: WriteConditions = operation.ifMatch === undefined ? {} : { ifMatch: operation.ifMatch };
     const data = operation.data === undefined ? undefined : this.resolved(operation, operation.data);
+    const context = this.contextFor(operation);
     try {
       switch (operation.method) {
         case BulkMethod.put:
-          this.succeed(operation, 200, location, await this.service.replace(this.context, operation.type, id, data, conditions));
+          this.succeed(operation, 200, location, await this.service.replace(context, operation.type, id, data, conditions));
           break;
         case BulkMethod.patch:
-          this.succeed(operation, 200, location, (await this.service.patch(this.context, operation.type, id, data, conditions)).resource);
+          this.succeed(operation, 200, location, (await this.service.patch(context, operation.type, id, data, conditions)).resource);
           break;
         case BulkMethod.delete:
-          await this.service.delete(this.context, operation.type, id, conditions);
+          await this.service.delete(context, operation.type, id, conditions);
           this.succeed(operation, 204, location);
           break;
         case BulkMethod.post:
@@ -204,13 +224,38 @@ class BulkRun {
       return;
     }
     const data = this.resolved(operation, operation.data ?? {});
+    // Writing in the references is a second write of the created resource: an UPDATE of its own in the audit trail.
+    const audit = this.context.operation?.child(bulkOperationDeclaration(operation, 'UPDATE'), this.position(operation));
     try {
-      const completed = await this.service.replace(this.context, operation.type, created.id, data, { ifMatch: versionToETag(created.version) });
+      const completed = await this.service.replace(audit ? { ...this.context, operation: audit } : this.context, operation.type, created.id, data, { ifMatch: versionToETag(created.version) });
       this.created.set(operation.index, completed);
-      this.succeed(operation, 201, location, completed);
+      this.succeed(operation, 201, location, completed, audit);
     } catch (error) {
-      this.fail(operation, error, location);
+      this.fail(operation, error, location, audit);
     }
+  }
+
+  private position(operation: BulkOperation): { index: number; bulkId?: string } {
+    return operation.bulkId === undefined ? { index: operation.index } : { index: operation.index, bulkId: operation.bulkId };
+  }
+
+  /** The operation's audit record (made on first use, when the operation's turn comes), naming its target. */
+  private auditOf(operation: BulkOperation): OperationAudit | undefined {
+    const parent = this.context.operation;
+    if (!parent) return undefined;
+    let audit = this.audits.get(operation.index);
+    if (!audit) {
+      audit = parent.child(bulkOperationDeclaration(operation), this.position(operation));
+      if (!isInvalid(operation)) audit.target(operation.type.name, this.targetId(operation));
+      this.audits.set(operation.index, audit);
+    }
+    return audit;
+  }
+
+  /** The context of one operation: the request's, with the operation's own audit record. */
+  private contextFor(operation: BulkOperation): RequestContext {
+    const audit = this.auditOf(operation);
+    return audit ? { ...this.context, operation: audit } : this.context;
   }
 
   /** The operation's data with its references replaced by ids (as it is when it has none). */
@@ -259,7 +304,9 @@ class BulkRun {
     };
   }
 
-  private succeed(operation: BulkOperation, status: number, location: string, stored?: StoredResource): void {
+  private succeed(operation: BulkOperation, status: number, location: string, stored?: StoredResource, audit = this.auditOf(operation)): void {
+    // A write recorded its outcome with the change; a PATCH that changed nothing records it here.
+    audit?.succeed();
     this.outcomes[operation.index] = {
       ...this.echo(operation),
       ...(stored ? { version: versionToETag(stored.version) } : {}),
@@ -268,8 +315,9 @@ class BulkRun {
     };
   }
 
-  private fail(operation: BulkOperation, error: unknown, location?: string): void {
+  private fail(operation: BulkOperation, error: unknown, location?: string, audit = this.auditOf(operation)): void {
     const scimError = this.asScimError(error);
+    audit?.fail({ status: scimError.status, scimType: scimError.scimType });
     this.outcomes[operation.index] = {
       ...this.echo(operation),
       ...(location !== undefined ? { location } : {}),

@@ -391,6 +391,74 @@ describe('worker host', () => {
       expect(jobs.map((job) => job.idempotencyKey)).toEqual(['sweep@2025-01-01T01:00:00.000Z', 'sweep@2025-01-01T00:00:00.000Z']);
     });
 
+    it('runs a periodic task in each instance at most once per period, and logs its failure without stopping', async () => {
+      const a = host(instance(), 'a');
+      const runs: string[] = [];
+      a.every({ name: 'tick', everyMs: 30_000, run: async (at) => void runs.push(at.toISOString()) });
+      a.every({
+        name: 'broken',
+        everyMs: 30_000,
+        run: async () => {
+          throw new Error('boom');
+        },
+      });
+      await a.runOnce();
+      await a.runOnce();
+      now += 30_000;
+      await a.runOnce();
+      expect(runs).toEqual([new Date(T0).toISOString(), new Date(T0 + 30_000).toISOString()]);
+      expect(a.logger.lines.filter((line) => line.message === 'periodic task failed; it runs again next time')).toHaveLength(2);
+    });
+
+    it('delivers a topic with deliverBatch in one call per claim, acknowledging all but those it reports as failed', async () => {
+      const store = instance();
+      const a = host(store, 'a');
+      const calls: string[][] = [];
+      a.registerOutboxTopic({
+        topic: 'batched',
+        deliver: async () => {
+          throw new Error('not used');
+        },
+        deliverBatch: async (messages) => {
+          calls.push(messages.map((message) => message.key));
+          return { failed: new Map([[messages[1].id, new DeliveryFailure('refused', true)]]) };
+        },
+      });
+      await store.outbox.append(['k1', 'k2', 'k3'].map((key, n) => ({ id: `m${n}`, tenantId: 't1', topic: 'batched', key, payload: null, created: new Date(now).toISOString() })));
+      await a.runOnce();
+      expect(calls).toEqual([['k1', 'k2', 'k3']]);
+      expect((await store.outbox.list('t1', { limit: 5 })).map((message) => [message.key, message.status])).toEqual([
+        ['k1', 'delivered'],
+        ['k2', 'dead'],
+        ['k3', 'delivered'],
+      ]);
+    });
+
+    it('after a partial outbox batch waits the shortest pause, so that messages under steady load go in batches', async () => {
+      const store = instance();
+      const a = host(store, 'a', { outboxBatch: 2 });
+      const delivered: string[] = [];
+      const append = (n: number) => store.outbox.append([{ id: `m${n}`, tenantId: 't1', topic: 'x', key: `k${n}`, payload: null, created: new Date(now).toISOString() }]);
+      // Steady load: each delivery is followed by a new message.
+      a.registerOutboxTopic({
+        topic: 'x',
+        deliver: async (message) => {
+          delivered.push(message.key);
+          await append(delivered.length + 1);
+        },
+      });
+      await append(1);
+      a.start();
+      await settle();
+      // One message (less than a batch): the next round waits 250 ms rather than running at once for the next one.
+      expect(delivered).toEqual(['k1']);
+      expect(a.timers.pendingTimeouts()).toEqual([250]);
+      a.timers.fireNextTimeout();
+      await settle();
+      expect(delivered).toEqual(['k1', 'k2']);
+      await a.stop();
+    });
+
     it('refuses a type or topic registered twice, and a schedule of an unknown type', () => {
       const a = host(instance(), 'a');
       a.registerJobType({ type: 'x', run: async () => undefined });

@@ -11,7 +11,19 @@ type Json = Record<string, unknown>;
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
 const read = (file: string): unknown => JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8'));
 
-const SCHEMA_FILES = ['user.json', 'group.json', 'enterprise-user.json', 'lifecycle-user.json', 'role.json', 'service-provider-config.schema.json', 'resource-type.schema.json', 'schema.schema.json'];
+/** Our own product schemas (the audit trail), in the product URN namespace. */
+const PRODUCT_SCHEMA_FILES = ['audit-event.json'];
+const SCHEMA_FILES = [
+  'user.json',
+  'group.json',
+  'enterprise-user.json',
+  'lifecycle-user.json',
+  'role.json',
+  'service-provider-config.schema.json',
+  'resource-type.schema.json',
+  'schema.schema.json',
+  ...PRODUCT_SCHEMA_FILES,
+];
 /** The product's own schemas (README "Extensions"): one URN namespace, and storage characteristics of the server's own. */
 const PRODUCT_USER = 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User';
 const schemaFiles = SCHEMA_FILES.map((file) => ({ file, schema: read(file) as Json }));
@@ -149,7 +161,7 @@ const namesOf = (attributes: unknown): string[] => (attributes as Json[]).map((a
 describe('schemas/ directory', () => {
   it('holds exactly the schema, common-attribute and resource-type files, each parsing as JSON', () => {
     const files = readdirSync(SCHEMAS_DIR).filter((file) => file.endsWith('.json')).sort();
-    expect(files).toEqual([...SCHEMA_FILES, 'common-attributes.json', 'resource-types.json'].sort());
+    expect(files).toEqual([...SCHEMA_FILES, 'common-attributes.json', 'resource-types.json', 'product-resource-types.json'].sort());
   });
 });
 
@@ -357,6 +369,18 @@ describe('resource-types.json (RFC 7643 §6)', () => {
     for (const type of resourceTypes) {
       expect(Object.keys(type).filter((key) => !['schemas', 'meta', ...described].includes(key))).toEqual([]);
     }
+  });
+
+  it('loads, with the product resource types, into one registry for discovery', () => {
+    const productTypes = read('product-resource-types.json') as Json[];
+    const product = PRODUCT_SCHEMA_FILES.map((file) => read(file) as Json);
+    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, ...product], resourceTypes: [...resourceTypes, ...productTypes], commonAttributes });
+    expect(registry.resourceTypes.map((type) => [type.name, type.endpoint, type.schema])).toEqual([
+      ['User', '/Users', URN.core.user],
+      ['Group', '/Groups', URN.core.group],
+      ['AuditEvent', '/AuditEvents', 'urn:scim-server:params:scim:schemas:audit:2.0:AuditEvent'],
+    ]);
+    for (const type of productTypes) expect(Object.keys(type).filter((key) => !['schemas', 'meta', ...namesOf(resourceTypeSchema.attributes)].includes(key))).toEqual([]);
   });
 
   it('loads into the schema registry together with the resource schemas', () => {

@@ -1,0 +1,198 @@
+// Audit completeness, driven by the app itself: it walks every route Express serves, and for each one with audit
+// events (its OpenAPI entry's `audit`, src/http/openapi/route-docs.ts) it makes one request that succeeds and one
+// that fails, and checks that each recorded exactly its pair: <RESOURCE>_<ACTION>_START, then _SUCCESS (or _FAIL with
+// the status answered). A route served without a scenario here fails the test, naming the route: a new route cannot
+// ship without its events being checked. (The OpenAPI test already fails for a route without an entry, and an entry
+// cannot leave out `audit`: the type requires it.)
+import request from 'supertest';
+import { eventType } from '../../src/extensions/audit/audit-event';
+import { fullPath, openApiPath } from '../../src/http/openapi/openapi-document';
+import { routeDocs, type RouteDoc } from '../../src/http/openapi/route-docs';
+import { Scope } from '../../src/auth/scopes';
+import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import type { AuditEventRecord } from '../../src/store/audit-event-store';
+import { servedRoutes } from '../helpers/served-routes';
+import { createTestApp, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+const SCENARIOS_FILE = 'test/http/audit-completeness.test.ts';
+
+type Call = request.Response;
+interface World {
+  readonly t: TestApp;
+  readonly tenant: TestTenant;
+  /**
+   * Headers with a token of every scope, one with only audit:read, one with only the SCIM scopes; each carries the
+   * X-Request-Id of the scenario running, by which its events are found.
+   */
+  readonly all: Record<string, string>;
+  readonly auditOnly: Record<string, string>;
+  readonly scim: Record<string, string>;
+  /** Creates a resource of the type and answers its id. */
+  create(endpoint: string): Promise<string>;
+  /** An existing audit event's id. */
+  auditEventId(): Promise<string>;
+}
+
+/** How to make a route succeed, and fail (or why it cannot do one of them). */
+interface Scenario {
+  readonly success: ((world: World, path: (value: string) => string) => Promise<Call>) | { readonly never: string };
+  readonly failure: ((world: World, path: (value: string) => string) => Promise<Call>) | { readonly never: string };
+}
+
+/** Bodies that create a resource of each SCIM resource type. */
+const NEW_RESOURCE: Readonly<Record<string, (n: number) => Record<string, unknown>>> = {
+  '/Users': (n) => user(`completeness-${n}@example.com`),
+  '/Groups': (n) => ({ schemas: [GROUP_SCHEMA], displayName: `Completeness ${n}` }),
+};
+let serial = 0;
+
+/** A request with the token that lacks the route's scope: 403 before anything runs. */
+const withoutScope = (doc: RouteDoc) => async (world: World, path: (value: string) => string) => {
+  const token = doc.scope === Scope.auditRead ? world.scim : world.auditOnly;
+  return request(world.t.app)[doc.method](path('x')).set(token).send(doc.method === 'get' ? undefined : {});
+};
+
+/** The scenarios, by `METHOD template` (the template as route-docs.ts registers it, relative to its mount). */
+function scenarioFor(doc: RouteDoc): Scenario | undefined {
+  const key = `${doc.method.toUpperCase()} ${doc.path}`;
+  const resourceRoute = /^\/(Users|Groups)(\/.*)?$/.exec(doc.path);
+  if (resourceRoute) {
+    const endpoint = `/${resourceRoute[1]}`;
+    const body = NEW_RESOURCE[endpoint];
+    const rest = resourceRoute[2] ?? '';
+    const onExisting = (make: (world: World, id: string) => PromiseLike<Call>) => async (world: World) => make(world, await world.create(endpoint));
+    switch (`${doc.method.toUpperCase()} ${rest}`) {
+      case 'GET ':
+        return { success: async (w) => request(w.t.app).get(`${SCIM}${endpoint}`).set(w.all), failure: async (w) => request(w.t.app).get(`${SCIM}${endpoint}?filter=nope eq 1`).set(w.all) };
+      case 'POST ':
+        return { success: async (w) => request(w.t.app).post(`${SCIM}${endpoint}`).set(w.all).send(body((serial += 1))), failure: withoutScope(doc) };
+      case 'POST /.search':
+        return { success: async (w) => request(w.t.app).post(`${SCIM}${endpoint}/.search`).set(w.all).send({ schemas: [SEARCH] }), failure: withoutScope(doc) };
+      case 'POST /.bulk-delete':
+        return { success: onExisting((w, id) => request(w.t.app).post(`${SCIM}${endpoint}/.bulk-delete`).set(w.all).send({ ids: [id] })), failure: async (w) => request(w.t.app).post(`${SCIM}${endpoint}/.bulk-delete`).set(w.all).send({ ids: 'x' }) };
+      case 'GET /:id':
+        return { success: onExisting((w, id) => request(w.t.app).get(`${SCIM}${endpoint}/${id}`).set(w.all)), failure: async (w) => request(w.t.app).get(`${SCIM}${endpoint}/missing`).set(w.all) };
+      case 'PUT /:id':
+        return { success: onExisting((w, id) => request(w.t.app).put(`${SCIM}${endpoint}/${id}`).set(w.all).send(body((serial += 1)))), failure: async (w) => request(w.t.app).put(`${SCIM}${endpoint}/missing`).set(w.all).send(body((serial += 1))) };
+      case 'PATCH /:id':
+        return {
+          success: onExisting((w, id) => request(w.t.app).patch(`${SCIM}${endpoint}/${id}`).set(w.all).send({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'externalId', value: 'x' }] })),
+          failure: onExisting((w, id) => request(w.t.app).patch(`${SCIM}${endpoint}/${id}`).set(w.all).set('If-Match', 'W/"99"').send({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'externalId', value: 'x' }] })),
+        };
+      case 'DELETE /:id':
+        return { success: onExisting((w, id) => request(w.t.app).delete(`${SCIM}${endpoint}/${id}`).set(w.all)), failure: async (w) => request(w.t.app).delete(`${SCIM}${endpoint}/missing`).set(w.all) };
+    }
+    return undefined;
+  }
+  const table: Readonly<Record<string, Scenario>> = {
+    'GET /openapi.json': { success: async (w) => request(w.t.app).get('/openapi.json').set(w.all), failure: { never: 'it answers every verified token' } },
+    'GET /ServiceProviderConfig': { success: async (w, p) => request(w.t.app).get(p('')).set(w.all), failure: { never: 'it answers every verified token' } },
+    'GET /serviceConfiguration': { success: async (w, p) => request(w.t.app).get(p('')).set(w.all), failure: { never: 'it answers every verified token' } },
+    'GET /ResourceTypes': { success: async (w, p) => request(w.t.app).get(p('')).set(w.all), failure: async (w, p) => request(w.t.app).get(`${p('')}?filter=name eq "User"`).set(w.all) },
+    'GET /Schemas': { success: async (w, p) => request(w.t.app).get(p('')).set(w.all), failure: async (w, p) => request(w.t.app).get(`${p('')}?filter=id pr`).set(w.all) },
+    'GET /ResourceTypes/:name': { success: async (w, p) => request(w.t.app).get(p('User')).set(w.all), failure: async (w, p) => request(w.t.app).get(p('Nope')).set(w.all) },
+    'GET /Schemas/:urn': { success: async (w, p) => request(w.t.app).get(p('urn:ietf:params:scim:schemas:core:2.0:Group')).set(w.all), failure: async (w, p) => request(w.t.app).get(p('urn:nope')).set(w.all) },
+    'POST /Bulk': {
+      success: async (w) => request(w.t.app).post(`${SCIM}/Bulk`).set(w.all).send({ schemas: [BULK], Operations: [{ method: 'POST', path: '/Users', bulkId: 'x', data: user(`bulk-${(serial += 1)}@example.com`) }] }),
+      failure: async (w) => request(w.t.app).post(`${SCIM}/Bulk`).set(w.all).send({ schemas: [BULK] }),
+    },
+    'POST /.search': { success: async (w) => request(w.t.app).post(`${SCIM}/.search`).set(w.all).send({ schemas: [SEARCH] }), failure: async (w) => request(w.t.app).post(`${SCIM}/.search`).set(w.all).send({ schemas: [SEARCH], sortBy: 'id' }) },
+    'GET /Me': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me`).set(w.all) },
+    'GET /Me/*rest': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me/x`).set(w.all) },
+    'GET /AuditEvents': { success: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents`).set(w.auditOnly), failure: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents`).set(w.scim) },
+    'GET /AuditEvents/:id': { success: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/${await w.auditEventId()}`).set(w.auditOnly), failure: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/missing`).set(w.auditOnly) },
+  };
+  return table[key];
+}
+
+let t: TestApp;
+let world: World;
+/** The X-Request-Id of the scenario running. */
+let requestId = 'setup';
+beforeAll(async () => {
+  t = await createTestApp();
+  const tenant = await t.tenant();
+  const headers = (token: string) => ({
+    get Authorization() {
+      return `Bearer ${token}`;
+    },
+    get 'X-Request-Id'() {
+      return requestId;
+    },
+  });
+  const all = headers(await t.tokenFor(tenant.tenant, [Scope.read, Scope.write, Scope.auditRead]));
+  world = {
+    t,
+    tenant,
+    all,
+    auditOnly: headers(await t.tokenFor(tenant.tenant, [Scope.auditRead])),
+    scim: headers(tenant.token),
+    async create(endpoint) {
+      const setup = requestId;
+      requestId = `setup-${(serial += 1)}`;
+      const res = await request(t.app).post(`${SCIM}${endpoint}`).set(all).send(NEW_RESOURCE[endpoint]((serial += 1)));
+      requestId = setup;
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    },
+    async auditEventId() {
+      return (await t.auditEvents(tenant.tenant.id))[0].id;
+    },
+  };
+});
+afterAll(() => t.close());
+
+/** Every documented route that Express serves and that declares audit events. */
+function auditedRoutes(): RouteDoc[] {
+  const served = servedRoutes(t.express);
+  return routeDocs(loadBuiltinRegistry()).filter(
+    (doc) => doc.audit !== null && served.some((route) => openApiPath(route.path) === openApiPath(fullPath(doc, SCIM)) && (route.method === doc.method || route.method === 'all')),
+  );
+}
+
+describe('audit completeness', () => {
+  it('covers every served route that has audit events, and only routes that need no token go without', () => {
+    const docs = routeDocs(loadBuiltinRegistry());
+    expect(docs.filter((doc) => doc.audit === null && doc.auth !== 'none').map((doc) => `${doc.method} ${doc.path}`)).toEqual([]);
+    const missing = auditedRoutes()
+      .filter((doc) => scenarioFor(doc) === undefined)
+      .map((doc) => `${doc.method.toUpperCase()} ${doc.path}`);
+    expect({ missing, hint: `add a success and a failure scenario for each in ${SCENARIOS_FILE}` }).toEqual({ missing: [], hint: expect.any(String) });
+    expect(auditedRoutes().length).toBeGreaterThan(20);
+  });
+
+  it('records START then SUCCESS for each route’s success, and START then FAIL (with the status) for its failure', async () => {
+    const results: unknown[] = [];
+    for (const doc of auditedRoutes()) {
+      const scenario = scenarioFor(doc)!;
+      const path = (value: string) => fullPath(doc, SCIM).replace(/[:*][A-Za-z_]\w*/, encodeURIComponent(value));
+      for (const [phase, run] of [
+        ['success', scenario.success],
+        ['failure', scenario.failure],
+      ] as const) {
+        if ('never' in run) continue;
+        requestId = `completeness-${(serial += 1)}`;
+        const res = await run(world, path);
+        const events = (await t.auditEvents(world.tenant.tenant.id)).filter((event: AuditEventRecord) => event.requestId === requestId && event.bulkOperation === undefined);
+        const expected = phase === 'success' ? [eventType(doc.audit!, 'START'), eventType(doc.audit!, 'SUCCESS')] : [eventType(doc.audit!, 'START'), eventType(doc.audit!, 'FAIL')];
+        const failure = events.find((event) => event.outcome === 'failure');
+        results.push({
+          route: `${doc.method.toUpperCase()} ${doc.path} (${phase})`,
+          answered: phase === 'success' ? res.status < 400 : res.status >= 400,
+          events: events.map((event) => event.type).sort(),
+          ...(phase === 'failure' ? { status: failure?.error?.status } : {}),
+        });
+        expect(results[results.length - 1]).toEqual({
+          route: `${doc.method.toUpperCase()} ${doc.path} (${phase})`,
+          answered: true,
+          events: expected.sort(),
+          ...(phase === 'failure' ? { status: res.status } : {}),
+        });
+      }
+    }
+    expect(results.length).toBeGreaterThan(30);
+  });
+});
