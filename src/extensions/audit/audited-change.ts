@@ -8,7 +8,7 @@
 import type { JsonValue } from '../../store/json-value';
 import type { NewOutboxMessage, OutboxStore } from '../../store/outbox-store';
 import { AuditOutcome, type AuditEventRecord } from '../../store/audit-event-store';
-import { AUDIT_TOPIC, AuditPhase, eventType, type AuditDeclaration, type AuditMessagePayload } from './audit-event';
+import { AUDIT_TOPIC, AuditPhase, eventId, eventType, type AuditDeclaration, type AuditMessagePayload } from './audit-event';
 import type { AuditCondition } from './confirm-condition';
 import type { AuditedActor } from './operation-audit';
 
@@ -33,7 +33,7 @@ export const AUDITED_CHANGE_HOLD_MS = 30_000;
 export async function auditedChange<T>(deps: AuditedChangeDeps, change: AuditedChange, make: () => Promise<T>): Promise<T> {
   const started = deps.clock();
   const event = (phase: AuditPhase, time: Date, extra: Partial<AuditEventRecord> = {}): AuditEventRecord => ({
-    id: deps.newId(),
+    id: eventId(time),
     tenantId: change.who.tenantId,
     type: eventType(change.declaration, phase),
     time: time.toISOString(),

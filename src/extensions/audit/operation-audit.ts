@@ -12,7 +12,7 @@ import type { AuditActorRecord, AuditEventRecord } from '../../store/audit-event
 import { AuditOutcome } from '../../store/audit-event-store';
 import type { JsonValue } from '../../store/json-value';
 import type { NewOutboxMessage } from '../../store/outbox-store';
-import { AUDIT_TOPIC, AuditPhase, eventType, type AuditDeclaration, type AuditMessagePayload } from './audit-event';
+import { AUDIT_TOPIC, AuditPhase, eventId, eventType, type AuditDeclaration, type AuditMessagePayload } from './audit-event';
 
 /** Where events that describe no state change go (audit-buffer.ts). */
 export interface AuditSink {
@@ -60,6 +60,7 @@ export interface OperationAudit {
 export interface OperationAuditDeps {
   readonly sink: AuditSink;
   readonly clock: () => Date;
+  /** Ids of outbox messages (event ids are eventId(): ordered by their time). */
   readonly newId: () => string;
 }
 
@@ -76,7 +77,7 @@ export function createOperationAudit(
   bulkOperation?: { readonly index: number; readonly bulkId?: string },
 ): OperationAudit {
   // Fixed at the start: a write retried after losing a race carries the same START, and the same outbox key.
-  const startId = deps.newId();
+  const startId = eventId(started);
   let target: Target | undefined;
   let settled = false;
 
@@ -94,7 +95,7 @@ export function createOperationAudit(
   });
   const startEvent = () => base(startId, AuditPhase.start, started, target);
   const ended = (phase: AuditPhase, now: Date, resource: Target | undefined, extra: Partial<AuditEventRecord>): AuditEventRecord => ({
-    ...base(deps.newId(), phase, now, resource),
+    ...base(eventId(now), phase, now, resource),
     durationMs: Math.max(0, now.getTime() - started.getTime()),
     ...extra,
   });

@@ -18,46 +18,72 @@ interface Sql {
   readonly params: unknown[];
 }
 
-/** A filter as a SQL condition; a comparison with a NULL column is false (never NULL), so that NOT stays two-valued. */
-export function auditFilterToSql(filter: AuditFilter): Sql {
+/**
+ * A filter as a SQL condition, every value a bound parameter. Outside a NOT, plain comparisons: a comparison with a
+ * NULL column (an event without a token or resource id) is NULL there, which excludes the row exactly as false would,
+ * and plain terms let the planner pick the index of an equality (resource.id eq … reads a handful of rows, not the
+ * tenant's trail). Under a NOT, each comparison is made two-valued first, so that `not (resource.id eq "x")` keeps
+ * the events without a resource id, as `ne` does.
+ */
+export function auditFilterToSql(filter: AuditFilter, negated = false): Sql {
   switch (filter.kind) {
     case 'and':
     case 'or': {
-      const parts = filter.filters.map(auditFilterToSql);
+      const parts = filter.filters.map((part) => auditFilterToSql(part, negated));
       return { sql: `(${parts.map((part) => part.sql).join(filter.kind === 'and' ? ' AND ' : ' OR ')})`, params: parts.flatMap((part) => part.params) };
     }
     case 'not': {
-      const inner = auditFilterToSql(filter.filter);
+      const inner = auditFilterToSql(filter.filter, !negated);
       return { sql: `(NOT ${inner.sql})`, params: inner.params };
     }
     case 'present':
       return { sql: `(${COLUMN[filter.field]} IS NOT NULL)`, params: [] };
     case 'compare': {
+      if (filter.op === 'ne') return auditFilterToSql({ kind: 'not', filter: { ...filter, op: 'eq' } }, negated);
       const column = COLUMN[filter.field];
-      const value = filter.value;
-      switch (filter.op) {
-        case 'eq':
-          return { sql: `(${column} IS NOT NULL AND ${column} = ?)`, params: [value] };
-        case 'ne':
-          return { sql: `(NOT (${column} IS NOT NULL AND ${column} = ?))`, params: [value] };
-        case 'gt':
-        case 'ge':
-        case 'lt':
-        case 'le': {
-          const operator = { gt: '>', ge: '>=', lt: '<', le: '<=' }[filter.op];
-          // Text compared with the BINARY collation: UTF-8 byte order, which is code point order.
-          return { sql: `(${column} IS NOT NULL AND ${column} ${operator} ?)`, params: [value] };
-        }
-        case 'sw':
-          // The lower bound lets the index range start at the prefix; the substr test is the exact check.
-          return { sql: `(${column} IS NOT NULL AND ${column} >= ? AND substr(${column}, 1, length(?)) = ?)`, params: [value, value, value] };
-        case 'ew':
-          return { sql: `(${column} IS NOT NULL AND (length(?) = 0 OR substr(${column}, -length(?)) = ?))`, params: [value, value, value] };
-        case 'co':
-          return { sql: `(${column} IS NOT NULL AND instr(${column}, ?) > 0)`, params: [value] };
-      }
+      const { sql, params } = comparison(column, filter.op, filter.value);
+      return negated ? { sql: `(${column} IS NOT NULL AND ${sql})`, params } : { sql, params };
     }
   }
+}
+
+function comparison(column: string, op: Exclude<AuditFilter & { kind: 'compare' }, never>['op'], value: string): Sql {
+  switch (op) {
+    case 'eq':
+    case 'ne':
+      return { sql: `${column} = ?`, params: [value] };
+    case 'gt':
+    case 'ge':
+    case 'lt':
+    case 'le':
+      // Text compared with the BINARY collation: UTF-8 byte order, which is code point order.
+      return { sql: `${column} ${{ gt: '>', ge: '>=', lt: '<', le: '<=' }[op]} ?`, params: [value] };
+    case 'sw':
+      // The lower bound lets an index range start at the prefix; the substr test is the exact check.
+      return { sql: `(${column} >= ? AND substr(${column}, 1, length(?)) = ?)`, params: [value, value, value] };
+    case 'ew':
+      return { sql: `(length(?) = 0 OR substr(${column}, -length(?)) = ?)`, params: [value, value, value] };
+    case 'co':
+      return { sql: `instr(${column}, ?) > 0`, params: [value] };
+  }
+}
+
+/** The top-level conjuncts of a filter (the filter itself when it is not an `and`). */
+function conjuncts(filter: AuditFilter): AuditFilter[] {
+  return filter.kind === 'and' ? filter.filters.flatMap(conjuncts) : [filter];
+}
+
+/**
+ * The index a page must read, when the filter pins a resource or a token: without statistics the planner would rather
+ * walk the tenant's trail newest first (no sort) than read the few events of one resource and sort them. Otherwise
+ * the planner's own choice (the type, outcome and time indexes each give time order within their range).
+ */
+export function indexFor(filter: AuditFilter | undefined): string | undefined {
+  if (!filter) return undefined;
+  const pinned = (field: AuditFilterField) => conjuncts(filter).some((part) => part.kind === 'compare' && part.field === field && part.op === 'eq');
+  if (pinned('resource.id')) return 'audit_events_by_resource';
+  if (pinned('actor.tokenId')) return 'audit_events_by_token';
+  return undefined;
 }
 
 export function createSqliteAuditEventStore(deps: { db: Database.Database; statements: StatementCache }): AuditEventStore {
@@ -104,8 +130,9 @@ export function createSqliteAuditEventStore(deps: { db: Database.Database; state
           const { total } = statements.get(`SELECT count(*) AS total FROM audit_events WHERE ${where.join(' AND ')}`).get(...params) as { total: number };
           if (query.count <= 0) return { events: [], totalResults: total };
           // One row more than asked: its presence says another page follows.
+          const index = indexFor(query.filter);
           const rows = statements
-            .get(`SELECT data FROM audit_events WHERE ${pageWhere.join(' AND ')} ORDER BY time DESC, id DESC LIMIT ?`)
+            .get(`SELECT data FROM audit_events ${index ? `INDEXED BY ${index} ` : ''}WHERE ${pageWhere.join(' AND ')} ORDER BY time DESC, id DESC LIMIT ?`)
             .all(...pageParams, query.count + 1) as { data: string }[];
           const events = rows.slice(0, query.count).map((row) => JSON.parse(row.data) as AuditEventRecord);
           const last = events[events.length - 1];
