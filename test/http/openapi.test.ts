@@ -4,6 +4,7 @@
 // responses validate against the schemas the document gives them.
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import type { Express } from 'express';
 import request from 'supertest';
 import { fullPath, openApiPath } from '../../src/http/openapi/openapi-document';
 import { routeDocs } from '../../src/http/openapi/route-docs';
