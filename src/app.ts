@@ -37,6 +37,13 @@ import type { Passwords } from './resources/users/password';
 import { auditEventsRouter } from './http/routes/audit-events-router';
 import { createAuditQueryService } from './extensions/audit/audit-query';
 import { withProductTypes } from './scim/schema/product-registry';
+import type { Resolver } from './extensions/webhooks/address-policy';
+import { systemResolver } from './extensions/webhooks/dns-resolver';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, type DeliveryPolicy } from './extensions/webhooks/post-delivery';
+import { createSecretBox, type SecretBox } from './extensions/webhooks/secret-box';
+import { createWebhookBehaviour } from './extensions/webhooks/webhook-behaviour';
+import { WEBHOOK_TYPE } from './extensions/webhooks/webhook-events';
+import { webhooksRouter } from './http/routes/webhooks-router';
 import { createCursorCodec } from './scim/list/cursor-codec';
 import type { RateLimitConfig } from './limits/request-limits';
 import { createRateLimiter, type RateLimiter } from './limits/rate-limiter';
@@ -47,6 +54,9 @@ import { scimErrors } from './scim/errors';
 import { secretAttributeNames } from './scim/filter/redact-filter';
 import type { SchemaRegistry } from './scim/schema/registry';
 import type { Store } from './store/tenant-store';
+import { composeBehaviours } from './resources/compose-behaviours';
+import { createResourceService } from './resources/resource-service';
+import { createResourceValidators } from './scim/schema/validate-resource';
 
 export type AppConfig = Pick<
   Config,
@@ -56,7 +66,8 @@ export type AppConfig = Pick<
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>> &
   Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>> &
   Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>> &
-  Partial<Pick<Config, 'metrics' | 'metricsToken'>>;
+  Partial<Pick<Config, 'metrics' | 'metricsToken'>> &
+  Partial<Pick<Config, 'webhooksAllowPrivate'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -88,6 +99,16 @@ export interface AppDeps {
    * to the outbox in batches (src/extensions/audit/audit-buffer.ts). main.ts passes its own, to flush it at shutdown.
    */
   readonly auditSink?: AuditSink;
+  /**
+   * The key that seals webhook secrets (undefined: none, webhooks cannot be created) and the DNS resolver of the SSRF
+   * checks (tests resolve names their own way). Without this, a key of this app alone and the system resolver.
+   */
+  readonly webhooks?: { readonly secrets: SecretBox | undefined; readonly resolve?: Resolver };
+}
+
+/** What the webhook routes and their deliveries need, as buildApp and buildWorkers share it. */
+export function webhookPolicy(config: { readonly webhooksAllowPrivate?: boolean }, resolve: Resolver = systemResolver): DeliveryPolicy {
+  return { allowPrivate: config.webhooksAllowPrivate ?? false, resolve, timeoutMs: DEFAULT_DELIVERY_TIMEOUT_MS, userAgent: `scim-server/${packageVersion} webhooks` };
 }
 
 /** The metrics of an app with SCIM_METRICS on or on a port: the given ones, or new ones over this store. */
@@ -233,7 +254,7 @@ export function buildApp(deps: AppDeps): Express {
     filterMaxCost: config.filterMaxCost,
   };
 
-  // Discovery shows the product resource types (AuditEvent) beside SCIM's; they have routes of their own.
+  // Discovery shows the product resource types (AuditEvent, Webhook) beside SCIM's; they have routes of their own.
   const describedRegistry = withProductTypes(registry);
   const scim = mountedRouter();
   const discovery = discoveryRouter({ registry: describedRegistry, capabilities, publicBaseUrl: config.publicBaseUrl });
@@ -284,6 +305,38 @@ export function buildApp(deps: AppDeps): Express {
   for (const type of registry.resourceTypes) {
     scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   }
+  // Webhooks are resources of the store too (versions, compare-and-set writes, their audit events with the write),
+  // with a service of their own over the registry that knows them, and routes of their own.
+  const policy = webhookPolicy(config, deps.webhooks?.resolve);
+  const secrets = deps.webhooks ? deps.webhooks.secrets : createSecretBox(randomBytes(32));
+  const webhookBehaviour = createWebhookBehaviour({
+    secrets,
+    allowPrivate: policy.allowPrivate,
+    resolve: policy.resolve,
+    count: async (tenantId) => (await store.resources.list(tenantId, { resourceType: WEBHOOK_TYPE, page: { kind: 'index', startIndex: 1, count: 0 } })).totalResults,
+  });
+  scim.use(
+    webhooksRouter({
+      registry: describedRegistry,
+      service: createResourceService({
+        store: store.resources,
+        registry: describedRegistry,
+        validatorFor: createResourceValidators(describedRegistry),
+        behaviours: { [WEBHOOK_TYPE]: composeBehaviours(webhookBehaviour) },
+        clock: deps.clock,
+        // A webhook is deleted through a tombstone like any resource (membership-store.ts); it has no memberships.
+        pending: store.memberships,
+      }),
+      outbox: store.outbox,
+      secrets,
+      policy,
+      listLimits,
+      cursors,
+      clock,
+      newId: randomUUID,
+      publicBaseUrl: config.publicBaseUrl,
+    }),
+  );
   // RFC 7644 §3.11: a service provider that does not offer /Me SHOULD answer 501 Not Implemented.
   for (const path of ['/Me', '/Me/*rest']) {
     scim.all(path, () => {

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { buildApp } from './app';
+import { buildApp, webhookPolicy } from './app';
 import { createAuditBuffer } from './extensions/audit/audit-buffer';
+import { createSecretBox } from './extensions/webhooks/secret-box';
+import { resolveWebhookKey } from './extensions/webhooks/secret-key';
 import { describeBootstrap, ensureBootstrap } from './auth/bootstrap';
 import { checkServerConfig, ConfigError, loadConfig, redactedConfig } from './config/load-config';
 import type { Config } from './config/options';
@@ -49,17 +51,21 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const opened = await openStore(parseStoreSpec(config.store), { registry, logger, queries: { timeoutMs: config.queryTimeoutMs, readWorkers: config.readWorkers } });
+  const storeSpec = parseStoreSpec(config.store);
+  const opened = await openStore(storeSpec, { registry, logger, queries: { timeoutMs: config.queryTimeoutMs, readWorkers: config.readWorkers } });
   // Metrics time every store operation of the app and the workers alike: the store is wrapped once, here.
   const metrics = config.metrics.mode === 'off' ? undefined : createMetrics();
   const store = metrics ? instrumentStore(opened, metrics) : opened;
   metrics?.watchBacklog(store, (error) => logger.warn({ err: error }, 'could not read the job and outbox backlog for the metrics'));
+  const webhookKey = resolveWebhookKey(config.webhookSecretKey, storeSpec);
+  if (webhookKey.source === 'none') logger.warn('SCIM_WEBHOOK_SECRET_KEY is not set: webhooks cannot be created on MongoDB without it (README "Webhooks")');
+  const webhooks = { secrets: webhookKey.key === undefined ? undefined : createSecretBox(webhookKey.key) };
 
   // A job a request enqueues (e.g. moving the holders of a role, README "Roles") starts at once on this instance's workers.
   let wakeWorkers: (() => void) | undefined = undefined;
   // Audit events of reads and failures wait here (at most a second) for a batched write; flushed on SIGTERM.
   const auditBuffer = createAuditBuffer({ outbox: store.outbox, clock: () => new Date(), newId: randomUUID, logger });
-  const app = buildApp({ config, store, registry, logger, metrics, wakeWorkers: () => wakeWorkers?.(), auditSink: auditBuffer });
+  const app = buildApp({ config, store, registry, logger, metrics, wakeWorkers: () => wakeWorkers?.(), auditSink: auditBuffer, webhooks });
   const server = createHttpServer(app, config);
   const metricsServer =
     metrics && config.metrics.mode === 'port' ? createHttpServer(metricsApp({ metrics, token: config.metricsToken }), config) : undefined;
@@ -82,7 +88,14 @@ async function main(): Promise<void> {
   // Background work (jobs, outbox, housekeeping) claims through the store, so it copes with a store that is still down.
   let clockOffsetMs = 0;
   const workers = config.workers
-    ? buildWorkers({ store, registry, logger, clock: () => new Date(Date.now() + clockOffsetMs), workerId: `${hostname()}:${process.pid}` })
+    ? buildWorkers({
+        store,
+        registry,
+        logger,
+        clock: () => new Date(Date.now() + clockOffsetMs),
+        workerId: `${hostname()}:${process.pid}`,
+        webhooks: { ...webhooks, policy: webhookPolicy(config) },
+      })
     : undefined;
   wakeWorkers = workers ? () => workers.wake() : undefined;
   if (workers && config.testHooks) {

@@ -3,8 +3,13 @@
 import { AUDIT_RETENTION_EVERY_MS, AUDIT_RETENTION_JOB, auditRetentionJob } from './extensions/audit/audit-retention';
 import { auditTopic, type AuditListener } from './extensions/audit/audit-topic';
 import { createConditionCheck } from './extensions/audit/confirm-condition';
+import type { DeliveryPolicy } from './extensions/webhooks/post-delivery';
+import type { SecretBox } from './extensions/webhooks/secret-box';
+import { webhookFanOut } from './extensions/webhooks/webhook-fanout';
+import { webhookTopic } from './extensions/webhooks/webhook-topic';
 import type { WorkerLogger } from './jobs/job-type';
 import { derivedDataRebuildJob } from './jobs/derived-data-rebuild';
+import { randomUUID } from 'node:crypto';
 import { HOUSEKEEPING_EVERY_MS, HOUSEKEEPING_JOB, housekeepingJob } from './jobs/housekeeping';
 import { createWorkerHost, type WorkerHost } from './jobs/worker-host';
 import { LIFECYCLE_SWEEP_EVERY_MS, LIFECYCLE_SWEEP_JOB, lifecycleSweepJob } from './extensions/lifecycle/lifecycle-sweep-job';
@@ -18,8 +23,10 @@ export interface WorkerDeps {
   readonly logger: WorkerLogger;
   readonly clock?: () => Date;
   readonly workerId?: string;
-  /** Told about audit events once they are in the audit store (the webhooks' fan-out). */
+  /** Told about audit events once they are in the audit store, besides the webhooks' fan-out. */
   readonly auditListeners?: readonly AuditListener[];
+  /** Webhook deliveries: the key of their secrets (none: they wait for one) and where they may go. */
+  readonly webhooks?: { readonly secrets: SecretBox | undefined; readonly policy: DeliveryPolicy };
 }
 
 /** How often each instance looks for write effects stranded by a process that died mid-write (MongoDB). */
@@ -70,7 +77,13 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
 
   // The audit trail: events from the outbox into the audit store (and on to the listeners), and its retention.
   const holds = createConditionCheck({ resources: store.resources, tenants: store.tenants, auditEvents: store.auditEvents });
-  host.registerOutboxTopic(auditTopic({ auditEvents: store.auditEvents, holds, listeners: deps.auditListeners, logger }));
+  const listeners = [...(deps.auditListeners ?? [])];
+  if (deps.webhooks) {
+    // Audit events on to the webhooks that subscribe to them, each delivery signed and retried for a day.
+    listeners.push(webhookFanOut({ resources: store.resources, outbox: store.outbox, clock: clock ?? (() => new Date()), newId: randomUUID }));
+    host.registerOutboxTopic(webhookTopic({ resources: store.resources, secrets: deps.webhooks.secrets, policy: deps.webhooks.policy }));
+  }
+  host.registerOutboxTopic(auditTopic({ auditEvents: store.auditEvents, holds, listeners, logger }));
   host.registerJobType(auditRetentionJob({ tenants: store.tenants, auditEvents: store.auditEvents, settings }));
   host.schedule({ type: AUDIT_RETENTION_JOB, everyMs: AUDIT_RETENTION_EVERY_MS });
   host.every({

@@ -29,7 +29,7 @@ const absoluteUrl = (raw: string) => {
   return raw.replace(/\/+$/, '');
 };
 
-// Cursors are sealed with a key derived from this secret; a short one could be guessed.
+// Cursors (and webhook secrets) are sealed with a key derived from this secret; a short one could be guessed.
 const cursorSecret = (raw: string) => {
   if (raw.length < 32) throw new Error(`must be at least 32 characters long, got ${raw.length}`);
   return raw;
@@ -255,6 +255,22 @@ export const OPTIONS = {
   metricsToken: {
     env: 'SCIM_METRICS_TOKEN',
     description: 'Bearer token (32+ characters) that scrapes of /metrics must present; required with SCIM_METRICS=on, optional on a port of its own',
+    secret: true,
+    parse: cursorSecret,
+  },
+  webhooksAllowPrivate: {
+    env: 'SCIM_WEBHOOKS_ALLOW_PRIVATE',
+    description:
+      'Let webhooks deliver to loopback, private, link-local and reserved addresses (receivers inside your network); off, such URLs are ' +
+      'refused (400) when a webhook is created or changed, and deliveries to them are refused after DNS resolution',
+    default: false,
+    parse: boolean,
+  },
+  webhookSecretKey: {
+    env: 'SCIM_WEBHOOK_SECRET_KEY',
+    description:
+      'Key (32+ characters) that seals webhook signing secrets in the store; the same on every instance. Unset on the embedded store, a ' +
+      'key file beside the database is used (created on first start); unset on MongoDB, webhooks cannot be created',
     secret: true,
     parse: cursorSecret,
   },

@@ -105,6 +105,8 @@ export interface OutboxStore {
   list(tenantId: string, options: OutboxListOptions): Promise<OutboxMessage[]>;
   /** A tenant's messages of one topic by key prefix, in key order (index-backed: the key is unique per tenant and topic). */
   listByKey(tenantId: string, range: OutboxKeyRange): Promise<OutboxMessage[]>;
+  /** How many of a tenant's messages of one topic have a key starting with `prefix`. */
+  countByKey(tenantId: string, topic: string, prefix: string): Promise<number>;
   /**
    * Ends the hold of held messages that no claim holds: available from `now`, condition cleared (their change
    * happened). Returns how many were released.

@@ -188,7 +188,7 @@ export function describeOutboxStoreContract(name: string, makeStore: () => Promi
       ]);
     });
 
-    it('lists one topic by key prefix in key order, either way, from a keyset position', async () => {
+    it('lists and counts one topic by key prefix, in key order, either way, from a keyset position', async () => {
       await outbox.append([
         message(1, { key: 'w1/2024-05-01T00:00:03Z/a' }),
         message(2, { key: 'w1/2024-05-01T00:00:01Z/b' }),
@@ -213,6 +213,9 @@ export function describeOutboxStoreContract(name: string, makeStore: () => Promi
         'w1/2024-05-01T00:00:03Z/a',
       ]);
       expect(keys(await outbox.listByKey('t1', { topic: 'webhook', prefix: 'w.', limit: 5 }))).toEqual(['w.1/x']);
+      expect(await outbox.countByKey('t1', 'webhook', 'w1/')).toBe(3);
+      expect(await outbox.countByKey('t1', 'webhook', 'w.')).toBe(1);
+      expect(await outbox.countByKey('t2', 'webhook', 'w2/')).toBe(0);
       expect(await outbox.listByKey('t2', { topic: 'webhook', prefix: 'w2/', limit: 5 })).toEqual([]);
     });
 

@@ -6,10 +6,13 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { buildApp } from '../../src/app';
 import { createAuditBuffer, type AuditBuffer } from '../../src/extensions/audit/audit-buffer';
-import { auditTopic } from '../../src/extensions/audit/audit-topic';
-import { createConditionCheck } from '../../src/extensions/audit/confirm-condition';
-import { createWorkerHost } from '../../src/jobs/worker-host';
+import type { Resolver } from '../../src/extensions/webhooks/address-policy';
+import { createSecretBox, type SecretBox } from '../../src/extensions/webhooks/secret-box';
+import type { WorkerHost } from '../../src/jobs/worker-host';
 import type { AuditEventRecord } from '../../src/store/audit-event-store';
+import { buildWorkers } from '../../src/workers';
+import { webhookPolicy } from '../../src/app';
+import { randomBytes } from 'node:crypto';
 import { issueToken } from '../../src/auth/tokens';
 import { loadConfig } from '../../src/config/load-config';
 import { createHttpServer } from '../../src/http/http-server';
@@ -36,6 +39,15 @@ export interface TestApp {
   tokenFor(tenant: Tenant, scopes: Scope[]): Promise<string>;
   /** The app's buffer of audit events that describe no change (reads, failures). */
   readonly auditBuffer: AuditBuffer;
+  /** The key that seals the app's webhook secrets. */
+  readonly webhookSecrets: SecretBox;
+  /**
+   * Background work as a server runs it (audit delivery, webhook fan-out and deliveries, sweeps), on the app's store
+   * with a clock of its own: an hour ahead of the wall clock (so that held messages of a writer that stopped midway
+   * are settled), and moved on with `advanceWorkers` (retries, deadlines) instead of waiting.
+   */
+  runWorkers(): Promise<void>;
+  advanceWorkers(ms: number): void;
   /**
    * The tenant's audit trail as GET /AuditEvents would read it once delivered, oldest first: flushes the buffer and
    * delivers the audit messages of the outbox to the audit store, as a worker host does.
@@ -63,6 +75,8 @@ export interface TestAppOptions {
   readonly inlineHolders?: number;
   /** Password hashing (default: the app's own, real scrypt behind its fair queue; test/helpers/lifecycle.ts has cheap parameters for tests that sign in many times). */
   readonly passwords?: Passwords;
+  /** How webhook URLs resolve (default: the system's resolver). */
+  readonly resolve?: Resolver;
 }
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -74,6 +88,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry, reads: { workers: config.readWorkers, timeoutMs: config.queryTimeoutMs } });
   const logger = options.logger ?? createLogger('silent');
   const auditBuffer = createAuditBuffer({ outbox: store.outbox, clock: options.clock ?? (() => new Date()), newId: randomUUID, logger });
+  const webhookSecrets = createSecretBox(randomBytes(32));
   const app = buildApp({
     config,
     store,
@@ -83,12 +98,20 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     inlineHolders: options.inlineHolders,
     passwords: options.passwords,
     auditSink: auditBuffer,
+    webhooks: { secrets: webhookSecrets, resolve: options.resolve },
   });
-  // Delivers audit messages only (no housekeeping, no other topics), with a clock far ahead: held messages of a writer
-  // that stopped midway are not the business of these tests.
-  const auditHost = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger, clock: () => new Date(Date.now() + 3_600_000) });
-  const holds = createConditionCheck({ resources: store.resources, tenants: store.tenants, auditEvents: store.auditEvents });
-  auditHost.registerOutboxTopic(auditTopic({ auditEvents: store.auditEvents, holds, logger }));
+  let workerOffsetMs = 3_600_000;
+  const workers: WorkerHost = buildWorkers({
+    store,
+    registry,
+    logger,
+    clock: () => new Date(Date.now() + workerOffsetMs),
+    webhooks: { secrets: webhookSecrets, policy: webhookPolicy(config, options.resolve) },
+  });
+  const runWorkers = async () => {
+    await auditBuffer.flush();
+    while (await workers.runOnce());
+  };
 
   // The server main.ts runs: its timeouts, and SCIM error bodies for what Node's HTTP layer refuses.
   const server = createHttpServer(app, config);
@@ -112,9 +135,13 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
       return { tenant, token, auth: { Authorization: `Bearer ${token}` } };
     },
     auditBuffer,
+    webhookSecrets,
+    runWorkers,
+    advanceWorkers(ms) {
+      workerOffsetMs += ms;
+    },
     async auditEvents(tenantId) {
-      await auditBuffer.flush();
-      while (await auditHost.runOnce());
+      await runWorkers();
       const events: AuditEventRecord[] = [];
       let after: { time: string; id: string } | undefined;
       for (;;) {
@@ -127,6 +154,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await workers.stop();
       await auditBuffer.close();
       await store.close();
     },

@@ -4,6 +4,8 @@
 // the status answered). A route served without a scenario here fails the test, naming the route: a new route cannot
 // ship without its events being checked. (The OpenAPI test already fails for a route without an entry, and an entry
 // cannot leave out `audit`: the type requires it.)
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { eventType } from '../../src/extensions/audit/audit-event';
 import { fullPath, openApiPath } from '../../src/http/openapi/openapi-document';
@@ -17,6 +19,7 @@ import { createTestApp, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+const WEBHOOK = 'urn:scim-server:params:scim:schemas:webhooks:2.0:Webhook';
 const SCENARIOS_FILE = 'test/http/audit-completeness.test.ts';
 
 type Call = request.Response;
@@ -46,7 +49,12 @@ interface Scenario {
 const NEW_RESOURCE: Readonly<Record<string, (n: number) => Record<string, unknown>>> = {
   '/Users': (n) => user(`completeness-${n}@example.com`),
   '/Groups': (n) => ({ schemas: [GROUP_SCHEMA], displayName: `Completeness ${n}` }),
+  // Subscribed to an event type that never happens: the worker runs deliver nothing to the receiver but test-sends.
+  '/Webhooks': (n) => ({ schemas: [WEBHOOK], url: receiverUrl, events: ['NEVER_HAPPENS'], description: `Completeness ${n}` }),
 };
+/** A webhook receiver on loopback (the app runs with SCIM_WEBHOOKS_ALLOW_PRIVATE=true): answers 200 to every POST. */
+let receiver: Server;
+let receiverUrl = '';
 let serial = 0;
 
 /** A request with the token that lacks the route's scope: 403 before anything runs. */
@@ -102,10 +110,43 @@ function scenarioFor(doc: RouteDoc): Scenario | undefined {
     'POST /.search': { success: async (w) => request(w.t.app).post(`${SCIM}/.search`).set(w.all).send({ schemas: [SEARCH] }), failure: async (w) => request(w.t.app).post(`${SCIM}/.search`).set(w.all).send({ schemas: [SEARCH], sortBy: 'id' }) },
     'GET /Me': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me`).set(w.all) },
     'GET /Me/*rest': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me/x`).set(w.all) },
+    ...webhookScenarios(),
     'GET /AuditEvents': { success: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents`).set(w.auditOnly), failure: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents`).set(w.scim) },
     'GET /AuditEvents/:id': { success: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/${await w.auditEventId()}`).set(w.auditOnly), failure: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/missing`).set(w.auditOnly) },
   };
   return table[key];
+}
+
+/** The webhook routes: each fails on a webhook of another id (404), or as the route refuses a request. */
+function webhookScenarios(): Record<string, Scenario> {
+  const at = (rest = '') => `${SCIM}/Webhooks${rest}`;
+  const onExisting = (make: (world: World, id: string) => PromiseLike<Call>) => async (world: World) => make(world, await world.create('/Webhooks'));
+  const patch = { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] };
+  return {
+    'POST /Webhooks': {
+      success: async (w) => request(w.t.app).post(at()).set(w.all).send(NEW_RESOURCE['/Webhooks']((serial += 1))),
+      failure: async (w) => request(w.t.app).post(at()).set(w.all).send({ schemas: [WEBHOOK], url: 'ftp://example.com/x', events: ['*'] }),
+    },
+    'GET /Webhooks': { success: async (w) => request(w.t.app).get(at()).set(w.all), failure: async (w) => request(w.t.app).get(at('?filter=active eq true')).set(w.all) },
+    'GET /Webhooks/:id': { success: onExisting((w, id) => request(w.t.app).get(at(`/${id}`)).set(w.all)), failure: async (w) => request(w.t.app).get(at('/missing')).set(w.all) },
+    'PUT /Webhooks/:id': {
+      success: onExisting((w, id) => request(w.t.app).put(at(`/${id}`)).set(w.all).send(NEW_RESOURCE['/Webhooks']((serial += 1)))),
+      failure: async (w) => request(w.t.app).put(at('/missing')).set(w.all).send(NEW_RESOURCE['/Webhooks']((serial += 1))),
+    },
+    'PATCH /Webhooks/:id': {
+      success: onExisting((w, id) => request(w.t.app).patch(at(`/${id}`)).set(w.all).send(patch)),
+      failure: onExisting((w, id) => request(w.t.app).patch(at(`/${id}`)).set(w.all).set('If-Match', 'W/"99"').send(patch)),
+    },
+    'DELETE /Webhooks/:id': { success: onExisting((w, id) => request(w.t.app).delete(at(`/${id}`)).set(w.all)), failure: async (w) => request(w.t.app).delete(at('/missing')).set(w.all) },
+    'GET /Webhooks/:id/deliveries': {
+      success: onExisting((w, id) => request(w.t.app).get(at(`/${id}/deliveries`)).set(w.all)),
+      failure: async (w) => request(w.t.app).get(at('/missing/deliveries')).set(w.all),
+    },
+    'POST /Webhooks/:id/test': {
+      success: onExisting((w, id) => request(w.t.app).post(at(`/${id}/test`)).set(w.all)),
+      failure: async (w) => request(w.t.app).post(at('/missing/test')).set(w.all),
+    },
+  };
 }
 
 let t: TestApp;
@@ -113,7 +154,13 @@ let world: World;
 /** The X-Request-Id of the scenario running. */
 let requestId = 'setup';
 beforeAll(async () => {
-  t = await createTestApp();
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  t = await createTestApp({ SCIM_WEBHOOKS_ALLOW_PRIVATE: 'true' });
   const tenant = await t.tenant();
   const headers = (token: string) => ({
     get Authorization() {
@@ -143,7 +190,10 @@ beforeAll(async () => {
     },
   };
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+});
 
 /** Every documented route that Express serves and that declares audit events. */
 function auditedRoutes(): RouteDoc[] {

@@ -136,6 +136,21 @@ function messageSchemas(): Record<string, JsonSchema> {
       properties: { ids: { type: 'array', items: { type: 'string', minLength: 1 } } },
     },
     Status: { type: 'object', required: ['status'], properties: { status: { type: 'string', examples: ['ok', 'ready'] } } },
+    WebhookCreated: {
+      allOf: [ref('Webhook'), { type: 'object', required: ['secret'], properties: { secret: { type: 'string', description: 'The signing secret, shown this once (X-Signature: HMAC-SHA256)' } } }],
+    },
+    WebhookTestResult: {
+      type: 'object',
+      required: ['schemas', 'deliveryId', 'delivered', 'durationMs'],
+      properties: {
+        schemas: { type: 'array', items: { type: 'string' } },
+        deliveryId: { type: 'string' },
+        delivered: { type: 'boolean' },
+        status: { type: 'integer', description: 'The receiver’s HTTP status, when it answered' },
+        error: { type: 'string' },
+        durationMs: { type: 'number' },
+      },
+    },
   };
 }
 
@@ -189,7 +204,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     paths[path] ??= {};
     paths[path][route.method] = operationOf(route, options);
   }
-  // The resource bodies of the product types (AuditEvent) too, generated the same way from schemas/.
+  // The resource bodies of the product types (AuditEvent, Webhook) too, generated the same way from schemas/.
   const described = withProductTypes(options.registry);
   const resourceSchemas = Object.fromEntries(described.resourceTypes.map((type) => [type.name, resourceSchema(described, type)]));
   return {

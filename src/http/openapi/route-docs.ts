@@ -225,6 +225,80 @@ const AUDIT_EVENTS: RouteDoc[] = [
   },
 ];
 
+const WEBHOOKS: RouteDoc[] = (() => {
+  const common = { mount: 'scim', tag: 'Webhooks', auth: 'bearer', scope: Scope.write } as const;
+  const events = (action: string) => audited('WEBHOOK', action, 'Webhook');
+  const one = { description: 'The webhook', schema: 'Webhook' };
+  const notFound = { description: 'No such webhook in this tenant', ...ERROR };
+  const stale = { description: 'If-Match does not match the current version', ...ERROR };
+  return [
+    {
+      ...common,
+      method: 'post',
+      path: '/Webhooks',
+      audit: events('CREATE'),
+      summary: 'Subscribe a URL to audit events; the answer holds the signing secret, shown this once',
+      requestBody: 'Webhook',
+      responses: { '201': { description: 'The webhook, with `secret`', schema: 'WebhookCreated' }, '503': { description: 'The server has no key for webhook secrets (SCIM_WEBHOOK_SECRET_KEY)', ...ERROR }, ...COMMON_ERRORS },
+    },
+    {
+      ...common,
+      method: 'get',
+      path: '/Webhooks',
+      audit: events('RETRIEVE_LIST'),
+      summary: 'The tenant’s webhooks',
+      query: [LIST_PARAMETERS[3], LIST_PARAMETERS[4]],
+      responses: { '200': { description: 'A page', schema: 'ListResponse' }, ...COMMON_ERRORS },
+    },
+    { ...common, method: 'get', path: '/Webhooks/:id', audit: events('RETRIEVE'), summary: 'One webhook', responses: { '200': one, '404': notFound, ...COMMON_ERRORS } },
+    {
+      ...common,
+      method: 'put',
+      path: '/Webhooks/:id',
+      audit: events('UPDATE'),
+      summary: 'Replace a webhook (its secret stays)',
+      headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
+      requestBody: 'Webhook',
+      responses: { '200': one, '404': notFound, '412': stale, ...COMMON_ERRORS },
+    },
+    {
+      ...common,
+      method: 'patch',
+      path: '/Webhooks/:id',
+      audit: events('UPDATE'),
+      summary: 'Change a webhook with PATCH operations (e.g. active, events)',
+      headers: [{ name: 'If-Match', description: 'ETag; 412 when stale' }],
+      requestBody: 'PatchOp',
+      responses: { '200': one, '404': notFound, '412': stale, ...COMMON_ERRORS },
+    },
+    {
+      ...common,
+      method: 'delete',
+      path: '/Webhooks/:id',
+      audit: events('DELETE'),
+      summary: 'Delete a webhook; its pending deliveries are dropped',
+      responses: { '204': { description: 'Deleted' }, '404': notFound, ...COMMON_ERRORS },
+    },
+    {
+      ...common,
+      method: 'get',
+      path: '/Webhooks/:id/deliveries',
+      audit: audited('WEBHOOK_DELIVERY', 'RETRIEVE_LIST', 'Webhook'),
+      summary: 'The webhook’s delivery log, newest first, by cursor: status, attempts, next attempt, last error',
+      query: [LIST_PARAMETERS[4], LIST_PARAMETERS[5]],
+      responses: { '200': { description: 'A page of WebhookDelivery entries', schema: 'ListResponse' }, '404': notFound, ...COMMON_ERRORS },
+    },
+    {
+      ...common,
+      method: 'post',
+      path: '/Webhooks/:id/test',
+      audit: events('TEST'),
+      summary: 'Send a signed WEBHOOK_TEST event now and answer how it went (not retried, not in the delivery log)',
+      responses: { '200': { description: 'The attempt: delivered or not, the receiver’s status or the error', schema: 'WebhookTestResult' }, '404': notFound, ...COMMON_ERRORS },
+    },
+  ];
+})();
+
 const OPERATIONS: RouteDoc[] = [
   { method: 'get', path: '/health', mount: 'root', tag: 'Operations', auth: 'none', audit: null, summary: 'Liveness: the process answers', responses: { '200': { description: 'Alive', schema: 'Status' } } },
   {
@@ -278,5 +352,6 @@ export function routeDocs(registry: SchemaRegistry, options: RouteDocOptions = {
     ...ROLES_ROUTES,
     ...LIFECYCLE_ROUTES,
     ...AUDIT_EVENTS,
+    ...WEBHOOKS,
   ];
 }

@@ -156,6 +156,10 @@ export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore 
       });
     },
 
+    async countByKey(tenantId, topic, prefix) {
+      return run(() => outbox.countDocuments({ tenantId, topic, key: { $regex: `^${escapeRegex(prefix)}` } }));
+    },
+
     async release(tenantId, topic, keys, now) {
       if (keys.length === 0) return 0;
       return run(async () => {

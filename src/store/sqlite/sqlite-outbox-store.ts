@@ -162,6 +162,13 @@ export function createSqliteOutboxStore(deps: { db: Database.Database; statement
       });
     },
 
+    async countByKey(tenantId, topic, prefix) {
+      return run(
+        () =>
+          (statements.get('SELECT count(*) AS n FROM outbox WHERE tenant_id = ? AND topic = ? AND key >= ? AND key < ?').get(tenantId, topic, prefix, `${prefix}\uffff`) as { n: number }).n,
+      );
+    },
+
     async release(tenantId, topic, keys, now) {
       return changeHeld(keys, (chunk) =>
         statements

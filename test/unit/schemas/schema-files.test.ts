@@ -11,8 +11,8 @@ type Json = Record<string, unknown>;
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
 const read = (file: string): unknown => JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8'));
 
-/** Our own product schemas (the audit trail), in the product URN namespace. */
-const PRODUCT_SCHEMA_FILES = ['audit-event.json'];
+/** Our own product schemas (the audit trail, webhooks), in the product URN namespace. */
+const PRODUCT_SCHEMA_FILES = ['audit-event.json', 'webhook.json'];
 const SCHEMA_FILES = [
   'user.json',
   'group.json',
@@ -379,6 +379,7 @@ describe('resource-types.json (RFC 7643 §6)', () => {
       ['User', '/Users', URN.core.user],
       ['Group', '/Groups', URN.core.group],
       ['AuditEvent', '/AuditEvents', 'urn:scim-server:params:scim:schemas:audit:2.0:AuditEvent'],
+      ['Webhook', '/Webhooks', 'urn:scim-server:params:scim:schemas:webhooks:2.0:Webhook'],
     ]);
     for (const type of productTypes) expect(Object.keys(type).filter((key) => !['schemas', 'meta', ...namesOf(resourceTypeSchema.attributes)].includes(key))).toEqual([]);
   });
