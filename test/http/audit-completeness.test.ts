@@ -19,6 +19,7 @@ import { createTestApp, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+const ROLE = 'urn:scim-server:params:scim:schemas:roles:2.0:Role';
 const WEBHOOK = 'urn:scim-server:params:scim:schemas:webhooks:2.0:Webhook';
 const SCENARIOS_FILE = 'test/http/audit-completeness.test.ts';
 
@@ -35,6 +36,8 @@ interface World {
   readonly scim: Record<string, string>;
   /** Creates a resource of the type and answers its id. */
   create(endpoint: string): Promise<string>;
+  /** The name of a new role of the tenant's catalogue. */
+  role(): Promise<string>;
   /** An existing audit event's id. */
   auditEventId(): Promise<string>;
 }
@@ -49,6 +52,7 @@ interface Scenario {
 const NEW_RESOURCE: Readonly<Record<string, (n: number) => Record<string, unknown>>> = {
   '/Users': (n) => user(`completeness-${n}@example.com`),
   '/Groups': (n) => ({ schemas: [GROUP_SCHEMA], displayName: `Completeness ${n}` }),
+  '/Roles': (n) => ({ schemas: [ROLE], name: `Completeness ${n}` }),
   // Subscribed to an event type that never happens: the worker runs deliver nothing to the receiver but test-sends.
   '/Webhooks': (n) => ({ schemas: [WEBHOOK], url: receiverUrl, events: ['NEVER_HAPPENS'], description: `Completeness ${n}` }),
 };
@@ -66,7 +70,7 @@ const withoutScope = (doc: RouteDoc) => async (world: World, path: (value: strin
 /** The scenarios, by `METHOD template` (the template as route-docs.ts registers it, relative to its mount). */
 function scenarioFor(doc: RouteDoc): Scenario | undefined {
   const key = `${doc.method.toUpperCase()} ${doc.path}`;
-  const resourceRoute = /^\/(Users|Groups)(\/.*)?$/.exec(doc.path);
+  const resourceRoute = /^\/(Users|Groups|Roles)(\/[^/]*)?$/.exec(doc.path);
   if (resourceRoute) {
     const endpoint = `/${resourceRoute[1]}`;
     const body = NEW_RESOURCE[endpoint];
@@ -111,6 +115,26 @@ function scenarioFor(doc: RouteDoc): Scenario | undefined {
     'GET /Me': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me`).set(w.all) },
     'GET /Me/*rest': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me/x`).set(w.all) },
     ...webhookScenarios(),
+    // The roles of a user (README "Roles"): each the equivalent PATCH, recorded as USER_UPDATE.
+    'POST /Users/:id/roles': {
+      success: async (w) => request(w.t.app).post(`${SCIM}/Users/${await w.create('/Users')}/roles`).set(w.all).send({ roles: [await w.role()] }),
+      failure: async (w) => request(w.t.app).post(`${SCIM}/Users/${await w.create('/Users')}/roles`).set(w.all).send({ roles: ['No such role'] }),
+    },
+    'PUT /Users/:id/roles': {
+      success: async (w) => request(w.t.app).put(`${SCIM}/Users/${await w.create('/Users')}/roles`).set(w.all).send({ roles: [await w.role()] }),
+      failure: async (w) => request(w.t.app).put(`${SCIM}/Users/missing/roles`).set(w.all).send({ roles: [] }),
+    },
+    'DELETE /Users/:id/roles/:name': {
+      success: async (w) => {
+        const [id, role] = [await w.create('/Users'), await w.role()];
+        const scenarioRequest = requestId;
+        requestId = `setup-${(serial += 1)}`;
+        await request(w.t.app).post(`${SCIM}/Users/${id}/roles`).set(w.all).send({ roles: [role] });
+        requestId = scenarioRequest;
+        return request(w.t.app).delete(`${SCIM}/Users/${id}/roles/${encodeURIComponent(role)}`).set(w.all);
+      },
+      failure: async (w) => request(w.t.app).delete(`${SCIM}/Users/${await w.create('/Users')}/roles/nope`).set(w.all),
+    },
     'GET /AuditEvents': { success: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents`).set(w.auditOnly), failure: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents`).set(w.scim) },
     'GET /AuditEvents/:id': { success: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/${await w.auditEventId()}`).set(w.auditOnly), failure: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/missing`).set(w.auditOnly) },
   };
@@ -184,6 +208,15 @@ beforeAll(async () => {
       requestId = setup;
       expect(res.status).toBe(201);
       return res.body.id as string;
+    },
+    async role() {
+      const setup = requestId;
+      requestId = `setup-${(serial += 1)}`;
+      const name = `Completeness ${(serial += 1)}`;
+      const res = await request(t.app).post(`${SCIM}/Roles`).set(all).send({ schemas: [ROLE], name });
+      requestId = setup;
+      expect(res.status).toBe(201);
+      return name;
     },
     async auditEventId() {
       return (await t.auditEvents(tenant.tenant.id))[0].id;

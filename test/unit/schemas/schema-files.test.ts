@@ -374,10 +374,11 @@ describe('resource-types.json (RFC 7643 §6)', () => {
   it('loads, with the product resource types, into one registry for discovery', () => {
     const productTypes = read('product-resource-types.json') as Json[];
     const product = PRODUCT_SCHEMA_FILES.map((file) => read(file) as Json);
-    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, ...product], resourceTypes: [...resourceTypes, ...productTypes], commonAttributes });
+    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, role, ...product], resourceTypes: [...resourceTypes, ...productTypes], commonAttributes });
     expect(registry.resourceTypes.map((type) => [type.name, type.endpoint, type.schema])).toEqual([
       ['User', '/Users', URN.core.user],
       ['Group', '/Groups', URN.core.group],
+      ['Role', '/Roles', 'urn:scim-server:params:scim:schemas:roles:2.0:Role'],
       ['AuditEvent', '/AuditEvents', 'urn:scim-server:params:scim:schemas:audit:2.0:AuditEvent'],
       ['Webhook', '/Webhooks', 'urn:scim-server:params:scim:schemas:webhooks:2.0:Webhook'],
     ]);
