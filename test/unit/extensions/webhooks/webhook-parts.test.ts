@@ -1,6 +1,6 @@
 // The pure parts of webhooks: which addresses are private, which events a pattern matches, how secrets are sealed and
 // where the key comes from. Deliveries themselves are tested over real HTTP in test/http/webhooks.test.ts.
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDestination, isPrivateAddress, urlProblem } from '../../../../src/extensions/webhooks/address-policy';
@@ -87,6 +87,7 @@ describe('resolveWebhookKey', () => {
     expect(statSync(webhookKeyFile(path)).mode & 0o777).toBe(0o600);
     expect(resolveWebhookKey(undefined, { kind: 'sqlite', path }).key).toBe(first.key);
     expect(readFileSync(webhookKeyFile(path), 'utf8')).toBe(first.key);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('has no key on MongoDB without the variable, and a key of the process for an in-memory store', () => {
