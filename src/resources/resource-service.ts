@@ -358,8 +358,9 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           internal: draft.internal,
           ...recorded(relations.pending),
         };
-        // Relation-backed attributes (Group.members) are not in the stored document: a body that sets them names them.
-        const changedAttributes = changedAttributeNames(current.attributes, validated.attributes, validated.writeOnly);
+        // The draft as the behaviours left it (what they keep, e.g. the account state, is no change), before relation-backed
+        // attributes (Group.members) are taken out of the document: a body that sets them names them.
+        const changedAttributes = changedAttributeNames(current.attributes, draft.attributes, validated.writeOnly);
         const effects = context.operation?.effectsOfSuccess({ resourceType: type.name, resourceId: id, changedAttributes });
         // Compare-and-set on the version read above: a concurrent writer makes this fail instead of being overwritten.
         const stored = await deps.store.replace(context.tenantId, type.name, id, replacement, current.version, effects);

@@ -13,6 +13,7 @@ import { routeDocs, type RouteDoc } from '../../src/http/openapi/route-docs';
 import { Scope } from '../../src/auth/scopes';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import type { AuditEventRecord } from '../../src/store/audit-event-store';
+import { cheapPasswords } from '../helpers/lifecycle';
 import { servedRoutes } from '../helpers/served-routes';
 import { createTestApp, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
@@ -40,6 +41,8 @@ interface World {
   role(): Promise<string>;
   /** An existing audit event's id. */
   auditEventId(): Promise<string>;
+  /** Runs a request that prepares a scenario under a request id of its own (its events are not the scenario's). */
+  setup(run: () => PromiseLike<Call>): Promise<Call>;
 }
 
 /** How to make a route succeed, and fail (or why it cannot do one of them). */
@@ -97,7 +100,6 @@ function scenarioFor(doc: RouteDoc): Scenario | undefined {
       case 'DELETE /:id':
         return { success: onExisting((w, id) => request(w.t.app).delete(`${SCIM}${endpoint}/${id}`).set(w.all)), failure: async (w) => request(w.t.app).delete(`${SCIM}${endpoint}/missing`).set(w.all) };
     }
-    return undefined;
   }
   const table: Readonly<Record<string, Scenario>> = {
     'GET /openapi.json': { success: async (w) => request(w.t.app).get('/openapi.json').set(w.all), failure: { never: 'it answers every verified token' } },
@@ -115,6 +117,7 @@ function scenarioFor(doc: RouteDoc): Scenario | undefined {
     'GET /Me': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me`).set(w.all) },
     'GET /Me/*rest': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me/x`).set(w.all) },
     ...webhookScenarios(),
+    ...lifecycleScenarios(),
     // The roles of a user (README "Roles"): each the equivalent PATCH, recorded as USER_UPDATE.
     'POST /Users/:id/roles': {
       success: async (w) => request(w.t.app).post(`${SCIM}/Users/${await w.create('/Users')}/roles`).set(w.all).send({ roles: [await w.role()] }),
@@ -139,6 +142,46 @@ function scenarioFor(doc: RouteDoc): Scenario | undefined {
     'GET /AuditEvents/:id': { success: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/${await w.auditEventId()}`).set(w.auditOnly), failure: async (w) => request(w.t.app).get(`${SCIM}/AuditEvents/missing`).set(w.auditOnly) },
   };
   return table[key];
+}
+
+/** A password the lifecycle scenarios set and sign in with: it must never appear in an event. */
+const PASSWORD = 'Completeness-Passw0rd!';
+
+/** The account lifecycle routes (README "Account lifecycle"): each fails as the state machine, the policy or a 404 refuses it. */
+function lifecycleScenarios(): Record<string, Scenario> {
+  const at = (id: string, action: string) => `${SCIM}/Users/${id}/${action}`;
+  const onUser = (make: (world: World, id: string) => PromiseLike<Call>) => async (world: World) => make(world, await world.create('/Users'));
+  /** A user in the state a setup request left it in. */
+  const after = (setupAction: string, make: (world: World, id: string) => PromiseLike<Call>) =>
+    onUser(async (w, id) => {
+      expect((await w.setup(() => request(w.t.app).post(at(id, setupAction)).set(w.all).send({}))).status).toBe(200);
+      return make(w, id);
+    });
+  const withPassword = async (w: World): Promise<string> => {
+    const userName = `signs-in-${(serial += 1)}@example.com`;
+    expect((await w.setup(() => request(w.t.app).post(`${SCIM}/Users`).set(w.all).send(user(userName, { password: PASSWORD })))).status).toBe(201);
+    return userName;
+  };
+  return {
+    'POST /Users/:id/lock': { success: onUser((w, id) => request(w.t.app).post(at(id, 'lock')).set(w.all).send({ reason: 'Audit' })), failure: async (w) => request(w.t.app).post(at('missing', 'lock')).set(w.all).send({}) },
+    'POST /Users/:id/unlock': { success: after('lock', (w, id) => request(w.t.app).post(at(id, 'unlock')).set(w.all).send({})), failure: onUser((w, id) => request(w.t.app).post(at(id, 'unlock')).set(w.all).send({})) },
+    'POST /Users/:id/disable': { success: onUser((w, id) => request(w.t.app).post(at(id, 'disable')).set(w.all).send({})), failure: async (w) => request(w.t.app).post(at('missing', 'disable')).set(w.all).send({}) },
+    'POST /Users/:id/enable': { success: after('disable', (w, id) => request(w.t.app).post(at(id, 'enable')).set(w.all).send({})), failure: onUser((w, id) => request(w.t.app).post(at(id, 'enable')).set(w.all).send({})) },
+    'PUT /Users/:id/state': {
+      success: onUser((w, id) => request(w.t.app).put(at(id, 'state')).set(w.all).send({ state: 'disabled' })),
+      failure: onUser((w, id) => request(w.t.app).put(at(id, 'state')).set(w.all).send({ state: 'asleep' })),
+    },
+    'POST /Users/:id/password': {
+      success: onUser((w, id) => request(w.t.app).post(at(id, 'password')).set(w.all).send({ password: PASSWORD, temporary: true })),
+      failure: onUser((w, id) => request(w.t.app).post(at(id, 'password')).set(w.all).send({ password: 'short' })),
+    },
+    'POST /Users/:id/password/expire': { success: onUser((w, id) => request(w.t.app).post(at(id, 'password/expire')).set(w.all).send({})), failure: async (w) => request(w.t.app).post(at('missing', 'password/expire')).set(w.all).send({}) },
+    'POST /Users/.verify-credentials': {
+      success: async (w) => request(w.t.app).post(`${SCIM}/Users/.verify-credentials`).set(w.all).send({ userName: await withPassword(w), password: PASSWORD }),
+      failure: async (w) => request(w.t.app).post(`${SCIM}/Users/.verify-credentials`).set(w.all).send({ userName: await withPassword(w), password: `${PASSWORD}-wrong` }),
+    },
+    'GET /Users/:id/sign-ins': { success: onUser((w, id) => request(w.t.app).get(at(id, 'sign-ins')).set(w.all)), failure: async (w) => request(w.t.app).get(at('missing', 'sign-ins')).set(w.all) },
+  };
 }
 
 /** The webhook routes: each fails on a webhook of another id (404), or as the route refuses a request. */
@@ -184,7 +227,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  t = await createTestApp({ SCIM_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  t = await createTestApp({ SCIM_WEBHOOKS_ALLOW_PRIVATE: 'true' }, { passwords: cheapPasswords() });
   const tenant = await t.tenant();
   const headers = (token: string) => ({
     get Authorization() {
@@ -194,7 +237,7 @@ beforeAll(async () => {
       return requestId;
     },
   });
-  const all = headers(await t.tokenFor(tenant.tenant, [Scope.read, Scope.write, Scope.auditRead]));
+  const all = headers(await t.tokenFor(tenant.tenant, [Scope.read, Scope.write, Scope.credentials, Scope.auditRead]));
   world = {
     t,
     tenant,
@@ -220,6 +263,15 @@ beforeAll(async () => {
     },
     async auditEventId() {
       return (await t.auditEvents(tenant.tenant.id))[0].id;
+    },
+    async setup(run) {
+      const scenarioRequest = requestId;
+      requestId = `setup-${(serial += 1)}`;
+      try {
+        return await run();
+      } finally {
+        requestId = scenarioRequest;
+      }
     },
   };
 });
@@ -277,5 +329,19 @@ describe('audit completeness', () => {
       }
     }
     expect(results.length).toBeGreaterThan(30);
+  });
+
+  it('never records a password, a hash or a token: a password change names the attribute, a sign-in only its outcome', async () => {
+    const events = await t.auditEvents(world.tenant.tenant.id);
+    const types = new Set(events.map((event) => event.type));
+    // The scenarios above set passwords and signed in, right and wrong.
+    for (const type of ['USER_PASSWORD_UPDATE_SUCCESS', 'USER_VERIFY_CREDENTIALS_SUCCESS', 'USER_VERIFY_CREDENTIALS_FAIL']) expect(types).toContain(type);
+    expect(events.find((event) => event.type === 'USER_PASSWORD_UPDATE_SUCCESS')?.changedAttributes).toContain('password');
+    const written = JSON.stringify(events);
+    expect(written).not.toContain(PASSWORD);
+    expect(written).not.toContain('$scrypt$');
+    expect(written).not.toContain('passwordHash');
+    expect(written).not.toContain('scim_');
+    expect(written).not.toMatch(/"password"\s*:/);
   });
 });

@@ -162,6 +162,25 @@ describe('what operations record', () => {
     ]);
   });
 
+  it('account actions record their own pair; a sign-in that fails and locks the account records FAIL, never SUCCESS', async () => {
+    await t.store.settings.update(tenant.tenant.id, { set: { 'lockout.threshold': '1' }, at: new Date().toISOString() });
+    const id = (await request(t.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('locks@example.com', { password: 'Correct-Horse-9!' }))).body.id as string;
+    expect((await request(t.app).post(`${SCIM}/Users/${id}/disable`).set(tenant.auth).set('X-Request-Id', 'req-disable').send({})).status).toBe(200);
+    expect((await request(t.app).post(`${SCIM}/Users/${id}/enable`).set(tenant.auth).set('X-Request-Id', 'req-enable').send({})).status).toBe(200);
+    const checker = { Authorization: `Bearer ${await t.tokenFor(tenant.tenant, [Scope.credentials])}` };
+    const wrong = await request(t.app).post(`${SCIM}/Users/.verify-credentials`).set(checker).set('X-Request-Id', 'req-wrong').send({ userName: 'locks@example.com', password: 'Wrong-Horse-9!' });
+    expect(wrong.status).toBe(401);
+    // The failure locked the account (a write): still the check's FAIL, with the status answered.
+    expect((await request(t.app).get(`${SCIM}/Users/${id}`).set(tenant.auth)).body['urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User']).toMatchObject({ state: 'locked' });
+    const events = await t.auditEvents(tenant.tenant.id);
+    const disabled = ofRequest(events, 'req-disable').find((event) => event.outcome === 'success')!;
+    expect(disabled).toMatchObject({ type: 'USER_DISABLE_SUCCESS', resource: { type: 'User', id } });
+    expect(disabled.changedAttributes).toEqual(expect.arrayContaining(['active', 'urn:scim-server:params:scim:schemas:extension:lifecycle:2.0:User:state']));
+    expect(types(ofRequest(events, 'req-enable'))).toEqual(['USER_ENABLE_START', 'USER_ENABLE_SUCCESS']);
+    expect(types(ofRequest(events, 'req-wrong'))).toEqual(['USER_VERIFY_CREDENTIALS_FAIL', 'USER_VERIFY_CREDENTIALS_START']);
+    expect(ofRequest(events, 'req-wrong').find((event) => event.outcome === 'failure')).toMatchObject({ error: { status: 401 } });
+  });
+
   it('requests without a verified token record nothing (no tenant to record them for)', async () => {
     await request(t.app).get(`${SCIM}/Users`).set('X-Request-Id', 'req-anonymous').expect(401);
     await request(t.app).get(`${SCIM}/Users`).set({ Authorization: 'Bearer scim_nope_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }).set('X-Request-Id', 'req-bad-token').expect(401);

@@ -326,6 +326,10 @@ export function createLifecycleService(deps: LifecycleServiceDeps): LifecycleSer
 
     async verifyCredentials(context, body) {
       const request = parseCredentialsRequest(body);
+      // The writes a check makes on the way (a lock lifted when due, the lock after too many failures, a re-hashed
+      // password) are part of the check, whose outcome is its answer: they must not record the check's SUCCESS with
+      // them (a 401 that locks the account is a FAIL). The audit trail records the check from the answer it gave.
+      const inner: RequestContext = { ...context, operation: undefined };
       const dummyPassword = await dummyHash(context);
       const found = await findUser(context, request.userName);
       if (!found) {
@@ -335,11 +339,11 @@ export function createLifecycleService(deps: LifecycleServiceDeps): LifecycleSer
       }
       const policy = lockoutPolicyOf(await deps.settings.forTenant(context.tenantId));
       const now = clock();
-      let user = await liftIfDue(context, found, now);
+      let user = await liftIfDue(inner, found, now);
       let lifecycle = readLifecycle(user.attributes);
       if (lifecycle.state === AccountState.active && lockoutReached(readCounters(user.unversioned.values), policy, now)) {
         // The failures that reached the threshold are counted; finish their lock (a no-op if it landed meanwhile).
-        user = await lockOut(context, user.id, policy, now);
+        user = await lockOut(inner, user.id, policy, now);
         lifecycle = readLifecycle(user.attributes);
       }
       // Before the password is checked: a locked account answers 423 whatever the password, and no guess is tested.
@@ -354,12 +358,12 @@ export function createLifecycleService(deps: LifecycleServiceDeps): LifecycleSer
         const failure = await countFailure(context, user.id, policy, now);
         const after = readLifecycle(failure.resource.attributes);
         if (!failure.counted) {
-          const locked = after.state === AccountState.locked ? after : readLifecycle((await lockOut(context, user.id, policy, now)).attributes);
+          const locked = after.state === AccountState.locked ? after : readLifecycle((await lockOut(inner, user.id, policy, now)).attributes);
           await record(context, user.id, now, Reason.locked);
           throw lockedError(locked);
         }
         if (after.state === AccountState.active && lockoutReached(readCounters(failure.resource.unversioned.values), policy, now)) {
-          await lockOut(context, user.id, policy, now);
+          await lockOut(inner, user.id, policy, now);
         }
         await record(context, user.id, now, Reason.wrongPassword);
         // A wrong password is 401 in every state: the state is told only to whoever knows the password.
@@ -371,7 +375,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps): LifecycleSer
         await record(context, user.id, now, refusal.reason);
         throw refusal.error;
       }
-      if (check.outcome === 'match' && check.upgraded !== undefined) await upgradeHash(context, user.id, stored, check.upgraded);
+      if (check.outcome === 'match' && check.upgraded !== undefined) await upgradeHash(inner, user.id, stored, check.upgraded);
       await record(context, user.id, now);
       return { id: user.id, userName: String(user.attributes.userName), state: AccountState.active };
     },

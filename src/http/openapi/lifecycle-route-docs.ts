@@ -1,6 +1,6 @@
 // The account lifecycle routes in the OpenAPI document (README "Account lifecycle"), spread into routeDocs.
 import { Scope } from '../../auth/scopes';
-import type { ResponseDoc, RouteDoc } from './route-doc';
+import { audited, type ResponseDoc, type RouteAudit, type RouteDoc } from './route-doc';
 
 const ERROR = { schema: 'Error' } as const;
 const COMMON: Record<string, ResponseDoc> = {
@@ -19,13 +19,19 @@ const REFUSED = { description: 'The action does not apply in the current state (
 const STALE = { description: 'If-Match does not match the current version', ...ERROR };
 const INVALID = { description: 'A field of the body is missing or wrong (scimType invalidValue)', ...ERROR };
 
-const action = (method: 'post' | 'put', path: string, summary: string, requestBody?: string, description?: string): RouteDoc => ({
+// Audit events (README "Audit events"): each action is an operation on the user, `USER_LOCK_*`, `USER_UNLOCK_*`…; the
+// state route is `USER_STATE_UPDATE_*`, the password routes `USER_PASSWORD_UPDATE_*` and `USER_PASSWORD_EXPIRE_*`.
+// A password is never in an event: a change names the attribute `password`, never its value.
+const onUser = (resource: string, action: string): RouteAudit => audited(resource, action, 'User');
+
+const action = (method: 'post' | 'put', path: string, audit: RouteAudit, summary: string, requestBody?: string, description?: string): RouteDoc => ({
   method,
   path: `/Users/:id/${path}`,
   mount: 'scim',
   tag: 'Account lifecycle',
   auth: 'bearer',
   scope: Scope.write,
+  audit,
   summary,
   ...(description ? { description } : {}),
   query: SELECTION,
@@ -35,12 +41,12 @@ const action = (method: 'post' | 'put', path: string, summary: string, requestBo
 });
 
 export const LIFECYCLE_ROUTES: RouteDoc[] = [
-  action('post', 'lock', 'Lock an account, until a time or until an unlock', 'LockRequest'),
-  action('post', 'unlock', 'Unlock a locked account (its failed sign-in count goes too)'),
-  action('post', 'disable', 'Disable an account (as PATCH active false does)', 'ReasonRequest'),
-  action('post', 'enable', 'Enable a disabled account (as PATCH active true does)'),
-  action('put', 'state', 'Set the state: active, locked, disabled, expired (or Locked, Disabled, Expired, None)', 'StateRequest'),
-  action('post', 'password/expire', 'Expire the password: sign-ins are refused until a new one is set'),
+  action('post', 'lock', onUser('USER', 'LOCK'), 'Lock an account, until a time or until an unlock', 'LockRequest'),
+  action('post', 'unlock', onUser('USER', 'UNLOCK'), 'Unlock a locked account (its failed sign-in count goes too)'),
+  action('post', 'disable', onUser('USER', 'DISABLE'), 'Disable an account (as PATCH active false does)', 'ReasonRequest'),
+  action('post', 'enable', onUser('USER', 'ENABLE'), 'Enable a disabled account (as PATCH active true does)'),
+  action('put', 'state', onUser('USER_STATE', 'UPDATE'), 'Set the state: active, locked, disabled, expired (or Locked, Disabled, Expired, None)', 'StateRequest'),
+  action('post', 'password/expire', onUser('USER_PASSWORD', 'EXPIRE'), 'Expire the password: sign-ins are refused until a new one is set'),
   {
     method: 'post',
     path: '/Users/:id/password',
@@ -48,6 +54,7 @@ export const LIFECYCLE_ROUTES: RouteDoc[] = [
     tag: 'Account lifecycle',
     auth: 'bearer',
     scope: Scope.write,
+    audit: onUser('USER_PASSWORD', 'UPDATE'),
     summary: 'Set a password, temporary (must be changed) or not',
     headers: IF_MATCH,
     requestBody: 'PasswordRequest',
@@ -60,6 +67,8 @@ export const LIFECYCLE_ROUTES: RouteDoc[] = [
     tag: 'Account lifecycle',
     auth: 'bearer',
     scope: Scope.credentials,
+    // The user is found by name: the events name the type only; the password is never in them.
+    audit: onUser('USER', 'VERIFY_CREDENTIALS'),
     summary: 'Check a user name and password: may this sign-in proceed?',
     description: '401 for an unknown user or a wrong password (the same answer); 423 for a locked account whatever the password; 403 (with `reason`) for a correct password of an account that may not sign in.',
     requestBody: 'CredentialsRequest',
@@ -79,6 +88,7 @@ export const LIFECYCLE_ROUTES: RouteDoc[] = [
     tag: 'Account lifecycle',
     auth: 'bearer',
     scope: Scope.read,
+    audit: onUser('USER_SIGN_IN', 'RETRIEVE_LIST'),
     summary: "A user's sign-in history, newest first, paged by RFC 9865 cursor",
     query: [
       { name: 'cursor', description: 'RFC 9865 cursor: absent or empty for the first page, then nextCursor' },

@@ -374,7 +374,7 @@ describe('resource-types.json (RFC 7643 §6)', () => {
   it('loads, with the product resource types, into one registry for discovery', () => {
     const productTypes = read('product-resource-types.json') as Json[];
     const product = PRODUCT_SCHEMA_FILES.map((file) => read(file) as Json);
-    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, role, ...product], resourceTypes: [...resourceTypes, ...productTypes], commonAttributes });
+    const registry = createSchemaRegistry({ schemas: [user, group, enterpriseUser, byId(PRODUCT_USER), role, ...product], resourceTypes: [...resourceTypes, ...productTypes], commonAttributes });
     expect(registry.resourceTypes.map((type) => [type.name, type.endpoint, type.schema])).toEqual([
       ['User', '/Users', URN.core.user],
       ['Group', '/Groups', URN.core.group],
