@@ -63,7 +63,11 @@ describe('secrets and signatures', () => {
     expect(box.open(sealed, 'w1')).toBe(secret);
     expect(() => box.open(sealed, 'w2')).toThrow();
     expect(() => createSecretBox('j'.repeat(32)).open(sealed, 'w1')).toThrow();
-    expect(() => box.open(sealed.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A')), 'w1')).toThrow();
+    // A changed byte of the tag (its first character: the last one of base64url also carries padding bits, which
+    // decoding ignores) makes it fail to open.
+    const [format, iv, body, tag] = sealed.split('.');
+    const tampered = [format, iv, body, `${tag[0] === 'A' ? 'B' : 'A'}${tag.slice(1)}`].join('.');
+    expect(() => box.open(tampered, 'w1')).toThrow();
     expect(() => createSecretBox('short')).toThrow('32 bytes');
   });
 
