@@ -178,6 +178,7 @@ async function runAll(options, work, cleanups) {
   }
 
   if (options.rateLimit === 'compare') report.rateLimitCost = await compareRateLimiting({ ours, ourTarget, options, cleanups, measure });
+  if (options.baseline) report.baselineCost = await compareWithBaseline({ ours, ourTarget, options, work, cleanups, measure });
   // README "Roles": one role granted to every user of the directory through Bulk, once, on our server.
   if (options.scenarios.includes(SCENARIO_KEYS['bulk-roles']) && !ourTarget.unsupported.roles) {
     report.roleGrant = await grantRoleToEveryone(ours, ourTarget).catch((error) => ({ failed: error.message.split('\n')[0] }));
@@ -270,6 +271,57 @@ async function compareRateLimiting({ ours, ourTarget, options, cleanups, measure
   }
   await unlimited.stop();
   return rows;
+}
+
+/**
+ * --baseline <dir>: the server of another commit's build, on a file seeded by that commit's own seeding code (a store
+ * file of a newer version is refused by an older server), with the same rate-limit settings; then get-by-id and create
+ * alternately on it and on ours (baseline, ours, baseline, ours…), as --rate-limit compare does. The rows have the
+ * shape of the rate-limit comparison: `off` is the baseline, `on` is ours.
+ */
+async function compareWithBaseline({ ours, ourTarget, options, work, cleanups, measure }) {
+  const dir = path.resolve(options.baseline);
+  const main = path.join(dir, 'dist', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`--baseline ${options.baseline}: no ${main}; run npm run build in that checkout first`);
+  const label = baselineLabel(dir);
+  const file = path.join(work, 'baseline.db');
+  log(`Seeding ${options.n} users into ${file} with the baseline's code (${label}) ...`);
+  const { seedOurs: seedBaseline } = require(path.join(dir, 'bench', 'lib', 'seed.js'));
+  const seeded = await seedBaseline({ file, n: options.n });
+  const baseline = await startServer(`baseline server (${label})`, main, {
+    port: await freePort(),
+    env: { SCIM_STORE: `sqlite:${file}`, SCIM_LOG_LEVEL: 'warn', ...rateLimitEnv(options.rateLimit === 'off' ? 'off' : 'on') },
+    cpus: options.serverCpus,
+  });
+  cleanups.push(() => baseline.stop());
+  const baselineTarget = await prepareTarget(baseline, { token: seeded.token, credentialsToken: seeded.credentialsToken, n: options.n, runTag: 'b' }, { groupVia: 'http' });
+  const rows = [];
+  for (const scenario of SCENARIOS.filter((candidate) => RATE_LIMIT_SCENARIOS.includes(candidate.name) && options.scenarios.includes(candidate.name))) {
+    const row = { name: scenario.name, baseline: label, off: [], on: [] };
+    for (let round = 1; round <= RATE_LIMIT_ROUNDS; round++) {
+      for (const [mode, server, target] of [
+        ['off', baseline, baselineTarget],
+        ['on', ours, ourTarget],
+      ]) {
+        log(`${scenario.name}, ${mode === 'off' ? `baseline ${label}` : 'ours'} (${round} of ${RATE_LIMIT_ROUNDS}) ...`);
+        const result = await measure(server, scenario.name, target);
+        log(`  ${describeResult(result)}`);
+        row[mode].push(result);
+      }
+    }
+    rows.push(row);
+  }
+  await baseline.stop();
+  return rows;
+}
+
+/** The commit a baseline checkout is at (short hash and subject), or its folder name when git cannot say. */
+function baselineLabel(dir) {
+  try {
+    return execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).trim();
+  } catch {
+    return path.basename(dir);
+  }
 }
 
 /**

@@ -18,6 +18,10 @@ const USAGE = `Usage: npm run bench -- [options]
                          set so high that the load never reaches them (the cost of the checks, not refusals);
                          off: no rate limiting; compare: as on, then get-by-id and create in alternating runs on a
                          second server without rate limiting, on the same store, and what the limits cost
+  --baseline <dir>       a built checkout of another commit (git worktree add <dir> <commit>; npm run build there):
+                         get-by-id and create in alternating runs on its server and on ours, each on a store seeded
+                         by its own code, and what ours costs more (README "Performance": the commit before the
+                         audit trail landed gives the cost of auditing)
   --update-readme        write the result table into README.md (between the bench-table markers)
 `;
 
@@ -45,6 +49,7 @@ function parseArgs(argv) {
     loadCpus: undefined,
     profile: false,
     rateLimit: 'on',
+    baseline: undefined,
     updateReadme: false,
     help: false,
     usage: USAGE,
@@ -101,6 +106,9 @@ function parseArgs(argv) {
         options.rateLimit = mode;
         break;
       }
+      case 'baseline':
+        options.baseline = value();
+        break;
       case 'update-readme':
         options.updateReadme = true;
         break;

@@ -189,6 +189,19 @@ describe('bench report', () => {
     expect(checkTargets(report).some((target: any) => target.name.startsWith('rate limiting'))).toBe(false);
   });
 
+  it('reads what ours costs more than a baseline commit from the alternating runs, against the same 10% target', () => {
+    const compared = {
+      ...report,
+      options: { ...report.options, baseline: '../before' },
+      baselineCost: [{ name: 'get-by-id', baseline: 'cee97ec', off: [run(1000, { serverCpuPercent: 80 })], on: [run(1000, { serverCpuPercent: 84 })] }],
+    };
+    const targets = checkTargets(compared);
+    expect(targets.find((target: any) => target.name === 'ours vs baseline on get-by-id')).toMatchObject({ status: 'met', detail: '+5.0% server CPU per request against cee97ec (target under 10%)' });
+    expect(formatReport({ ...compared, targets })).toContain('Ours vs baseline cee97ec, get-by-id (1 alternating run each): server CPU 0.840 vs 0.800 ms per request (+5.0%)');
+    expect(parseArgs(['--baseline', '../before']).baseline).toBe('../before');
+    expect(checkTargets(report).some((target: any) => target.name.startsWith('ours vs baseline'))).toBe(false);
+  });
+
   it('writes progress lines in the unit of the table row', () => {
     expect(describeResult(run(1234))).toMatch(/^1234 req\/s, p50 1 ms, p99 2 ms/);
     expect(describeResult({ ...run(2), unit: 'users', unitsPerSecond: 2000 })).toMatch(/^2000 users\/s, /);
