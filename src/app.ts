@@ -67,7 +67,8 @@ export type AppConfig = Pick<
   Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>> &
   Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>> &
   Partial<Pick<Config, 'metrics' | 'metricsToken'>> &
-  Partial<Pick<Config, 'webhooksAllowPrivate'>>;
+  Partial<Pick<Config, 'webhooksAllowPrivate'>> &
+  Partial<Pick<Config, 'tokenCacheMs'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -211,7 +212,7 @@ export function buildApp(deps: AppDeps): Express {
   const onRefused = metrics ? (limit: string) => metrics.countRateLimitRefusal(limit) : undefined;
   // Routes that need no token limit their callers per address with limitByAddress, which counts with this limiter.
   installRateLimiter(app, limiter, { onRefused });
-  const authenticate = guardAuthentication(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse })), {
+  const authenticate = guardAuthentication(createBearerAuthenticator(createTokenVerifier({ tenants: store.tenants, now: deps.clock, recordUse, cacheMs: config.tokenCacheMs })), {
     limiter,
     config: rateLimits,
     onRefused,

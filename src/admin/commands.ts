@@ -68,7 +68,8 @@ export const ADMIN_USAGE = [
   `  token rotate <tokenId> [--overlap <duration>] [--expires-in <duration>]`,
   `                                                     a new token with the same tenant, label and scopes;`,
   `                                                     the old one keeps working for the overlap (${DEFAULT_ROTATION_OVERLAP})`,
-  '  token revoke <tokenId>                             revoke a token; it stops working at once',
+  '  token revoke <tokenId>                             revoke a token; running servers refuse it within',
+  '                                                     SCIM_TOKEN_CACHE_MS (1 second by default)',
   '',
   ...WORK_USAGE,
   '',
@@ -383,7 +384,7 @@ const COMMANDS: Record<string, Command> = {
         await auditedTokenChange(context, token.tenantId, TOKEN_EVENTS.revoke, tokenId, { kind: 'tokenRevoked', tokenId }, async () => {
           if (!(await tenants.revokeToken(tokenId, now().toISOString()))) throw new Error(`No token with id ${tokenId}`);
         });
-        out(`Revoked token ${tokenId} of tenant ${token.tenantId}; requests with it are refused from now on`);
+        out(`Revoked token ${tokenId} of tenant ${token.tenantId}; running servers refuse it within SCIM_TOKEN_CACHE_MS (1 second by default)`);
       };
     },
   },

@@ -174,6 +174,14 @@ export const OPTIONS = {
     default: false,
     parse: boolean,
   },
+  tokenCacheMs: {
+    env: 'SCIM_TOKEN_CACHE_MS',
+    description:
+      'Milliseconds a verified bearer token is remembered by each instance (0: looked up on every request); a revocation made elsewhere ' +
+      '(admin CLI, another instance) reaches this instance within it, one made through this instance at once',
+    default: 1000,
+    parse: integer(0, 60_000),
+  },
   bootstrapToken: {
     env: 'SCIM_BOOTSTRAP_TOKEN',
     description: 'Token to create for the default tenant on first start (instead of a random one that is printed)',

@@ -64,6 +64,12 @@ export interface TenantStore {
   expireToken(id: string, expires: string): Promise<boolean>;
   /** Records that the token was used at `at`; a later recorded time is kept (instances may report out of order). */
   touchToken(id: string, at: string): Promise<void>;
+  /**
+   * Calls `listener` after each revokeToken, expireToken and updateTenantProfile made through this store object, and
+   * after its Store's deleteTenant (see access-changes.ts); returns the unsubscribe function. Only this process's
+   * calls are seen: other processes' changes reach a cache through its time limit.
+   */
+  onAccessChange(listener: () => void): () => void;
 }
 
 /** What deleting a tenant removed: rows or documents per table or collection of the store (names are the store's). */

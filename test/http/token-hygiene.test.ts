@@ -1,8 +1,11 @@
 // Token expiry and last use, through the HTTP app on the embedded store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { issueToken } from '../../src/auth/tokens';
 import { Scope } from '../../src/auth/scopes';
-import { createTestApp, SCIM, type TestApp } from '../helpers/test-app';
+import { createTestApp, SCIM, type TestApp, type TestTenant } from '../helpers/test-app';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -36,5 +39,62 @@ describe('token hygiene over HTTP', () => {
     const [after] = await t.store.tenants.listTokens(tenant.id);
     expect(Date.parse(after.lastUsed ?? '')).toBeGreaterThanOrEqual(started - 5);
     expect(Date.parse(after.lastUsed ?? '')).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('verified tokens remembered for SCIM_TOKEN_CACHE_MS, two instances on one store file', () => {
+  const START = Date.parse('2030-01-01T00:00:00.000Z');
+  let directory: string;
+  let clock: number;
+  let a: TestApp;
+  let b: TestApp;
+  let tenant: TestTenant;
+  beforeEach(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'scim-token-cache-'));
+    clock = START;
+    const env = { SCIM_TOKEN_CACHE_MS: '1000', SCIM_READ_WORKERS: '0' };
+    const options = { path: join(directory, 'scim.db'), clock: () => new Date(clock) };
+    a = await createTestApp(env, options);
+    b = await createTestApp(env, options);
+    tenant = await a.tenant();
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  const status = async (app: TestApp, token = tenant.token) => (await request(app.app).get(`${SCIM}/Users`).set('Authorization', `Bearer ${token}`)).status;
+
+  it('refuses a token at once on the instance that revoked it, and on the other one within the cache time', async () => {
+    expect(await status(a)).toBe(200);
+    expect(await status(b)).toBe(200);
+    const [record] = await a.store.tenants.listTokens(tenant.tenant.id);
+    clock = START + 10;
+    await a.store.tenants.revokeToken(record.id, new Date(clock).toISOString());
+    expect(await status(a)).toBe(401);
+    // B verified it at START and has not heard of the revocation: the bound is START + 1000 ms.
+    clock = START + 999;
+    expect(await status(b)).toBe(200);
+    clock = START + 1000;
+    expect(await status(b)).toBe(401);
+  });
+
+  it('refuses a remembered token at its expiry instant on both instances', async () => {
+    const expiring = issueToken({ tenantId: tenant.tenant.id, label: 'short', scopes: [Scope.read], now: new Date(START) });
+    await a.store.tenants.createToken({ ...expiring.record, expires: new Date(START + 500).toISOString() });
+    expect(await status(a, expiring.token)).toBe(200);
+    expect(await status(b, expiring.token)).toBe(200);
+    clock = START + 499;
+    expect(await status(b, expiring.token)).toBe(200);
+    clock = START + 500;
+    expect(await status(a, expiring.token)).toBe(401);
+    expect(await status(b, expiring.token)).toBe(401);
+  });
+
+  it('keeps no refusal: a token created on one instance works on the other at once', async () => {
+    const late = issueToken({ tenantId: tenant.tenant.id, label: 'late', scopes: [Scope.read], now: new Date(START) });
+    expect(await status(b, late.token)).toBe(401);
+    await a.store.tenants.createToken(late.record);
+    expect(await status(b, late.token)).toBe(200);
   });
 });

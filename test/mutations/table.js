@@ -525,6 +525,47 @@ module.exports = [
     tests: MINGO_CONTRACT,
     testNamePattern: 'tokens',
   },
+  // Verified tokens remembered for SCIM_TOKEN_CACHE_MS (src/auth/token-cache.ts)
+  {
+    id: 'token/cache-serves-past-expiry',
+    bug: 'a remembered token is accepted past its expiry until the cache time runs out',
+    file: 'src/auth/verify-token.ts',
+    search: 'if (expired(verified.record, now())) return null;',
+    replace: '',
+    tests: ['test/unit/auth/verify-token.test.ts', 'test/http/token-hygiene.test.ts'],
+  },
+  {
+    id: 'token/cache-deaf-to-revocation',
+    bug: 'the verifier does not listen to the store: a token revoked through this instance keeps working for the cache time',
+    file: 'src/auth/verify-token.ts',
+    search: 'if (cache) tenants.onAccessChange(() => cache.clear());',
+    replace: '',
+    tests: ['test/unit/auth/verify-token.test.ts', 'test/http/security-and-discovery.test.ts'],
+  },
+  {
+    id: 'token/cache-keeps-lookup-from-before-revocation',
+    bug: 'a lookup that read the token before a revocation is remembered after it, so the revoked token keeps working',
+    file: 'src/auth/token-cache.ts',
+    search: 'if (ttlMs <= 0 || startedIn !== generation) return;',
+    replace: 'if (ttlMs <= 0) return;',
+    tests: ['test/unit/auth/verify-token.test.ts'],
+  },
+  {
+    id: 'token/cache-outlives-its-time',
+    bug: 'a remembered verification serves one tick past SCIM_TOKEN_CACHE_MS, and forever when the clock goes back',
+    file: 'src/auth/token-cache.ts',
+    search: 'nowMs >= entry.startedMs && nowMs - entry.startedMs < ttlMs',
+    replace: 'nowMs - entry.startedMs <= ttlMs',
+    tests: ['test/unit/auth/verify-token.test.ts'],
+  },
+  {
+    id: 'token/store-revocation-unannounced',
+    bug: 'the stores stop telling their listeners about a revocation, so the instance that revoked a token still accepts it',
+    file: 'src/store/access-changes.ts',
+    search: 'revokeToken: after(tenants.revokeToken),',
+    replace: '',
+    tests: ['test/http/security-and-discovery.test.ts', 'test/http/token-hygiene.test.ts'],
+  },
   // Roles (README "Roles"): the catalogue check on User writes, held roles, forced deletes and renames
   {
     id: 'roles/unknown-role-granted',

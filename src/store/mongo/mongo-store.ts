@@ -27,6 +27,7 @@ import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
 import { createMongoSignInStore, type SignInDocument } from './mongo-sign-in-store';
+import { announcingAccessChanges, createAccessChanges } from '../access-changes';
 import { createMongoTenantStore, type BootstrapClaim, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
 import type { MembershipDocument } from './membership-document';
 import { createModelFence, type ModelDocument, type ModelFence } from './model-generations';
@@ -165,6 +166,7 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
   };
   const blobs = createMongoBlobStore({ db, ready });
   const outbox = createMongoOutboxStore({ outbox: db.collection<OutboxDocument>(COLLECTIONS.outbox), ready });
+  const accessChanges = createAccessChanges();
 
   return {
     resources: createMongoResourceStore({
@@ -177,7 +179,10 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
       memberGroups: (tenantId) => memberGroupsResolver(memberships, tenantId),
       queryTimeoutMs: deps.queryTimeoutMs,
     }),
-    tenants: createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), meta: db.collection<BootstrapClaim>(COLLECTIONS.meta), ready }),
+    tenants: announcingAccessChanges(
+      createMongoTenantStore({ tenants, tokens: db.collection<TokenDocument>(COLLECTIONS.tokens), meta: db.collection<BootstrapClaim>(COLLECTIONS.meta), ready }),
+      accessChanges,
+    ),
     memberships: createMongoMembershipStore({ memberships, resources, outbox, ready }),
     settings: createMongoSettingsStore({ settings: db.collection<SettingsDocument>(COLLECTIONS.settings), tenants, ready }),
     jobs: createMongoJobStore({ jobs: db.collection<JobDocument>(COLLECTIONS.jobs), ready }),
@@ -191,12 +196,16 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
 
     async deleteTenant(tenantId) {
       return whenReady(ready)(async () => {
-        // GridFS documents carry the tenant in their metadata, not as `tenantId`: they go first, while the tenant (and
-        // so a rerun after an interruption) still exists.
-        if ((await tenants.countDocuments({ _id: tenantId }, { limit: 1 })) === 0) return null;
-        const blobCount = await blobs.deleteTenantBlobs(tenantId);
-        const deletion = await deleteMongoTenant(db, tenantId);
-        return deletion && blobCount > 0 ? { removed: { ...deletion.removed, [COLLECTIONS.blobFiles]: blobCount } } : deletion;
+        try {
+          // GridFS documents carry the tenant in their metadata, not as `tenantId`: they go first, while the tenant (and
+          // so a rerun after an interruption) still exists.
+          if ((await tenants.countDocuments({ _id: tenantId }, { limit: 1 })) === 0) return null;
+          const blobCount = await blobs.deleteTenantBlobs(tenantId);
+          const deletion = await deleteMongoTenant(db, tenantId);
+          return deletion && blobCount > 0 ? { removed: { ...deletion.removed, [COLLECTIONS.blobFiles]: blobCount } } : deletion;
+        } finally {
+          accessChanges.notify();
+        }
       });
     },
 

@@ -52,7 +52,7 @@ export interface MongoTenantStoreDeps {
 /** How often the first start looks again after losing a race; each round sees another instance's finished step. */
 const BOOTSTRAP_ROUNDS = 5;
 
-export function createMongoTenantStore(deps: MongoTenantStoreDeps): TenantStore {
+export function createMongoTenantStore(deps: MongoTenantStoreDeps): Omit<TenantStore, 'onAccessChange'> {
   const { tenants, tokens, meta } = deps;
   const run = whenReady(deps.ready);
 

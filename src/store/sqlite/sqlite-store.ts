@@ -19,6 +19,7 @@ import Database from 'better-sqlite3';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { StoreError } from '../store-error';
 import type { Store } from '../tenant-store';
+import { announcingAccessChanges, createAccessChanges } from '../access-changes';
 import { ensureDerivedData } from './derived-data';
 import { migrate } from './migrations';
 import { createStoreModel } from '../model/resource-model';
@@ -109,16 +110,21 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const statements = createStatementCache(db);
   const blobs = createSqliteBlobStore({ db, statements, directory: options.blobDirectory });
   const readPool = options.readPool?.();
+  const accessChanges = createAccessChanges();
   return {
     resources: createSqliteResourceStore({ db, statements, model, readPool }),
-    tenants: createSqliteTenantStore({ db, statements }),
+    tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements }), accessChanges),
     memberships: createSqliteMembershipStore({ db, statements }),
     async deleteTenant(tenantId) {
       // Blob files are not rows: their names are read before the rows go, and the files removed after.
       const blobFiles = blobs.filesOf(tenantId);
-      const deletion = deleteSqliteTenant(db, tenantId);
-      if (deletion) await blobs.removeFiles(blobFiles);
-      return deletion;
+      try {
+        const deletion = deleteSqliteTenant(db, tenantId);
+        if (deletion) await blobs.removeFiles(blobFiles);
+        return deletion;
+      } finally {
+        accessChanges.notify();
+      }
     },
     settings: createSqliteSettingsStore({ db, statements }),
     jobs: createSqliteJobStore({ db, statements }),

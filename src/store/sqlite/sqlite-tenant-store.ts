@@ -26,7 +26,7 @@ interface TokenRow {
 
 const TOKEN_COLUMNS = 'id, tenant_id, label, scopes, secret_hash, created, revoked, expires, last_used';
 
-export function createSqliteTenantStore(deps: { db: Database.Database; statements: StatementCache }): TenantStore {
+export function createSqliteTenantStore(deps: { db: Database.Database; statements: StatementCache }): Omit<TenantStore, 'onAccessChange'> {
   const { db, statements } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   const prepared = (sql: string) => statements.get(sql);

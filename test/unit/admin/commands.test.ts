@@ -155,7 +155,7 @@ describe('runAdmin', () => {
 
   it('token revoke revokes once, reports a repeat, and fails for an unknown id', async () => {
     const { run, store } = harness(createFakeTenantStore({ tenants: [tenantFixture('t-1')], tokens: [token('k-1', 't-1')] }));
-    expect(await run('token', 'revoke', 'k-1')).toMatchObject({ code: 0, out: ['Revoked token k-1 of tenant t-1; requests with it are refused from now on'] });
+    expect(await run('token', 'revoke', 'k-1')).toMatchObject({ code: 0, out: ['Revoked token k-1 of tenant t-1; running servers refuse it within SCIM_TOKEN_CACHE_MS (1 second by default)'] });
     expect(store.tokenRows.get('k-1')?.revoked).toBe(NOW.toISOString());
     expect(await run('token', 'revoke', 'k-1')).toMatchObject({ code: 0, out: ['Token k-1 was already revoked at 2025-03-01T12:00:00.000Z'] });
     expect(await run('token', 'revoke', 'k-9')).toMatchObject({ code: 1, out: [], err: ['No token with id k-9'] });

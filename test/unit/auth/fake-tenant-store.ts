@@ -1,6 +1,7 @@
 // An in-memory TenantStore for unit tests: the behaviour the port documents, nothing more.
 import type { Store, Tenant, TenantStore, TokenRecord } from '../../../src/store/tenant-store';
 import type { Profile } from '../../../src/auth/profile';
+import { createAccessChanges } from '../../../src/store/access-changes';
 
 export interface FakeTenantStore extends TenantStore, Pick<Store, 'deleteTenant'> {
   readonly tenantRows: Map<string, Tenant>;
@@ -15,6 +16,7 @@ export function createFakeTenantStore(seed: { tenants?: Tenant[]; tokens?: Token
   const tenantRows = new Map<string, Tenant>((seed.tenants ?? []).map((tenant) => [tenant.id, tenant]));
   const tokenRows = new Map<string, TokenRecord>((seed.tokens ?? []).map((token) => [token.id, token]));
   const calls: string[] = [];
+  const changes = createAccessChanges();
   const store: FakeTenantStore = {
     tenantRows,
     tokenRows,
@@ -45,6 +47,7 @@ export function createFakeTenantStore(seed: { tenants?: Tenant[]; tokens?: Token
       const tenant = tenantRows.get(id);
       if (!tenant) return false;
       tenantRows.set(id, { ...tenant, profile });
+      changes.notify();
       return true;
     },
     async createToken(token) {
@@ -66,6 +69,7 @@ export function createFakeTenantStore(seed: { tenants?: Tenant[]; tokens?: Token
       const token = tokenRows.get(id);
       if (!token) return false;
       if (token.revoked === undefined) tokenRows.set(id, { ...token, revoked: at });
+      changes.notify();
       return true;
     },
     async expireToken(id, expires) {
@@ -73,6 +77,7 @@ export function createFakeTenantStore(seed: { tenants?: Tenant[]; tokens?: Token
       const token = tokenRows.get(id);
       if (!token) return false;
       if (token.expires === undefined || token.expires > expires) tokenRows.set(id, { ...token, expires });
+      changes.notify();
       return true;
     },
     async touchToken(id, at) {
@@ -89,8 +94,10 @@ export function createFakeTenantStore(seed: { tenants?: Tenant[]; tokens?: Token
         tokenRows.delete(tokenId);
         tokens += 1;
       }
+      changes.notify();
       return { removed: { tenants: 1, ...(tokens > 0 ? { tokens } : {}) } };
     },
+    onAccessChange: changes.subscribe,
     async close() {
       store.closed = true;
     },

@@ -142,3 +142,104 @@ describe('token expiry and last use', () => {
     expect(used).toEqual([issued.record.id]);
   });
 });
+
+describe('remembered verifications (cacheMs)', () => {
+  const CACHE_MS = 1000;
+  const at = (ms: number) => new Date(NOW.getTime() + ms);
+
+  async function cached(options: { expires?: string } = {}) {
+    const store = createFakeTenantStore({ tenants: [tenantFixture('tenant-a')] });
+    const issued = issueToken({ tenantId: 'tenant-a', label: 'x', scopes: [Scope.read], now: NOW, ids: sequentialIds('tok') });
+    await store.createToken({ ...issued.record, ...options });
+    let clock = NOW;
+    const verify = createTokenVerifier({ tenants: store, now: () => clock, cacheMs: CACHE_MS });
+    const lookups = () => store.calls.filter((call) => call === 'findTokenBySecretHash').length;
+    return { store, issued, verify, lookups, setClock: (next: Date) => (clock = next) };
+  }
+
+  it('answers a token verified less than cacheMs ago without the store, and looks it up again from then on', async () => {
+    const { issued, verify, lookups, setClock } = await cached();
+    expect(await verify(issued.token)).not.toBeNull();
+    setClock(at(CACHE_MS - 1));
+    expect((await verify(issued.token))?.tenant.id).toBe('tenant-a');
+    expect(lookups()).toBe(1);
+    setClock(at(CACHE_MS));
+    expect(await verify(issued.token)).not.toBeNull();
+    expect(lookups()).toBe(2);
+  });
+
+  it('refuses at once a token revoked through the same store, and within cacheMs one revoked elsewhere', async () => {
+    const here = await cached();
+    expect(await here.verify(here.issued.token)).not.toBeNull();
+    await here.store.revokeToken(here.issued.record.id, NOW.toISOString());
+    await expect(here.verify(here.issued.token)).resolves.toBeNull();
+
+    // Another process writes the row: this store object sends no notice, so the remembered verification holds until cacheMs.
+    const elsewhere = await cached();
+    expect(await elsewhere.verify(elsewhere.issued.token)).not.toBeNull();
+    elsewhere.store.tokenRows.set(elsewhere.issued.record.id, { ...elsewhere.issued.record, revoked: NOW.toISOString() });
+    elsewhere.setClock(at(CACHE_MS - 1));
+    expect(await elsewhere.verify(elsewhere.issued.token)).not.toBeNull();
+    elsewhere.setClock(at(CACHE_MS));
+    await expect(elsewhere.verify(elsewhere.issued.token)).resolves.toBeNull();
+  });
+
+  it('forgets everything when a tenant is deleted or its profile changes through the store', async () => {
+    const { store, issued, verify, lookups } = await cached();
+    expect((await verify(issued.token))?.tenant.profile).toBe('standard');
+    await store.updateTenantProfile('tenant-a', 'entra');
+    expect((await verify(issued.token))?.tenant.profile).toBe('entra');
+    await store.deleteTenant('tenant-a');
+    await expect(verify(issued.token)).resolves.toBeNull();
+    expect(lookups()).toBe(3);
+  });
+
+  it('keeps expiry exact: a remembered token is refused from the instant it expires', async () => {
+    const { issued, verify, lookups, setClock } = await cached({ expires: at(300).toISOString() });
+    expect(await verify(issued.token)).not.toBeNull();
+    setClock(at(299));
+    expect(await verify(issued.token)).not.toBeNull();
+    setClock(at(300));
+    await expect(verify(issued.token)).resolves.toBeNull();
+    expect(lookups()).toBe(1);
+  });
+
+  it('remembers no failure: a token refused once is looked up again, and works as soon as it exists', async () => {
+    const { store, verify, lookups } = await cached();
+    const chosen = 'operator-chosen-token-0123456789abcdef';
+    await expect(verify(chosen)).resolves.toBeNull();
+    await expect(verify(chosen)).resolves.toBeNull();
+    expect(lookups()).toBe(2);
+    const { record } = issueToken({ tenantId: 'tenant-a', label: 'late', scopes: [Scope.read], now: NOW, chosenToken: chosen });
+    // Written by another process: no notice reaches this verifier, and none is needed.
+    store.tokenRows.set(record.id, record);
+    expect((await verify(chosen))?.actor.label).toBe('late');
+  });
+
+  it('does not keep a lookup that was in flight when a revocation came through the store', async () => {
+    const { store, issued, verify, lookups } = await cached();
+    const find = store.findTokenBySecretHash.bind(store);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    store.findTokenBySecretHash = async (hash) => {
+      const found = await find(hash);
+      await gate;
+      return found;
+    };
+    const inFlight = verify(issued.token);
+    await store.revokeToken(issued.record.id, NOW.toISOString());
+    release();
+    // Read before the revocation: this request still passes, as it would have without a cache.
+    expect(await inFlight).not.toBeNull();
+    await expect(verify(issued.token)).resolves.toBeNull();
+    expect(lookups()).toBe(2);
+  });
+
+  it('drops a remembered verification when the clock goes back', async () => {
+    const { issued, verify, lookups, setClock } = await cached();
+    expect(await verify(issued.token)).not.toBeNull();
+    setClock(at(-1));
+    expect(await verify(issued.token)).not.toBeNull();
+    expect(lookups()).toBe(2);
+  });
+});
