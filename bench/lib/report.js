@@ -272,6 +272,9 @@ function checkTargets(report) {
     const kept = small && small.n < report.options.n && ok(base) && ok(full) ? full.requestsPerSecond / base.requestsPerSecond : null;
     check(`${name} at N=${report.options.n} vs N=${small?.n ?? '?'}`, kept, 0.8, percent(0.8));
   }
+  const substring = row('filter emails.value co')?.ours;
+  const equality = row('filter emails.value eq')?.ours;
+  check('filter emails.value co vs eq', ok(substring) && ok(equality) ? substring.requestsPerSecond / equality.requestsPerSecond : null, 0.25, percent(0.25));
   const list = row('list startIndex (deep)')?.ours;
   check('list page of 100 (startIndex)', ok(list) ? list.requestsPerSecond : null, 500, (value) => `${value.toFixed(0)} req/s (target 500)`);
   check('create vs ceiling POST', share('create', 'post'), 0.4, percent(0.4));

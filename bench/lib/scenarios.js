@@ -117,6 +117,25 @@ const SCENARIOS = [
     ],
   },
   {
+    name: 'filter emails.value co',
+    ceiling: 'get',
+    verify: exactlyOne,
+    requests: (target) => [
+      {
+        ...get(target, '/Users'),
+        setupRequest: (req) => {
+          // The end of a random user's family name, its number and the "@": a selective substring, in mixed case,
+          // that the trigram index serves (README "Querying"); exactly one user holds it.
+          const index = randomIndex(target.n);
+          const email = emailOf(index);
+          const at = email.indexOf('@');
+          const start = Math.max(0, email.lastIndexOf('.', at) + 1, at - String(index).length - 3);
+          return { ...req, path: `${target.basePath}/Users?${query({ filter: `emails.value co "${mixCase(email.slice(start, at + 5), index)}"`, count: PAGE })}` };
+        },
+      },
+    ],
+  },
+  {
     name: 'list startIndex (deep)',
     ceiling: 'get',
     verify: fullPage,
@@ -379,6 +398,7 @@ const SCENARIO_KEYS = {
   'eq-username': 'filter userName eq',
   'eq-email': 'filter emails.value eq',
   co: 'filter familyName co',
+  'co-email': 'filter emails.value co',
   'list-index': 'list startIndex (deep)',
   'cursor-first': 'list cursor page 1',
   'cursor-deep': 'list cursor deep',

@@ -125,6 +125,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await resources.get('t1', 'User', 'u-1')).toEqual(created);
       });
 
+      it('finds values by substring as they are now: not the value a replace removed, not a deleted resource', async () => {
+        const found = async (filter: FilterAst) => ids((await resources.list('t1', listAll({ resourceType: 'User', filter }))).resources);
+        await resources.create('t1', newUser('u-1', { userName: 'dana', emails: [{ value: 'first.value@example.com' }] }));
+        await resources.create('t1', newUser('u-2', { userName: 'fox', emails: [{ value: 'other@example.com' }] }));
+        expect(await found(users.co('emails.value', 'FIRST.VAL'))).toEqual(['u-1']);
+        await resources.replace('t1', 'User', 'u-1', { lastModified: T0, attributes: { userName: 'dana', emails: [{ value: 'second.value@example.com' }] }, internal: {} });
+        expect(await found(users.co('emails.value', 'first.val'))).toEqual([]);
+        expect(await found(users.ew('emails.value', 'st.value@example.com'))).toEqual([]);
+        expect(await found(users.co('emails.value', 'second.val'))).toEqual(['u-1']);
+        await resources.delete('t1', 'User', 'u-1');
+        expect(await found(users.co('emails.value', 'second.val'))).toEqual([]);
+        expect(await found(users.co('emails.value', 'other@'))).toEqual(['u-2']);
+      });
+
       it('answers null for an unknown id and for another resource type', async () => {
         await resources.create('t1', newUser('u-1', { userName: 'a' }));
         expect(await resources.get('t1', 'User', 'nope')).toBeNull();
@@ -324,6 +338,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         userFilters.push([`emails.value sw "${value}@"`, users.sw('emails.value', `${value}@`)]);
         userFilters.push([`externalId sw "ext-${value[0]}"`, users.sw('externalId', `ext-${value[0]}`)]);
         userFilters.push([`userName co "${value.slice(1, 4)}"`, users.co('userName', value.slice(1, 4))]);
+        userFilters.push([`emails.value co "${value}@ex"`, users.co('emails.value', `${value.toUpperCase()}@ex`)]);
+        userFilters.push([`externalId ew "-${value}"`, users.ew('externalId', `-${value}`)]);
         userFilters.push([`emails[type eq "work" and value co "${value}"]`, users.where('emails', (e) => e.and(e.eq('type', 'work'), e.co('value', value)))]);
       }
 

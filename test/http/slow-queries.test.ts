@@ -10,8 +10,11 @@ import request from 'supertest';
 import { createTestApp, ERROR_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
 const USERS = 3000;
-/** 150 substring terms over every user's emails: each one a scan of the tenant's users. */
-const HEAVY = Array.from({ length: 150 }, (_, i) => `emails[value co "zz${String(i).padStart(3, '0')}"]`).join(' or ');
+/**
+ * 150 substring terms over every user's e-mail types: each one a scan of the tenant's users (emails.type has no index;
+ * emails.value co would be answered by the trigram index, README "Querying").
+ */
+const HEAVY = Array.from({ length: 150 }, (_, i) => `emails[type co "zz${String(i).padStart(3, '0')}"]`).join(' or ');
 // Rates off too: the test sends requests as fast as they are answered for as long as the filter runs.
 const ROOMY_LIMITS = { SCIM_FILTER_MAX_COST: '100000', SCIM_FILTER_MAX_LENGTH: '65536', SCIM_RATE_LIMIT_TOKEN: '0', SCIM_RATE_LIMIT_TENANT: '0' };
 

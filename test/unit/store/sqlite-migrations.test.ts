@@ -16,7 +16,10 @@ describe('migrate', () => {
   it('creates the schema on an empty database and records its version', () => {
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['audit_events', 'blobs', 'idempotency_keys', 'jobs', 'memberships', 'outbox', 'rate_counters', 'resource_counts', 'resource_values', 'resources', 'sign_ins', 'store_meta', 'tenant_settings', 'tenants', 'tokens']);
+    expect(tables(db)).toEqual(['audit_events', 'blobs', 'idempotency_keys', 'jobs', 'memberships', 'outbox', 'rate_counters', 'resource_counts',
+      // migration 16: the trigram index (FTS5) and its shadow tables
+      'resource_texts', 'resource_texts_trigrams', 'resource_texts_trigrams_config', 'resource_texts_trigrams_data', 'resource_texts_trigrams_idx',
+      'resource_values', 'resources', 'sign_ins', 'store_meta', 'tenant_settings', 'tenants', 'tokens']);
   });
 
   it('applies nothing the second time', () => {
@@ -112,6 +115,39 @@ describe('migration 3: resource counts', () => {
       // A failed insert (duplicate id) rolls its trigger back with it.
       expect(() => insert.run('t1', 'User', 'u-1')).toThrow();
       expect(counts()).toContainEqual({ tenant_id: 't1', resource_type: 'User', total: 3 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('migration 16: the trigram index of indexed values', () => {
+  it('indexes the values already stored, then follows every insert and delete, rolled back with a failed write', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, MIGRATIONS.slice(0, 15));
+      const insert = db.prepare('INSERT INTO resource_values (tenant_id, resource_type, path, value, resource_id, is_unique) VALUES (?, ?, ?, ?, ?, ?)');
+      insert.run('t1', 'User', 'emails.value', 'dana@example.org', 'u-1', 0);
+      insert.run('t1', 'User', 'userName', 'dana', 'u-1', 1);
+      insert.run('t2', 'User', 'emails.value', 'fox@example.org', 'u-2', 0);
+      migrate(db);
+      const matching = (query: string) =>
+        db
+          .prepare('SELECT t.tenant_id, t.resource_id, t.value FROM resource_texts_trigrams f CROSS JOIN resource_texts t ON t.id = f.rowid WHERE f.resource_texts_trigrams MATCH ? ORDER BY t.id')
+          .all(query);
+      expect(matching('"exa" "org"')).toEqual([
+        { tenant_id: 't1', resource_id: 'u-1', value: 'dana@example.org' },
+        { tenant_id: 't2', resource_id: 'u-2', value: 'fox@example.org' },
+      ]);
+      insert.run('t1', 'User', 'emails.value', 'mulder@example.org', 'u-3', 0);
+      db.prepare("DELETE FROM resource_values WHERE tenant_id = 't1' AND resource_id = 'u-1'").run();
+      expect(matching('"exa" "org"').map((row) => (row as { resource_id: string }).resource_id)).toEqual(['u-2', 'u-3']);
+      expect(db.prepare('SELECT count(*) AS n FROM resource_texts').get()).toEqual({ n: 2 });
+      // A unique conflict fails the insert: its trigger's rows go with it.
+      insert.run('t1', 'User', 'userName', 'fox', 'u-3', 1);
+      expect(() => insert.run('t1', 'User', 'userName', 'fox', 'u-4', 1)).toThrow();
+      expect(matching('"fox"').map((row) => (row as { resource_id: string }).resource_id)).toEqual(['u-2', 'u-3']);
+      db.exec("INSERT INTO resource_texts_trigrams (resource_texts_trigrams) VALUES ('integrity-check')");
     } finally {
       db.close();
     }

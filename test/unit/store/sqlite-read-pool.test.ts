@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { createSqliteReadPool, type SqliteReadPool } from '../../../src/store/sqlite/read-pool';
-import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import Database from 'better-sqlite3';
+import { configureConnection, createSqliteStore, sqliteStoreOn } from '../../../src/store/sqlite/sqlite-store';
+import { filterBuilder } from '../../contract/filter-builder';
 import type { Store } from '../../../src/store/tenant-store';
 import { isStoreError } from '../../../src/store/store-error';
 
@@ -103,6 +105,28 @@ describe('the SQLite read pool', () => {
     } finally {
       await pooled.close();
       await memory.close();
+    }
+  });
+
+  it('answers a substring filter through the trigram index on its own connection, exactly', async () => {
+    const connection = new Database(file);
+    configureConnection(connection);
+    const threads = pool({ workers: 1, timeoutMs: 10_000 });
+    const sent: string[] = [];
+    const watched: SqliteReadPool = { read: (reads) => (sent.push(...reads.map((read) => read.sql)), threads.read(reads)), close: () => threads.close() };
+    const pooled = sqliteStoreOn(connection, { registry, readPool: () => watched });
+    try {
+      const withEmail = (id: string, email: string) => ({ ...user(id), attributes: { userName: `user-${id}`, emails: [{ value: email }] } });
+      await pooled.resources.createMany('t1', [withEmail('d', 'Dana.Scully@FBI.example'), withEmail('e', 'scul.ly@example.org')]);
+      const users = filterBuilder(registry, 'User');
+      const listed = await pooled.resources.list('t1', { resourceType: 'User', filter: users.co('emails.value', 'SCULLY@'), page: { kind: 'keyset', count: 10 } });
+      expect(listed.resources.map((resource) => resource.id)).toEqual(['d']);
+      const [page] = sent.filter((sql) => sql.includes('LIMIT'));
+      const plan = (connection.prepare(`EXPLAIN QUERY PLAN ${page}`).all(...Array.from({ length: (page.match(/\?/g) ?? []).length }, () => 'x')) as { detail: string }[]).map((row) => row.detail);
+      expect(plan).toContain('SCAN f VIRTUAL TABLE INDEX 0:M1');
+      expect(plan).toContain('SEARCH t USING INTEGER PRIMARY KEY (rowid=?)');
+    } finally {
+      await pooled.close();
     }
   });
 });
