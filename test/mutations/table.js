@@ -528,6 +528,25 @@ module.exports = [
     testNamePattern: SQLITE_MEMORY('filters'),
   },
 
+  // Sort indexes (SQLite migration 17)
+  {
+    id: 'sort/sqlite-user-name-key-misses-its-index',
+    bug: 'sortBy=userName binds its JSON path, so the planner cannot match the index and sorts every user of the tenant',
+    file: 'src/store/sqlite/list-query.ts',
+    search: "new Set(['$.\"userName\"[0]', ",
+    replace: "new Set([",
+    tests: ['test/unit/store/list-query.test.ts'],
+  },
+  {
+    id: 'sort/sqlite-column-keyset-repeats-the-last-row',
+    bug: 'a cursor page sorted by a column (meta.lastModified) starts AT the last row of the previous page, serving it twice',
+    file: 'src/store/sqlite/list-query.ts',
+    search: "`(${k}, r.id) ${descending ? '<' : '>'} (?, ?)`",
+    replace: "`(${k}, r.id) ${descending ? '<=' : '>='} (?, ?)`",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('(sort|keyset|cursor)'),
+  },
+
   // Token revocation
   {
     id: 'token/revoked-token-accepted',

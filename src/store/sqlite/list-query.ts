@@ -48,11 +48,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   const descending = query.sort?.descending ?? false;
   const select = key ? `${RESOURCE_COLUMNS}, ${key.sql} AS sort_key` : RESOURCE_COLUMNS;
   const selectParams = key ? key.params : [];
-  const order = key
-    ? descending
-      ? 'ORDER BY sort_key IS NULL DESC, sort_key DESC, r.id DESC'
-      : 'ORDER BY sort_key IS NULL, sort_key, r.id'
-    : 'ORDER BY r.id';
+  const order = key ? orderBy(key, descending) : 'ORDER BY r.id';
 
   const { page } = query;
   if (page.kind === 'index') {
@@ -92,6 +88,12 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   };
 }
 
+/** The ORDER BY of a sort key, term for term the columns of its index where it has one (migration 17). */
+function orderBy(key: SortKeySql, descending: boolean): string {
+  if (!key.nullable) return descending ? 'ORDER BY sort_key DESC, r.id DESC' : 'ORDER BY sort_key, r.id';
+  return descending ? 'ORDER BY sort_key IS NULL DESC, sort_key DESC, r.id DESC' : 'ORDER BY sort_key IS NULL, sort_key, r.id';
+}
+
 /** A non-negative integer for LIMIT/OFFSET (SQLite rejects NaN and fractions there). */
 function wholeNumber(value: number): number {
   if (Number.isNaN(value)) return 0;
@@ -104,10 +106,12 @@ function bindable(value: KeysetPosition['sortValue']): SqlValue | null {
   return value;
 }
 
-function afterPosition(key: SqlFragment | undefined, descending: boolean, after: KeysetPosition): SqlFragment {
+function afterPosition(key: SortKeySql | undefined, descending: boolean, after: KeysetPosition): SqlFragment {
   if (!key) return { sql: 'r.id > ?', params: [after.id] };
   const value = bindable(after.sortValue);
   const k = key.sql;
+  // A key that is never NULL (a column): one row-value comparison, which seeks in the key's index.
+  if (!key.nullable && value !== null) return { sql: `(${k}, r.id) ${descending ? '<' : '>'} (?, ?)`, params: [...key.params, value, after.id] };
   if (value === null) {
     // Missing keys come last ascending (after every present key) and first descending.
     return descending
@@ -119,37 +123,54 @@ function afterPosition(key: SqlFragment | undefined, descending: boolean, after:
     : { sql: `(${k} IS NULL OR ${k} > ? OR (${k} = ? AND r.id > ?))`, params: [...key.params, ...key.params, value, ...key.params, value, after.id] };
 }
 
+/**
+ * The JSON paths of the sort keys that have an index of their own (migration 17, which holds these very expressions).
+ * Their key is written with the path in the SQL text: the planner matches an indexed expression as written, and a
+ * bound path would not match it. The paths are these constants, never text from a request.
+ */
+const INDEXED_SORT_PATHS: ReadonlySet<string> = new Set(['$."userName"[0]', '$."name"[0]."familyName"[0]']);
+
+/** A sort key's SQL; `nullable` false for a column that always holds a value (no missing-values-last term needed). */
+export interface SortKeySql extends SqlFragment {
+  readonly nullable: boolean;
+}
+
+const NO_KEY: SortKeySql = { sql: 'NULL', params: [], nullable: true };
+const columnKey = (sql: string): SortKeySql => ({ sql, params: [], nullable: false });
+
 /** The sort key of a path, as an SQL expression that is NULL when the value is missing. */
-export function sortKey(model: ResourceModel, path: ResolvedPath): SqlFragment {
+export function sortKey(model: ResourceModel, path: ResolvedPath): SortKeySql {
   const target = model.targetOf(path);
   switch (target.kind) {
     case 'absent':
-      return { sql: 'NULL', params: [] };
+      return NO_KEY;
     case 'column':
       switch (target.column) {
         case 'id':
-          return { sql: 'r.id', params: [] };
+          return columnKey('r.id');
         case 'meta.created':
-          return { sql: 'r.created', params: [] };
+          return columnKey('r.created');
         case 'meta.lastModified':
-          return { sql: 'r.last_modified', params: [] };
+          return columnKey('r.last_modified');
         case 'meta.resourceType':
-          return { sql: 'r.resource_type', params: [] };
+          return columnKey('r.resource_type');
         case 'meta.version':
           // Versions order numerically (W/"10" after W/"9").
-          return { sql: 'r.version', params: [] };
+          return columnKey('r.version');
         default:
-          return { sql: 'NULL', params: [] };
+          return NO_KEY;
       }
     case 'slot': {
       const { slot } = target;
       let sub = target.subAttribute;
       // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its (primary) value.
       if (!sub && slot.definition.type === 'complex') sub = findAttribute(slot.definition.subAttributes, 'value');
-      if ((sub ?? slot.definition).type === 'complex') return { sql: 'NULL', params: [] };
+      if ((sub ?? slot.definition).type === 'complex') return NO_KEY;
       const jsonPath = sub ? `${slotJsonPath(slot)}[0].${jsonLabel(sub.name)}[0]` : `${slotJsonPath(slot)}[0]`;
+      const column = searchColumn('r', slot);
       // "" is an unassigned value (RFC 7643 §2.5) and sorts with the missing ones.
-      return { sql: `NULLIF(json_extract(${searchColumn('r', slot)}, ?), '')`, params: [jsonPath] };
+      if (column === 'r.search' && INDEXED_SORT_PATHS.has(jsonPath)) return { sql: `NULLIF(json_extract(r.search, '${jsonPath}'), '')`, params: [], nullable: true };
+      return { sql: `NULLIF(json_extract(${column}, ?), '')`, params: [jsonPath], nullable: true };
     }
   }
 }

@@ -115,3 +115,44 @@ describe('prefixUpperBound', () => {
     for (const value of ['a', 'ac', 'b', 'aa\u{10FFFF}']) expect(inRange(value)).toBe(false);
   });
 });
+
+describe('sort indexes (migration 17): the sorts consoles ask for read an index in order', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  afterAll(() => db.close());
+
+  const pagePlan = (sortBy: string, descending: boolean, page: StorePage) => {
+    const request = parseListRequest(registry, registry.resourceType('User')!, { sortBy, sortOrder: descending ? 'descending' : 'ascending' }, limits);
+    const { page: statement } = listQueryToSql(model.modelOf('User'), 'tenant-1', { resourceType: 'User', sort: request.sort, page });
+    return (db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[]).map((row) => row.detail);
+  };
+  const pages: [string, StorePage][] = [
+    ['page 1', { kind: 'index', startIndex: 1, count: 10 }],
+    ['a deep startIndex', { kind: 'index', startIndex: 50_001, count: 10 }],
+    ['the first cursor page', { kind: 'keyset', count: 10 }],
+  ];
+
+  it.each<[string, string]>([
+    ['userName', 'resources_by_user_name'],
+    ['name.familyName', 'resources_by_family_name'],
+    ['meta.lastModified', 'resources_by_last_modified'],
+  ])('sortBy=%s walks %s, ascending and descending, and sorts nothing', (sortBy, index) => {
+    for (const descending of [false, true]) {
+      for (const [, page] of pages) expect(pagePlan(sortBy, descending, page)).toEqual([`SEARCH r USING INDEX ${index} (tenant_id=? AND resource_type=?)`]);
+    }
+  });
+
+  it('a cursor page after a position seeks in the meta.lastModified index; one by userName walks its index in order', () => {
+    const after = (sortValue: string) => ({ kind: 'keyset' as const, count: 10, after: { sortValue, id: 'u-9' } });
+    for (const descending of [false, true]) {
+      expect(pagePlan('meta.lastModified', descending, after('2026-01-01T00:00:00.000Z'))).toEqual([
+        `SEARCH r USING INDEX resources_by_last_modified (tenant_id=? AND resource_type=? AND (last_modified,id)${descending ? '<' : '>'}(?,?))`,
+      ]);
+      expect(pagePlan('userName', descending, after('bjensen'))).toEqual(['SEARCH r USING INDEX resources_by_user_name (tenant_id=? AND resource_type=?)']);
+    }
+  });
+
+  it('any other sortBy reads the tenant\'s rows and sorts them, keeping the best count (README "Querying")', () => {
+    expect(pagePlan('title', false, { kind: 'index', startIndex: 1, count: 10 })).toContain('USE TEMP B-TREE FOR ORDER BY');
+  });
+});
