@@ -22,6 +22,7 @@ import {
   type RelationWritePlan,
   type WriteDraft,
   type WriteInput,
+  type WritePreset,
 } from './resource-type-behaviour';
 import { DEFAULT_SELECTION } from '../scim/schema/attribute-selection';
 import { isStoreError, StoreError } from '../store/store-error';
@@ -59,7 +60,8 @@ export interface ResourceServiceDeps {
 
 export interface ResourceService {
   resourceType(name: string): ResourceTypeDefinition;
-  create(context: RequestContext, type: ResourceTypeDefinition, body: unknown): Promise<StoredResource>;
+  /** `options.preset`: values the server sets beside the body (an import), readOnly ones included. */
+  create(context: RequestContext, type: ResourceTypeDefinition, body: unknown, options?: WriteOptions): Promise<StoredResource>;
   /**
    * Creates several resources of one type with exactly the rules of `create`, written in one store batch: one
    * result per body, in order, either the stored resource or the ScimError its single `create` would have thrown.
@@ -70,7 +72,7 @@ export interface ResourceService {
   get(context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource>;
   /** Index page, or (when `request.cursor` is set) the keyset page after `after`; RFC 9865 cursors seal `next`. */
   list(context: RequestContext, type: ResourceTypeDefinition, request: ListRequest, after?: KeysetPosition): Promise<StoreListResult>;
-  replace(context: RequestContext, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions): Promise<StoredResource>;
+  replace(context: RequestContext, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions, options?: WriteOptions): Promise<StoredResource>;
   /**
    * RFC 7644 §3.5.2 PATCH: all operations apply or none; validated like PUT; compare-and-set on the version. A PATCH
    * that changes nothing writes nothing (`changed: false`, same version and lastModified).
@@ -94,6 +96,11 @@ export interface ResourceService {
   computedAttributes(context: RequestContext, type: ResourceTypeDefinition, id: string, compute?: ComputeContext): Promise<Record<string, unknown>>;
   /** computedAttributes for every resource of a list page, by id. */
   computedAttributesOfPage(context: RequestContext, type: ResourceTypeDefinition, ids: readonly string[], compute: ComputeContext): Promise<ReadonlyMap<string, Record<string, unknown>>>;
+}
+
+/** What a create or replace takes beside the client's body. */
+export interface WriteOptions {
+  readonly preset?: WritePreset;
 }
 
 /** What a server change stores: all the attributes, writeOnly values to apply (e.g. a new `password`), internal state. */
@@ -144,12 +151,14 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
    * Everything a create decides before it writes: validation, the behaviours' prepareWrite chain, the relations
    * (Group.members) planned and checked, to be committed after the document, and the value limit on the document.
    */
-  const prepareCreate = async (context: RequestContext, type: ResourceTypeDefinition, body: unknown, options: BodyOptions): Promise<PreparedCreate> => {
+  const prepareCreate = async (context: RequestContext, type: ResourceTypeDefinition, body: unknown, options: BodyOptions, preset?: WritePreset): Promise<PreparedCreate> => {
     const behaviour = behaviourOf(type);
-    const validated = deps.validatorFor(type).validateCreate(body, options);
+    const validator = deps.validatorFor(type);
+    const validated = validator.validateCreate(body, options);
     const id = newId();
-    const input: WriteInput = { kind: WriteKind.create, id, writeOnly: validated.writeOnly, named: namesOf(validated), once: requestMemo() };
-    const draft = await mapStoreErrors(subject(type), () => behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: {} }));
+    const input: WriteInput = { kind: WriteKind.create, id, writeOnly: validated.writeOnly, named: namesOf(validated), once: requestMemo(), ...(preset ? { preset } : {}) };
+    const start = withPreset(validator, { attributes: validated.attributes, internal: {} }, preset);
+    const draft = await mapStoreErrors(subject(type), () => behaviour.prepareWrite(context, input, start));
     const relations = await mapStoreErrors(subject(type), () => behaviour.planRelationWrite(context, id, draft.attributes));
     checkValueLimit(type, relations.attributes);
     const changedAttributes = changedAttributeNames(undefined, validated.attributes, validated.writeOnly);
@@ -264,9 +273,9 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       return type;
     },
 
-    async create(context, type, body) {
+    async create(context, type, body, writeOptions) {
       context.operation?.target(type.name);
-      const prepared = await prepareCreate(context, type, body, await bodyOptions(context));
+      const prepared = await prepareCreate(context, type, body, await bodyOptions(context), writeOptions?.preset);
       // The document, the membership changes it records and its audit events are one write; the changes are applied right after it.
       const stored = await mapStoreErrors(subject(type), () => deps.store.create(context.tenantId, prepared.resource, prepared.effects));
       context.operation?.committed();
@@ -338,8 +347,9 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       );
     },
 
-    async replace(context, type, id, body, conditions) {
+    async replace(context, type, id, body, conditions, writeOptions) {
       const behaviour = behaviourOf(type);
+      const preset = writeOptions?.preset;
       const options = await bodyOptions(context);
       // Costly preparation (a password hash) is done once, not again on every retry of the compare-and-set.
       const once = requestMemo();
@@ -347,9 +357,10 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       const written = await writeWithRetry(conditions, async () => {
         const current = await load(context, type, id);
         checkIfMatch(type, current, conditions);
-        const validated = deps.validatorFor(type).validateReplace(body, current.attributes, options);
-        const input = { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly, named: namesOf(validated), once };
-        const draft = await behaviour.prepareWrite(context, input, { attributes: validated.attributes, internal: current.internal });
+        const validator = deps.validatorFor(type);
+        const validated = validator.validateReplace(body, current.attributes, options);
+        const input = { kind: WriteKind.replace, id, current, writeOnly: validated.writeOnly, named: namesOf(validated), once, ...(preset ? { preset } : {}) };
+        const draft = await behaviour.prepareWrite(context, input, withPreset(validator, { attributes: validated.attributes, internal: current.internal }, preset));
         const relations = await behaviour.planRelationWrite(context, id, draft.attributes, current.attributes);
         checkValueLimit(type, relations.attributes, current.attributes);
         const replacement = {
@@ -451,6 +462,25 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       return mapStoreErrors(subject(type), () => behaviourOf(type).computedAttributesOfPage(context, ids, compute));
     },
   };
+}
+
+/**
+ * The draft with the server's preset values merged in (an extension's object member by member), type-checked as a
+ * server change is: a preset is the server's own assembly, but its values may come from outside (an imported record).
+ */
+function withPreset(validator: ResourceValidator, draft: WriteDraft, preset: WritePreset | undefined): WriteDraft {
+  if (!preset) return draft;
+  const attributes: Record<string, unknown> = { ...draft.attributes };
+  for (const [name, value] of Object.entries(preset.attributes)) {
+    const before = attributes[name];
+    attributes[name] = isObject(before) && isObject(value) ? { ...before, ...value } : value;
+  }
+  validator.validateAttributes(attributes);
+  return { attributes, internal: { ...draft.internal, ...preset.internal } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The top-level attributes a validated POST or PUT body names (WriteInput.named): its attributes and writeOnly values. */

@@ -76,6 +76,21 @@ export interface WriteInput {
    * resource (hashing a password); the key says what the work is (include the input it depends on).
    */
   readonly once: <T>(key: string, work: () => Promise<T>) => Promise<T>;
+  /**
+   * What the server set beside the client's body (an import: README "Export and import"), already merged into the
+   * draft. A behaviour that owns some of these values (the lifecycle's state and timestamps) keeps them as given.
+   */
+  readonly preset?: WritePreset;
+}
+
+/**
+ * Values the server sets on a create or replace beside a client's body, readOnly ones included: an imported user's
+ * originalId, lifecycle and password hash. `attributes` are merged over the validated body (an extension's object
+ * member by member) and type-checked; `internal` is merged over the internal state.
+ */
+export interface WritePreset {
+  readonly attributes: ScimAttributes;
+  readonly internal: Readonly<Record<string, unknown>>;
 }
 
 /** What the caller of a delete asked for beyond the delete itself. */

@@ -6,10 +6,11 @@
 //     validated attributes, and a PUT that leaves the extension out does not reset it). When the request itself names
 //     `active`, that is an identity provider's word: false disables; true re-enables a disabled account only, never
 //     lifting a lock or an expiry (state-machine.ts). A new password clears passwordExpired and mustChangePassword.
-//   - server changes (the lifecycle routes): the attributes as the lifecycle service decided them.
+//   - server changes (the lifecycle routes): the attributes as the lifecycle service decided them; so too a create or
+//     replace whose preset carries a state (an import, README "Export and import": the account keeps its lifecycle).
 // In every case `active` is written to follow the state: true exactly when it is `active`.
 import { scimErrors } from '../../scim/errors';
-import type { ResourceTypeBehaviour } from '../../resources/resource-type-behaviour';
+import type { ResourceTypeBehaviour, WritePreset } from '../../resources/resource-type-behaviour';
 import { WriteKind } from '../../resources/resource-type-behaviour';
 import type { SignInStore } from '../../store/sign-in-store';
 import { ProductUrn } from '../product-urns';
@@ -26,7 +27,8 @@ export function createLifecycleBehaviour(deps: LifecycleBehaviourDeps): Resource
   return {
     prepareWrite: async (_context, input, draft) => {
       const now = deps.clock().toISOString();
-      if (input.kind === WriteKind.server) return { ...draft, attributes: writeLifecycle(draft.attributes, readLifecycle(draft.attributes)) };
+      // A server change, or an import that brings the account's lifecycle with it: the lifecycle as given.
+      if (input.kind === WriteKind.server || presetsLifecycle(input.preset)) return { ...draft, attributes: writeLifecycle(draft.attributes, readLifecycle(draft.attributes)) };
       let lifecycle = input.kind === WriteKind.create || !input.current ? initialLifecycle(draft.attributes, now) : readLifecycle(input.current.attributes);
       if (input.kind !== WriteKind.create && input.named.has('active') && typeof draft.attributes.active === 'boolean') {
         lifecycle = applied(lifecycle, transition(lifecycle, { kind: 'activeFlag', active: draft.attributes.active }, now));
@@ -41,6 +43,12 @@ export function createLifecycleBehaviour(deps: LifecycleBehaviourDeps): Resource
       await deps.signIns.deleteForUser(context.tenantId, id);
     },
   };
+}
+
+/** True when the server's preset values of a write set the account state. */
+function presetsLifecycle(preset: WritePreset | undefined): boolean {
+  const extension = preset?.attributes[ProductUrn.user];
+  return typeof extension === 'object' && extension !== null && 'state' in extension;
 }
 
 /** What a create asks for: the state given, else the one `active` says; stateChangedAt is now. */

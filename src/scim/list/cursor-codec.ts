@@ -21,6 +21,11 @@ export interface CursorPosition {
   readonly resourceType?: string;
   /** The last row served (its sort key and id); absent at the start of `resourceType`. */
   readonly after?: { readonly sortValue: string | number | boolean | null; readonly id: string };
+  /**
+   * A value the issuer keeps for the whole walk, sealed with the position so that the client cannot change it (an
+   * export's KDF salt: every page of one export seals with the same key, README "Export and import").
+   */
+  readonly carry?: string;
 }
 
 /** What a cursor is bound to. */
@@ -58,6 +63,7 @@ interface SealedPayload {
   readonly t: number;
   readonly r?: string;
   readonly a?: readonly [string | number | boolean | null, string];
+  readonly c?: string;
 }
 
 export function createCursorCodec(options: CursorCodecOptions): CursorCodec {
@@ -77,6 +83,7 @@ export function createCursorCodec(options: CursorCodecOptions): CursorCodec {
         t: now(),
         ...(position.resourceType !== undefined ? { r: position.resourceType } : {}),
         ...(position.after ? { a: [position.after.sortValue, position.after.id] as const } : {}),
+        ...(position.carry !== undefined ? { c: position.carry } : {}),
       };
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -120,6 +127,7 @@ export function createCursorCodec(options: CursorCodecOptions): CursorCodec {
       return {
         ...(payload.r !== undefined ? { resourceType: payload.r } : {}),
         ...(payload.a ? { after: { sortValue: payload.a[0], id: payload.a[1] } } : {}),
+        ...(payload.c !== undefined ? { carry: payload.c } : {}),
       };
     },
   };
@@ -134,9 +142,10 @@ function parsePayload(text: string): SealedPayload | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { t, r, a } = value as Record<string, unknown>;
+  const { t, r, a, c } = value as Record<string, unknown>;
   if (typeof t !== 'number' || !Number.isInteger(t)) return undefined;
   if (r !== undefined && typeof r !== 'string') return undefined;
+  if (c !== undefined && typeof c !== 'string') return undefined;
   if (a !== undefined) {
     if (!Array.isArray(a) || a.length !== 2 || typeof a[1] !== 'string') return undefined;
     const sortValue: unknown = a[0];

@@ -28,6 +28,8 @@ describe('cursor codec', () => {
       expect(codec.open(binding, cursor)).toEqual({ after: { sortValue, id: 'u-1' } });
     }
     expect(codec.open(binding, codec.seal(binding, { resourceType: 'Group' }))).toEqual({ resourceType: 'Group' });
+    // A value the issuer keeps for the whole walk (an export's salt) comes back sealed with the position.
+    expect(codec.open(binding, codec.seal(binding, { after: { sortValue: null, id: 'u-1' }, carry: 'c2FsdA==' }))).toEqual({ after: { sortValue: null, id: 'u-1' }, carry: 'c2FsdA==' });
   });
 
   it('issues url-safe cursors (RFC 3986 unreserved characters only) that reveal neither id nor sort value', () => {
