@@ -32,7 +32,9 @@ import { bulkRouter } from './http/routes/bulk-router';
 import { resourcesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
 import { lifecycleRouter } from './http/routes/lifecycle-router';
+import { transferRouter } from './http/routes/transfer-router';
 import { buildServices } from './services';
+import type { KdfParameters } from './extensions/transfer/sealed-hash';
 import type { Passwords } from './resources/users/password';
 import { auditEventsRouter } from './http/routes/audit-events-router';
 import { createAuditQueryService } from './extensions/audit/audit-query';
@@ -105,6 +107,8 @@ export interface AppDeps {
    * checks (tests resolve names their own way). Without this, a key of this app alone and the system resolver.
    */
   readonly webhooks?: { readonly secrets: SecretBox | undefined; readonly resolve?: Resolver };
+  /** The KDF cost of exports (README "Export and import"); tests lower it. */
+  readonly exportKdf?: KdfParameters;
 }
 
 /** What the webhook routes and their deliveries need, as buildApp and buildWorkers share it. */
@@ -244,6 +248,7 @@ export function buildApp(deps: AppDeps): Express {
     maxAttributeValues: config.maxAttributeValues,
     wakeWorkers: deps.wakeWorkers,
     inlineHolders: deps.inlineHolders,
+    exportKdf: deps.exportKdf,
   });
   const service = services.resources;
   const capabilities = capabilitiesOf(config);
@@ -300,6 +305,7 @@ export function buildApp(deps: AppDeps): Express {
   if (userType) {
     scim.use(userType.endpoint, lifecycleRouter(userType, { registry, service, lifecycle: services.lifecycle, listLimits, publicBaseUrl: config.publicBaseUrl }));
     scim.use(userType.endpoint, userRolesRouter(userType, { registry, service, roles: services.roles.service, publicBaseUrl: config.publicBaseUrl }));
+    scim.use(userType.endpoint, transferRouter({ transfer: services.transfer, listLimits }));
   }
   const roleType = registry.resourceType('Role');
   if (roleType) scim.use(roleType.endpoint, roleDeletionRouter({ roles: services.roles.service }));

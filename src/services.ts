@@ -9,6 +9,8 @@ import { createLifecycleBehaviour } from './extensions/lifecycle/lifecycle-behav
 import { createLifecycleService, type LifecycleService } from './extensions/lifecycle/lifecycle-service';
 import { createPasswordPolicy } from './extensions/lifecycle/password-policy';
 import { createRolesExtension, type RolesExtension } from './extensions/roles/roles-extension';
+import { createTransferService, type TransferService } from './extensions/transfer/transfer-service';
+import type { KdfParameters } from './extensions/transfer/sealed-hash';
 import { createJobQueue } from './jobs/job-queue';
 import { composeBehaviours } from './resources/compose-behaviours';
 import { createFairQueue } from './resources/fair-queue';
@@ -47,6 +49,8 @@ export interface ServicesDeps {
   readonly wakeWorkers?: () => void;
   /** The most holders of a renamed or force-deleted role moved within the request (README "Roles"); tests lower it. */
   readonly inlineHolders?: number;
+  /** The KDF cost of exports (README "Export and import"); tests lower it. */
+  readonly exportKdf?: KdfParameters;
 }
 
 export interface Services {
@@ -55,6 +59,7 @@ export interface Services {
   readonly lifecycle: LifecycleService;
   readonly settings: SettingsReader;
   readonly passwords: Passwords;
+  readonly transfer: TransferService;
 }
 
 export function buildServices(deps: ServicesDeps): Services {
@@ -110,6 +115,7 @@ export function buildServices(deps: ServicesDeps): Services {
     pending: store.memberships,
   });
   // README "Account lifecycle": the action routes, the credential check, the sign-in history and its sweep.
+  const cursors = deps.cursors ?? createCursorCodec({ secret: randomBytes(32), timeoutSeconds: 3600, clock: deps.clock });
   const lifecycle = createLifecycleService({
     resources,
     store: store.resources,
@@ -117,8 +123,17 @@ export function buildServices(deps: ServicesDeps): Services {
     passwords,
     settings,
     registry,
-    cursors: deps.cursors ?? createCursorCodec({ secret: randomBytes(32), timeoutSeconds: 3600, clock: deps.clock }),
+    cursors,
     clock: deps.clock,
   });
-  return { resources, roles, lifecycle, settings, passwords };
+  // README "Export and import": users with their groups, roles, lifecycle and sealed password hashes, out and in.
+  const transfer = createTransferService({
+    registry,
+    resources,
+    settings,
+    cursors,
+    kdf: deps.exportKdf,
+    warn: (details, message) => logger.warn(details, message),
+  });
+  return { resources, roles, lifecycle, settings, passwords, transfer };
 }

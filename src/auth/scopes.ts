@@ -4,12 +4,15 @@
 // searches; `scim:write` covers POST, PUT, PATCH and DELETE (and the lifecycle routes that change an account);
 // `scim:credentials` covers POST /Users/.verify-credentials only, so that an application's sign-in service can check
 // passwords without being able to read or change the directory. A write-only token therefore cannot list or read
-// resources (least privilege for push-only pipelines). Identity providers read before they write (a filtered GET
-// to find an existing user, then POST or PATCH), so tokens are issued with read and write unless asked otherwise.
-// `audit:read` reads the audit trail (GET /AuditEvents): who did what is not something every provisioning client
-// should read, so neither SCIM scope grants it, and it is never given unless asked for.
+// resources (least privilege for push-only pipelines). `scim:export` covers the export routes only (POST
+// /Users/.export, /Users/.export/all and an export file's download): an export holds every user's password hash,
+// sealed with a secret the caller chooses, so it is more than a read, and no read or write token can make one.
+// Identity providers read before they write (a filtered GET to find an existing user, then POST or PATCH), so tokens
+// are issued with read and write unless asked otherwise. `audit:read` reads the audit trail (GET /AuditEvents): who
+// did what is not something every provisioning client should read, so neither SCIM scope grants it, and it is never
+// given unless asked for.
 
-export const Scope = { read: 'scim:read', write: 'scim:write', credentials: 'scim:credentials', auditRead: 'audit:read' } as const;
+export const Scope = { read: 'scim:read', write: 'scim:write', credentials: 'scim:credentials', auditRead: 'audit:read', export: 'scim:export' } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 
 export const ALL_SCOPES: readonly Scope[] = Object.freeze(Object.values(Scope));

@@ -92,6 +92,13 @@ export const TENANT_SETTINGS = {
     default: 90,
     parse: integer(1, 3650),
   },
+  // README "Export and import": IBM App ID's Cloud Directory imports at most 50 users per request; so does this server
+  // by default, so that one request's writes (a user and its group joins per record) stay within a client's timeout.
+  'transfer.importMaxRecords': {
+    description: 'Most records one POST /Users/.import may hold (413 above it); larger imports upload the whole file to POST /Users/.import/all',
+    default: 50,
+    parse: integer(1, 1000),
+  },
 } as const satisfies SettingsTable;
 
 export type TenantSettingsTable = typeof TENANT_SETTINGS;

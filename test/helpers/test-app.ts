@@ -23,6 +23,7 @@ import { type Store, type Tenant } from '../../src/store/tenant-store';
 import { Scope } from '../../src/auth/scopes';
 import type { Profile } from '../../src/auth/profile';
 import type { Passwords } from '../../src/resources/users/password';
+import type { KdfParameters } from '../../src/extensions/transfer/sealed-hash';
 
 export interface TestTenant {
   readonly tenant: Tenant;
@@ -77,6 +78,8 @@ export interface TestAppOptions {
   readonly passwords?: Passwords;
   /** How webhook URLs resolve (default: the system's resolver). */
   readonly resolve?: Resolver;
+  /** The KDF cost of exports (default: the server's, EXPORT_KDF); test/http/transfer.test.ts lowers it. */
+  readonly exportKdf?: KdfParameters;
 }
 
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -99,6 +102,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     passwords: options.passwords,
     auditSink: auditBuffer,
     webhooks: { secrets: webhookSecrets, resolve: options.resolve },
+    exportKdf: options.exportKdf,
   });
   let workerOffsetMs = 3_600_000;
   const workers: WorkerHost = buildWorkers({

@@ -74,7 +74,7 @@ describe('runAdmin', () => {
       [['tenant', 'create', 'a', '--color', 'red'], 'Unknown option --color'],
       [['tenant', 'create', 'a', '--profile'], 'Option --profile needs a value'],
       [['tenant', 'create', '  '], 'The tenant name must not be empty'],
-      [['token', 'create', 't-1', '--scopes', 'scim:admin'], 'Unknown scope "scim:admin"; the scopes are scim:read, scim:write, scim:credentials, audit:read'],
+      [['token', 'create', 't-1', '--scopes', 'scim:admin'], 'Unknown scope "scim:admin"; the scopes are scim:read, scim:write, scim:credentials, audit:read, scim:export'],
       [['token', 'create', 't-1', '--label', 'a\tb'], 'The label must not contain control characters'],
       [['token', 'revoke'], 'Missing <tokenId>'],
     ];

@@ -20,8 +20,8 @@ describe('scopes', () => {
   });
 
   it('rejects empty lists and unknown scopes', () => {
-    expect(() => parseScopes(' , ')).toThrow('A token needs at least one scope (scim:read, scim:write, scim:credentials, audit:read)');
-    expect(() => parseScopes('scim:read,SCIM:WRITE,admin')).toThrow('Unknown scope "SCIM:WRITE", "admin"; the scopes are scim:read, scim:write, scim:credentials, audit:read');
+    expect(() => parseScopes(' , ')).toThrow('A token needs at least one scope (scim:read, scim:write, scim:credentials, audit:read, scim:export)');
+    expect(() => parseScopes('scim:read,SCIM:WRITE,admin')).toThrow('Unknown scope "SCIM:WRITE", "admin"; the scopes are scim:read, scim:write, scim:credentials, audit:read, scim:export');
     expect(isScope('scim:read')).toBe(true);
     expect(isScope('read')).toBe(false);
   });

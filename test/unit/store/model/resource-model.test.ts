@@ -23,6 +23,8 @@ describe('createStoreModel', () => {
       ['userName', true],
       // x-indexed in the product's own User extension; lastSignIn is kept in the unversioned state.
       [`${LIFECYCLE}:state`, false],
+      // originalId of imported users (README "Export and import").
+      [`${LIFECYCLE}:originalId`, false],
       [`${LIFECYCLE}:lastSignIn`, false],
       ['externalId', false],
       ['displayName', false],

@@ -1,0 +1,199 @@
+// One export record written into a tenant (README "Export and import"), whole or not at all:
+//
+//   1. everything is read and checked first (transfer-record.ts), the sealed hash opened and checked to be verifiable
+//      here: a bad record writes nothing;
+//   2. the user is written in ONE write through the resource service (schema, uniqueness, the role catalogue, every
+//      User behaviour), with what only the server sets preset beside the body: a new id, originalId, the lifecycle as
+//      exported, the password hash. This write is the commit point;
+//   3. the user's groups are found by displayName (created when missing, with the user as member: one write) or joined
+//      (one member add each).
+// Step 3 may fail after step 2 (the store went away, a group was deleted meanwhile). The record then fails and its
+// writes are undone in reverse: members added are removed, groups it created are deleted again when nobody else joined
+// them, and the user it created is deleted (an updated user is put back as it was). So a failed record leaves the tenant
+// as it found it, and running the same import again is safe: a user already there is a 409 uniqueness result, or
+// skipped or updated with `?onConflict=`.
+import type { RequestContext } from '../../auth/request-context';
+import type { ResourceService } from '../../resources/resource-service';
+import type { WritePreset } from '../../resources/resource-type-behaviour';
+import type { FilterAst } from '../../scim/filter/filter-ast';
+import { ScimError, scimErrors, ScimType, type ScimErrorBody } from '../../scim/errors';
+import { versionToETag } from '../../scim/etag';
+import { resolveAttributePath } from '../../scim/paths/attribute-path';
+import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
+import { DEFAULT_SELECTION } from '../../scim/schema/attribute-selection';
+import type { SchemaRegistry } from '../../scim/schema/registry';
+import { URN } from '../../scim/urns';
+import type { StoredResource } from '../../store/resource-store';
+import { ProductUrn } from '../product-urns';
+import { unverifiableReason } from './hash-check';
+import { SealError, type HashOpener } from './sealed-hash';
+import { readRecord, type ImportedRecord } from './transfer-record';
+import { OnConflict } from './transfer-requests';
+
+export const ImportStatus = { created: 'created', updated: 'updated', skipped: 'skipped', failed: 'failed' } as const;
+export type ImportStatus = (typeof ImportStatus)[keyof typeof ImportStatus];
+
+/** One record's outcome, as POST /Users/.import answers it and the import job's report lists it. */
+export interface ImportResult {
+  readonly index: number;
+  readonly status: ImportStatus;
+  /** The user's id on this server (created, updated, or the one a skipped record matched). */
+  readonly id?: string;
+  readonly originalId?: string;
+  readonly error?: ScimErrorBody;
+}
+
+export interface RecordImporterDeps {
+  readonly registry: SchemaRegistry;
+  readonly resources: Pick<ResourceService, 'create' | 'replace' | 'update' | 'patch' | 'delete' | 'list' | 'computedAttributes' | 'resourceType'>;
+  readonly warn: (details: Record<string, unknown>, message: string) => void;
+}
+
+export interface RecordImporter {
+  importRecord(value: unknown, index: number): Promise<ImportResult>;
+}
+
+export interface ImportSession {
+  readonly context: RequestContext;
+  readonly opener: HashOpener;
+  readonly onConflict: OnConflict;
+}
+
+type Undo = () => Promise<unknown>;
+
+/** A record importer for one request or job: groups found or created are remembered for its later records. */
+export function createRecordImporter(deps: RecordImporterDeps, session: ImportSession): RecordImporter {
+  const { context } = session;
+  const userType = deps.resources.resourceType('User');
+  const groupType = deps.resources.resourceType('Group');
+  const userNamePath = requiredPath(deps.registry, userType, 'userName');
+  const displayNamePath = requiredPath(deps.registry, groupType, 'displayName');
+  const groupIds = new Map<string, string>();
+
+  const findOne = async (type: ResourceTypeDefinition, filter: FilterAst): Promise<StoredResource | undefined> => {
+    const { resources } = await deps.resources.list(context, type, { filter, startIndex: 1, count: 1, selection: DEFAULT_SELECTION });
+    return resources[0];
+  };
+  const eq = (path: typeof userNamePath, value: string): FilterAst => ({ kind: 'compare', path, op: 'eq', value });
+
+  /** The hash the record sealed, opened and checked to verify here; undefined when the record has none. */
+  const openHash = async (record: ImportedRecord, index: number): Promise<string | undefined> => {
+    if (record.sealedHash === undefined) return undefined;
+    let hash: string;
+    try {
+      hash = await session.opener.open(record.sealedHash, record.originalId);
+    } catch (error) {
+      if (error instanceof SealError) throw scimErrors.invalidValue(`records[${index}].passwordHash (originalId ${JSON.stringify(record.originalId)}): ${error.message}`);
+      throw error;
+    }
+    const why = unverifiableReason(hash);
+    if (why !== undefined) throw scimErrors.invalidValue(`records[${index}].passwordHash (originalId ${JSON.stringify(record.originalId)}) will not verify on this server: ${why}`);
+    return hash;
+  };
+
+  /** Step 2: the user, created or (after a conflict, as asked) matched by userName and left alone or replaced. */
+  const writeUser = async (record: ImportedRecord, preset: WritePreset, undo: Undo[]): Promise<{ stored: StoredResource; status: ImportStatus }> => {
+    try {
+      const stored = await deps.resources.create(context, userType, record.body, { preset });
+      undo.push(() => deps.resources.delete(context, userType, stored.id));
+      return { stored, status: ImportStatus.created };
+    } catch (error) {
+      if (!(error instanceof ScimError && error.scimType === ScimType.uniqueness) || session.onConflict === OnConflict.fail || record.userName === undefined) throw error;
+      const existing = await findOne(userType, eq(userNamePath, record.userName));
+      if (!existing) throw error;
+      if (session.onConflict === OnConflict.skip) return { stored: existing, status: ImportStatus.skipped };
+      const stored = await deps.resources.replace(context, userType, existing.id, record.body, undefined, { preset });
+      // Put back as it was: one server change, conditional on the version this import wrote.
+      undo.push(() =>
+        deps.resources.update(context, userType, existing.id, () => ({ attributes: existing.attributes, internal: existing.internal }), { ifMatch: versionToETag(stored.version) }),
+      );
+      return { stored, status: ImportStatus.updated };
+    }
+  };
+
+  /** Step 3: the user in each of its groups, matched by displayName, created when missing. */
+  const joinGroups = async (userId: string, names: readonly string[], undo: Undo[]) => {
+    for (const name of names) {
+      const key = name.toLowerCase();
+      let groupId = groupIds.get(key) ?? (await findOne(groupType, eq(displayNamePath, name)))?.id;
+      if (groupId === undefined) {
+        const created = await createGroup(name, userId);
+        if (created) {
+          groupIds.set(key, created.id);
+          undo.push(() => deleteIfUnused(key, created.id, userId));
+          continue;
+        }
+        // Created meanwhile by another request: join it.
+        groupId = (await findOne(groupType, eq(displayNamePath, name)))?.id;
+        if (groupId === undefined) throw scimErrors.conflict(`The group "${name}" was created and deleted again while the user joined it; import the record again`);
+      }
+      groupIds.set(key, groupId);
+      const joined = groupId;
+      const { changed } = await deps.resources.patch(context, groupType, joined, memberPatch('add', userId));
+      if (changed) undo.push(() => deps.resources.patch(context, groupType, joined, memberPatch('remove', userId)));
+    }
+  };
+
+  /** A new group with the user as its member; undefined when a group of that displayName appeared meanwhile. */
+  const createGroup = async (displayName: string, userId: string): Promise<StoredResource | undefined> => {
+    try {
+      return await deps.resources.create(context, groupType, { schemas: [groupType.schema], displayName, members: [{ value: userId }] });
+    } catch (error) {
+      if (error instanceof ScimError && error.scimType === ScimType.uniqueness) return undefined;
+      throw error;
+    }
+  };
+
+  /** Undoing a group this import created for `userId`: deleted unless someone else joined it meanwhile. */
+  const deleteIfUnused = async (key: string, groupId: string, userId: string) => {
+    const { members } = await deps.resources.computedAttributes(context, groupType, groupId);
+    if (Array.isArray(members) && members.some((member) => (member as { value?: unknown }).value !== userId)) return;
+    await deps.resources.delete(context, groupType, groupId);
+    groupIds.delete(key);
+  };
+
+  const undoAll = async (undo: readonly Undo[], index: number) => {
+    for (const step of [...undo].reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        deps.warn({ err: error, tenantId: context.tenantId, index }, 'could not undo a step of a failed import record');
+      }
+    }
+  };
+
+  return {
+    async importRecord(value, index) {
+      const originalId = typeof (value as { originalId?: unknown } | null)?.originalId === 'string' ? String((value as { originalId: string }).originalId) : undefined;
+      const undo: Undo[] = [];
+      try {
+        const record = readRecord(value, index);
+        const hash = await openHash(record, index);
+        const preset: WritePreset = {
+          attributes: { [ProductUrn.user]: { ...record.lifecycle, originalId: record.originalId } },
+          internal: hash === undefined ? {} : { passwordHash: hash },
+        };
+        const { stored, status } = await writeUser(record, preset, undo);
+        if (status !== ImportStatus.skipped) await joinGroups(stored.id, record.groups, undo);
+        return { index, status, id: stored.id, originalId: record.originalId };
+      } catch (error) {
+        await undoAll(undo, index);
+        const scim = error instanceof ScimError ? error : scimErrors.internal(error);
+        if (scim.status >= 500) deps.warn({ err: error, tenantId: context.tenantId, index }, 'an import record failed');
+        return { index, status: ImportStatus.failed, ...(originalId === undefined ? {} : { originalId }), error: scim.toBody() };
+      }
+    },
+  };
+}
+
+/** RFC 7644 §3.5.2.1 add / §3.5.2.2 remove of one member. */
+function memberPatch(op: 'add' | 'remove', userId: string): Record<string, unknown> {
+  const operation = op === 'add' ? { op, path: 'members', value: [{ value: userId }] } : { op, path: `members[value eq ${JSON.stringify(userId)}]` };
+  return { schemas: [URN.message.patchOp], Operations: [operation] };
+}
+
+function requiredPath(registry: SchemaRegistry, type: ResourceTypeDefinition, text: string) {
+  const path = resolveAttributePath(registry, type, text);
+  if (!path) throw new Error(`The import needs the attribute ${type.name}.${text}`);
+  return path;
+}

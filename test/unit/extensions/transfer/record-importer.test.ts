@@ -1,0 +1,106 @@
+// A record is written whole or not at all (src/extensions/transfer/record-importer.ts): when a step after the user's
+// write fails (a group join, a group's creation), the steps already done are undone, on both stores.
+import type { ResourceService } from '../../../../src/resources/resource-service';
+import { createRecordImporter } from '../../../../src/extensions/transfer/record-importer';
+import { createOpener, createSealer, newExportSalt } from '../../../../src/extensions/transfer/sealed-hash';
+import { OnConflict } from '../../../../src/extensions/transfer/transfer-requests';
+import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { scimErrors } from '../../../../src/scim/errors';
+import type { Store } from '../../../../src/store/tenant-store';
+import { LIFECYCLE, manualClock, servicesOn } from '../../../helpers/lifecycle';
+import { tokenContext } from '../../../helpers/request-context';
+import { STORES } from '../lifecycle/stores';
+
+const registry = loadBuiltinRegistry();
+const context = tokenContext('t1');
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const KDF = { N: 1024, r: 8, p: 1 };
+const SECRET = 'a long and private export secret';
+
+describe.each(STORES)('an import record on %s', (_name, openStore) => {
+  let store: Store;
+  let resources: ResourceService;
+
+  beforeEach(async () => {
+    store = await openStore();
+    await store.tenants.createTenant({ id: 't1', name: 't1', profile: 'standard', created: '2026-01-01T00:00:00.000Z' });
+    resources = servicesOn(store, manualClock()).resources;
+  });
+  afterEach(() => store.close());
+
+  const userType = () => resources.resourceType('User');
+  const groupType = () => resources.resourceType('Group');
+  const count = async (type: 'User' | 'Group') =>
+    (await resources.list(context, resources.resourceType(type), { startIndex: 1, count: 0, selection: { mode: 'default', entries: [], schemas: [] } })).totalResults;
+
+  /** The resource service with one method failing on its `failAt`-th call (1-based) for `type`. */
+  function failing(method: 'patch' | 'create', type: string, failAt: number): ResourceService {
+    let calls = 0;
+    const original = resources[method] as (...args: unknown[]) => Promise<unknown>;
+    return {
+      ...resources,
+      [method]: async (...args: unknown[]) => {
+        if ((args[1] as { name: string }).name === type && ++calls === failAt) throw scimErrors.unavailable('The directory store is not reachable');
+        return original(...args);
+      },
+    } as ResourceService;
+  }
+
+  const importer = (service: ResourceService, onConflict: OnConflict = OnConflict.fail) =>
+    createRecordImporter({ registry, resources: service, warn: () => undefined }, { context, onConflict, opener: createOpener(SECRET, { maxKeys: 4 }) });
+
+  async function record(userName: string, groups: string[]) {
+    const sealer = await createSealer(SECRET, newExportSalt(), KDF);
+    const originalId = `old-${userName}`;
+    return {
+      user: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, groups: groups.map((display) => ({ value: `old-${display}`, display })) },
+      originalId,
+      passwordHash: sealer.seal('$scrypt$ln=6,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g', originalId),
+      lifecycle: { state: 'active' },
+    };
+  }
+
+  it('imports a user into existing and new groups, with originalId and the password hash in one write', async () => {
+    await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Existing' });
+    const result = await importer(resources).importRecord(await record('ann', ['existing', 'New']), 0);
+    expect(result).toMatchObject({ index: 0, status: 'created', originalId: 'old-ann' });
+    const stored = await resources.get(context, userType(), result.id!);
+    expect(stored.version).toBe(1);
+    expect(stored.attributes[LIFECYCLE]).toMatchObject({ originalId: 'old-ann', state: 'active' });
+    expect(stored.internal.passwordHash).toMatch(/^\$scrypt\$/);
+    const groups = (await resources.computedAttributes(context, userType(), result.id!)).groups as Array<{ display: string }>;
+    expect(groups.map((group) => group.display).sort()).toEqual(['Existing', 'New']);
+  });
+
+  it('undoes the user and the group it created when joining a group fails', async () => {
+    await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Second' });
+    // The first group is created with the user in it; joining the second (a PATCH) fails.
+    const result = await importer(failing('patch', 'Group', 1)).importRecord(await record('ann', ['First', 'Second']), 3);
+    expect(result).toMatchObject({ index: 3, status: 'failed', originalId: 'old-ann', error: { status: '503' } });
+    expect(await count('User')).toBe(0);
+    expect(await count('Group')).toBe(1);
+    const second = (await resources.list(context, groupType(), { startIndex: 1, count: 10, selection: { mode: 'default', entries: [], schemas: [] } })).resources[0];
+    expect(second.attributes.displayName).toBe('Second');
+    expect((await resources.computedAttributes(context, groupType(), second.id)).members ?? []).toEqual([]);
+  });
+
+  it('undoes the memberships it added when creating a later group fails', async () => {
+    const existing = await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Existing' });
+    const result = await importer(failing('create', 'Group', 1)).importRecord(await record('ann', ['Existing', 'Missing']), 0);
+    expect(result.status).toBe('failed');
+    expect(await count('User')).toBe(0);
+    expect((await resources.computedAttributes(context, groupType(), existing.id)).members ?? []).toEqual([]);
+  });
+
+  it('puts an updated user back as it was when a group join fails after the update', async () => {
+    const before = await importer(resources).importRecord(await record('ann', []), 0);
+    const stored = await resources.get(context, userType(), before.id!);
+    await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Team' });
+    const changed = await record('ann', ['Team']);
+    const result = await importer(failing('patch', 'Group', 1), OnConflict.update).importRecord({ ...changed, user: { ...changed.user, displayName: 'Ann' } }, 0);
+    expect(result.status).toBe('failed');
+    const after = await resources.get(context, userType(), before.id!);
+    expect(after.attributes).toEqual(stored.attributes);
+    expect(after.internal).toEqual(stored.internal);
+  });
+});
