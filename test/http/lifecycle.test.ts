@@ -501,6 +501,8 @@ describe('discovery', () => {
       ['failedSignIns', 'readOnly'],
       ['passwordExpired', 'readOnly'],
       ['mustChangePassword', 'immutable'],
+      // README "Export and import": the id an imported user had on the server it came from.
+      ['originalId', 'readOnly'],
       ['lastSignIn', 'readOnly'],
     ]);
   });

@@ -34,8 +34,8 @@ module.exports = [
     id: 'etag/put-ignores-if-match',
     bug: 'PUT never compares If-Match with the stored version',
     file: 'src/resources/resource-service.ts',
-    search: 'checkIfMatch(type, current, conditions);\n        const validated',
-    replace: 'const validated',
+    search: 'checkIfMatch(type, current, conditions);\n        const validator = deps.validatorFor(type);',
+    replace: 'const validator = deps.validatorFor(type);',
     tests: ['test/http/if-match.test.ts'],
   },
   {

@@ -91,10 +91,21 @@ export function newExportSalt(): string {
   return randomBytes(SALT_BYTES).toString('base64');
 }
 
+/** Derives the key of a KDF (an export's, or a file header's) from the secret, after checking its parameters. */
+export async function deriveKeyFor(secret: string, kdf: unknown, reference: KdfParameters = EXPORT_KDF): Promise<{ readonly key: Buffer; readonly kdf: SealedKdf }> {
+  const checked = checkKdf(kdf, reference);
+  const sealedKdf: SealedKdf = { name: KDF_NAME, N: checked.N, r: checked.r, p: checked.p, salt: checked.salt };
+  return { key: await deriveKey(secret, checked.saltBytes, checked), kdf: sealedKdf };
+}
+
 /** Derives the export's key once; every record is then sealed with it and a fresh nonce. */
 export async function createSealer(secret: string, salt: string, parameters: KdfParameters = EXPORT_KDF): Promise<HashSealer> {
   const kdf: SealedKdf = { name: KDF_NAME, N: parameters.N, r: parameters.r, p: parameters.p, salt };
-  const key = await deriveKey(secret, Buffer.from(salt, 'base64'), parameters);
+  return sealerWithKey(await deriveKey(secret, Buffer.from(salt, 'base64'), parameters), kdf);
+}
+
+/** A sealer with a key derived before (an export job's, derived when the export was requested). */
+export function sealerWithKey(key: Buffer, kdf: SealedKdf): HashSealer {
   return {
     kdf,
     seal(hash, originalId) {
@@ -126,41 +137,65 @@ export function createOpener(secret: string, options: OpenerOptions): HashOpener
   return {
     async open(sealed, originalId) {
       const parsed = parseSealed(sealed, reference);
-      const keyId = `${parsed.kdf.N}:${parsed.kdf.r}:${parsed.kdf.p}:${parsed.kdf.salt}`;
-      let key = keys.get(keyId);
+      const id = keyId(parsed.kdf);
+      let key = keys.get(id);
       if (!key) {
         if (keys.size >= options.maxKeys) {
           throw new SealError(`the records come from more than ${options.maxKeys} exports (different KDF salts); import the records of each export in requests of their own`);
         }
-        key = deriveKey(secret, parsed.salt, parsed.kdf);
-        keys.set(keyId, key);
+        key = deriveKey(secret, parsed.kdf.saltBytes, parsed.kdf);
+        keys.set(id, key);
       }
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', await key, parsed.iv);
-        decipher.setAAD(boundTo(originalId));
-        decipher.setAuthTag(parsed.tag);
-        return Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]).toString('utf8');
-      } catch {
-        // GCM tells a wrong key from altered data no more than it tells which byte changed: one answer for both.
-        throw new SealError('it cannot be opened: the encryptionSecret is not the one it was exported with, or the record was altered (its passwordHash or originalId)');
-      }
+      return decrypt(await key, parsed, originalId);
     },
   };
 }
 
+/**
+ * Opens the hashes of one export file with the key derived (when the file was uploaded) for the KDF of its header; a
+ * record sealed under another salt does not belong to the file.
+ */
+export function openerWithKey(key: Buffer, kdf: SealedKdf): HashOpener {
+  const expected = keyId({ ...kdf, saltBytes: Buffer.alloc(0) });
+  return {
+    async open(sealed, originalId) {
+      const parsed = parseSealed(sealed, EXPORT_KDF);
+      if (keyId(parsed.kdf) !== expected) throw new SealError("it was sealed with another export's KDF salt or parameters than the file's header names");
+      return decrypt(key, parsed, originalId);
+    },
+  };
+}
+
+function keyId(kdf: CheckedKdf): string {
+  return `${kdf.N}:${kdf.r}:${kdf.p}:${kdf.salt}`;
+}
+
+function decrypt(key: Buffer, parsed: ParsedSealed, originalId: string): string {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, parsed.iv);
+    decipher.setAAD(boundTo(originalId));
+    decipher.setAuthTag(parsed.tag);
+    return Buffer.concat([decipher.update(parsed.ciphertext), decipher.final()]).toString('utf8');
+  } catch {
+    // GCM tells a wrong key from altered data no more than it tells which byte changed: one answer for both.
+    throw new SealError('it cannot be opened: the encryptionSecret is not the one it was exported with, or the record was altered (its passwordHash or originalId)');
+  }
+}
+
+interface CheckedKdf extends KdfParameters {
+  readonly salt: string;
+  readonly saltBytes: Buffer;
+}
+
 interface ParsedSealed {
-  readonly kdf: KdfParameters & { readonly salt: string };
-  readonly salt: Buffer;
+  readonly kdf: CheckedKdf;
   readonly iv: Buffer;
   readonly ciphertext: Buffer;
   readonly tag: Buffer;
 }
 
-/** The shape and bounds of a sealed hash, checked before any work. */
-function parseSealed(value: unknown, reference: KdfParameters): ParsedSealed {
-  if (!isObject(value)) throw new SealError('it must be an object {"alg", "kdf", "iv", "ciphertext", "tag"}');
-  if (value.alg !== SEAL_ALGORITHM) throw new SealError(`its "alg" must be "${SEAL_ALGORITHM}"`);
-  const kdf = value.kdf;
+/** The KDF of a sealed hash or an export file's header, within bounds (checked before anything is derived). */
+export function checkKdf(kdf: unknown, reference: KdfParameters = EXPORT_KDF): CheckedKdf {
   if (!isObject(kdf) || kdf.name !== KDF_NAME) throw new SealError(`its "kdf" must be {"name": "${KDF_NAME}", "N", "r", "p", "salt"}`);
   const N = kdf.N;
   const r = kdf.r;
@@ -174,14 +209,22 @@ function parseSealed(value: unknown, reference: KdfParameters): ParsedSealed {
   if (128 * parameters.N * parameters.r > BOUNDS.maxMemoryBytes) throw new SealError(`its KDF parameters need more than ${BOUNDS.maxMemoryBytes / 1024 / 1024} MiB of memory`);
   const work = (kdfParameters: KdfParameters) => kdfParameters.N * kdfParameters.r * kdfParameters.p;
   if (work(parameters) > BOUNDS.maxWorkFactor * work(reference)) throw new SealError(`its KDF parameters cost more than ${BOUNDS.maxWorkFactor} times an export of this server`);
-  const salt = base64Field(kdf.salt, 'kdf.salt');
-  if (salt.length < BOUNDS.saltBytes[0] || salt.length > BOUNDS.saltBytes[1]) throw new SealError(`its kdf.salt must be ${BOUNDS.saltBytes.join('..')} bytes`);
+  const saltBytes = base64Field(kdf.salt, 'kdf.salt');
+  if (saltBytes.length < BOUNDS.saltBytes[0] || saltBytes.length > BOUNDS.saltBytes[1]) throw new SealError(`its kdf.salt must be ${BOUNDS.saltBytes.join('..')} bytes`);
+  return { ...parameters, salt: kdf.salt as string, saltBytes };
+}
+
+/** The shape and bounds of a sealed hash, checked before any work. */
+function parseSealed(value: unknown, reference: KdfParameters): ParsedSealed {
+  if (!isObject(value)) throw new SealError('it must be an object {"alg", "kdf", "iv", "ciphertext", "tag"}');
+  if (value.alg !== SEAL_ALGORITHM) throw new SealError(`its "alg" must be "${SEAL_ALGORITHM}"`);
+  const kdf = checkKdf(value.kdf, reference);
   const iv = base64Field(value.iv, 'iv');
   const tag = base64Field(value.tag, 'tag');
   const ciphertext = base64Field(value.ciphertext, 'ciphertext');
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SealError(`its iv must be ${IV_BYTES} bytes and its tag ${TAG_BYTES}`);
   if (ciphertext.length === 0 || ciphertext.length > BOUNDS.maxCiphertextBytes) throw new SealError(`its ciphertext must be 1..${BOUNDS.maxCiphertextBytes} bytes`);
-  return { kdf: { ...parameters, salt: kdf.salt as string }, salt, iv, ciphertext, tag };
+  return { kdf, iv, ciphertext, tag };
 }
 
 function base64Field(value: unknown, name: string): Buffer {
