@@ -33,6 +33,7 @@ import { resourcesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
 import { lifecycleRouter } from './http/routes/lifecycle-router';
 import { transferRouter } from './http/routes/transfer-router';
+import { jobsRouter } from './http/routes/jobs-router';
 import { buildServices } from './services';
 import type { KdfParameters } from './extensions/transfer/sealed-hash';
 import type { Passwords } from './resources/users/password';
@@ -65,7 +66,7 @@ export type AppConfig = Pick<
   'basePath' | 'publicBaseUrl' | 'bodyLimit' | 'maxResults' | 'defaultPageSize' | 'filterMaxLength' | 'filterMaxDepth' | 'publicDiscovery' | 'trustProxy'
 > &
   Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
-  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds'>> &
+  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds' | 'importMaxFile'>> &
   Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>> &
   Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>> &
   Partial<Pick<Config, 'metrics' | 'metricsToken'>> &
@@ -305,8 +306,20 @@ export function buildApp(deps: AppDeps): Express {
   if (userType) {
     scim.use(userType.endpoint, lifecycleRouter(userType, { registry, service, lifecycle: services.lifecycle, listLimits, publicBaseUrl: config.publicBaseUrl }));
     scim.use(userType.endpoint, userRolesRouter(userType, { registry, service, roles: services.roles.service, publicBaseUrl: config.publicBaseUrl }));
-    scim.use(userType.endpoint, transferRouter({ transfer: services.transfer, listLimits }));
+    scim.use(
+      userType.endpoint,
+      transferRouter({
+        transfer: services.transfer,
+        transferJobs: services.transferJobs,
+        jobs: services.tenantJobs,
+        listLimits,
+        importMaxFile: config.importMaxFile ?? OPTIONS.importMaxFile.default,
+        publicBaseUrl: config.publicBaseUrl,
+      }),
+    );
   }
+  // README "Jobs": the tenant's background jobs and their files.
+  scim.use('/Jobs', jobsRouter({ jobs: services.tenantJobs, listLimits }));
   const roleType = registry.resourceType('Role');
   if (roleType) scim.use(roleType.endpoint, roleDeletionRouter({ roles: services.roles.service }));
   for (const type of registry.resourceTypes) {

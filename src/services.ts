@@ -11,6 +11,8 @@ import { createPasswordPolicy } from './extensions/lifecycle/password-policy';
 import { createRolesExtension, type RolesExtension } from './extensions/roles/roles-extension';
 import { createTransferService, type TransferService } from './extensions/transfer/transfer-service';
 import type { KdfParameters } from './extensions/transfer/sealed-hash';
+import { createTransferJobs, type TransferJobs } from './extensions/transfer/transfer-jobs';
+import { createTenantJobs, type TenantJobs } from './jobs/tenant-jobs';
 import { createJobQueue } from './jobs/job-queue';
 import { composeBehaviours } from './resources/compose-behaviours';
 import { createFairQueue } from './resources/fair-queue';
@@ -51,6 +53,8 @@ export interface ServicesDeps {
   readonly inlineHolders?: number;
   /** The KDF cost of exports (README "Export and import"); tests lower it. */
   readonly exportKdf?: KdfParameters;
+  /** Users per part of an export file (README "Export and import"); tests lower it. */
+  readonly exportPartUsers?: number;
 }
 
 export interface Services {
@@ -60,6 +64,9 @@ export interface Services {
   readonly settings: SettingsReader;
   readonly passwords: Passwords;
   readonly transfer: TransferService;
+  readonly transferJobs: TransferJobs;
+  /** GET /Jobs and the rest of README "Jobs". */
+  readonly tenantJobs: TenantJobs;
 }
 
 export function buildServices(deps: ServicesDeps): Services {
@@ -80,12 +87,13 @@ export function buildServices(deps: ServicesDeps): Services {
     warn: (details: Record<string, unknown>, message: string) => logger.warn(details, message),
   };
   const passwords = deps.passwords ?? createPasswords({ queue: createFairQueue({ concurrency: availableParallelism() }) });
+  const jobQueue = createJobQueue({ jobs: store.jobs, outbox: store.outbox, clock: deps.clock, wake: deps.wakeWorkers });
   // README "Roles": the catalogue check on User writes, the Role type's own rules, the routes' service, the holders job.
   const roles = createRolesExtension({
     store: store.resources,
     registry,
     settings,
-    jobs: createJobQueue({ jobs: store.jobs, outbox: store.outbox, clock: deps.clock, wake: deps.wakeWorkers }),
+    jobs: jobQueue,
     resources: () => resources,
     clock: deps.clock,
     inlineHolders: deps.inlineHolders,
@@ -135,5 +143,15 @@ export function buildServices(deps: ServicesDeps): Services {
     kdf: deps.exportKdf,
     warn: (details, message) => logger.warn(details, message),
   });
-  return { resources, roles, lifecycle, settings, passwords, transfer };
+  const transferJobs = createTransferJobs({
+    registry,
+    resources,
+    blobs: store.blobs,
+    jobs: jobQueue,
+    clock: deps.clock,
+    kdf: deps.exportKdf,
+    partUsers: deps.exportPartUsers,
+  });
+  const tenantJobs = createTenantJobs({ jobs: store.jobs, blobs: store.blobs, files: transferJobs.files, cursors, clock: deps.clock });
+  return { resources, roles, lifecycle, settings, passwords, transfer, transferJobs, tenantJobs };
 }

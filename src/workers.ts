@@ -27,6 +27,8 @@ export interface WorkerDeps {
   readonly auditListeners?: readonly AuditListener[];
   /** Webhook deliveries: the key of their secrets (none: they wait for one) and where they may go. */
   readonly webhooks?: { readonly secrets: SecretBox | undefined; readonly policy: DeliveryPolicy };
+  /** Users per part of an export file (README "Export and import"); tests lower it. */
+  readonly exportPartUsers?: number;
 }
 
 /** How often each instance looks for write effects stranded by a process that died mid-write (MongoDB). */
@@ -53,7 +55,7 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
   const { store, logger, clock } = deps;
   const host = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger, clock, workerId: deps.workerId });
   // The services requests use, so that a job writes through the same behaviours as a request would.
-  const services = buildServices({ store, registry: deps.registry, logger, clock, wakeWorkers: () => host.wake() });
+  const services = buildServices({ store, registry: deps.registry, logger, clock, wakeWorkers: () => host.wake(), exportPartUsers: deps.exportPartUsers });
   const settings = services.settings;
   host.registerJobType(
     housekeepingJob({
@@ -95,5 +97,7 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
       if (recovered > 0) logger.warn({ writes: recovered }, 'appended the audit events of writes whose process stopped before it could');
     },
   });
+  // README "Export and import": POST /Users/.export/all and /Users/.import/all.
+  for (const type of services.transferJobs.jobTypes) host.registerJobType(type);
   return host;
 }

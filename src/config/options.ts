@@ -107,6 +107,13 @@ export const OPTIONS = {
     default: 4 * 1024 * 1024,
     parse: byteSize,
   },
+  importMaxFile: {
+    env: 'SCIM_IMPORT_MAX_FILE',
+    description: 'Largest export file POST /Users/.import/all accepts, in bytes, enforced while it is uploaded (413 above it)',
+    // A gzip export takes about 300 bytes per user: 1 GiB holds a few million users.
+    default: 1024 * 1024 * 1024,
+    parse: byteSize,
+  },
   bulkDeleteMaxIds: {
     env: 'SCIM_BULK_DELETE_MAX_IDS',
     description: 'Most ids one POST /Users/.bulk-delete request may list (413 above it)',

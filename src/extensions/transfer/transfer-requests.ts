@@ -49,6 +49,23 @@ export function readExportPageRequest(body: unknown, limits: { readonly maxResul
   return { secret: readSecret(fields.encryptionSecret), cursor, count: Math.min(count as number, limits.maxResults) };
 }
 
+/** Days an export file is kept: 1 to 30, 7 unless asked (IBM App ID's Cloud Directory export/all keeps the same). */
+export const EXPORT_DAYS = { min: 1, max: 30, default: 7 } as const;
+
+export interface ExportAllRequest {
+  readonly secret: string;
+  readonly expiresDays: number;
+}
+
+export function readExportAllRequest(body: unknown): ExportAllRequest {
+  const fields = objectBody(body, '{"encryptionSecret", "expires"?}');
+  const expires = fields.expires ?? EXPORT_DAYS.default;
+  if (!Number.isInteger(expires) || (expires as number) < EXPORT_DAYS.min || (expires as number) > EXPORT_DAYS.max) {
+    throw scimErrors.invalidValue(`'expires' is the number of days the file is kept: a whole number from ${EXPORT_DAYS.min} to ${EXPORT_DAYS.max} (default ${EXPORT_DAYS.default})`);
+  }
+  return { secret: readSecret(fields.encryptionSecret), expiresDays: expires as number };
+}
+
 export function readImportRequest(body: unknown, maxRecords: number): ImportRequest {
   const fields = objectBody(body, '{"encryptionSecret", "records": [...]}');
   const records = fields.records;

@@ -14,7 +14,7 @@ import { Scope } from '../../auth/scopes';
 import { LIFECYCLE_ROUTES } from './lifecycle-route-docs';
 import { ROLES_ROUTES, withForcedRoleDeletion } from './roles-route-docs';
 import { audited, type QueryParameterDoc, type ResponseDoc, type RouteDoc } from './route-doc';
-import { TRANSFER_ROUTES } from './transfer-route-docs';
+import { JOB_ROUTES, TRANSFER_ROUTES } from './transfer-route-docs';
 
 export type { HttpMethod, QueryParameterDoc, ResponseDoc, RouteAudit, RouteDoc } from './route-doc';
 export { audited };
@@ -355,5 +355,6 @@ export function routeDocs(registry: SchemaRegistry, options: RouteDocOptions = {
     ...AUDIT_EVENTS,
     ...WEBHOOKS,
     ...TRANSFER_ROUTES,
+    ...JOB_ROUTES,
   ];
 }

@@ -47,6 +47,95 @@ export const TRANSFER_ROUTES: RouteDoc[] = [
       ...COMMON,
     },
   },
+  {
+    ...common,
+    method: 'post',
+    path: '/Users/.export/all',
+    scope: Scope.export,
+    audit: audited('USER', 'EXPORT_ALL'),
+    summary: 'Export every user into a gzip NDJSON file, as a job',
+    description: 'Answers 202 with the job and Location: /Jobs/{id}; GET /Jobs/{id}/download serves the file once the job succeeded. The file is deleted after `expires` days (1 to 30, default 7); a failed or cancelled export leaves none.',
+    headers: [{ name: 'Idempotency-Key', description: 'Makes a retry of this request get the first answer back' }],
+    requestBody: 'ExportAllRequest',
+    responses: {
+      '202': { description: 'The queued job (Location header)', schema: 'Job' },
+      '400': { description: 'No or short encryptionSecret, a secret in the URL, or expires out of 1..30', ...ERROR },
+      '403': { description: 'The token lacks scim:export', ...ERROR },
+      ...COMMON,
+    },
+  },
+  {
+    ...common,
+    method: 'post',
+    path: '/Users/.import/all',
+    scope: Scope.write,
+    audit: audited('USER', 'IMPORT_ALL'),
+    summary: 'Import an export file, as a job with progress and a per-record report',
+    description:
+      'multipart/form-data with fields `file` and `encryptionSecret`, or the file as the body (application/gzip, application/octet-stream, application/x-ndjson) with the secret in X-Encryption-Secret. The file is streamed into storage (at most SCIM_IMPORT_MAX_FILE bytes), then a job imports it; answers 202 with the job and Location: /Jobs/{id}.',
+    query: [{ name: 'onConflict', description: 'skip or update: what a record whose userName is taken gets instead of a 409 uniqueness result' }],
+    headers: [{ name: 'X-Encryption-Secret', description: 'The encryptionSecret, with a raw body' }],
+    responses: {
+      '202': { description: 'The queued job (Location header)', schema: 'Job' },
+      '400': { description: 'No or short secret, a secret in the URL, no file, or a file that is not an export of this server', ...ERROR },
+      '403': { description: 'The token lacks scim:write', ...ERROR },
+      '413': { description: 'The file is larger than SCIM_IMPORT_MAX_FILE', ...ERROR },
+      '415': { description: 'Neither multipart/form-data nor a file content type', ...ERROR },
+      ...COMMON,
+    },
+  },
+];
+
+const jobs = { mount: 'scim', tag: 'Jobs', auth: 'bearer' } as const;
+const NO_JOB = { description: 'No such job in this tenant', ...ERROR };
+
+/** GET /Jobs and the routes of one job (README "Jobs"). */
+export const JOB_ROUTES: RouteDoc[] = [
+  {
+    ...jobs,
+    method: 'get',
+    path: '/Jobs',
+    scope: Scope.read,
+    audit: audited('JOB', 'RETRIEVE_LIST'),
+    summary: "The tenant's background jobs (exports, imports, role holder moves…), newest first, paged by RFC 9865 cursor",
+    query: [
+      { name: 'cursor', description: 'RFC 9865 cursor: absent or empty for the first page, then nextCursor' },
+      { name: 'count', description: 'Page size (at most SCIM_MAX_RESULTS)', type: 'integer' },
+    ],
+    responses: { '200': { description: 'A page of jobs', schema: 'JobList' }, '400': { description: 'A cursor not issued for this list (invalidCursor)', ...ERROR }, ...COMMON },
+  },
+  {
+    ...jobs,
+    method: 'get',
+    path: '/Jobs/:id',
+    scope: Scope.read,
+    audit: audited('JOB', 'RETRIEVE', 'Job'),
+    summary: 'A job: type, status, progress, times, expiry of its file, error, and where to download the file',
+    responses: { '200': { description: 'The job', schema: 'Job' }, '404': NO_JOB, ...COMMON },
+  },
+  {
+    ...jobs,
+    method: 'get',
+    path: '/Jobs/:id/download',
+    scope: Scope.read,
+    audit: audited('JOB_FILE', 'RETRIEVE', 'Job'),
+    summary: "The job's file, streamed: an export (scim:export) or an import's report of failed records (scim:read)",
+    responses: {
+      '200': { description: 'gzip-compressed NDJSON (Content-Disposition: attachment)' },
+      '403': { description: 'The token lacks the scope the file needs', ...ERROR },
+      '404': { description: 'No such job, or it has no file (not yet, expired, or deleted)', ...ERROR },
+      ...COMMON,
+    },
+  },
+  {
+    ...jobs,
+    method: 'delete',
+    path: '/Jobs/:id',
+    scope: Scope.write,
+    audit: audited('JOB', 'DELETE', 'Job'),
+    summary: 'Cancel a queued or running job (200 with the job), or delete the file of a finished one (204)',
+    responses: { '200': { description: 'Cancelled (a running job stops at its next checkpoint)', schema: 'Job' }, '204': { description: "The job's file is deleted" }, '404': NO_JOB, ...COMMON },
+  },
 ];
 
 /** The request and answer bodies of the export and import routes, for components.schemas. */
@@ -104,6 +193,34 @@ export function transferSchemas(): Record<string, Record<string, unknown>> {
       type: 'object',
       required: ['encryptionSecret', 'records'],
       properties: { encryptionSecret: secret, records: { type: 'array', items: { $ref: '#/components/schemas/ExportRecord' } } },
+    },
+    ExportAllRequest: {
+      type: 'object',
+      required: ['encryptionSecret'],
+      properties: { encryptionSecret: secret, expires: { type: 'integer', minimum: 1, maximum: 30, description: 'Days the file is kept (default 7)' } },
+    },
+    Job: {
+      type: 'object',
+      required: ['id', 'type', 'status', 'progress', 'created'],
+      properties: {
+        id: { type: 'string' },
+        type: { type: 'string', examples: ['users.export', 'users.import', 'roles.move-holders'] },
+        status: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+        progress: { type: 'object', required: ['processed'], properties: { processed: { type: 'integer' }, total: { type: 'integer' } } },
+        created: { type: 'string', format: 'date-time' },
+        started: { type: 'string', format: 'date-time' },
+        finished: { type: 'string', format: 'date-time' },
+        expires: { type: 'string', format: 'date-time' },
+        cancelRequested: { const: true },
+        result: { type: 'object' },
+        error: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, code: { type: 'string' } } },
+        download: { type: 'string', description: 'Path of the file under the SCIM base' },
+      },
+    },
+    JobList: {
+      type: 'object',
+      required: ['Resources'],
+      properties: { Resources: { type: 'array', items: { $ref: '#/components/schemas/Job' } }, nextCursor: { type: 'string' } },
     },
     ImportResults: {
       type: 'object',

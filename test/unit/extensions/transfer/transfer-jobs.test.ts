@@ -1,0 +1,147 @@
+// The export and import jobs (src/extensions/transfer/export-job.ts, import-job.ts) on both stores: stopped after a
+// checkpoint and resumed, they write each user once; cancelled, an export leaves no file; and two worker hosts on one
+// store file (two instances) run one export once.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { InterruptReason, JobInterrupted, type JobContext, type JobType } from '../../../../src/jobs/job-type';
+import { EXPORT_JOB } from '../../../../src/extensions/transfer/export-job';
+import { importJob } from '../../../../src/extensions/transfer/import-job';
+import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
+import { buildServices, type Services } from '../../../../src/services';
+import type { JobRecord } from '../../../../src/store/job-store';
+import type { JsonValue } from '../../../../src/store/json-value';
+import { createSqliteStore } from '../../../../src/store/sqlite/sqlite-store';
+import type { Store } from '../../../../src/store/tenant-store';
+import { buildWorkers } from '../../../../src/workers';
+import { cheapPasswords, manualClock } from '../../../helpers/lifecycle';
+import { tokenContext } from '../../../helpers/request-context';
+import { STORES } from '../lifecycle/stores';
+
+const registry = loadBuiltinRegistry();
+const context = tokenContext('t1');
+const SECRET = 'a long and private export secret';
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+/** A job context whose checkpoint saves, and interrupts the run at its `stopAt`-th call. */
+function contextFor(job: JobRecord, clock: () => Date, saved: { checkpoint?: JsonValue }, stopAt?: { call: number; reason: InterruptReason }): JobContext {
+  let calls = 0;
+  return {
+    job,
+    signal: new AbortController().signal,
+    clock,
+    logger: silent,
+    async checkpoint(update) {
+      saved.checkpoint = update.checkpoint;
+      if (++calls === stopAt?.call) throw new JobInterrupted(stopAt.reason);
+    },
+  };
+}
+
+async function fileOf(store: Store, parts: readonly string[], now = new Date()): Promise<Record<string, unknown>[]> {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const blob = await store.blobs.read('t1', part, now.toISOString());
+    for await (const chunk of blob!.content) chunks.push(Buffer.from(chunk));
+  }
+  return gunzipSync(Buffer.concat(chunks))
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe.each(STORES)('transfer jobs on %s', (_name, openStore) => {
+  let store: Store;
+  let services: Services;
+  const clock = manualClock();
+
+  beforeEach(async () => {
+    store = await openStore();
+    await store.tenants.createTenant({ id: 't1', name: 't1', profile: 'standard', created: '2026-01-01T00:00:00.000Z' });
+    services = buildServices({ store, registry, clock: clock.now, passwords: cheapPasswords(), logger: silent, exportKdf: { N: 1024, r: 8, p: 1 }, exportPartUsers: 2 });
+    for (const name of ['ann', 'ben', 'cat', 'dan', 'eve']) await services.resources.create(context, services.resources.resourceType('User'), { schemas: [USER], userName: name, password: `${name}-password-1` });
+  });
+  afterEach(() => store.close());
+
+  const exportType = () => services.transferJobs.jobTypes.find((type) => type.type === EXPORT_JOB) as JobType;
+
+  it('resumes an export stopped after its first part, and writes every user once', async () => {
+    const job = await services.transferJobs.exportAll(context, { encryptionSecret: SECRET });
+    const saved: { checkpoint?: JsonValue } = {};
+    await expect(exportType().run(contextFor(job, clock.now, saved, { call: 1, reason: InterruptReason.stopping }))).rejects.toThrow(JobInterrupted);
+    expect(saved.checkpoint).toMatchObject({ parts: [`${job.id}-0`], processed: 2, total: 5 });
+
+    const result = (await exportType().run(contextFor({ ...job, checkpoint: saved.checkpoint }, clock.now, saved))) as { parts: string[]; records: number };
+    expect(result).toMatchObject({ parts: [`${job.id}-0`, `${job.id}-1`, `${job.id}-2`], records: 5 });
+    const [header, ...records] = await fileOf(store, result.parts, clock.now());
+    expect(header).toMatchObject({ format: 'scim-server/users', version: 1 });
+    expect(records.map((record) => (record.user as { userName: string }).userName).sort()).toEqual(['ann', 'ben', 'cat', 'dan', 'eve']);
+  });
+
+  it('leaves no file when an export is cancelled or fails', async () => {
+    const job = await services.transferJobs.exportAll(context, { encryptionSecret: SECRET });
+    await expect(exportType().run(contextFor(job, clock.now, {}, { call: 2, reason: InterruptReason.cancelled }))).rejects.toThrow(JobInterrupted);
+    for (const part of [0, 1, 2]) expect(await store.blobs.stat('t1', `${job.id}-${part}`, clock.now().toISOString())).toBeNull();
+
+    const broken = { ...job, id: 'broken', input: { ...(job.input as Record<string, JsonValue>), key: 'AAAA' } };
+    await expect(exportType().run(contextFor(broken, clock.now, {}))).rejects.toThrow();
+    expect(await store.blobs.stat('t1', 'broken-0', clock.now().toISOString())).toBeNull();
+  });
+
+  it('resumes an import from its checkpoint: every user is imported once', async () => {
+    const exported = await services.transferJobs.exportAll(context, { encryptionSecret: SECRET });
+    const result = (await exportType().run(contextFor(exported, clock.now, {}))) as { parts: string[] };
+    const chunks: Buffer[] = [];
+    for (const part of result.parts) for await (const chunk of (await store.blobs.read('t1', part, clock.now().toISOString()))!.content) chunks.push(Buffer.from(chunk));
+
+    await store.tenants.createTenant({ id: 't2', name: 't2', profile: 'standard', created: '2026-01-01T00:00:00.000Z' });
+    const target = tokenContext('t2');
+    const upload = await services.transferJobs.storeUpload(target, (async function* () {
+      yield Buffer.concat(chunks);
+    })());
+    const job = await services.transferJobs.importAll(target, upload, SECRET, 'fail');
+    const type = importJob({ importer: { registry, resources: services.resources }, blobs: store.blobs, batch: 2 });
+    const saved: { checkpoint?: JsonValue } = {};
+    // The first checkpoint records the file's size; the second the first batch of two.
+    await expect(type.run(contextFor(job, clock.now, saved, { call: 2, reason: InterruptReason.stopping }))).rejects.toThrow(JobInterrupted);
+    expect(saved.checkpoint).toMatchObject({ line: 2, total: 5, counts: { created: 2, failed: 0 } });
+    const done = await type.run(contextFor({ ...job, checkpoint: saved.checkpoint }, clock.now, saved));
+    expect(done).toMatchObject({ created: 5, updated: 0, skipped: 0, failed: 0, reports: [] });
+    const users = await services.resources.list(target, services.resources.resourceType('User'), { startIndex: 1, count: 10, selection: { mode: 'default', entries: [], schemas: [] } });
+    expect(users.totalResults).toBe(5);
+    // The upload is gone once the job ends.
+    expect(await store.blobs.stat('t2', upload, clock.now().toISOString())).toBeNull();
+  });
+});
+
+describe('two instances on one store file', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'transfer-jobs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('run one export once between them', async () => {
+    const file = join(dir, 'scim.db');
+    const [one, two] = [createSqliteStore({ path: file, registry }), createSqliteStore({ path: file, registry })];
+    try {
+      await one.tenants.createTenant({ id: 't1', name: 't1', profile: 'standard', created: '2026-01-01T00:00:00.000Z' });
+      const services = buildServices({ store: one, registry, passwords: cheapPasswords(), logger: silent, exportKdf: { N: 1024, r: 8, p: 1 } });
+      for (const name of ['ann', 'ben', 'cat']) await services.resources.create(context, services.resources.resourceType('User'), { schemas: [USER], userName: name });
+      const job = await services.transferJobs.exportAll(context, { encryptionSecret: SECRET });
+      const hosts = [one, two].map((store, index) => buildWorkers({ store, registry, logger: silent, workerId: `instance-${index}`, exportPartUsers: 1 }));
+      await Promise.all(hosts.map((host) => host.runOnce()));
+      const finished = await one.jobs.get('t1', job.id);
+      expect(finished).toMatchObject({ status: 'succeeded', attempts: 1, result: { records: 3 } });
+      const [, ...records] = await fileOf(one, (finished!.result as { parts: string[] }).parts);
+      expect(records.map((record) => (record.user as { userName: string }).userName).sort()).toEqual(['ann', 'ben', 'cat']);
+      await Promise.all(hosts.map((host) => host.stop()));
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});
