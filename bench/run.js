@@ -15,6 +15,7 @@ const { awaitIdle, cpuSeconds, freePort, peakRssMiB, request, resetPeakRss, star
 const { formatReport, markdownTable, checkTargets, describeResult } = require('./lib/report');
 const { SCENARIOS, SCENARIO_KEYS, PAGE } = require('./lib/scenarios');
 const { seedOurs } = require('./lib/seed');
+const { measureTransfer } = require('./lib/transfer');
 
 const ROOT = path.resolve(__dirname, '..');
 const BASE_PATH = '/scim/v2';
@@ -184,6 +185,13 @@ async function runAll(options, work, cleanups) {
     report.roleGrant = await grantRoleToEveryone(ours, ourTarget).catch((error) => ({ failed: error.message.split('\n')[0] }));
   }
 
+  // README "Export and import": every user out into a file and back into an empty tenant, once, on our server.
+  if (options.scenarios.includes(SCENARIO_KEYS.transfer)) {
+    report.transfer = await measureTransfer({ server: ours, basePath: BASE_PATH, exportToken: ours.exportToken, importToken: ours.importToken, n: options.n, work, log }).catch((error) => ({
+      failed: error.message.split('\n')[0],
+    }));
+  }
+
   await measureCeiling();
   report.ceiling = {
     get: meanOf(ceilingRuns.get),
@@ -235,7 +243,7 @@ async function startOurs({ n, work, options, report, cleanups, label }) {
     nodeOptions: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   });
   cleanups.push(() => server.stop());
-  return { ...server, token: seeded.token, credentialsToken: seeded.credentialsToken, file };
+  return { ...server, token: seeded.token, credentialsToken: seeded.credentialsToken, exportToken: seeded.exportToken, importToken: seeded.importToken, file };
 }
 
 /** The scenarios whose cost of rate limiting the issue asks for (README "Rate limits"), and how many runs of each. */

@@ -198,6 +198,7 @@ function formatReport(report) {
         : `Bulk role grant to every user [ours]: ${grant.users} users in ${grant.seconds.toFixed(1)} s = ${Math.round(grant.usersPerSecond)} users/s; ${grant.holders} holders after; one version more per user: ${grant.oneWriteEach ? 'yes' : 'NO'}`,
     );
   }
+  if (report.transfer) parts.push('', ...transferLines(report.transfer));
   const notes = skippedLines(report);
   if (notes.length) parts.push('', ...notes);
   if (report.targets?.length) {
@@ -205,6 +206,13 @@ function formatReport(report) {
     for (const target of report.targets) parts.push(`  ${target.status.padEnd(7)} ${target.name}: ${target.detail}`);
   }
   return parts.join('\n');
+}
+
+/** README "Export and import": the export and import of every user, users/s and the server's peak RSS. */
+function transferLines(transfer) {
+  if (transfer.failed) return [`Export and import of every user: failed: ${transfer.failed}`];
+  const line = (what, part) => `${what} of ${transfer.users} users [ours]: ${part.seconds.toFixed(1)} s = ${Math.round(part.usersPerSecond)} users/s; server peak RSS ${part.peakRssMiB === null ? 'n/a' : `${part.peakRssMiB.toFixed(0)} MiB`}`;
+  return [`${line('Export (POST /Users/.export/all)', transfer.export)}; file ${transfer.export.fileMiB.toFixed(1)} MiB`, line('Import (POST /Users/.import/all)', transfer.import)];
 }
 
 /** The README block: when and where it ran, the table, the scaling table, Bulk vs sequential and the targets. */

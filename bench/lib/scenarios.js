@@ -414,6 +414,8 @@ const SCENARIO_KEYS = {
   'bulk-roles': 'Bulk 1,000 role grants',
   verify: 'verify-credentials',
   lifecycle: 'lock, unlock, disable, enable',
+  // Not a load scenario: one export of every user and one import of the file (bench/lib/transfer.js); only when named.
+  transfer: 'export and import of every user',
 };
 
 module.exports = { SCENARIOS, SCENARIOS_BY_NAME, SCENARIO_KEYS, PAGE };

@@ -29,6 +29,13 @@ async function seedOurs({ file, n }) {
     // What an application's sign-in service holds: the credential check only (README "Checking credentials").
     const signIn = issueToken({ tenantId: tenant.id, label: 'bench sign-in', scopes: ['scim:credentials'], now });
     await store.tenants.createToken(signIn.record);
+    // README "Export and import": a token that may export, and an empty second tenant to import into.
+    const exporter = issueToken({ tenantId: tenant.id, label: 'bench export', scopes: ['scim:read', 'scim:export'], now });
+    await store.tenants.createToken(exporter.record);
+    const importTenant = { id: randomUUID(), name: 'bench import', profile: 'standard', created: now.toISOString() };
+    await store.tenants.createTenant(importTenant);
+    const importer = issueToken({ tenantId: importTenant.id, label: 'bench import', scopes: ['scim:read', 'scim:write'], now });
+    await store.tenants.createToken(importer.record);
 
     // The same validation as POST /Users, so that the stored attributes are in the server's canonical form.
     const validatorFor = createResourceValidators(registry);
@@ -58,7 +65,7 @@ async function seedOurs({ file, n }) {
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-    return { token, credentialsToken: signIn.token, tenantId: tenant.id, seconds, usersPerSecond: n / seconds, method: batched ? 'createMany' : 'create' };
+    return { token, credentialsToken: signIn.token, exportToken: exporter.token, importToken: importer.token, tenantId: tenant.id, seconds, usersPerSecond: n / seconds, method: batched ? 'createMany' : 'create' };
   } finally {
     await store.close();
   }
