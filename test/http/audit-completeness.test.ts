@@ -6,7 +6,9 @@
 // cannot leave out `audit`: the type requires it.)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
+import { buildWorkers } from '../../src/workers';
 import { eventType } from '../../src/extensions/audit/audit-event';
 import { fullPath, openApiPath } from '../../src/http/openapi/openapi-document';
 import { routeDocs, type RouteDoc } from '../../src/http/openapi/route-docs';
@@ -118,6 +120,7 @@ function scenarioFor(doc: RouteDoc): Scenario | undefined {
     'GET /Me/*rest': { success: { never: '/Me is not offered: it always answers 501 (RFC 7644 §3.11)' }, failure: async (w) => request(w.t.app).get(`${SCIM}/Me/x`).set(w.all) },
     ...webhookScenarios(),
     ...lifecycleScenarios(),
+    ...transferScenarios(),
     // The roles of a user (README "Roles"): each the equivalent PATCH, recorded as USER_UPDATE.
     'POST /Users/:id/roles': {
       success: async (w) => request(w.t.app).post(`${SCIM}/Users/${await w.create('/Users')}/roles`).set(w.all).send({ roles: [await w.role()] }),
@@ -184,6 +187,51 @@ function lifecycleScenarios(): Record<string, Scenario> {
   };
 }
 
+/** Export and import, and the jobs they start (README "Export and import", "Jobs"). */
+function transferScenarios(): Record<string, Scenario> {
+  const SECRET = 'completeness export secret';
+  const header = { format: 'scim-server/users', version: 1, kdf: { name: 'scrypt', N: 1024, r: 8, p: 1, salt: Buffer.alloc(16, 7).toString('base64') }, created: new Date().toISOString() };
+  const exportJob = async (w: World): Promise<string> => (await w.setup(() => request(w.t.app).post(`${SCIM}/Users/.export/all`).set(w.all).send({ encryptionSecret: SECRET }))).body.id as string;
+  /** An export job run to its end by a worker host of the test's own, so that it has a file. */
+  const finishedExport = async (w: World): Promise<string> => {
+    const id = await exportJob(w);
+    const workers = buildWorkers({ store: w.t.store, registry: loadBuiltinRegistry(), logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    for (let round = 0; round < 10 && (await w.t.store.jobs.get(w.tenant.tenant.id, id))?.status !== 'succeeded'; round++) await workers.runOnce();
+    await workers.stop();
+    return id;
+  };
+  return {
+    'POST /Users/.export': {
+      success: async (w) => request(w.t.app).post(`${SCIM}/Users/.export`).set(w.all).send({ encryptionSecret: SECRET, count: 1 }),
+      failure: async (w) => request(w.t.app).post(`${SCIM}/Users/.export`).set(w.all).send({}),
+    },
+    'POST /Users/.import': {
+      success: async (w) =>
+        request(w.t.app)
+          .post(`${SCIM}/Users/.import`)
+          .set(w.all)
+          .send({ encryptionSecret: SECRET, records: [{ user: user(`imported-${(serial += 1)}@example.com`), originalId: `old-${serial}`, lifecycle: { state: 'active' } }] }),
+      failure: async (w) => request(w.t.app).post(`${SCIM}/Users/.import`).set(w.all).send({ records: [] }),
+    },
+    'POST /Users/.export/all': {
+      success: async (w) => request(w.t.app).post(`${SCIM}/Users/.export/all`).set(w.all).send({ encryptionSecret: SECRET }),
+      failure: async (w) => request(w.t.app).post(`${SCIM}/Users/.export/all`).set(w.all).send({ encryptionSecret: SECRET, expires: 99 }),
+    },
+    'POST /Users/.import/all': {
+      success: async (w) =>
+        request(w.t.app).post(`${SCIM}/Users/.import/all`).set(w.all).set('Content-Type', 'application/gzip').set('X-Encryption-Secret', SECRET).send(gzipSync(`${JSON.stringify(header)}\n`)),
+      failure: async (w) => request(w.t.app).post(`${SCIM}/Users/.import/all`).set(w.all).set('Content-Type', 'text/plain').set('X-Encryption-Secret', SECRET).send('x'),
+    },
+    'GET /Jobs': { success: async (w) => request(w.t.app).get(`${SCIM}/Jobs`).set(w.all), failure: async (w) => request(w.t.app).get(`${SCIM}/Jobs?cursor=not-a-cursor`).set(w.all) },
+    'GET /Jobs/:id': { success: async (w) => request(w.t.app).get(`${SCIM}/Jobs/${await exportJob(w)}`).set(w.all), failure: async (w) => request(w.t.app).get(`${SCIM}/Jobs/missing`).set(w.all) },
+    'GET /Jobs/:id/download': {
+      success: async (w) => request(w.t.app).get(`${SCIM}/Jobs/${await finishedExport(w)}/download`).set(w.all),
+      failure: async (w) => request(w.t.app).get(`${SCIM}/Jobs/${await exportJob(w)}/download`).set(w.all),
+    },
+    'DELETE /Jobs/:id': { success: async (w) => request(w.t.app).delete(`${SCIM}/Jobs/${await exportJob(w)}`).set(w.all), failure: async (w) => request(w.t.app).delete(`${SCIM}/Jobs/missing`).set(w.all) },
+  };
+}
+
 /** The webhook routes: each fails on a webhook of another id (404), or as the route refuses a request. */
 function webhookScenarios(): Record<string, Scenario> {
   const at = (rest = '') => `${SCIM}/Webhooks${rest}`;
@@ -237,7 +285,7 @@ beforeAll(async () => {
       return requestId;
     },
   });
-  const all = headers(await t.tokenFor(tenant.tenant, [Scope.read, Scope.write, Scope.credentials, Scope.auditRead]));
+  const all = headers(await t.tokenFor(tenant.tenant, [Scope.read, Scope.write, Scope.credentials, Scope.auditRead, Scope.export]));
   world = {
     t,
     tenant,

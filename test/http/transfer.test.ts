@@ -106,6 +106,10 @@ describe.each(IN_MEMORY_STORES)('export and import on the %s', (_name, openStore
     // The old password works on the new server; a wrong one does not.
     expect((await post(target, '/Users/.verify-credentials', { userName: 'alice@example.com', password: 'alice-password-1' })).status).toBe(200);
     expect((await post(target, '/Users/.verify-credentials', { userName: 'alice@example.com', password: 'wrong-password' })).status).toBe(401);
+    // The secret is in no audit event; each record is a USER_IMPORT of its own, with its index.
+    const events = [...(await t.auditEvents(source.tenant.id)), ...(await t.auditEvents(target.tenant.id))];
+    expect(JSON.stringify(events)).not.toContain(SECRET);
+    expect(events.filter((event) => event.type === 'USER_IMPORT_SUCCESS' && event.bulkOperation !== undefined).map((event) => event.bulkOperation!.index).sort()).toEqual([0, 1, 2]);
     // originalId is the server's: a client cannot set it.
     const client = await created(target, '/Users', user('dave@example.com', { [LIFECYCLE]: { originalId: 'forged' } }));
     expect(client[LIFECYCLE]).not.toHaveProperty('originalId');

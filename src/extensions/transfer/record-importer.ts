@@ -13,6 +13,7 @@
 // as it found it, and running the same import again is safe: a user already there is a 409 uniqueness result, or
 // skipped or updated with `?onConflict=`.
 import type { RequestContext } from '../../auth/request-context';
+import { auditDeclaration, type AuditDeclaration } from '../audit/audit-event';
 import type { ResourceService } from '../../resources/resource-service';
 import type { WritePreset } from '../../resources/resource-type-behaviour';
 import type { FilterAst } from '../../scim/filter/filter-ast';
@@ -61,9 +62,21 @@ export interface ImportSession {
 
 type Undo = () => Promise<unknown>;
 
+/**
+ * Audit (README "Audit events"): each record is one USER_IMPORT operation inside the request's, with its index, as a
+ * Bulk operation is; the group writes it makes and the steps that undo a failed record are operations of their own.
+ */
+const RECORD_EVENTS = auditDeclaration('USER', 'IMPORT');
+const UNDO_EVENTS = auditDeclaration('USER', 'IMPORT_UNDO');
+const GROUP_EVENTS = { create: auditDeclaration('GROUP', 'CREATE'), update: auditDeclaration('GROUP', 'UPDATE') } as const;
+
 /** A record importer for one request or job: groups found or created are remembered for its later records. */
 export function createRecordImporter(deps: RecordImporterDeps, session: ImportSession): RecordImporter {
   const { context } = session;
+  /** Reads made on the way are no operation of their own. */
+  const lookup: RequestContext = { ...context, operation: undefined };
+  /** The context of one audited step of record `index` (none when the caller records nothing, e.g. a job). */
+  const stepOf = (declaration: AuditDeclaration, index: number): RequestContext => ({ ...context, operation: context.operation?.child(declaration, { index }) });
   const userType = deps.resources.resourceType('User');
   const groupType = deps.resources.resourceType('Group');
   const userNamePath = requiredPath(deps.registry, userType, 'userName');
@@ -71,7 +84,7 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
   const groupIds = new Map<string, string>();
 
   const findOne = async (type: ResourceTypeDefinition, filter: FilterAst): Promise<StoredResource | undefined> => {
-    const { resources } = await deps.resources.list(context, type, { filter, startIndex: 1, count: 1, selection: DEFAULT_SELECTION });
+    const { resources } = await deps.resources.list(lookup, type, { filter, startIndex: 1, count: 1, selection: DEFAULT_SELECTION });
     return resources[0];
   };
   const eq = (path: typeof userNamePath, value: string): FilterAst => ({ kind: 'compare', path, op: 'eq', value });
@@ -92,35 +105,35 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
   };
 
   /** Step 2: the user, created or (after a conflict, as asked) matched by userName and left alone or replaced. */
-  const writeUser = async (record: ImportedRecord, preset: WritePreset, undo: Undo[]): Promise<{ stored: StoredResource; status: ImportStatus }> => {
+  const writeUser = async (record: ImportedRecord, preset: WritePreset, undo: Undo[], step: RequestContext, index: number): Promise<{ stored: StoredResource; status: ImportStatus }> => {
     try {
-      const stored = await deps.resources.create(context, userType, record.body, { preset });
-      undo.push(() => deps.resources.delete(context, userType, stored.id));
+      const stored = await deps.resources.create(step, userType, record.body, { preset });
+      undo.push(() => deps.resources.delete(stepOf(UNDO_EVENTS, index), userType, stored.id));
       return { stored, status: ImportStatus.created };
     } catch (error) {
       if (!(error instanceof ScimError && error.scimType === ScimType.uniqueness) || session.onConflict === OnConflict.fail || record.userName === undefined) throw error;
       const existing = await findOne(userType, eq(userNamePath, record.userName));
       if (!existing) throw error;
       if (session.onConflict === OnConflict.skip) return { stored: existing, status: ImportStatus.skipped };
-      const stored = await deps.resources.replace(context, userType, existing.id, record.body, undefined, { preset });
+      const stored = await deps.resources.replace(step, userType, existing.id, record.body, undefined, { preset });
       // Put back as it was: one server change, conditional on the version this import wrote.
       undo.push(() =>
-        deps.resources.update(context, userType, existing.id, () => ({ attributes: existing.attributes, internal: existing.internal }), { ifMatch: versionToETag(stored.version) }),
+        deps.resources.update(stepOf(UNDO_EVENTS, index), userType, existing.id, () => ({ attributes: existing.attributes, internal: existing.internal }), { ifMatch: versionToETag(stored.version) }),
       );
       return { stored, status: ImportStatus.updated };
     }
   };
 
   /** Step 3: the user in each of its groups, matched by displayName, created when missing. */
-  const joinGroups = async (userId: string, names: readonly string[], undo: Undo[]) => {
+  const joinGroups = async (userId: string, names: readonly string[], undo: Undo[], index: number) => {
     for (const name of names) {
       const key = name.toLowerCase();
       let groupId = groupIds.get(key) ?? (await findOne(groupType, eq(displayNamePath, name)))?.id;
       if (groupId === undefined) {
-        const created = await createGroup(name, userId);
+        const created = await createGroup(name, userId, index);
         if (created) {
           groupIds.set(key, created.id);
-          undo.push(() => deleteIfUnused(key, created.id, userId));
+          undo.push(() => deleteIfUnused(key, created.id, userId, index));
           continue;
         }
         // Created meanwhile by another request: join it.
@@ -129,26 +142,31 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
       }
       groupIds.set(key, groupId);
       const joined = groupId;
-      const { changed } = await deps.resources.patch(context, groupType, joined, memberPatch('add', userId));
-      if (changed) undo.push(() => deps.resources.patch(context, groupType, joined, memberPatch('remove', userId)));
+      const join = stepOf(GROUP_EVENTS.update, index);
+      const { changed } = await deps.resources.patch(join, groupType, joined, memberPatch('add', userId));
+      // A member already there changes nothing: recorded as a success that wrote nothing.
+      if (!changed) join.operation?.succeed();
+      else undo.push(() => deps.resources.patch(stepOf(UNDO_EVENTS, index), groupType, joined, memberPatch('remove', userId)));
     }
   };
 
   /** A new group with the user as its member; undefined when a group of that displayName appeared meanwhile. */
-  const createGroup = async (displayName: string, userId: string): Promise<StoredResource | undefined> => {
+  const createGroup = async (displayName: string, userId: string, index: number): Promise<StoredResource | undefined> => {
+    const step = stepOf(GROUP_EVENTS.create, index);
     try {
-      return await deps.resources.create(context, groupType, { schemas: [groupType.schema], displayName, members: [{ value: userId }] });
+      return await deps.resources.create(step, groupType, { schemas: [groupType.schema], displayName, members: [{ value: userId }] });
     } catch (error) {
+      if (error instanceof ScimError) step.operation?.fail({ status: error.status, scimType: error.scimType });
       if (error instanceof ScimError && error.scimType === ScimType.uniqueness) return undefined;
       throw error;
     }
   };
 
   /** Undoing a group this import created for `userId`: deleted unless someone else joined it meanwhile. */
-  const deleteIfUnused = async (key: string, groupId: string, userId: string) => {
-    const { members } = await deps.resources.computedAttributes(context, groupType, groupId);
+  const deleteIfUnused = async (key: string, groupId: string, userId: string, index: number) => {
+    const { members } = await deps.resources.computedAttributes(lookup, groupType, groupId);
     if (Array.isArray(members) && members.some((member) => (member as { value?: unknown }).value !== userId)) return;
-    await deps.resources.delete(context, groupType, groupId);
+    await deps.resources.delete(stepOf(UNDO_EVENTS, index), groupType, groupId);
     groupIds.delete(key);
   };
 
@@ -166,6 +184,7 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
     async importRecord(value, index) {
       const originalId = typeof (value as { originalId?: unknown } | null)?.originalId === 'string' ? String((value as { originalId: string }).originalId) : undefined;
       const undo: Undo[] = [];
+      const step = stepOf(RECORD_EVENTS, index);
       try {
         const record = readRecord(value, index);
         const hash = await openHash(record, index);
@@ -173,12 +192,14 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
           attributes: { [ProductUrn.user]: { ...record.lifecycle, originalId: record.originalId } },
           internal: hash === undefined ? {} : { passwordHash: hash },
         };
-        const { stored, status } = await writeUser(record, preset, undo);
-        if (status !== ImportStatus.skipped) await joinGroups(stored.id, record.groups, undo);
+        const { stored, status } = await writeUser(record, preset, undo, step, index);
+        if (status === ImportStatus.skipped) step.operation?.succeed();
+        else await joinGroups(stored.id, record.groups, undo, index);
         return { index, status, id: stored.id, originalId: record.originalId };
       } catch (error) {
         await undoAll(undo, index);
         const scim = error instanceof ScimError ? error : scimErrors.internal(error);
+        step.operation?.fail({ status: scim.status, scimType: scim.scimType });
         if (scim.status >= 500) deps.warn({ err: error, tenantId: context.tenantId, index }, 'an import record failed');
         return { index, status: ImportStatus.failed, ...(originalId === undefined ? {} : { originalId }), error: scim.toBody() };
       }
