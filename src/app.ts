@@ -34,6 +34,8 @@ import { rootSearchRouter } from './http/routes/root-search-router';
 import { lifecycleRouter } from './http/routes/lifecycle-router';
 import { transferRouter } from './http/routes/transfer-router';
 import { jobsRouter } from './http/routes/jobs-router';
+import { invitationAcceptRouter, invitationsRouter } from './http/routes/invitations-router';
+import { DeliveryMethod } from './extensions/invitations/invitation-representation';
 import { buildServices } from './services';
 import type { KdfParameters } from './extensions/transfer/sealed-hash';
 import type { Passwords } from './resources/users/password';
@@ -71,7 +73,8 @@ export type AppConfig = Pick<
   Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>> &
   Partial<Pick<Config, 'metrics' | 'metricsToken'>> &
   Partial<Pick<Config, 'webhooksAllowPrivate'>> &
-  Partial<Pick<Config, 'tokenCacheMs'>>;
+  Partial<Pick<Config, 'tokenCacheMs'>> &
+  Partial<Pick<Config, 'invitationLink' | 'smtpUrl'>>;
 
 /** RFC 9865 cursorTimeout when the configuration names none (the SCIM_CURSOR_TIMEOUT default). */
 const DEFAULT_CURSOR_TIMEOUT = 3600;
@@ -250,6 +253,11 @@ export function buildApp(deps: AppDeps): Express {
     wakeWorkers: deps.wakeWorkers,
     inlineHolders: deps.inlineHolders,
     exportKdf: deps.exportKdf,
+    invitations: {
+      linkTemplate: config.invitationLink ?? `${config.publicBaseUrl ?? `http://localhost:8080${config.basePath}`}/Invitations/accept#token={token}`,
+      deliveryMethod: config.smtpUrl ? DeliveryMethod.smtp : DeliveryMethod.manual,
+      filterMaxLength: config.filterMaxLength,
+    },
   });
   const service = services.resources;
   const capabilities = capabilitiesOf(config);
@@ -266,6 +274,8 @@ export function buildApp(deps: AppDeps): Express {
   const scim = mountedRouter();
   const discovery = discoveryRouter({ registry: describedRegistry, capabilities, publicBaseUrl: config.publicBaseUrl });
   if (config.publicDiscovery) scim.use(discovery);
+  // README "Invitations": the accept link is its own credential; the route limits callers per address instead.
+  scim.use('/Invitations', invitationAcceptRouter({ invitations: services.invitations, bodyLimit: config.bodyLimit }));
   scim.use(authenticate);
   // Per token and per tenant, before any body is read: a refused client uploads nothing.
   scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => services.settings.forTenant(tenantId), onRefused }));
@@ -320,6 +330,7 @@ export function buildApp(deps: AppDeps): Express {
   }
   // README "Jobs": the tenant's background jobs and their files.
   scim.use('/Jobs', jobsRouter({ jobs: services.tenantJobs, listLimits }));
+  scim.use('/Invitations', invitationsRouter({ invitations: services.invitations, listLimits }));
   const roleType = registry.resourceType('Role');
   if (roleType) scim.use(roleType.endpoint, roleDeletionRouter({ roles: services.roles.service }));
   for (const type of registry.resourceTypes) {

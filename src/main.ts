@@ -20,6 +20,7 @@ import { createMetrics } from './metrics/metrics';
 import type { Logger } from 'pino';
 import { openStore } from './store/open-store';
 import { isStoreError, StoreErrorCode } from './store/store-error';
+import { createSmtpSender } from './extensions/invitations/smtp-sender';
 import { buildWorkers, type TestHooksModule } from './workers';
 import { ensureRebuildQueued } from './jobs/derived-data-rebuild';
 
@@ -87,6 +88,8 @@ async function main(): Promise<void> {
 
   // Background work (jobs, outbox, housekeeping) claims through the store, so it copes with a store that is still down.
   let clockOffsetMs = 0;
+  // README "Invitations": mails go through SCIM_SMTP_URL when it is set; without it links are read from the API.
+  const smtp = config.workers && config.smtpUrl ? createSmtpSender(config.smtpUrl) : undefined;
   const workers = config.workers
     ? buildWorkers({
         store,
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
         clock: () => new Date(Date.now() + clockOffsetMs),
         workerId: `${hostname()}:${process.pid}`,
         webhooks: { ...webhooks, policy: webhookPolicy(config) },
+        ...(smtp ? { mail: { send: smtp.send, from: config.smtpFrom } } : {}),
       })
     : undefined;
   wakeWorkers = workers ? () => workers.wake() : undefined;
@@ -141,7 +145,7 @@ async function main(): Promise<void> {
     force.unref();
     // Running jobs checkpoint and release their leases while in-flight requests finish; the store closes after both,
     // and after the audit events still waiting in memory are written.
-    const workersStopped = workers ? workers.stop(config.shutdownTimeoutMs) : Promise.resolve();
+    const workersStopped = (workers ? workers.stop(config.shutdownTimeoutMs) : Promise.resolve()).then(() => smtp?.close());
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     server.close(() => {

@@ -8,6 +8,9 @@ import type { RequestContext } from './auth/request-context';
 import { createLifecycleBehaviour } from './extensions/lifecycle/lifecycle-behaviour';
 import { createLifecycleService, type LifecycleService } from './extensions/lifecycle/lifecycle-service';
 import { createPasswordPolicy } from './extensions/lifecycle/password-policy';
+import { DeliveryMethod } from './extensions/invitations/invitation-representation';
+import { createInvitationsService, type InvitationsService } from './extensions/invitations/invitations-service';
+import { createRoleCatalogue } from './extensions/roles/role-catalogue';
 import { createRolesExtension, type RolesExtension } from './extensions/roles/roles-extension';
 import { createTransferService, type TransferService } from './extensions/transfer/transfer-service';
 import type { KdfParameters } from './extensions/transfer/sealed-hash';
@@ -26,6 +29,9 @@ import type { SchemaRegistry } from './scim/schema/registry';
 import { createResourceValidators } from './scim/schema/validate-resource';
 import { createSettingsReader, type SettingsReader } from './settings/settings-reader';
 import type { Store } from './store/tenant-store';
+
+/** The accept link when neither SCIM_INVITATION_LINK nor SCIM_BASE_URL says where the server is. */
+export const DEFAULT_INVITATION_LINK = 'http://localhost:8080/scim/v2/Invitations/accept#token={token}';
 
 export interface ServicesLogger {
   warn(details: object, message: string): void;
@@ -55,6 +61,8 @@ export interface ServicesDeps {
   readonly exportKdf?: KdfParameters;
   /** Users per part of an export file (README "Export and import"); tests lower it. */
   readonly exportPartUsers?: number;
+  /** README "Invitations": the server's accept-link template (SCIM_INVITATION_LINK or its default) and how links reach people. */
+  readonly invitations?: { readonly linkTemplate: string; readonly deliveryMethod: DeliveryMethod; readonly filterMaxLength?: number };
 }
 
 export interface Services {
@@ -67,6 +75,7 @@ export interface Services {
   readonly transferJobs: TransferJobs;
   /** GET /Jobs and the rest of README "Jobs". */
   readonly tenantJobs: TenantJobs;
+  readonly invitations: InvitationsService;
 }
 
 export function buildServices(deps: ServicesDeps): Services {
@@ -153,5 +162,22 @@ export function buildServices(deps: ServicesDeps): Services {
     partUsers: deps.exportPartUsers,
   });
   const tenantJobs = createTenantJobs({ jobs: store.jobs, blobs: store.blobs, files: transferJobs.files, cursors, clock: deps.clock });
-  return { resources, roles, lifecycle, settings, passwords, transfer, transferJobs, tenantJobs };
+  // README "Invitations": invite, resend, cancel, accept, and the expiry of what is due.
+  const invitations = createInvitationsService({
+    invitations: store.invitations,
+    outbox: store.outbox,
+    resources,
+    reader: store.resources,
+    catalogue: createRoleCatalogue({ store: store.resources, registry }),
+    settings,
+    passwordRule: createPasswordPolicy({ settings, passwords }),
+    registry,
+    cursors,
+    linkTemplate: deps.invitations?.linkTemplate ?? DEFAULT_INVITATION_LINK,
+    deliveryMethod: deps.invitations?.deliveryMethod ?? DeliveryMethod.manual,
+    filterMaxLength: deps.invitations?.filterMaxLength,
+    clock: deps.clock,
+    wake: deps.wakeWorkers,
+  });
+  return { resources, roles, lifecycle, settings, passwords, transfer, transferJobs, tenantJobs, invitations };
 }

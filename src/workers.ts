@@ -13,6 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { HOUSEKEEPING_EVERY_MS, HOUSEKEEPING_JOB, housekeepingJob } from './jobs/housekeeping';
 import { createWorkerHost, type WorkerHost } from './jobs/worker-host';
 import { LIFECYCLE_SWEEP_EVERY_MS, LIFECYCLE_SWEEP_JOB, lifecycleSweepJob } from './extensions/lifecycle/lifecycle-sweep-job';
+import { invitationMailTopic, type MailSender } from './extensions/invitations/invitation-mail';
+import { INVITATIONS_SWEEP_EVERY_MS, INVITATIONS_SWEEP_JOB, invitationsSweepJob } from './extensions/invitations/invitations-sweep-job';
 import type { SchemaRegistry } from './scim/schema/registry';
 import { buildServices } from './services';
 import type { Store } from './store/tenant-store';
@@ -29,6 +31,8 @@ export interface WorkerDeps {
   readonly webhooks?: { readonly secrets: SecretBox | undefined; readonly policy: DeliveryPolicy };
   /** Users per part of an export file (README "Export and import"); tests lower it. */
   readonly exportPartUsers?: number;
+  /** Invitation mails (README "Invitations"): how to send one and the From address; without it no mail is sent. */
+  readonly mail?: { readonly send: MailSender; readonly from: string };
 }
 
 /** How often each instance looks for write effects stranded by a process that died mid-write (MongoDB). */
@@ -99,5 +103,11 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
   });
   // README "Export and import": POST /Users/.export/all and /Users/.import/all.
   for (const type of services.transferJobs.jobTypes) host.registerJobType(type);
+  // README "Invitations": expired invitations, and their mails when an SMTP server is configured.
+  host.registerJobType(invitationsSweepJob({ tenants: store.tenants, invitations: services.invitations }));
+  host.schedule({ type: INVITATIONS_SWEEP_JOB, everyMs: INVITATIONS_SWEEP_EVERY_MS });
+  if (deps.mail) {
+    host.registerOutboxTopic(invitationMailTopic({ invitations: store.invitations, settings: services.settings, send: deps.mail.send, from: deps.mail.from, logger }));
+  }
   return host;
 }

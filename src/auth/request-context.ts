@@ -14,6 +14,8 @@ export const ActorKind = {
   cli: 'cli',
   /** The server's own background work (a job of the worker host, such as lifting timed locks), on one tenant. */
   system: 'system',
+  /** A person accepting an invitation: authenticated by the invitation's link alone, with no bearer token. */
+  invitee: 'invitee',
 } as const;
 export type ActorKind = (typeof ActorKind)[keyof typeof ActorKind];
 
@@ -47,6 +49,11 @@ export const SYSTEM_ACTOR: Actor = Object.freeze({ kind: ActorKind.system, token
 /** The context of an admin command acting on one tenant. */
 export function cliContext(tenantId: string, requestId: string = randomUUID()): RequestContext {
   return Object.freeze({ tenantId, actor: CLI_ACTOR, requestId, clientAddress: null });
+}
+
+/** The context of an invitation's accept request: the tenant the link belongs to, no scopes. */
+export function inviteeContext(tenantId: string, requestId: string, clientAddress: string | null): RequestContext {
+  return Object.freeze({ tenantId, actor: Object.freeze({ kind: ActorKind.invitee, tokenId: null, label: 'invitee', scopes: [] }), requestId, clientAddress });
 }
 
 /** The context of background work on one tenant; `requestId` names the job run (also in its log lines). */

@@ -1,5 +1,6 @@
 // The configuration option table: every environment variable the server reads, its default, and its parser.
 // README "Configuration" mirrors this table.
+import { parseLinkTemplate } from '../extensions/invitations/invitation-links';
 import { boolean, integer } from './value-parsers';
 
 export interface OptionDefinition<T> {
@@ -27,6 +28,17 @@ const absoluteUrl = (raw: string) => {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must use http or https');
   return raw.replace(/\/+$/, '');
+};
+
+const smtpUrl = (raw: string) => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('must be a URL such as smtp://user:password@smtp.example.com:587');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`must use smtp: or smtps:, got ${url.protocol}`);
+  return raw.trim();
 };
 
 // Cursors (and webhook secrets) are sealed with a key derived from this secret; a short one could be guessed.
@@ -288,6 +300,30 @@ export const OPTIONS = {
       'key file beside the database is used (created on first start); unset on MongoDB, webhooks cannot be created',
     secret: true,
     parse: cursorSecret,
+  },
+  smtpUrl: {
+    env: 'SCIM_SMTP_URL',
+    description:
+      'SMTP server that invitation mails are sent through (smtp://user:password@host:587, smtps://… for TLS from the start); ' +
+      'without it no mail is sent and GET /Invitations/{id} shows each link (README "Invitations")',
+    secret: true,
+    parse: smtpUrl,
+  },
+  smtpFrom: {
+    env: 'SCIM_SMTP_FROM',
+    description: 'The From address of invitation mails',
+    default: 'SCIM server <no-reply@localhost>',
+    parse: (raw: string) => {
+      if (!/@/.test(raw) || /[\r\n]/.test(raw)) throw new Error(`must be an e-mail address, optionally with a name ("Acme <no-reply@acme.example>"), got "${raw}"`);
+      return raw.trim();
+    },
+  },
+  invitationLink: {
+    env: 'SCIM_INVITATION_LINK',
+    description:
+      'The accept link of invitations, with {token} where the token goes (https://app.example.com/accept#token={token}); a tenant may set its own ' +
+      '(invitations.link). Default: <SCIM_BASE_URL>/Invitations/accept#token={token}',
+    parse: parseLinkTemplate,
   },
   testHooks: {
     env: 'SCIM_TEST_HOOKS',

@@ -14,4 +14,6 @@ export const ProductUrn = {
   user: `${NAMESPACE}:extension:lifecycle:2.0:User`,
   /** One entry of a user's sign-in history (GET /Users/{id}/sign-ins). */
   signIn: `${NAMESPACE}:lifecycle:2.0:SignIn`,
+  /** An invitation (POST /Invitations, GET /Invitations/{id}; schemas/invitation.json). */
+  invitation: `${NAMESPACE}:invitations:2.0:Invitation`,
 } as const;

@@ -92,6 +92,8 @@ export const scimErrors = {
   payloadTooLarge: (detail: string) => new ScimError(413, detail),
   unsupportedMediaType: (detail: string) => new ScimError(415, detail),
   /** RFC 4918 §11.3 423 Locked: outside SCIM's own statuses, for a locked account (README "Account lifecycle"). */
+  /** RFC 9110 §15.5.11: the target existed and is no longer available (a used, cancelled or expired invitation link). */
+  gone: (detail: string, fields?: Record<string, string>) => new ScimError(410, detail, { fields }),
   locked: (detail: string, fields?: Record<string, string>) => new ScimError(423, detail, { fields }),
   requestHeaderFieldsTooLarge: (detail: string) => new ScimError(431, detail),
   tooManyRequests: (detail: string, retryAfterSeconds: number) => new ScimError(429, detail, { headers: { 'Retry-After': String(retryAfterSeconds) } }),

@@ -3,6 +3,7 @@
 // through the settings reader (settings-reader.ts); the admin CLI (`tenant set`, `tenant show`) and the README's
 // settings table follow from the row. Keys are case-sensitive and never renamed once shipped (stored values keep them).
 import { boolean, integer, oneOf } from '../config/value-parsers';
+import { parseLinkTemplate } from '../extensions/invitations/invitation-links';
 import type { SettingDefinition, SettingsOf, SettingsTable } from './setting-definition';
 
 /** `server` (the value stands for the server's configured default), or a whole number in the range. */
@@ -14,6 +15,31 @@ function rateOrServer(description: string): SettingDefinition<number | null> {
     default: null,
     parse: (raw) => (raw.trim().toLowerCase() === SERVER_DEFAULT ? null : rate(raw)),
     format: (value) => (value === null ? SERVER_DEFAULT : String(value)),
+  };
+}
+
+/** A comma-separated list of e-mail domains, folded to lower case; empty for none. */
+function domainList(raw: string): readonly string[] {
+  const domains = raw
+    .split(',')
+    .map((domain) => domain.trim().toLowerCase())
+    .filter((domain) => domain !== '');
+  const invalid = domains.filter((domain) => !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/.test(domain));
+  if (invalid.length > 0) throw new Error(`must be e-mail domains separated by commas (example.com,example.org); not a domain: ${invalid.join(', ')}`);
+  return [...new Set(domains)];
+}
+
+/** A mail template with {{link}}, {{inviter}}, {{email}}, {{expires}}, {{message}}; `default` is the built-in one. */
+function mailTemplate(what: string, maxLength: number): SettingDefinition<string | null> {
+  return {
+    description: `${what}, with {{link}}, {{inviter}}, {{email}}, {{expires}} and {{message}} filled in; default: the built-in one`,
+    default: null,
+    parse: (raw) => {
+      if (raw.trim().toLowerCase() === 'default') return null;
+      if (raw.length > maxLength) throw new Error(`must be at most ${maxLength} characters, got ${raw.length}`);
+      return raw;
+    },
+    format: (value) => value ?? 'default',
   };
 }
 
@@ -99,6 +125,22 @@ export const TENANT_SETTINGS = {
     default: 50,
     parse: integer(1, 1000),
   },
+  // Invitations (src/extensions/invitations/, README "Invitations").
+  'invitations.allowedDomains': {
+    description: 'E-mail domains this tenant may invite, comma-separated (example.com,example.org); empty: any domain. An address outside them is refused (400 naming it)',
+    default: [] as readonly string[],
+    parse: domainList,
+    format: (value: readonly string[]) => value.join(','),
+  },
+  'invitations.link': {
+    description: 'The accept link of an invitation, with {token} where the token goes (e.g. https://app.example.com/accept#token={token}); server: SCIM_INVITATION_LINK',
+    default: null as string | null,
+    parse: (raw: string) => (raw.trim().toLowerCase() === SERVER_DEFAULT ? null : parseLinkTemplate(raw)),
+    format: (value: string | null) => value ?? SERVER_DEFAULT,
+  },
+  'invitations.mailSubject': mailTemplate('The subject of invitation mails', 200),
+  'invitations.mailText': mailTemplate('The plain-text part of invitation mails', 20_000),
+  'invitations.mailHtml': mailTemplate('The HTML part of invitation mails (values are HTML-escaped)', 50_000),
 } as const satisfies SettingsTable;
 
 export type TenantSettingsTable = typeof TENANT_SETTINGS;

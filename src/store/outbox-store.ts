@@ -101,6 +101,8 @@ export interface OutboxStore {
    * there is no `retryAt`. Null when the token no longer holds it.
    */
   fail(id: string, token: string, failure: { readonly now: string; readonly error: string; readonly retryAt?: string }): Promise<OutboxMessage | null>;
+  /** The message a change appended under this key, in any status; null when there is none (never appended, or purged). */
+  find(tenantId: string, topic: string, key: string): Promise<OutboxMessage | null>;
   /** A tenant's messages, oldest first (e.g. its dead letters). */
   list(tenantId: string, options: OutboxListOptions): Promise<OutboxMessage[]>;
   /** A tenant's messages of one topic by key prefix, in key order (index-backed: the key is unique per tenant and topic). */

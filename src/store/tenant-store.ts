@@ -11,6 +11,7 @@ import type { OutboxStore } from './outbox-store';
 import type { RateLimitStore } from './rate-limit-store';
 import type { ResourceStore } from './resource-store';
 import type { SettingsStore } from './settings-store';
+import type { InvitationStore } from './invitation-store';
 import type { SignInStore } from './sign-in-store';
 
 export interface Tenant {
@@ -107,6 +108,8 @@ export interface Store {
   readonly derivedData?: DerivedDataMaintenance;
   /** Users' sign-in history, newest first, kept per tenant for a number of days (see sign-in-store.ts). */
   readonly signIns: SignInStore;
+  /** Invitations and the hashes of their links (see invitation-store.ts). */
+  readonly invitations: InvitationStore;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

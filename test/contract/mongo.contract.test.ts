@@ -27,6 +27,7 @@ import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 import { describeRolesContract } from './roles.contract';
 import { describeSignInStoreContract } from './sign-in-store.contract';
+import { describeInvitationStoreContract } from './invitation-store.contract';
 
 const uri = process.env.MONGODB_URI;
 const registry = loadBuiltinRegistry();
@@ -69,6 +70,7 @@ if (!uri) {
   describeMembershipStoreContract('mongodb', makeStore);
   describeSettingsStoreContract('mongodb', makeStore);
 describeSignInStoreContract('mongodb', makeStore);
+  describeInvitationStoreContract('mongodb', makeStore);
   describeJobStoreContract('mongodb', makeStore);
   describeOutboxStoreContract('mongodb', makeStore);
   describeAuditEventStoreContract('mongodb', makeStore);

@@ -150,6 +150,19 @@ export function describeOutboxStoreContract(name: string, makeStore: () => Promi
       expect(ids(await outbox.list('t1', { limit: 5, topic: 'audit' }))).toEqual(['m-002']);
     });
 
+    it('finds a message by tenant, topic and key, in whatever status it is', async () => {
+      await outbox.append([message(1), message(2), message(1, { id: 'm-t2', tenantId: 't2' })]);
+      const claim = claimAt(10);
+      await outbox.claim(claim);
+      await outbox.ack(message(1).id, claim.token, at(11));
+      await outbox.fail(message(2).id, claim.token, { now: at(11), error: 'refused' });
+      expect(await outbox.find('t1', 'webhook', message(1).key)).toMatchObject({ id: 'm-001', status: 'delivered', delivered: at(11) });
+      expect(await outbox.find('t1', 'webhook', message(2).key)).toMatchObject({ id: 'm-002', status: 'dead', lastError: 'refused' });
+      expect(await outbox.find('t2', 'webhook', message(1).key)).toMatchObject({ id: 'm-t2', status: 'pending' });
+      expect(await outbox.find('t1', 'audit', message(1).key)).toBeNull();
+      expect(await outbox.find('t3', 'webhook', message(1).key)).toBeNull();
+    });
+
     it('deletes messages delivered before a time, a limited number at a time', async () => {
       await outbox.append([message(1), message(2), message(3), message(4)]);
       const claim = claimAt(10);

@@ -20,6 +20,7 @@ import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 import { describeRateLimitStoreContract } from './rate-limit-store.contract';
 import { describeRolesContract } from './roles.contract';
 import { describeSignInStoreContract } from './sign-in-store.contract';
+import { describeInvitationStoreContract } from './invitation-store.contract';
 
 const registry = loadBuiltinRegistry();
 
@@ -83,6 +84,8 @@ describeSettingsStoreContract('sqlite :memory:', inMemory);
 describeSignInStoreContract('sqlite :memory:', inMemory);
 describeSettingsStoreContract('sqlite file', onFile(false));
 describeSignInStoreContract('sqlite file', onFile(false));
+describeInvitationStoreContract('sqlite :memory:', inMemory);
+describeInvitationStoreContract('sqlite file', onFile(false));
 describeJobStoreContract('sqlite :memory:', inMemory);
 describeJobStoreContract('sqlite file', onFile(false));
 describeOutboxStoreContract('sqlite :memory:', inMemory);

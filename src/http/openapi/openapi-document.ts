@@ -11,6 +11,7 @@ import { withProductTypes } from '../../scim/schema/product-registry';
 import { URN } from '../../scim/urns';
 import { annotatedObjectSchema, resourceSchema, type JsonSchema } from './resource-json-schema';
 import { rolesSchemas } from './roles-route-docs';
+import { invitationsSchemas } from './invitations-route-docs';
 import { lifecycleSchemas } from './lifecycle-route-docs';
 import { transferSchemas } from './transfer-route-docs';
 import { routeDocs, type RouteDoc } from './route-docs';
@@ -220,7 +221,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): Record<string, un
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `npm run admin -- token create`' } },
-      schemas: { ...resourceSchemas, ...discoverySchemas(), ...messageSchemas(), ...rolesSchemas(), ...lifecycleSchemas(), ...transferSchemas() },
+      schemas: { ...resourceSchemas, ...discoverySchemas(), ...messageSchemas(), ...rolesSchemas(), ...lifecycleSchemas(), ...transferSchemas(), ...invitationsSchemas() },
     },
   };
 }

@@ -11,6 +11,7 @@ import { resourceEventName } from '../../extensions/audit/audit-event';
 import type { ResourceTypeDefinition } from '../../scim/schema/attribute';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { Scope } from '../../auth/scopes';
+import { INVITATIONS_ROUTES } from './invitations-route-docs';
 import { LIFECYCLE_ROUTES } from './lifecycle-route-docs';
 import { ROLES_ROUTES, withForcedRoleDeletion } from './roles-route-docs';
 import { audited, type QueryParameterDoc, type ResponseDoc, type RouteDoc } from './route-doc';
@@ -356,5 +357,6 @@ export function routeDocs(registry: SchemaRegistry, options: RouteDocOptions = {
     ...WEBHOOKS,
     ...TRANSFER_ROUTES,
     ...JOB_ROUTES,
+    ...INVITATIONS_ROUTES,
   ];
 }

@@ -28,6 +28,8 @@ export const COLLECTIONS = {
   rateCounters: 'rate_counters',
   idempotencyKeys: 'idempotency_keys',
   signIns: 'sign_ins',
+  invitations: 'invitations',
+  invitationTokens: 'invitation_tokens',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -150,6 +152,17 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
         { name: 'sign_ins_tenant_user_time', key: { tenantId: 1, userId: 1, time: -1, id: -1 } },
         { name: 'sign_ins_tenant_time', key: { tenantId: 1, time: 1 } },
       ],
+      invitations: [
+        // Lists in keyset order (created, id), unfiltered or filtered on status or the address; the expiry sweep.
+        { name: 'invitations_tenant_created', key: { tenantId: 1, created: 1, id: 1 } },
+        { name: 'invitations_tenant_status_created', key: { tenantId: 1, status: 1, created: 1, id: 1 } },
+        { name: 'invitations_tenant_email_created', key: { tenantId: 1, emailKey: 1, created: 1, id: 1 } },
+        { name: 'invitations_due', key: { tenantId: 1, expires: 1 }, partialFilterExpression: { status: 'pending' } },
+        // One pending invitation per address of a tenant.
+        { name: 'invitations_pending_email', key: { tenantId: 1, emailKey: 1 }, unique: true, partialFilterExpression: { status: 'pending' } },
+      ],
+      // Read by _id (the link's hash); the tenant index serves tenant deletion.
+      invitation_tokens: [{ name: 'invitation_tokens_tenant', key: { tenantId: 1 } }],
     },
     conflictAttributes,
     conflictFields,

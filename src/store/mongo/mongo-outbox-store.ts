@@ -130,6 +130,13 @@ export function createMongoOutboxStore(deps: MongoOutboxStoreDeps): OutboxStore 
       });
     },
 
+    async find(tenantId, topic, key) {
+      return run(async () => {
+        const document = await outbox.findOne({ tenantId, topic, key });
+        return document ? toMessage(document) : null;
+      });
+    },
+
     async list(tenantId, options) {
       return run(async () => {
         const filter: Filter<OutboxDocument> = {

@@ -26,6 +26,7 @@ import { createMongoRateLimitStore, type RateCounterDocument } from './mongo-rat
 import { createMongoResourceStore } from './mongo-resource-store';
 import { deleteMongoTenant, holdsStore } from './mongo-tenant-deletion';
 import { createMongoSettingsStore, type SettingsDocument } from './mongo-settings-store';
+import { createMongoInvitationStore, type InvitationDocument, type InvitationTokenDocument } from './mongo-invitation-store';
 import { createMongoSignInStore, type SignInDocument } from './mongo-sign-in-store';
 import { announcingAccessChanges, createAccessChanges } from '../access-changes';
 import { createMongoTenantStore, type BootstrapClaim, type TenantDocument, type TokenDocument } from './mongo-tenant-store';
@@ -193,6 +194,11 @@ export function mongoStoreOn(deps: MongoStoreDeps): MongoStore {
     idempotency: createMongoIdempotencyStore({ keys: db.collection<IdempotencyDocument>(COLLECTIONS.idempotencyKeys), ready }),
     derivedData: createMongoDerivedData({ resources, model, plan, fence, run: whenReady(ready) }),
     signIns: createMongoSignInStore({ signIns: db.collection<SignInDocument>(COLLECTIONS.signIns), ready }),
+    invitations: createMongoInvitationStore({
+      invitations: db.collection<InvitationDocument>(COLLECTIONS.invitations),
+      tokens: db.collection<InvitationTokenDocument>(COLLECTIONS.invitationTokens),
+      ready,
+    }),
 
     async deleteTenant(tenantId) {
       return whenReady(ready)(async () => {

@@ -355,6 +355,48 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX resources_by_last_modified ON resources (tenant_id, resource_type, last_modified, id);
   `,
+  // 18: invitations (src/store/invitation-store.ts). One row per invited address; the list filters (status, email,
+  // created) each have an index that ends in (created, id), so that a filtered page is one index range read in keyset
+  // order. invitations_pending_email is the one-pending-invitation-per-address rule; invitations_due holds only the
+  // pending rows, for the expiry sweep. invitation_tokens maps the SHA-256 of each link ever issued to its invitation
+  // and send number, across tenants (an accept carries no bearer token; the tenant index serves tenant deletion). Roles, groups
+  // and the inviter are JSON text.
+  `
+  CREATE TABLE invitations (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_created INTEGER NOT NULL,
+    roles TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    message TEXT,
+    invited_by TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    send INTEGER NOT NULL,
+    status_changed TEXT,
+    delivered_send INTEGER,
+    delivered_at TEXT,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  CREATE INDEX invitations_by_created ON invitations (tenant_id, created, id);
+  CREATE INDEX invitations_by_status ON invitations (tenant_id, status, created, id);
+  CREATE INDEX invitations_by_email ON invitations (tenant_id, email_key, created, id);
+  CREATE INDEX invitations_due ON invitations (tenant_id, expires) WHERE status = 'pending';
+  CREATE UNIQUE INDEX invitations_pending_email ON invitations (tenant_id, email_key) WHERE status = 'pending';
+
+  CREATE TABLE invitation_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    tenant_id TEXT NOT NULL,
+    invitation_id TEXT NOT NULL,
+    send INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX invitation_tokens_by_tenant ON invitation_tokens (tenant_id);
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

@@ -124,6 +124,13 @@ export function createSqliteOutboxStore(deps: { db: Database.Database; statement
       });
     },
 
+    async find(tenantId, topic, key) {
+      return run(() => {
+        const row = statements.get(`SELECT ${COLUMNS} FROM outbox WHERE tenant_id = ? AND topic = ? AND key = ?`).get(tenantId, topic, key) as OutboxRow | undefined;
+        return row ? toMessage(row) : null;
+      });
+    },
+
     async list(tenantId, options) {
       return run(() => {
         const conditions = ['tenant_id = ?'];

@@ -35,6 +35,7 @@ import { createSqliteReadPool, type SqliteReadPool } from './read-pool';
 import { createSqliteResourceStore } from './sqlite-resource-store';
 import { deleteSqliteTenant } from './sqlite-tenant-deletion';
 import { createSqliteSettingsStore } from './sqlite-settings-store';
+import { createSqliteInvitationStore } from './sqlite-invitation-store';
 import { createSqliteSignInStore } from './sqlite-sign-in-store';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
@@ -134,6 +135,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     rateLimits: createSqliteRateLimitStore({ db, statements }),
     idempotency: createSqliteIdempotencyStore({ db, statements }),
     signIns: createSqliteSignInStore({ db, statements }),
+    invitations: createSqliteInvitationStore({ db, statements }),
     async ping() {
       translateErrors(() => db.open, () => statements.get('SELECT 1').get());
     },

@@ -17,6 +17,7 @@ import { describeIdempotencyStoreContract } from '../../../contract/idempotency-
 import { describeRateLimitStoreContract } from '../../../contract/rate-limit-store.contract';
 import { describeRolesContract } from '../../../contract/roles.contract';
 import { describeSignInStoreContract } from '../../../contract/sign-in-store.contract';
+import { describeInvitationStoreContract } from '../../../contract/invitation-store.contract';
 import { countingDb } from '../../../helpers/counting-db';
 import { createMingoDb } from './mingo-db';
 
@@ -55,6 +56,7 @@ describeStoreContract('mongo store on mingo', makeStore);
 describeMembershipStoreContract('mongo store on mingo', makeStore, { largeGroupSize: 10_000 });
 describeSettingsStoreContract('mongo store on mingo', makeStore);
 describeSignInStoreContract('mongo store on mingo', makeStore);
+describeInvitationStoreContract('mongo store on mingo', makeStore);
 describeJobStoreContract('mongo store on mingo', makeStore);
 describeOutboxStoreContract('mongo store on mingo', makeStore);
 describeAuditEventStoreContract('mongo store on mingo', makeStore);
