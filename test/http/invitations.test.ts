@@ -32,9 +32,43 @@ afterAll(async () => {
   await inbox.close();
 });
 
+/**
+ * The store with its invitations' compare-and-set held at a gate while a race is on: the embedded store answers
+ * synchronously, so two requests sent at once would otherwise never reach it together. With the gate, each racer has
+ * read the invitation as pending and decided before either writes: the store's compare-and-set alone must pick one.
+ */
+/** `race(n)`: the next n compare-and-sets wait for each other; `race(0)`: no gate. */
+function withRaceGate(inner: Store): { store: Store; race(racers: number): void } {
+  let gate: { waiting: number; racers: number; open: () => void; opened: Promise<void> } | undefined;
+  const finish: Store['invitations']['finish'] = async (...args) => {
+    const current = gate;
+    if (current) {
+      current.waiting += 1;
+      if (current.waiting === current.racers) current.open();
+      await current.opened;
+    }
+    return inner.invitations.finish(...args);
+  };
+  return {
+    store: { ...inner, invitations: { ...inner.invitations, finish } },
+    race(racers) {
+      if (racers === 0) {
+        gate = undefined;
+        return;
+      }
+      let open = () => undefined as void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gate = { waiting: 0, racers, open, opened };
+      // A racer that is refused before it writes must not hold the other one forever.
+      setTimeout(open, 2000).unref();
+    },
+  };
+}
+
 describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
   let t: TestApp;
   let store: Store;
+  let gated: ReturnType<typeof withRaceGate>;
   let clock: ManualClock;
   let a: TestTenant;
   let workers: WorkerHost;
@@ -42,7 +76,8 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
 
   beforeEach(async () => {
     clock = manualClock();
-    store = await openStore();
+    gated = withRaceGate(await openStore());
+    store = gated.store;
     log = capturingLogger('debug');
     t = await createTestApp({ SCIM_SMTP_URL: inbox.url }, { store, clock: clock.now, passwords: cheapPasswords(), logger: log.logger });
     a = await t.tenant();
@@ -304,6 +339,7 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
     for (let round = 0; round < 6; round++) {
       const id = await inviteOne(`race${round}@example.com`);
       const token = tokenOf(await linkOf(id));
+      gated.race(2);
       const racers =
         round % 2 === 0
           ? [accept({ token, password: PASSWORD }), api().delete(`/Invitations/${id}`)]
@@ -311,6 +347,7 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
       const statuses = (await Promise.all(racers)).map((res) => res.status);
       expect(statuses.filter((status) => status === 410)).toHaveLength(1);
       expect(statuses.filter((status) => status === 200 || status === 204)).toHaveLength(1);
+      gated.race(0);
       const final = (await api().get(`/Invitations/${id}`)).body.status;
       const user = await userByName(`race${round}@example.com`);
       // The winner's outcome, whole: accepted with an active user, or cancelled with the pending user gone.
