@@ -8,6 +8,7 @@ import request from 'supertest';
 import { Scope } from '../../src/auth/scopes';
 import { createSmtpSender, type SmtpSender } from '../../src/extensions/invitations/smtp-sender';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
+import { SYSTEM_TENANT_ID } from '../../src/store/job-store';
 import type { Store } from '../../src/store/tenant-store';
 import { buildWorkers } from '../../src/workers';
 import type { WorkerHost } from '../../src/jobs/worker-host';
@@ -426,6 +427,39 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
     expect(bad.body).toMatchObject({ scimType: 'invalidFilter' });
     // A cursor of one filter is not accepted with another.
     expect((await api().get(`/Invitations?count=2&cursor=${encodeURIComponent(all.nextCursor)}&filter=${encodeURIComponent('status eq "pending"')}`)).status).toBe(400);
+  });
+
+  it("mails with the tenant's own templates, values escaped in the HTML part", async () => {
+    await t.store.settings.update(a.tenant.id, {
+      set: {
+        'invitations.mailSubject': 'Join Acme before {{expires}}',
+        'invitations.mailText': 'Hi {{email}}, {{inviter}} says: {{message}}\nOpen {{link}}',
+        'invitations.mailHtml': '<h1>Acme</h1><p>{{message}}</p><a href="{{link}}">join</a>',
+      },
+      at: clock.now().toISOString(),
+    });
+    const id = await inviteOne('rae@example.com', { message: '<script>x</script>' });
+    const link = await linkOf(id);
+    await workers.runOnce();
+    const [mail] = inbox.mails;
+    expect(mail.subject).toBe('Join Acme before 2026-03-31T09:00:00.000Z');
+    expect(mail.text.replace(/\r\n/g, '\n').trim()).toBe(`Hi rae@example.com, test says: <script>x</script>\nOpen ${link}`);
+    expect(mail.html.trim()).toBe(`<h1>Acme</h1><p>&lt;script&gt;x&lt;/script&gt;</p><a href="${link}">join</a>`);
+  });
+
+  it('expires each invitation once when several instances run the sweep at the same time', async () => {
+    const ids = [await inviteOne('sam@example.com', { expiresInDays: 1 }), await inviteOne('tia@example.com', { expiresInDays: 1 })];
+    clock.advance(DAY);
+    const other = buildWorkers({ store, registry: loadBuiltinRegistry(), logger: log.logger, clock: clock.now, workerId: 'second' });
+    try {
+      await Promise.all([workers.runOnce(), other.runOnce(), workers.runOnce(), other.runOnce()]);
+    } finally {
+      await other.stop();
+    }
+    const { jobs: sweeps } = await store.jobs.list(SYSTEM_TENANT_ID, { limit: 50, type: 'invitations-sweep' });
+    expect(sweeps.map((job) => job.status)).toEqual(['succeeded']);
+    expect(sweeps[0].result).toEqual({ expired: 2 });
+    for (const id of ids) expect((await api().get(`/Invitations/${id}`)).body.status).toBe('expired');
   });
 
   it('shows a delivery the SMTP server refused: retried while the refusal is temporary, failed when it is permanent', async () => {

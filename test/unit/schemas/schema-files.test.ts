@@ -11,8 +11,8 @@ type Json = Record<string, unknown>;
 const SCHEMAS_DIR = join(__dirname, '..', '..', '..', 'schemas');
 const read = (file: string): unknown => JSON.parse(readFileSync(join(SCHEMAS_DIR, file), 'utf8'));
 
-/** Our own product schemas (the audit trail, webhooks), in the product URN namespace. */
-const PRODUCT_SCHEMA_FILES = ['audit-event.json', 'webhook.json'];
+/** Our own product schemas (the audit trail, webhooks, invitations), in the product URN namespace. */
+const PRODUCT_SCHEMA_FILES = ['audit-event.json', 'webhook.json', 'invitation.json'];
 const SCHEMA_FILES = [
   'user.json',
   'group.json',
