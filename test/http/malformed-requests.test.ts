@@ -50,10 +50,10 @@ describe('malformed percent-encoding in a path parameter', () => {
   // Every documented route with a parameter, in every method it answers.
   const routes = routeDocs(loadBuiltinRegistry()).filter((route) => route.path.includes('/:'));
 
-  it('covers the resource, discovery, schema, roles and account lifecycle routes', () => {
+  it('covers the resource, discovery, schema, roles, account lifecycle and invitation routes', () => {
     const paths = new Set(routes.map((route) => route.path));
     const lifecycle = ['lock', 'unlock', 'disable', 'enable', 'state', 'password', 'password/expire', 'sign-ins'].map((action) => `/Users/:id/${action}`);
-    expect(paths).toEqual(new Set(['/Users/:id', '/Groups/:id', '/Roles/:id', '/ResourceTypes/:name', '/Schemas/:urn', '/Users/:id/roles', '/Users/:id/roles/:name', ...lifecycle, '/AuditEvents/:id', '/Webhooks/:id', '/Webhooks/:id/deliveries', '/Webhooks/:id/test', '/Jobs/:id', '/Jobs/:id/download']));
+    expect(paths).toEqual(new Set(['/Users/:id', '/Groups/:id', '/Roles/:id', '/ResourceTypes/:name', '/Schemas/:urn', '/Users/:id/roles', '/Users/:id/roles/:name', ...lifecycle, '/AuditEvents/:id', '/Webhooks/:id', '/Webhooks/:id/deliveries', '/Webhooks/:id/test', '/Jobs/:id', '/Jobs/:id/download', '/Invitations/:id', '/Invitations/:id/resend']));
   });
 
   for (const bad of ['%ff', '%ED%A0%80', '%E0%A4%A', 'abc%']) {
