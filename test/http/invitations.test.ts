@@ -362,6 +362,16 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
     }
   });
 
+  it('answers a retried POST with the same Idempotency-Key with the first answer, inviting once', async () => {
+    const send = () => api().post('/Invitations', { emails: ['uma@example.com'] }).set('Idempotency-Key', 'invite-uma-1');
+    const first = await send();
+    const again = await send();
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await api().get('/Invitations')).body.totalResults).toBe(1);
+  });
+
   it('accept: 404 for an unknown token, 400 for a bad body or a refused password (the link still works)', async () => {
     const unknown = await accept({ token: 'x'.repeat(43) });
     expect(unknown.status).toBe(404);
