@@ -107,7 +107,9 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
   host.registerJobType(invitationsSweepJob({ tenants: store.tenants, invitations: services.invitations }));
   host.schedule({ type: INVITATIONS_SWEEP_JOB, everyMs: INVITATIONS_SWEEP_EVERY_MS });
   if (deps.mail) {
-    host.registerOutboxTopic(invitationMailTopic({ invitations: store.invitations, settings: services.settings, send: deps.mail.send, from: deps.mail.from, logger }));
+    host.registerOutboxTopic(
+      invitationMailTopic({ invitations: store.invitations, outbox: store.outbox, newId: randomUUID, settings: services.settings, send: deps.mail.send, from: deps.mail.from, logger }),
+    );
   }
   return host;
 }

@@ -121,6 +121,7 @@ function scenarioFor(doc: RouteDoc): Scenario | undefined {
     ...webhookScenarios(),
     ...lifecycleScenarios(),
     ...transferScenarios(),
+    ...invitationScenarios(),
     // The roles of a user (README "Roles"): each the equivalent PATCH, recorded as USER_UPDATE.
     'POST /Users/:id/roles': {
       success: async (w) => request(w.t.app).post(`${SCIM}/Users/${await w.create('/Users')}/roles`).set(w.all).send({ roles: [await w.role()] }),
@@ -229,6 +230,30 @@ function transferScenarios(): Record<string, Scenario> {
       failure: async (w) => request(w.t.app).get(`${SCIM}/Jobs/${await exportJob(w)}/download`).set(w.all),
     },
     'DELETE /Jobs/:id': { success: async (w) => request(w.t.app).delete(`${SCIM}/Jobs/${await exportJob(w)}`).set(w.all), failure: async (w) => request(w.t.app).delete(`${SCIM}/Jobs/missing`).set(w.all) },
+  };
+}
+
+/** The invitation routes (README "Invitations"): each fails on an invitation that does not exist, or a refused body. */
+function invitationScenarios(): Record<string, Scenario> {
+  const at = (rest = '') => `${SCIM}/Invitations${rest}`;
+  /** A pending invitation, made by a setup request. */
+  const invited = async (w: World): Promise<string> => {
+    const res = await w.setup(() => request(w.t.app).post(at()).set(w.all).send({ emails: [`invited-${(serial += 1)}@example.com`] }));
+    expect(res.body.results[0].status).toBe('pending');
+    return res.body.results[0].id as string;
+  };
+  return {
+    'POST /Invitations': {
+      success: async (w) => request(w.t.app).post(at()).set(w.all).send({ emails: [`invited-${(serial += 1)}@example.com`] }),
+      failure: async (w) => request(w.t.app).post(at()).set(w.all).send({ emails: [] }),
+    },
+    'GET /Invitations': { success: async (w) => request(w.t.app).get(at()).set(w.all), failure: async (w) => request(w.t.app).get(at('?filter=userId eq "x"')).set(w.all) },
+    'GET /Invitations/:id': { success: async (w) => request(w.t.app).get(at(`/${await invited(w)}`)).set(w.all), failure: async (w) => request(w.t.app).get(at('/missing')).set(w.all) },
+    'DELETE /Invitations/:id': { success: async (w) => request(w.t.app).delete(at(`/${await invited(w)}`)).set(w.all), failure: async (w) => request(w.t.app).delete(at('/missing')).set(w.all) },
+    'POST /Invitations/:id/resend': {
+      success: async (w) => request(w.t.app).post(at(`/${await invited(w)}/resend`)).set(w.all).send({}),
+      failure: async (w) => request(w.t.app).post(at('/missing/resend')).set(w.all).send({}),
+    },
   };
 }
 

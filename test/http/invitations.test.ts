@@ -97,6 +97,15 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
     delete: (path: string) => request(t.app).delete(`${SCIM}${path}`).set(who.auth),
   });
   const api = () => as(a);
+  /**
+   * The tenant's audit trail. The test app's own workers run on the real clock, and this test's clock stands in March
+   * 2026: the tenant keeps its events for the longest retention, so that the retention sweep leaves them. (Those workers
+   * would also expire this test's invitations: read the trail last.)
+   */
+  const auditTrail = async () => {
+    await t.store.settings.update(a.tenant.id, { set: { 'audit.retentionDays': '3650' }, at: clock.now().toISOString() });
+    return t.auditEvents(a.tenant.id);
+  };
   /** Worker rounds until one finds nothing to do: every due job (the sweeps, housekeeping) and outbox message handled. */
   const runWorkers = async () => {
     for (let round = 0; round < 10 && (await workers.runOnce()); round++);
@@ -205,6 +214,26 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
 
     // No token or link in any log line.
     expect(log.text()).not.toContain(tokenOf(link));
+
+    // The audit trail: the invite (by the token), each delivery (by the server), the accept and the refused second
+    // accept (by the invitee, for the link's tenant), and never the token or the link.
+    const events = await auditTrail();
+    const invitationEvents = events.filter((event) => event.type.startsWith('INVITATION_'));
+    const count = (type: string) => invitationEvents.filter((event) => event.type === type).length;
+    expect({
+      create: count('INVITATION_CREATE_SUCCESS'),
+      delivered: count('INVITATION_DELIVER_SUCCESS'),
+      accepted: count('INVITATION_ACCEPT_SUCCESS'),
+      refused: count('INVITATION_ACCEPT_FAIL'),
+      read: count('INVITATION_RETRIEVE_SUCCESS'),
+    }).toEqual({ create: 1, delivered: 2, accepted: 1, refused: 1, read: 3 });
+    expect(invitationEvents.find((event) => event.type === 'INVITATION_ACCEPT_SUCCESS')).toMatchObject({
+      actor: { kind: 'invitee', tokenId: null },
+      resource: { type: 'Invitation', id: results[0].id },
+    });
+    expect(invitationEvents.find((event) => event.type === 'INVITATION_ACCEPT_FAIL')).toMatchObject({ error: { status: 410 } });
+    expect(invitationEvents.find((event) => event.type === 'INVITATION_DELIVER_SUCCESS')).toMatchObject({ actor: { kind: 'system' } });
+    expect(JSON.stringify(events)).not.toContain(tokenOf(link));
   });
 
   it('gives an existing user with the address access on acceptance instead of creating a second one', async () => {
@@ -291,6 +320,14 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
     expect((await api().post(`/Invitations/${later}/resend`)).status).toBe(410);
     // Expired links were never mailed; the lasting one was.
     expect(inbox.mails.map((mail) => mail.to[0])).toEqual(['ivy@example.com']);
+    // (The lasting one is expired too by the test app's workers on the real clock, as auditTrail() says: left out here.)
+    const expiries = (await auditTrail()).filter((event) => event.type === 'INVITATION_EXPIRE_SUCCESS' && event.resource?.id !== lasting);
+    expect(expiries.map((event) => [event.resource?.id, event.actor.kind]).sort()).toEqual(
+      [
+        [soon, 'invitee'],
+        [later, 'system'],
+      ].sort(),
+    );
   });
 
   it("refuses addresses outside the tenant's domains, naming the address and the domains, and writes nothing for them", async () => {
@@ -490,6 +527,8 @@ describe.each(IN_MEMORY_STORES)('invitations on %s', (_name, openStore) => {
     await runWorkers();
     expect((await api().get(`/Invitations/${id}`)).body.delivery).toMatchObject({ status: 'failed', attempts: 2, lastError: expect.stringContaining('550') });
     expect(inbox.mails).toHaveLength(0);
+    const failures = (await auditTrail()).filter((event) => event.type === 'INVITATION_DELIVER_FAIL');
+    expect(failures.map((event) => event.error)).toEqual([{ status: 502 }, { status: 502 }]);
   });
 });
 

@@ -8,7 +8,9 @@ import type { DeliveryContext, OutboxTopic } from '../../jobs/outbox-topic';
 import { DeliveryFailure } from '../../jobs/outbox-topic';
 import type { SettingsReader } from '../../settings/settings-reader';
 import type { InvitationStore } from '../../store/invitation-store';
-import type { OutboxMessage } from '../../store/outbox-store';
+import type { OutboxMessage, OutboxStore } from '../../store/outbox-store';
+import { systemContext } from '../../auth/request-context';
+import { invitationAuditMessage, InvitationAuditAction } from './invitation-audit';
 import { INVITATION_MAIL_TOPIC, readMailPayload, type InvitationMailPayload } from './invitation-mail-message';
 
 export interface OutgoingMail {
@@ -59,6 +61,9 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 
 export interface InvitationMailDeps {
   readonly invitations: Pick<InvitationStore, 'get' | 'recordDelivery'>;
+  /** Where each attempt's audit events go (INVITATION_DELIVER_START, then _SUCCESS or _FAIL). */
+  readonly outbox: Pick<OutboxStore, 'append'>;
+  readonly newId: () => string;
   readonly settings: Pick<SettingsReader, 'forTenant'>;
   readonly send: MailSender;
   /** SCIM_SMTP_FROM. */
@@ -99,12 +104,17 @@ export function invitationMailTopic(deps: InvitationMailDeps): OutboxTopic {
         },
         deps.from,
       );
+      const started = context.clock();
+      const attempt = { action: InvitationAuditAction.deliver, context: systemContext(message.tenantId, `${INVITATION_MAIL_TOPIC}:${message.id}`), invitationId: payload.invitationId, started };
       try {
         await deps.send(mail);
       } catch (error) {
+        // 502: the mail server refused the message or could not be reached (RFC 9110 §15.6.3, a gateway's failure).
+        await deps.outbox.append([invitationAuditMessage({ ...attempt, ended: context.clock(), failure: { status: 502 } }, deps.newId)]);
         throw smtpFailure(error, payload.link);
       }
       await deps.invitations.recordDelivery(message.tenantId, payload.invitationId, { send: payload.send, at: context.clock().toISOString() });
+      await deps.outbox.append([invitationAuditMessage({ ...attempt, ended: context.clock() }, deps.newId)]);
       deps.logger.info(log, 'invitation mail sent');
     },
   };

@@ -29,17 +29,18 @@ import { foldCase } from '../../scim/schema/fold-case';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import { URN } from '../../scim/urns';
 import type { SettingsReader } from '../../settings/settings-reader';
-import type { InvitationRecord, InvitationStatus, InvitationStore } from '../../store/invitation-store';
-import type { OutboxStore } from '../../store/outbox-store';
+import type { InvitationLink, InvitationRecord, InvitationStatus, InvitationStore } from '../../store/invitation-store';
+import type { NewOutboxMessage, OutboxStore } from '../../store/outbox-store';
 import type { ResourceReader, StoredResource } from '../../store/resource-store';
 import { AccountState, readLifecycle, writeLifecycle } from '../lifecycle/lifecycle-attributes';
 import { transition } from '../lifecycle/state-machine';
 import { ProductUrn } from '../product-urns';
 import { roleKey, type RoleCatalogue } from '../roles/role-catalogue';
+import { invitationAuditMessage, InvitationAuditAction } from './invitation-audit';
 import { hashInvitationToken, invitationLink, issueInvitationToken } from './invitation-links';
 import { INVITATION_MAIL_TOPIC, type InvitationMailPayload } from './invitation-mail-message';
 import { deliveryOf, invitationRepresentation, type DeliveryMethod } from './invitation-representation';
-import { domainOf, emailProblem, parseAcceptRequest, parseInvitationFilter, parseInviteRequest, parseResendRequest } from './invitation-requests';
+import { domainOf, emailProblem, parseAcceptRequest, type AcceptRequest, parseInvitationFilter, parseInviteRequest, parseResendRequest } from './invitation-requests';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Invitations expired per store query of the sweep. */
@@ -116,6 +117,11 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
   const userNamePath = path('userName');
   const emailPath = path('emails.value');
   const subject = (id: string) => `Invitation ${id}`;
+  /**
+   * The context of the user and group writes an invitation step makes: the step is the operation the audit trail
+   * records (INVITATION_*), so those writes do not record it as theirs.
+   */
+  const inner = (context: RequestContext): RequestContext => ({ ...context, operation: undefined });
 
   const requireInvitation = async (context: RequestContext, id: string): Promise<InvitationRecord> => {
     const found = await mapStoreErrors(subject(id), () => store.get(context.tenantId, id));
@@ -153,7 +159,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
     const existing = await findUserByEmail(context, email);
     if (existing) return { user: existing, created: false };
     try {
-      const user = await deps.resources.create(context, userType, {
+      const user = await deps.resources.create(inner(context), userType, {
         schemas: [URN.core.user, ProductUrn.user],
         userName: email,
         emails: [{ value: email, primary: true }],
@@ -175,7 +181,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
     const user = await mapStoreErrors(`User ${userId}`, () => deps.reader.get(context.tenantId, userType.name, userId));
     if (!user || readLifecycle(user.attributes).state !== AccountState.pending) return;
     try {
-      await deps.resources.delete(context, userType, userId, { ifMatch: versionToETag(user.version) });
+      await deps.resources.delete(inner(context), userType, userId, { ifMatch: versionToETag(user.version) });
     } catch (error) {
       // Changed (412) or deleted (404) since the read: it is no longer the untouched pending user.
       if (error instanceof ScimError && (error.status === 412 || error.status === 404)) return;
@@ -186,7 +192,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
   const linkTemplateOf = async (tenantId: string) => (await deps.settings.forTenant(tenantId))['invitations.link'] ?? deps.linkTemplate;
 
   /** Appends the mail of the invitation's current link (idempotent per invitation and send). */
-  const queueMail = async (context: RequestContext, invitation: InvitationRecord, link: string, at: string) => {
+  const queueMail = async (context: RequestContext, invitation: InvitationRecord, link: string, at: string, audit: readonly NewOutboxMessage[] = []) => {
     const payload: InvitationMailPayload = {
       invitationId: invitation.id,
       send: invitation.send,
@@ -197,17 +203,29 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
       ...(invitation.message === undefined ? {} : { message: invitation.message }),
     };
     await mapStoreErrors(subject(invitation.id), () =>
-      deps.outbox.append([{ id: newId(), tenantId: context.tenantId, topic: INVITATION_MAIL_TOPIC, key: mailKey(invitation), payload: { ...payload }, created: at }]),
+      deps.outbox.append([{ id: newId(), tenantId: context.tenantId, topic: INVITATION_MAIL_TOPIC, key: mailKey(invitation), payload: { ...payload }, created: at }, ...audit]),
     );
     deps.wake?.();
   };
 
   /** pending -> expired, and the pending user it created goes; false when another change came first. */
   const expire = async (context: RequestContext, invitation: InvitationRecord): Promise<boolean> => {
-    const expired = await mapStoreErrors(subject(invitation.id), () => store.finish(context.tenantId, invitation.id, { send: invitation.send, to: 'expired', at: clock().toISOString() }));
-    if (expired?.userCreated) await removePendingUser(context, expired.userId);
-    return expired !== null;
+    const started = clock();
+    const expired = await mapStoreErrors(subject(invitation.id), () => store.finish(context.tenantId, invitation.id, { send: invitation.send, to: 'expired', at: started.toISOString() }));
+    if (!expired) return false;
+    if (expired.userCreated) await removePendingUser(context, expired.userId);
+    await recordStep({ action: InvitationAuditAction.expire, context, invitationId: invitation.id, started });
+    return true;
   };
+
+  /** The audit events of a step no token request records (invitation-audit.ts), appended after its change. */
+  const recordStep = async (step: { action: InvitationAuditAction; context: RequestContext; invitationId: string; started: Date; failure?: { status: number; scimType?: string } }) => {
+    const message = invitationAuditMessage({ ...step, ended: clock() }, newId);
+    await mapStoreErrors('Audit event', () => deps.outbox.append([message]));
+  };
+
+  /** The audit messages of a token request's successful change, written right after it (the route's declaration). */
+  const effectsOf = (context: RequestContext, id: string): NewOutboxMessage[] => context.operation?.effectsOfSuccess({ resourceType: 'Invitation', resourceId: id }) ?? [];
 
   /** The invitation as it is now, 410 unless it is pending and not past its expiry (which it then records). */
   const requirePending = async (context: RequestContext, invitation: InvitationRecord, what: string): Promise<InvitationRecord> => {
@@ -329,7 +347,8 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
         );
         return renewed ? { renewed, link: invitationLink(await linkTemplateOf(context.tenantId), issued.token), at: now.toISOString() } : null;
       });
-      await queueMail(context, renewed, link, at);
+      await queueMail(context, renewed, link, at, effectsOf(context, id));
+      context.operation?.committed();
       return read(context, id);
     },
 
@@ -338,69 +357,29 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
         mapStoreErrors(subject(id), () => store.finish(context.tenantId, id, { send: current.send, to: 'cancelled', at: clock().toISOString() })),
       );
       if (cancelled.userCreated) await removePendingUser(context, cancelled.userId);
+      const audit = effectsOf(context, id);
+      if (audit.length > 0) await mapStoreErrors(subject(id), () => deps.outbox.append(audit));
+      context.operation?.committed();
     },
 
     async accept(request, body) {
+      const started = clock();
       const accept = parseAcceptRequest(body);
       const found = await mapStoreErrors('Invitation', () => store.findByTokenHash(hashInvitationToken(accept.token)));
+      // An unknown link belongs to no tenant: there is nobody to record it for (like a request with an unknown token).
       if (!found) throw scimErrors.notFound('No invitation has this link; check that the whole link was used');
       const context = inviteeContext(found.invitation.tenantId, request.requestId, request.clientAddress);
-      const what = 'This invitation link no longer works';
-      if (found.send < found.invitation.send) {
-        throw scimErrors.gone(`${what}: a newer link was sent for this invitation (${found.invitation.updated}); use the newest one`, { reason: GoneReason.superseded });
-      }
-      const invitation = await requirePending(context, found.invitation, what);
-
-      // Before the link is used up: what could still refuse the acceptance (the password policy, a deleted user).
-      const user = await mapStoreErrors(`User ${invitation.userId}`, () => deps.reader.get(context.tenantId, userType.name, invitation.userId));
-      if (!user) throw scimErrors.gone(`${what}: the account it was for has been deleted`, { reason: GoneReason.cancelled });
-      if (accept.password !== undefined) {
-        const currentHash = typeof user.internal.passwordHash === 'string' ? user.internal.passwordHash : undefined;
-        await deps.passwordRule(context, accept.password, currentHash);
-      }
-      const catalogue = await mapStoreErrors('Role', () => deps.catalogue.find(context.tenantId, invitation.roles));
-
-      const accepted = await mapStoreErrors(subject(invitation.id), () =>
-        store.finish(context.tenantId, invitation.id, { send: invitation.send, to: 'accepted', at: clock().toISOString() }),
-      );
-      if (!accepted) {
-        // Another accept, a cancel or a resend came first: this link is used up either way.
-        const now = await requireInvitation(context, invitation.id);
-        if (now.status === 'pending') throw scimErrors.gone(`${what}: a newer link was sent for this invitation; use the newest one`, { reason: GoneReason.superseded });
-        throw goneError(now, what);
-      }
-
-      // The access, as deltas: roles added to those the user holds (those still in the catalogue), groups gaining a member.
-      const roles = invitation.roles.filter((name) => catalogue.has(roleKey(name))).map((name) => catalogue.get(roleKey(name))!.name);
-      const { resource } = await deps.resources.update(context, userType, invitation.userId, (current) => {
-        const now = clock().toISOString();
-        let attributes: ScimAttributes = { ...current.attributes };
-        let lifecycle = readLifecycle(attributes);
-        if (lifecycle.state === AccountState.pending) {
-          const activated = transition(lifecycle, { kind: 'setState', state: AccountState.active }, now);
-          if (activated.allowed) lifecycle = activated.next;
+      try {
+        const acceptance = await acceptLink(context, found, accept);
+        await recordStep({ action: InvitationAuditAction.accept, context, invitationId: found.invitation.id, started });
+        return acceptance;
+      } catch (error) {
+        if (error instanceof ScimError && error.status < 500) {
+          const failure = { status: error.status, ...(error.scimType ? { scimType: error.scimType } : {}) };
+          await recordStep({ action: InvitationAuditAction.accept, context, invitationId: found.invitation.id, started, failure });
         }
-        if (accept.password !== undefined) {
-          const set = transition(lifecycle, { kind: 'passwordSet', temporary: false }, now);
-          if (set.allowed) lifecycle = set.next;
-        }
-        attributes = writeLifecycle(attributes, lifecycle);
-        const held = Array.isArray(attributes.roles) ? (attributes.roles as Array<Record<string, unknown>>) : [];
-        const heldKeys = new Set(held.map((role) => (typeof role.value === 'string' ? roleKey(role.value) : '')));
-        const added = roles.filter((name) => !heldKeys.has(roleKey(name))).map((name) => ({ value: name }));
-        if (added.length > 0) attributes.roles = [...held, ...added];
-        if (accept.name) attributes.name = { ...(typeof attributes.name === 'object' && attributes.name !== null ? (attributes.name as ScimAttributes) : {}), ...accept.name };
-        return { attributes, ...(accept.password === undefined ? {} : { writeOnly: { password: accept.password } }) };
-      });
-      for (const groupId of invitation.groups) {
-        try {
-          await deps.resources.patch(context, groupType, groupId, { schemas: [URN.message.patchOp], Operations: [{ op: 'add', path: 'members', value: [{ value: invitation.userId }] }] });
-        } catch (error) {
-          // A group deleted since the invitation was made: there is nothing to join.
-          if (!(error instanceof ScimError && error.status === 404)) throw error;
-        }
+        throw error;
       }
-      return { invitation: accepted, user: resource };
     },
 
     async expireDue(context) {
@@ -415,6 +394,66 @@ export function createInvitationsService(deps: InvitationsServiceDeps): Invitati
       }
     },
   };
+
+  /** The accept of a link found in the store, for the tenant it belongs to. */
+  async function acceptLink(context: RequestContext, found: InvitationLink, accept: AcceptRequest): Promise<Acceptance> {
+    const what = 'This invitation link no longer works';
+    if (found.send < found.invitation.send) {
+      throw scimErrors.gone(`${what}: a newer link was sent for this invitation (${found.invitation.updated}); use the newest one`, { reason: GoneReason.superseded });
+    }
+    const invitation = await requirePending(context, found.invitation, what);
+
+    // Before the link is used up: what could still refuse the acceptance (the password policy, a deleted user).
+    const user = await mapStoreErrors(`User ${invitation.userId}`, () => deps.reader.get(context.tenantId, userType.name, invitation.userId));
+    if (!user) throw scimErrors.gone(`${what}: the account it was for has been deleted`, { reason: GoneReason.cancelled });
+    if (accept.password !== undefined) {
+      const currentHash = typeof user.internal.passwordHash === 'string' ? user.internal.passwordHash : undefined;
+      await deps.passwordRule(context, accept.password, currentHash);
+    }
+    const catalogue = await mapStoreErrors('Role', () => deps.catalogue.find(context.tenantId, invitation.roles));
+
+    const accepted = await mapStoreErrors(subject(invitation.id), () =>
+      store.finish(context.tenantId, invitation.id, { send: invitation.send, to: 'accepted', at: clock().toISOString() }),
+    );
+    if (!accepted) {
+      // Another accept, a cancel or a resend came first: this link is used up either way.
+      const now = await requireInvitation(context, invitation.id);
+      if (now.status === 'pending') throw scimErrors.gone(`${what}: a newer link was sent for this invitation; use the newest one`, { reason: GoneReason.superseded });
+      throw goneError(now, what);
+    }
+
+    // The access, as deltas: roles added to those the user holds (those still in the catalogue), groups gaining a member.
+    const roles = invitation.roles.filter((name) => catalogue.has(roleKey(name))).map((name) => catalogue.get(roleKey(name))!.name);
+    const { resource } = await deps.resources.update(inner(context), userType, invitation.userId, (current) => {
+      const now = clock().toISOString();
+      let attributes: ScimAttributes = { ...current.attributes };
+      let lifecycle = readLifecycle(attributes);
+      if (lifecycle.state === AccountState.pending) {
+        const activated = transition(lifecycle, { kind: 'setState', state: AccountState.active }, now);
+        if (activated.allowed) lifecycle = activated.next;
+      }
+      if (accept.password !== undefined) {
+        const set = transition(lifecycle, { kind: 'passwordSet', temporary: false }, now);
+        if (set.allowed) lifecycle = set.next;
+      }
+      attributes = writeLifecycle(attributes, lifecycle);
+      const held = Array.isArray(attributes.roles) ? (attributes.roles as Array<Record<string, unknown>>) : [];
+      const heldKeys = new Set(held.map((role) => (typeof role.value === 'string' ? roleKey(role.value) : '')));
+      const added = roles.filter((name) => !heldKeys.has(roleKey(name))).map((name) => ({ value: name }));
+      if (added.length > 0) attributes.roles = [...held, ...added];
+      if (accept.name) attributes.name = { ...(typeof attributes.name === 'object' && attributes.name !== null ? (attributes.name as ScimAttributes) : {}), ...accept.name };
+      return { attributes, ...(accept.password === undefined ? {} : { writeOnly: { password: accept.password } }) };
+    });
+    for (const groupId of invitation.groups) {
+      try {
+        await deps.resources.patch(inner(context), groupType, groupId, { schemas: [URN.message.patchOp], Operations: [{ op: 'add', path: 'members', value: [{ value: invitation.userId }] }] });
+      } catch (error) {
+        // A group deleted since the invitation was made: there is nothing to join.
+        if (!(error instanceof ScimError && error.status === 404)) throw error;
+      }
+    }
+    return { invitation: accepted, user: resource };
+  }
 
   async function inviteOne(
     context: RequestContext,
