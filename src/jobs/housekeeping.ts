@@ -14,6 +14,7 @@ import type { OutboxStore } from '../store/outbox-store';
 import type { RateLimitStore } from '../store/rate-limit-store';
 import type { TenantStore } from '../store/tenant-store';
 import type { JobType } from './job-type';
+import { drainBatches, forEachTenant } from './tenant-sweep';
 
 export const HOUSEKEEPING_JOB = 'housekeeping';
 export const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
@@ -32,15 +33,7 @@ export interface HousekeepingDeps {
   readonly settings: SettingsReader;
 }
 
-/** Repeats a batch deletion until a batch comes back short; returns the total. */
-async function drain(step: () => Promise<number>): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const deleted = await step();
-    total += deleted;
-    if (deleted < BATCH) return total;
-  }
-}
+const drain = (step: () => Promise<number>): Promise<number> => drainBatches(BATCH, step);
 
 export function housekeepingJob(deps: HousekeepingDeps): JobType {
   return {
@@ -53,13 +46,10 @@ export function housekeepingJob(deps: HousekeepingDeps): JobType {
       const idempotencyKeys = await drain(() => deps.idempotency.purgeExpired(now.toISOString(), BATCH));
       const rateCounters = await drain(() => deps.rateLimits.purgeExpired(now.toISOString(), BATCH));
       let jobs = await drain(() => deps.jobs.purgeFinished(SYSTEM_TENANT_ID, before(SYSTEM_RETENTION_DAYS), BATCH));
-      const tenants = await deps.tenants.listTenants();
-      for (const [index, tenant] of tenants.entries()) {
-        const days = (await deps.settings.forTenant(tenant.id))['jobs.retentionDays'];
-        jobs += await drain(() => deps.jobs.purgeFinished(tenant.id, before(days), BATCH));
-        // Progress, and a chance to stop at shutdown: a rerun simply starts over (every step is idempotent).
-        await checkpoint({ progress: { processed: index + 1, total: tenants.length } });
-      }
+      await forEachTenant(deps.tenants, checkpoint, async (tenantId) => {
+        const days = (await deps.settings.forTenant(tenantId))['jobs.retentionDays'];
+        jobs += await drain(() => deps.jobs.purgeFinished(tenantId, before(days), BATCH));
+      });
       return { blobsDeleted: blobs, jobsDeleted: jobs, outboxMessagesDeleted: outbox, idempotencyKeysDeleted: idempotencyKeys, rateCountersDeleted: rateCounters };
     },
   };

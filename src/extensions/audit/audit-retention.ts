@@ -4,6 +4,7 @@
 // tables are what grows without bound when nothing trims them; the retention is per tenant because customers'
 // compliance needs differ, and it is a setting so that automation can change it (`tenant set`).
 import type { JobType } from '../../jobs/job-type';
+import { drainBatches, forEachTenant } from '../../jobs/tenant-sweep';
 import type { SettingsReader } from '../../settings/settings-reader';
 import type { AuditEventStore } from '../../store/audit-event-store';
 import type { TenantStore } from '../../store/tenant-store';
@@ -26,19 +27,12 @@ export function auditRetentionJob(deps: AuditRetentionDeps): JobType {
     type: AUDIT_RETENTION_JOB,
     async run({ clock, checkpoint }) {
       const now = clock().getTime();
-      const tenants = await deps.tenants.listTenants();
       let deleted = 0;
-      for (const [index, tenant] of tenants.entries()) {
-        const days = (await deps.settings.forTenant(tenant.id))['audit.retentionDays'];
+      await forEachTenant(deps.tenants, checkpoint, async (tenantId) => {
+        const days = (await deps.settings.forTenant(tenantId))['audit.retentionDays'];
         const before = new Date(now - days * DAY_MS).toISOString();
-        for (;;) {
-          const purged = await deps.auditEvents.purge(tenant.id, before, batch);
-          deleted += purged;
-          if (purged < batch) break;
-        }
-        // Progress, and a chance to stop at shutdown: a rerun simply starts over (every step is idempotent).
-        await checkpoint({ progress: { processed: index + 1, total: tenants.length } });
-      }
+        deleted += await drainBatches(batch, () => deps.auditEvents.purge(tenantId, before, batch));
+      });
       return { auditEventsDeleted: deleted };
     },
   };

@@ -4,6 +4,7 @@
 // a takeover, or a second instance, changes nothing twice.
 import { systemContext } from '../../auth/request-context';
 import type { JobType } from '../../jobs/job-type';
+import { forEachTenant } from '../../jobs/tenant-sweep';
 import type { TenantStore } from '../../store/tenant-store';
 import type { InvitationsService } from './invitations-service';
 
@@ -20,12 +21,10 @@ export function invitationsSweepJob(deps: InvitationsSweepDeps): JobType {
   return {
     type: INVITATIONS_SWEEP_JOB,
     async run({ job, checkpoint }) {
-      const tenants = await deps.tenants.listTenants();
       let expired = 0;
-      for (const [index, tenant] of tenants.entries()) {
-        expired += await deps.invitations.expireDue(systemContext(tenant.id, `${INVITATIONS_SWEEP_JOB}:${job.id}`));
-        await checkpoint({ progress: { processed: index + 1, total: tenants.length } });
-      }
+      await forEachTenant(deps.tenants, checkpoint, async (tenantId) => {
+        expired += await deps.invitations.expireDue(systemContext(tenantId, `${INVITATIONS_SWEEP_JOB}:${job.id}`));
+      });
       return { expired };
     },
   };

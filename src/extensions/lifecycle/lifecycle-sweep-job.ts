@@ -5,6 +5,7 @@
 // Every step is idempotent, so a rerun after a takeover simply starts over.
 import { systemContext } from '../../auth/request-context';
 import type { JobType } from '../../jobs/job-type';
+import { forEachTenant } from '../../jobs/tenant-sweep';
 import type { TenantStore } from '../../store/tenant-store';
 import type { LifecycleService } from './lifecycle-service';
 
@@ -21,15 +22,13 @@ export function lifecycleSweepJob(deps: LifecycleSweepDeps): JobType {
   return {
     type: LIFECYCLE_SWEEP_JOB,
     async run({ job, checkpoint }) {
-      const tenants = await deps.tenants.listTenants();
       let unlocked = 0;
       let signInsDeleted = 0;
-      for (const [index, tenant] of tenants.entries()) {
-        const swept = await deps.lifecycle.sweep(systemContext(tenant.id, `${LIFECYCLE_SWEEP_JOB}:${job.id}`));
+      await forEachTenant(deps.tenants, checkpoint, async (tenantId) => {
+        const swept = await deps.lifecycle.sweep(systemContext(tenantId, `${LIFECYCLE_SWEEP_JOB}:${job.id}`));
         unlocked += swept.unlocked;
         signInsDeleted += swept.signInsDeleted;
-        await checkpoint({ progress: { processed: index + 1, total: tenants.length } });
-      }
+      });
       return { unlocked, signInsDeleted };
     },
   };
