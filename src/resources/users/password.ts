@@ -4,8 +4,9 @@
 import type { RequestContext } from '../../auth/request-context';
 import { scimErrors } from '../../scim/errors';
 import type { FairQueue } from '../fair-queue';
-import { parseLegacyScrypt, scryptAlgorithm, UnusableHashError, type PasswordAlgorithm, type ScryptDerive, type ScryptParameters } from './password-algorithms';
-import { formatPhc, parsePhc } from './phc-string';
+import { passwordAlgorithms, readStoredHash, scryptAlgorithm, type ForeignDerivations, type ScryptDerive, type ScryptParameters } from './password-algorithms';
+import { formatPhc } from './phc-string';
+import { UnusableHashError, type CheckedHash } from './stored-hash';
 
 export const MAX_PASSWORD_LENGTH = 1024;
 
@@ -28,13 +29,15 @@ export interface PasswordsDeps {
   /** Tests inject a cheaper or counting derivation; the server uses Node's scrypt. */
   readonly derive?: ScryptDerive;
   readonly policy?: ScryptParameters;
+  /** Tests count (or forbid) the derivations of imported hashes; the server uses bcrypt, @node-rs/argon2 and Node's PBKDF2. */
+  readonly foreign?: ForeignDerivations;
 }
 
 export function createPasswords(deps: PasswordsDeps): Passwords {
   const scrypt = scryptAlgorithm(deps.derive, deps.policy);
-  // Verifiers by PHC id. Imported hashes of other algorithms (bcrypt, argon2, PBKDF2) get an entry here whose
-  // isOutdated() is true, so that each is replaced by a scrypt hash at its first successful verification.
-  const algorithms: Readonly<Record<string, PasswordAlgorithm>> = { scrypt };
+  // Imported hashes of other algorithms (bcrypt, Argon2, PBKDF2) read as outdated, so that each is replaced by a scrypt
+  // hash at its first successful verification.
+  const algorithms = passwordAlgorithms(scrypt, deps.foreign);
   const inTurn = <T>(context: Pick<RequestContext, 'tenantId' | 'requestId'>, work: () => Promise<T>) =>
     deps.queue.run({ group: context.tenantId, member: context.requestId }, work);
 
@@ -46,20 +49,17 @@ export function createPasswords(deps: PasswordsDeps): Passwords {
     },
 
     async verify(context, password, stored) {
-      const parsed = parsePhc(stored) ?? parseLegacyScrypt(stored);
-      if (!parsed) return { outcome: 'unusable', reason: 'the stored value is neither a PHC string nor a legacy scrypt hash' };
-      const algorithm = algorithms[parsed.id];
-      if (!algorithm) return { outcome: 'unusable', reason: `no verifier for the algorithm "${parsed.id}"` };
+      let read: CheckedHash;
       try {
         // Checked before any work: parameters out of bounds make the hash unusable, not a long computation.
-        const outdated = 'legacy' in parsed || algorithm.isOutdated(parsed);
-        if (!(await inTurn(context, () => algorithm.verify(password, parsed)))) return { outcome: 'mismatch' };
-        if (!outdated) return { outcome: 'match' };
-        return { outcome: 'match', upgraded: formatPhc(await inTurn(context, () => scrypt.hash(password))) };
+        read = readStoredHash(stored, algorithms);
       } catch (error) {
         if (error instanceof UnusableHashError) return { outcome: 'unusable', reason: error.message };
         throw error;
       }
+      if (!(await inTurn(context, () => read.verify(password)))) return { outcome: 'mismatch' };
+      if (!read.outdated) return { outcome: 'match' };
+      return { outcome: 'match', upgraded: formatPhc(await inTurn(context, () => scrypt.hash(password))) };
     },
   };
 }

@@ -15,10 +15,10 @@ export interface PhcHash {
 
 const NAME = /^[a-z0-9-]{1,32}$/;
 const VALUE = /^[A-Za-z0-9/+.-]{1,64}$/;
-// Standard base64 without padding; a length of 1 modulo 4 cannot come from any byte string.
 const B64 = /^[A-Za-z0-9+/]+$/;
 
-function fromB64(text: string): Buffer | undefined {
+/** Standard base64 without padding; undefined for other text (a length of 1 modulo 4 cannot come from any byte string). */
+export function fromB64(text: string): Buffer | undefined {
   if (!B64.test(text) || text.length % 4 === 1) return undefined;
   return Buffer.from(text, 'base64');
 }
