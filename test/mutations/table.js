@@ -996,4 +996,51 @@ module.exports = [
     tests: SQLITE_CONTRACT,
     testNamePattern: SQLITE_MEMORY('invitations contract'),
   },
+
+  // Imported password hashes (issue 18): parameters bounded before any work, and re-hashed at the first sign-in
+  {
+    id: 'passwords/bcrypt-cost-unbounded',
+    bug: "a stored bcrypt hash's cost is not checked: a cost-31 hash runs for days of CPU on every sign-in attempt",
+    file: 'src/resources/users/bcrypt-hash.ts',
+    search: "      boundedInteger('bcrypt', 'cost', cost, COST);\n",
+    replace: '',
+    tests: ['test/unit/resources/users/foreign-hashes.test.ts'],
+    testNamePattern: 'bcrypt cost',
+  },
+  {
+    id: 'passwords/argon2-memory-unbounded',
+    bug: 'a stored argon2 hash may ask for any memory: m=4 GiB is derived on every sign-in attempt',
+    file: 'src/resources/users/argon2-hash.ts',
+    edits: [
+      { search: "const m = boundedInteger(type, 'm', phc.params.m, BOUNDS.m);", replace: 'const m = Number(phc.params.m);' },
+      { search: 'if (m * t > BOUNDS.maxMemoryPasses)', replace: 'if (m * t > Infinity)' },
+    ],
+    tests: ['test/unit/resources/users/foreign-hashes.test.ts'],
+    testNamePattern: 'argon2id with',
+  },
+  {
+    id: 'passwords/pbkdf2-iterations-unbounded',
+    bug: "a stored PBKDF2 hash's iteration count is not checked: a billion iterations run on every sign-in attempt",
+    file: 'src/resources/users/pbkdf2-hash.ts',
+    search: "iterations: boundedInteger(ALGORITHM, 'i', spelled.iterations, BOUNDS.iterations),",
+    replace: 'iterations: Number(spelled.iterations),',
+    tests: ['test/unit/resources/users/foreign-hashes.test.ts'],
+    testNamePattern: 'pbkdf2',
+  },
+  {
+    id: 'passwords/imported-hash-never-rehashed',
+    bug: 'a verified foreign hash is not re-hashed: imported bcrypt, argon2 and PBKDF2 hashes stay in the store for ever',
+    file: 'src/resources/users/password.ts',
+    search: "if (!read.outdated) return { outcome: 'match' };",
+    replace: "if (read.algorithm !== 'scrypt' || !read.outdated) return { outcome: 'match' };",
+    tests: ['test/http/imported-hashes.test.ts'],
+  },
+  {
+    id: 'lifecycle/rehash-not-stored',
+    bug: 'a sign-in verifies an outdated hash but never stores its re-hash',
+    file: 'src/extensions/lifecycle/lifecycle-service.ts',
+    search: 'if (check.outcome === \'match\' && check.upgraded !== undefined) await upgradeHash(context, user.id, stored, check.upgraded);',
+    replace: '',
+    tests: ['test/http/imported-hashes.test.ts'],
+  },
 ];
