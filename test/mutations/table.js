@@ -1039,7 +1039,7 @@ module.exports = [
     id: 'lifecycle/rehash-not-stored',
     bug: 'a sign-in verifies an outdated hash but never stores its re-hash',
     file: 'src/extensions/lifecycle/lifecycle-service.ts',
-    search: 'if (check.outcome === \'match\' && check.upgraded !== undefined) await upgradeHash(context, user.id, stored, check.upgraded);',
+    search: "if (check.outcome === 'match' && check.upgraded !== undefined) await upgradeHash(inner, user.id, stored, check.upgraded);",
     replace: '',
     tests: ['test/http/imported-hashes.test.ts'],
   },
