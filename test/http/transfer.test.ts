@@ -5,6 +5,7 @@
 import request from 'supertest';
 import { Scope } from '../../src/auth/scopes';
 import { createSealer, newExportSalt, type KdfParameters } from '../../src/extensions/transfer/sealed-hash';
+import { FOREIGN_HASHES } from '../fixtures/foreign-password-hashes';
 import { IN_MEMORY_STORES } from '../helpers/in-memory-stores';
 import { cheapPasswords, LIFECYCLE } from '../helpers/lifecycle';
 import { createTestApp, ERROR_SCHEMA, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
@@ -174,11 +175,24 @@ describe.each(IN_MEMORY_STORES)('export and import on the %s', (_name, openStore
     const record = (originalId: string, hash: string) => ({ user: user(`${originalId}@example.com`), originalId, passwordHash: sealer.seal(hash, originalId), lifecycle: { state: 'active' } });
     const costly = record('u1', '$scrypt$ln=6,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g');
     const huge = { ...costly, passwordHash: { ...costly.passwordHash, kdf: { ...costly.passwordHash.kdf, N: 2 ** 30 } } };
-    const res = await importRecords(target, [huge, record('u2', 'plain-text-password'), record('u3', '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG')]);
+    const res = await importRecords(target, [huge, record('u2', 'plain-text-password'), record('u3', '$2b$31$urFWvPnTuLE7L9aWm5.yueXLqi8NlvSBUi1XcvZOEAyiiSzmEo2s.')]);
     expect(res.body.results[0].error.detail).toContain('kdf.N must be a power of 2 up to 131072');
-    expect(res.body.results[1].error.detail).toContain('will not verify on this server: it is not a password hash in the PHC string format');
-    expect(res.body.results[2].error.detail).toContain('will not verify on this server: this server cannot verify "argon2id" hashes');
+    expect(res.body.results[1].error.detail).toContain('The password hash cannot be verified by this server: the stored value is not a password hash in a format');
+    expect(res.body.results[2].error.detail).toContain('The password hash cannot be verified by this server: bcrypt parameter cost=31 is outside 4..14');
     expect(await userCount(target)).toBe(0);
+  });
+
+  it('imports hashes made elsewhere (bcrypt, argon2id, PBKDF2), whose users sign in with their old password', async () => {
+    const sealer = await createSealer(SECRET, newExportSalt(), CHEAP_KDF);
+    const foreign = FOREIGN_HASHES.filter(({ name }) => /^(bcrypt \$2y\$ \(htpasswd\)|argon2id 19 MiB|pbkdf2_sha256 \(Django\))/.test(name));
+    expect(foreign).toHaveLength(4);
+    const records = foreign.map(({ stored }, i) => ({ user: user(`foreign${i}@example.com`), originalId: `f${i}`, passwordHash: sealer.seal(stored, `f${i}`), lifecycle: { state: 'active' } }));
+    const res = await importRecords(target, records);
+    expect(res.body.results.map((result: { status: string }) => result.status)).toEqual(['created', 'created', 'created', 'created']);
+    for (const [i, { password }] of foreign.entries()) {
+      expect((await post(target, '/Users/.verify-credentials', { userName: `foreign${i}@example.com`, password })).status).toBe(200);
+      expect((await post(target, '/Users/.verify-credentials', { userName: `foreign${i}@example.com`, password: 'not it' })).status).toBe(401);
+    }
   });
 
   it('fails a record whose role the target lacks, creating neither the user nor its groups', async () => {

@@ -16,6 +16,7 @@ import type { RequestContext } from '../../auth/request-context';
 import { auditDeclaration, type AuditDeclaration } from '../audit/audit-event';
 import type { ResourceService } from '../../resources/resource-service';
 import type { WritePreset } from '../../resources/resource-type-behaviour';
+import { whyUnverifiable } from '../../resources/users/password-algorithms';
 import type { FilterAst } from '../../scim/filter/filter-ast';
 import { ScimError, scimErrors, ScimType, type ScimErrorBody } from '../../scim/errors';
 import { versionToETag } from '../../scim/etag';
@@ -26,7 +27,6 @@ import type { SchemaRegistry } from '../../scim/schema/registry';
 import { URN } from '../../scim/urns';
 import type { StoredResource } from '../../store/resource-store';
 import { ProductUrn } from '../product-urns';
-import { unverifiableReason } from './hash-check';
 import { SealError, type HashOpener } from './sealed-hash';
 import { readRecord, type ImportedRecord } from './transfer-record';
 import { OnConflict } from './transfer-requests';
@@ -99,8 +99,9 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
       if (error instanceof SealError) throw scimErrors.invalidValue(`records[${index}].passwordHash (originalId ${JSON.stringify(record.originalId)}): ${error.message}`);
       throw error;
     }
-    const why = unverifiableReason(hash);
-    if (why !== undefined) throw scimErrors.invalidValue(`records[${index}].passwordHash (originalId ${JSON.stringify(record.originalId)}) will not verify on this server: ${why}`);
+    // A hash that cannot be verified here would lock its user out for good: its record fails instead, with the reason.
+    const why = whyUnverifiable(hash);
+    if (why !== undefined) throw scimErrors.invalidValue(`records[${index}].passwordHash (originalId ${JSON.stringify(record.originalId)}): ${why}`);
     return hash;
   };
 
