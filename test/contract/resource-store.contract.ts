@@ -139,6 +139,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await found(users.co('emails.value', 'other@'))).toEqual(['u-2']);
       });
 
+      it('answers startIndex pages exactly while rows before them are created, deleted and replaced', async () => {
+        for (let i = 0; i < 40; i++) await resources.create('t1', newUser(`u-${String(i).padStart(2, '0')}`, { userName: `user${i}` }));
+        const page = async (startIndex: number) => ids((await resources.list('t1', { resourceType: 'User', page: { kind: 'index', startIndex, count: 5 } })).resources);
+        const everything = async () => ids((await resources.list('t1', listAll({ resourceType: 'User' }))).resources);
+        const expected = async (startIndex: number) => (await everything()).slice(startIndex - 1, startIndex + 4);
+        // Walking forward, as an import does (the embedded store remembers where each page started and ended).
+        for (let startIndex = 1; startIndex <= 36; startIndex += 5) expect(await page(startIndex)).toEqual(await expected(startIndex));
+        await resources.delete('t1', 'User', 'u-03');
+        expect(await page(21)).toEqual(await expected(21));
+        expect(await page(22)).toEqual(['u-22', 'u-23', 'u-24', 'u-25', 'u-26']);
+        await resources.create('t1', newUser('u-00a', { userName: 'early' }));
+        expect(await page(23)).toEqual(await expected(23));
+        expect(await page(23)).toEqual(['u-22', 'u-23', 'u-24', 'u-25', 'u-26']);
+        await resources.replace('t1', 'User', 'u-10', { lastModified: T0, attributes: { userName: 'renamed' }, internal: {} });
+        for (const startIndex of [12, 30, 38, 41]) expect(await page(startIndex)).toEqual(await expected(startIndex));
+      });
+
       it('answers null for an unknown id and for another resource type', async () => {
         await resources.create('t1', newUser('u-1', { userName: 'a' }));
         expect(await resources.get('t1', 'User', 'nope')).toBeNull();

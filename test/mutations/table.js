@@ -547,6 +547,26 @@ module.exports = [
     testNamePattern: SQLITE_MEMORY('(sort|keyset|cursor)'),
   },
 
+  // Deep startIndex pages from remembered positions (src/store/sqlite/page-anchors.ts)
+  {
+    id: 'page/sqlite-stale-position-trusted',
+    bug: 'a remembered row position is used after rows before it were created or deleted, so a startIndex page is shifted',
+    file: 'src/store/sqlite/sqlite-resource-store.ts',
+    search: 'if (sql.from && count.changes !== sql.from.stamp) {',
+    replace: 'if (sql.from && count.changes === undefined) {',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('startIndex pages exactly'),
+  },
+  {
+    id: 'page/sqlite-delete-not-counted',
+    bug: 'deleting a resource does not move the change counter, so positions remembered before the delete are trusted after it',
+    file: 'src/store/sqlite/migrations.ts',
+    search: 'UPDATE resource_counts SET total = total - 1, changes = changes + 1 WHERE',
+    replace: 'UPDATE resource_counts SET total = total - 1 WHERE',
+    tests: [...SQLITE_CONTRACT, 'test/unit/store/sqlite-migrations.test.ts'],
+    testNamePattern: '(startIndex pages exactly|change counter)',
+  },
+
   // Token revocation
   {
     id: 'token/revoked-token-accepted',

@@ -20,6 +20,7 @@ import type { KeysetPosition, StoreQuery } from '../resource-store';
 import { filterToSql, type SqlFragment, type SqlValue } from './filter-to-sql';
 import type { ResourceModel } from '../model/resource-model';
 import { jsonLabel, searchColumn, slotJsonPath } from './json-path';
+import type { PagePosition } from './page-anchors';
 
 export const RESOURCE_COLUMNS =
   'r.id, r.resource_type, r.version, r.created, r.last_modified, r.data, r.internal, r.unversioned, r.unversioned_revision, r.pending';
@@ -30,9 +31,26 @@ export interface ListSql {
   /** Rows the page holds at most; a keyset page query fetches one more, to know whether another page follows. */
   readonly limit: number;
   readonly sorted: boolean;
+  /** The page starts from this remembered position (page-anchors.ts); right only while the count's `changes` is its stamp. */
+  readonly from?: PagePosition;
 }
 
-export function listQueryToSql(model: ResourceModel, tenantId: string, query: StoreQuery): ListSql {
+/** The rows a list's count query answers: `changes` (migration 19) only for a list without a filter. */
+export interface ListCount {
+  readonly total: number;
+  readonly changes?: number;
+}
+
+/** The 0-based offset of an index page: RFC 7644 §3.4.2.4, startIndex is 1-based and a value below 1 is read as 1. */
+export function offsetOf(page: { readonly startIndex: number }): number {
+  return Math.max(1, wholeNumber(page.startIndex)) - 1;
+}
+
+/**
+ * The SQL of a list page and its count. `from`: a remembered row position at or before the page's offset, used by an
+ * unfiltered page in id order to seek to that row instead of stepping over every row before it.
+ */
+export function listQueryToSql(model: ResourceModel, tenantId: string, query: StoreQuery, from?: PagePosition): ListSql {
   const where: SqlFragment[] = [{ sql: 'r.tenant_id = ? AND r.resource_type = ?', params: [tenantId, query.resourceType] }];
   if (query.filter) where.push(filterToSql(query.filter, { model, row: 'r', tenantId }));
   const filtered = conjunction(where);
@@ -40,8 +58,10 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   const count = query.filter
     ? { sql: `SELECT count(*) AS total FROM resources r WHERE ${filtered.sql}`, params: filtered.params }
     : {
-        sql: 'SELECT coalesce((SELECT total FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS total',
-        params: [tenantId, query.resourceType],
+        sql:
+          'SELECT coalesce((SELECT total FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS total, ' +
+          'coalesce((SELECT changes FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS changes',
+        params: [tenantId, query.resourceType, tenantId, query.resourceType],
       };
 
   const key = query.sort ? sortKey(model, query.sort.path) : undefined;
@@ -52,9 +72,22 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
 
   const { page } = query;
   if (page.kind === 'index') {
-    // RFC 7644 §3.4.2.4: startIndex is 1-based, and a value below 1 is read as 1.
-    const offset = Math.max(1, wholeNumber(page.startIndex)) - 1;
+    const offset = offsetOf(page);
     const limit = wholeNumber(page.count);
+    if (!key && !query.filter && from && from.offset <= offset) {
+      // The row at from.offset has id from.id: the page is `offset - from.offset` rows on from it, in id order.
+      const seek = conjunction([filtered, { sql: 'r.id >= ?', params: [from.id] }]);
+      return {
+        page: {
+          sql: `SELECT ${select} FROM resources r WHERE r.rowid IN (SELECT r.rowid FROM resources r WHERE ${seek.sql} ${order} LIMIT ? OFFSET ?) ${order}`,
+          params: [...seek.params, limit, offset - from.offset],
+        },
+        count,
+        limit,
+        sorted: false,
+        from,
+      };
+    }
     return {
       page: key
         ? {

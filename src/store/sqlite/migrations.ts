@@ -397,6 +397,22 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX invitation_tokens_by_tenant ON invitation_tokens (tenant_id);
   `,
+  // 19: `changes`, a counter of the inserts and deletes of a tenant's resources of one type, bumped by the triggers of
+  // migration 3 (replaced here) in the write's own transaction. Only an insert or a delete moves rows in id order, so a
+  // row position read while the counter had some value is still right while it has that value: deep startIndex pages
+  // start from such remembered positions (page-anchors.ts). ADD COLUMN with a constant default rewrites no row.
+  `
+  ALTER TABLE resource_counts ADD COLUMN changes INTEGER NOT NULL DEFAULT 0;
+  DROP TRIGGER resource_counts_on_insert;
+  DROP TRIGGER resource_counts_on_delete;
+  CREATE TRIGGER resource_counts_on_insert AFTER INSERT ON resources BEGIN
+    INSERT INTO resource_counts (tenant_id, resource_type, total, changes) VALUES (NEW.tenant_id, NEW.resource_type, 1, 1)
+      ON CONFLICT (tenant_id, resource_type) DO UPDATE SET total = total + 1, changes = changes + 1;
+  END;
+  CREATE TRIGGER resource_counts_on_delete AFTER DELETE ON resources BEGIN
+    UPDATE resource_counts SET total = total - 1, changes = changes + 1 WHERE tenant_id = OLD.tenant_id AND resource_type = OLD.resource_type;
+  END;
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */

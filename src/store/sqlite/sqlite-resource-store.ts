@@ -25,8 +25,9 @@ import {
   type StoreQuery,
 } from '../resource-store';
 import { StoreError } from '../store-error';
-import { listQueryToSql, RESOURCE_COLUMNS, type ListSql } from './list-query';
-import type { PooledRead, SqliteReadPool } from './read-pool';
+import { listQueryToSql, offsetOf, RESOURCE_COLUMNS, type ListCount, type ListSql } from './list-query';
+import { createPageAnchors } from './page-anchors';
+import type { SqliteReadPool } from './read-pool';
 import type { ResourceModel, StoragePart, StoreModel } from '../model/resource-model';
 import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
 import { insertOutboxMessages } from './sqlite-outbox-store';
@@ -160,6 +161,23 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
   const { db, statements, model, readPool } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   const prepared = (sql: string) => statements.get(sql);
+  const anchors = createPageAnchors();
+
+  /** A list's count and page rows, read in one snapshot: on a read thread when there is a pool, else here. */
+  const readList = async (sql: ListSql): Promise<{ count: ListCount; rows: ResourceRow[] }> => {
+    if (readPool) {
+      // Off the main thread (read-pool.ts): a slow filter holds up its own request only.
+      const [count, rows] = await readPool.read([{ ...sql.count, first: true }, sql.page]);
+      return { count: count as ListCount, rows: rows as ResourceRow[] };
+    }
+    return run(() =>
+      // One read transaction: the count and the page see the same snapshot.
+      db.transaction(() => ({
+        count: prepared(sql.count.sql).get(...sql.count.params) as ListCount,
+        rows: prepared(sql.page.sql).all(...sql.page.params) as ResourceRow[],
+      }))(),
+    );
+  };
 
   /** The serialised form of a new resource, computed outside the write transaction. */
   const newRow = (resource: NewResource): NewRow => ({
@@ -236,20 +254,27 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
     },
 
     async list(tenantId, query: StoreQuery): Promise<StoreListResult> {
-      const sql = listQueryToSql(model.modelOf(query.resourceType), tenantId, query);
-      const reads: PooledRead[] = [{ ...sql.count, first: true }, sql.page];
-      if (readPool) {
-        // Off the main thread (read-pool.ts): a slow filter holds up its own request only.
-        const [count, rows] = await readPool.read(reads);
-        return listPage(sql, count as { total: number }, rows as ResourceRow[]);
+      const modelOfType = model.modelOf(query.resourceType);
+      const { page } = query;
+      // Unfiltered pages in id order learn and use remembered row positions (page-anchors.ts).
+      const anchored = page.kind === 'index' && !query.filter && !query.sort ? { key: `${tenantId}\u0000${query.resourceType}`, offset: offsetOf(page) } : undefined;
+      let sql = listQueryToSql(modelOfType, tenantId, query, anchored && anchors.nearest(anchored.key, anchored.offset));
+      let { count, rows } = await readList(sql);
+      if (sql.from && count.changes !== sql.from.stamp) {
+        // Rows were inserted or deleted since the position was read: it may have moved. The long way, once.
+        anchors.forget(anchored!.key);
+        sql = listQueryToSql(modelOfType, tenantId, query);
+        ({ count, rows } = await readList(sql));
       }
-      return run(() =>
-        // One read transaction: the count and the page see the same snapshot.
-        db.transaction(() => {
-          const count = prepared(sql.count.sql).get(...sql.count.params) as { total: number };
-          return listPage(sql, count, prepared(sql.page.sql).all(...sql.page.params) as ResourceRow[]);
-        })(),
-      );
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      if (anchored && count.changes !== undefined && first && last) {
+        anchors.remember(anchored.key, count.changes, [
+          { offset: anchored.offset, id: first.id },
+          { offset: anchored.offset + rows.length - 1, id: last.id },
+        ]);
+      }
+      return listPage(sql, count, rows);
     },
 
     async create(tenantId, resource: NewResource, effects?: WriteEffects) {
@@ -379,7 +404,7 @@ function pathsOfPart(model: ResourceModel, part: StoragePart): (path: string) =>
 }
 
 /** A list's answer from its count and the rows its page query returned. */
-function listPage(sql: ListSql, { total }: { total: number }, rows: readonly ResourceRow[]): StoreListResult {
+function listPage(sql: ListSql, { total }: ListCount, rows: readonly ResourceRow[]): StoreListResult {
   // Keyset pages fetch one row more than asked: its presence says another page follows.
   const page = rows.slice(0, sql.limit);
   const last = page[page.length - 1];

@@ -156,3 +156,31 @@ describe('sort indexes (migration 17): the sorts consoles ask for read an index 
     expect(pagePlan('title', false, { kind: 'index', startIndex: 1, count: 10 })).toContain('USE TEMP B-TREE FOR ORDER BY');
   });
 });
+
+describe('deep startIndex pages from a remembered position (page-anchors.ts)', () => {
+  const db = new Database(':memory:');
+  migrate(db);
+  afterAll(() => db.close());
+
+  it('seeks to the remembered row in the primary key and steps over only the rows after it', () => {
+    const from = { offset: 50_000, id: 'u-50000', stamp: 7 };
+    const sql = listQueryToSql(model.modelOf('User'), 'tenant-1', { resourceType: 'User', page: { kind: 'index', startIndex: 50_101, count: 100 } }, from);
+    expect(sql.from).toBe(from);
+    expect(sql.page.params.slice(-3)).toEqual(['u-50000', 100, 100]);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql.page.sql}`).all(...sql.page.params) as { detail: string }[]).map((row) => row.detail);
+    expect(plan).toContain('SEARCH r USING COVERING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id>?)');
+    // The count reads the change counter in the same snapshot, for the store to check the position's stamp against.
+    expect(sql.count.sql).toContain('AS changes');
+  });
+
+  it('is not used by a filtered or sorted page, or for a position after the page', () => {
+    const from = { offset: 500, id: 'u-500', stamp: 1 };
+    const index = { kind: 'index' as const, startIndex: 1001, count: 10 };
+    expect(listQueryToSql(model.modelOf('User'), 't', { resourceType: 'User', page: { ...index, startIndex: 400 } }, from).from).toBeUndefined();
+    const filter = parseListRequest(registry, registry.resourceType('User')!, { filter: 'title pr' }, limits).filter;
+    expect(listQueryToSql(model.modelOf('User'), 't', { resourceType: 'User', filter, page: index }, from).from).toBeUndefined();
+    const sort = parseListRequest(registry, registry.resourceType('User')!, { sortBy: 'userName' }, limits).sort;
+    expect(listQueryToSql(model.modelOf('User'), 't', { resourceType: 'User', sort, page: index }, from).from).toBeUndefined();
+  });
+});
+

@@ -121,6 +121,32 @@ describe('migration 3: resource counts', () => {
   });
 });
 
+describe('migration 19: the change counter of resource_counts', () => {
+  it('counts inserts and deletes per tenant and type, not updates, and keeps the totals', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, MIGRATIONS.slice(0, 18));
+      const insert = db.prepare(
+        "INSERT INTO resources (tenant_id, resource_type, id, version, created, last_modified, data, internal, search) VALUES (?, ?, ?, 1, 'c', 'c', '{}', '{}', '{}')",
+      );
+      insert.run('t1', 'User', 'u-1');
+      migrate(db);
+      const counts = () => db.prepare('SELECT tenant_id, resource_type, total, changes FROM resource_counts ORDER BY tenant_id, resource_type').all();
+      expect(counts()).toEqual([{ tenant_id: 't1', resource_type: 'User', total: 1, changes: 0 }]);
+      insert.run('t1', 'User', 'u-2');
+      insert.run('t2', 'User', 'u-3');
+      db.prepare("UPDATE resources SET version = 2 WHERE id = 'u-1'").run();
+      db.prepare("DELETE FROM resources WHERE id = 'u-1'").run();
+      expect(counts()).toEqual([
+        { tenant_id: 't1', resource_type: 'User', total: 1, changes: 2 },
+        { tenant_id: 't2', resource_type: 'User', total: 1, changes: 1 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('migration 16: the trigram index of indexed values', () => {
   it('indexes the values already stored, then follows every insert and delete, rolled back with a failed write', () => {
     const db = new Database(':memory:');

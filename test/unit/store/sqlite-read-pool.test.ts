@@ -40,6 +40,16 @@ afterEach(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
+/** A store on the file whose list reads go through a pool of one thread; `sent` collects the SQL it was given. */
+function watchedStore(): { connection: Database.Database; pooled: Store; sent: string[] } {
+  const connection = new Database(file);
+  configureConnection(connection);
+  const threads = pool({ workers: 1, timeoutMs: 10_000 });
+  const sent: string[] = [];
+  const watched: SqliteReadPool = { read: (reads) => (sent.push(...reads.map((read) => read.sql)), threads.read(reads)), close: () => threads.close() };
+  return { connection, pooled: sqliteStoreOn(connection, { registry, readPool: () => watched }), sent };
+}
+
 describe('the SQLite read pool', () => {
   it('runs the statements of a read in one transaction on another connection, and sees what the writer committed', async () => {
     const reads = pool({ workers: 2, timeoutMs: 10_000 });
@@ -109,12 +119,7 @@ describe('the SQLite read pool', () => {
   });
 
   it('answers a substring filter through the trigram index on its own connection, exactly', async () => {
-    const connection = new Database(file);
-    configureConnection(connection);
-    const threads = pool({ workers: 1, timeoutMs: 10_000 });
-    const sent: string[] = [];
-    const watched: SqliteReadPool = { read: (reads) => (sent.push(...reads.map((read) => read.sql)), threads.read(reads)), close: () => threads.close() };
-    const pooled = sqliteStoreOn(connection, { registry, readPool: () => watched });
+    const { connection, pooled, sent } = watchedStore();
     try {
       const withEmail = (id: string, email: string) => ({ ...user(id), attributes: { userName: `user-${id}`, emails: [{ value: email }] } });
       await pooled.resources.createMany('t1', [withEmail('d', 'Dana.Scully@FBI.example'), withEmail('e', 'scul.ly@example.org')]);
@@ -129,4 +134,25 @@ describe('the SQLite read pool', () => {
       await pooled.close();
     }
   });
+
+  it('starts a deep startIndex page from the position the page before it ended at, and the long way once rows moved', async () => {
+    const { pooled, sent } = watchedStore();
+    try {
+      await pooled.resources.createMany('t2', Array.from({ length: 30 }, (_, i) => user(`u-${String(i).padStart(2, '0')}`)));
+      const page = async (startIndex: number) => {
+        sent.length = 0;
+        const listed = await pooled.resources.list('t2', { resourceType: 'User', page: { kind: 'index', startIndex, count: 10 } });
+        return { ids: listed.resources.map((resource) => resource.id), seeks: sent.filter((sql) => sql.includes('r.id >= ?')).length, reads: sent.length };
+      };
+      expect((await page(11)).seeks).toBe(0);
+      // Offset 20 is 1 row after the last row of that page (offset 19): one seek, no second read.
+      expect(await page(21)).toEqual({ ids: Array.from({ length: 10 }, (_, i) => `u-${i + 20}`), seeks: 1, reads: 2 });
+      await pooled.resources.delete('t2', 'User', 'u-00');
+      // The counter moved: the seek's page is thrown away and read again without it (two more statements).
+      expect(await page(21)).toEqual({ ids: Array.from({ length: 9 }, (_, i) => `u-${i + 21}`), seeks: 1, reads: 4 });
+    } finally {
+      await pooled.close();
+    }
+  });
 });
+
