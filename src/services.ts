@@ -103,6 +103,7 @@ export function buildServices(deps: ServicesDeps): Services {
     registry,
     settings,
     jobs: jobQueue,
+    jobRecords: store.jobs,
     resources: () => resources,
     clock: deps.clock,
     inlineHolders: deps.inlineHolders,

@@ -354,6 +354,61 @@ describe('deleting and renaming a role users hold', () => {
   });
 });
 
+describe('the name of a role whose holders are being moved', () => {
+  const runWorkers = (clock?: () => Date) => buildWorkers({ store: t.store, registry: loadBuiltinRegistry(), logger: createLogger('silent'), clock }).runOnce();
+
+  it('is refused to a new role, or to another role by rename, with 409 naming the job, until the job ends', async () => {
+    const admin = await createRole('admin');
+    const auditor = await createRole('auditor');
+    for (let index = 0; index < 5; index++) await createUser(`user${index}`, [{ value: 'admin' }]);
+    const deleted = await api().delete(`/Roles/${admin}?force=true`);
+    expect(deleted.status).toBe(202);
+    const jobId = deleted.body.job.id as string;
+
+    const created = await api().post('/Roles', { schemas: [ROLE_SCHEMA], name: 'ADMIN' });
+    expect(created.status).toBe(409);
+    expect(created.body.detail).toContain(`GET /Jobs/${jobId}`);
+    const renamed = await api().patch(`/Roles/${auditor}`, { op: 'replace', path: 'name', value: 'Admin' });
+    expect(renamed.status).toBe(409);
+    expect(renamed.body.detail).toContain(jobId);
+    const bulk = await api().post('/Bulk', { schemas: [BULK_REQUEST], Operations: [{ method: 'POST', path: '/Roles', bulkId: 'r', data: { schemas: [ROLE_SCHEMA], name: 'admin' } }] });
+    expect(bulk.body.Operations[0].status).toBe('409');
+    expect((await api().get('/Roles?filter=name eq "admin"')).body.totalResults).toBe(0);
+    expect((await api().get(`/Roles/${auditor}`)).body.name).toBe('auditor');
+
+    await runWorkers();
+    expect((await t.store.jobs.get(tenant.tenant.id, jobId))?.status).toBe(JobStatus.succeeded);
+    await createRole('admin');
+    const newcomer = await createUser('newcomer', [{ value: 'admin' }]);
+    expect(roleValues((await api().get(`/Users/${newcomer.id}`)).body)).toEqual(['admin']);
+  });
+
+  it("stays the moving role's own: renaming it back while its holders move is allowed and ends at that name", async () => {
+    const role = await createRole('admin');
+    const holders = [];
+    for (let index = 0; index < 5; index++) holders.push(await createUser(`user${index}`, [{ value: 'admin' }]));
+    expect((await api().patch(`/Roles/${role}`, { op: 'replace', path: 'name', value: 'administrator' })).status).toBe(200);
+    const back = await api().patch(`/Roles/${role}`, { op: 'replace', path: 'name', value: 'admin' });
+    expect(back.status).toBe(200);
+    await runWorkers();
+    for (const holder of holders) expect(roleValues((await api().get(`/Users/${holder.id}`)).body)).toEqual(['admin']);
+  });
+
+  it('is free at once after a move the request finished itself: its safety-net job is cancelled and strips nobody later', async () => {
+    const admin = await createRole('admin');
+    await createUser('alice', [{ value: 'admin' }]);
+    expect((await api().delete(`/Roles/${admin}?force=true`)).status).toBe(204);
+    const { jobs } = await t.store.jobs.list(tenant.tenant.id, { limit: 10, type: 'roles.move-holders' });
+    expect(jobs.map((job) => job.status)).toEqual([JobStatus.cancelled]);
+
+    await createRole('Admin');
+    const bob = await createUser('bob', [{ value: 'admin' }]);
+    const anHourLater = new Date(Date.now() + 3_600_000);
+    await runWorkers(() => anHourLater);
+    expect(roleValues((await api().get(`/Users/${bob.id}`)).body)).toEqual(['Admin']);
+  });
+});
+
 describe('tenant isolation', () => {
   it("keeps one tenant's catalogue, holders and routes away from another's", async () => {
     const other = await t.tenant({ name: 'other' });

@@ -4,9 +4,12 @@
 //     its job, due a little later, finds nobody left and ends at once (it is there for the crash in between);
 //   - more holders: the job is due at once, a worker moves them, and the request answers without waiting
 //     (a forced delete answers 202 with the job).
+// While a move is unfinished, its former name belongs to it: users still holding that name are the old role's holders,
+// so no other role may take the name (movingAway) until the job ends, or its next batch would move the new role's
+// holders too. A request that moved everyone itself cancels its safety-net job, which frees the name at once.
 import type { RequestContext } from '../../auth/request-context';
 import type { JobQueue } from '../../jobs/job-queue';
-import type { JobRecord } from '../../store/job-store';
+import { JobStatus, type JobPosition, type JobRecord, type JobStore } from '../../store/job-store';
 import type { RoleCatalogue } from './role-catalogue';
 import type { HolderChange, RoleHolders } from './role-holders';
 
@@ -27,13 +30,20 @@ export interface HolderUpdatesDeps {
   readonly catalogue: Pick<RoleCatalogue, 'holderCount'>;
   readonly holders: RoleHolders;
   readonly jobs: Pick<JobQueue, 'enqueue'>;
+  /** The job records: the unfinished moves (movingAway), and the safety net cancelled after an inline move. */
+  readonly jobRecords: Pick<JobStore, 'list' | 'cancel'>;
   readonly clock?: () => Date;
   readonly inlineHolders?: number;
 }
 
 export interface HolderUpdates {
   start(context: RequestContext, change: HolderChange): Promise<HolderUpdate>;
+  /** The unfinished move of another role's holders off `name` (compared ignoring case, as role names are), if any. */
+  movingAway(tenantId: string, name: string, roleId: string): Promise<JobRecord | undefined>;
 }
+
+/** Unfinished moves read per page: a tenant has a handful at most, so one page is the usual case. */
+const MOVES_PAGE = 100;
 
 export function createHolderUpdates(deps: HolderUpdatesDeps): HolderUpdates {
   const clock = deps.clock ?? (() => new Date());
@@ -53,7 +63,30 @@ export function createHolderUpdates(deps: HolderUpdatesDeps): HolderUpdates {
       do {
         after = (await deps.holders.runBatch(context, change, after)).next;
       } while (after !== undefined);
+      // Everyone is moved: the safety net has nothing left to do, and while queued it would hold the name.
+      await deps.jobRecords.cancel(context.tenantId, job.id, clock().toISOString());
       return { kind: 'done', holders };
     },
+
+    async movingAway(tenantId, name, roleId) {
+      const wanted = name.toLowerCase();
+      for (const status of [JobStatus.queued, JobStatus.running]) {
+        let after: JobPosition | undefined;
+        do {
+          const page = await deps.jobRecords.list(tenantId, { limit: MOVES_PAGE, status, type: ROLE_HOLDERS_JOB, after });
+          const move = page.jobs.find((job) => movesAwayFrom(job, wanted, roleId));
+          if (move) return move;
+          after = page.next;
+        } while (after !== undefined);
+      }
+      return undefined;
+    },
   };
+}
+
+/** Whether `job` moves the holders of a role other than `roleId` off the name `wanted` (lower-cased). */
+function movesAwayFrom(job: JobRecord, wanted: string, roleId: string): boolean {
+  const { roleId: movedRole, from } = (job.input ?? {}) as { roleId?: unknown; from?: unknown };
+  // The role's own move never blocks it: renaming back is followed to the latest name (role-holders.ts).
+  return movedRole !== roleId && typeof from === 'string' && from.toLowerCase() === wanted;
 }

@@ -28,6 +28,21 @@ export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehavi
       return role ? { holders: await deps.catalogue.holderCount(context.tenantId, String(role.attributes.name)) } : {};
     },
 
+    // A name another role's holders are still being moved off is not free yet (holder-updates.ts).
+    async prepareWrite(context, input, draft) {
+      const name = draft.attributes.name;
+      const renamed = input.current === undefined || String(input.current.attributes.name).toLowerCase() !== String(name).toLowerCase();
+      if (typeof name !== 'string' || !renamed) return draft;
+      const move = await deps.holderUpdates.movingAway(context.tenantId, name, input.id);
+      if (move) {
+        throw scimErrors.conflict(
+          `The name ${JSON.stringify(name)} is still being taken off the users who held a deleted or renamed role (job ${move.id}): ` +
+            `use it once GET /Jobs/${move.id} shows the job finished`,
+        );
+      }
+      return draft;
+    },
+
     async beforeDelete(context, id, options) {
       if (options.force) return;
       const role = await deps.roles.get(context.tenantId, ROLE_RESOURCE_TYPE, id);

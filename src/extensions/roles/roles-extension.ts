@@ -9,6 +9,7 @@ import type { ResourceTypeBehaviour } from '../../resources/resource-type-behavi
 import { ScimError, ScimType } from '../../scim/errors';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { SettingsReader } from '../../settings/settings-reader';
+import type { JobStore } from '../../store/job-store';
 import type { ResourceReader } from '../../store/resource-store';
 import { createHolderUpdates } from './holder-updates';
 import { createRoleBehaviour } from './role-behaviour';
@@ -23,6 +24,7 @@ export interface RolesExtensionDeps {
   readonly registry: SchemaRegistry;
   readonly settings: Pick<SettingsReader, 'forTenant'>;
   readonly jobs: Pick<JobQueue, 'enqueue'>;
+  readonly jobRecords: Pick<JobStore, 'list' | 'cancel'>;
   readonly resources: () => ResourceService;
   readonly clock?: () => Date;
   /** The most holders a request moves itself (holder-updates.ts); tests lower it to reach the job path. */
@@ -44,7 +46,7 @@ export interface RolesExtension {
 export function createRolesExtension(deps: RolesExtensionDeps): RolesExtension {
   const catalogue = createRoleCatalogue({ store: deps.store, registry: deps.registry });
   const holders = createRoleHolders({ catalogue, roles: deps.store, resources: deps.resources });
-  const holderUpdates = createHolderUpdates({ catalogue, holders, jobs: deps.jobs, clock: deps.clock, inlineHolders: deps.inlineHolders });
+  const holderUpdates = createHolderUpdates({ catalogue, holders, jobs: deps.jobs, jobRecords: deps.jobRecords, clock: deps.clock, inlineHolders: deps.inlineHolders });
 
   /** create-on-demand: the roles through the resource service, as POST /Roles would create them. */
   const createRoles = async (context: RequestContext, names: readonly string[]) => {
