@@ -2,7 +2,7 @@
 // MIGRATE_SECRET, so that the encryption secret need not be on the command line.
 import { UsageError } from '../admin/command-line';
 import { parseMigrateArguments, USAGE } from './migrate-arguments';
-import { runMigration, summaryLines } from './migration';
+import { AccessError, runMigration, summaryLines } from './migration';
 import { newState, readState } from './migration-state';
 import { createProgress } from './progress';
 import { createScimClient } from './scim-client';
@@ -69,7 +69,8 @@ main().then(
   (error: unknown) => {
     process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
     if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
-    else process.stderr.write('The state file records where the run stopped: run the same command with --resume to go on.\n');
+    // Found before anything was written: nothing to resume.
+    else if (!(error instanceof AccessError)) process.stderr.write('The state file records where the run stopped: run the same command with --resume to go on.\n');
     process.exit(error instanceof UsageError ? 64 : 1);
   },
 );

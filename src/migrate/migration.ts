@@ -3,6 +3,7 @@
 // import refuses a role the target lacks, and a group without members would not come along with any user); then the
 // users, page after page of POST /Users/.export, each page in POST /Users/.import requests of at most `batchSize`
 // records. The state file is written after every import request, so that --resume goes on after the last answered one.
+import { randomUUID } from 'node:crypto';
 import { ServerError, type ScimClient } from './scim-client';
 import { writeState, type Failure, type MigrationState } from './migration-state';
 import type { Progress } from './progress';
@@ -40,6 +41,45 @@ interface ImportResult {
 const ROLE_SCHEMA = 'urn:scim-server:params:scim:schemas:roles:2.0:Role';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const LIST_PAGE = 100;
+
+/** A problem found before anything is written: a server out of reach, a token or the secret refused. */
+export class AccessError extends Error {}
+
+interface Side {
+  readonly client: ScimClient;
+  readonly name: 'source' | 'target';
+  readonly urlOption: string;
+  readonly tokenOption: string;
+  readonly scopes: string;
+}
+
+/**
+ * One request to each server that writes nothing but needs what the run needs (the URL, the token and its scope, an
+ * acceptable secret): an export page of one record, an import of none. A mistake is then said at once, in words that
+ * name the option to fix, before the target is touched.
+ */
+async function checkAccess(deps: MigrationDeps): Promise<void> {
+  const probe = async (side: Side, path: string, body: Record<string, unknown>) => {
+    try {
+      await side.client.request('POST', path, { body, retry: false });
+    } catch (error) {
+      if (!(error instanceof ServerError)) throw error;
+      const at = `the ${side.name} server ${side.client.base} (${side.urlOption})`;
+      if (error.status === undefined) throw new AccessError(`Cannot reach ${at}: ${error.message}. Check the URL (the SCIM base, e.g. https://scim.example.com/scim/v2) and that the server is running.`);
+      if (error.status === 401) throw new AccessError(`${side.tokenOption} is refused by ${at} (401): it is not a token of that server, or it was revoked or expired.`);
+      if (error.status === 403) throw new AccessError(`${side.tokenOption} may not do this on ${at} (403): it needs the scope ${side.scopes}. The server said: ${error.detail ?? ''}`);
+      if (error.status === 404) throw new AccessError(`${at} has no ${path}: give the server's SCIM base URL, e.g. https://scim.example.com/scim/v2.`);
+      if (error.status === 400 && error.detail?.includes('encryptionSecret')) throw new AccessError(`The encryption secret is refused by ${at}: ${error.detail}`);
+      throw error;
+    }
+  };
+  await probe(
+    { client: deps.source, name: 'source', urlOption: '--from', tokenOption: '--from-token', scopes: 'scim:export (and scim:read, to copy the roles and groups)' },
+    '/Users/.export',
+    { encryptionSecret: deps.secret, count: 1 },
+  );
+  await probe({ client: deps.target, name: 'target', urlOption: '--to', tokenOption: '--to-token', scopes: 'scim:write' }, '/Users/.import', { encryptionSecret: deps.secret, records: [] });
+}
 
 /** Every resource of a list route, by RFC 9865 cursor. */
 async function* listAll(client: ScimClient, path: string, attributes: string): AsyncGenerator<Record<string, unknown>> {
@@ -113,6 +153,7 @@ export async function runMigration(deps: MigrationDeps, state: MigrationState): 
   const maxListed = deps.maxFailuresListed ?? 10_000;
   const save = () => writeState(deps.stateFile, state);
 
+  await checkAccess(deps);
   if (!state.catalogueCopied) {
     await copyCatalogue(deps);
     state.catalogueCopied = true;
@@ -125,9 +166,10 @@ export async function runMigration(deps: MigrationDeps, state: MigrationState): 
     try {
       page = (await source.request('POST', '/Users/.export', { body: { encryptionSecret: deps.secret, cursor: state.cursor, count: deps.pageSize } })) as typeof page;
     } catch (error) {
-      if (error instanceof ServerError && error.scimType === 'expiredCursor') {
+      // A cursor past SCIM_CURSOR_TIMEOUT, or sealed by a source process that restarted without a fixed SCIM_CURSOR_SECRET.
+      if (error instanceof ServerError && (error.scimType === 'expiredCursor' || error.scimType === 'invalidCursor')) {
         throw new ServerError(
-          `${error.message}. The saved export position is too old to go on from: run again without --resume and with --on-conflict skip (users imported already are then skipped)`,
+          `${error.message}. The saved export position cannot be used any more: run again without --resume and with --on-conflict skip (users imported already are then skipped)`,
           error.status,
           error.scimType,
         );
@@ -144,14 +186,16 @@ export async function runMigration(deps: MigrationDeps, state: MigrationState): 
       await save();
       let results: ImportResult[];
       try {
+        // Its own Idempotency-Key: a retry after a lost answer (within this run) gets that answer instead of 409s.
         const answer = (await target.request('POST', '/Users/.import', {
           body: { encryptionSecret: deps.secret, records: batch },
           query: onConflict === OnConflict.fail ? {} : { onConflict },
+          idempotencyKey: randomUUID(),
         })) as { results?: ImportResult[] };
         results = answer.results ?? [];
       } catch (error) {
-        // An answered refusal wrote nothing; an unanswered request may have.
-        if (error instanceof ServerError && error.status !== undefined) {
+        // A refusal (4xx) wrote nothing; a request unanswered, or failed on the server (5xx), may have written some.
+        if (error instanceof ServerError && error.status !== undefined && error.status < 500) {
           state.inFlight = false;
           await save();
         }

@@ -1,13 +1,18 @@
 // The HTTP side of `npm run migrate`: JSON requests to one SCIM server with its bearer token, retried where the server
 // says a retry will do (429 and 503 with Retry-After, an Idempotency-Key still in progress, a connection that failed),
-// and SCIM errors turned into one error type that names the server, the route and the server's `detail`.
+// and SCIM errors turned into one error type that names the server, the route and the server's `detail`. A write that
+// must not happen twice carries an Idempotency-Key (README "Idempotency-Key"), the same on every attempt: a retry after
+// a lost answer gets the first answer back instead of writing again.
 
 /** A request that failed for good: the server's answer (or the connection's failure), worded for a person. */
 export class ServerError extends Error {
   constructor(
     message: string,
+    /** The HTTP status; undefined when no answer came (the server could not be reached, or the connection broke). */
     readonly status?: number,
     readonly scimType?: string,
+    /** The server's own words (its SCIM error's `detail`). */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'ServerError';
@@ -17,7 +22,16 @@ export class ServerError extends Error {
 export interface ScimClient {
   /** The server's base URL, for messages (never the token). */
   readonly base: string;
-  request(method: 'GET' | 'POST', path: string, options?: { body?: unknown; query?: Readonly<Record<string, string>> }): Promise<unknown>;
+  request(method: 'GET' | 'POST', path: string, options?: RequestOptions): Promise<unknown>;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly query?: Readonly<Record<string, string>>;
+  /** Sent as Idempotency-Key, the same on every attempt. */
+  readonly idempotencyKey?: string;
+  /** False: one attempt only (a first contact, where an unreachable server should be said at once). */
+  readonly retry?: boolean;
 }
 
 export interface ScimClientOptions {
@@ -36,6 +50,14 @@ function pauseBefore(attempt: number, retryAfter: string | null): number {
   return Math.min(seconds !== undefined ? seconds * 1000 : 250 * 2 ** attempt, 30_000);
 }
 
+/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a TLS error) is its cause. */
+function connectionFailure(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function createScimClient(base: string, token: string, options: ScimClientOptions = {}): ScimClient {
   const root = base.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
@@ -44,25 +66,26 @@ export function createScimClient(base: string, token: string, options: ScimClien
 
   return {
     base: root,
-    async request(method, path, { body, query } = {}) {
+    async request(method, path, { body, query, idempotencyKey, retry = true } = {}) {
       const url = `${root}${path}${query && Object.keys(query).length > 0 ? `?${new URLSearchParams(query)}` : ''}`;
+      const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/scim+json' };
+      if (body !== undefined) headers['Content-Type'] = 'application/scim+json';
+      if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
       for (let attempt = 0; ; attempt++) {
-        const last = attempt + 1 >= attempts;
+        const last = !retry || attempt + 1 >= attempts;
         let response: Response;
         try {
-          response = await doFetch(url, {
-            method,
-            headers: { Authorization: `Bearer ${token}`, Accept: 'application/scim+json', ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }) },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
+          response = await doFetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
         } catch (error) {
-          if (last) throw new ServerError(`${method} ${root}${path}: the server could not be reached (${(error as Error).message})`);
+          if (last) throw new ServerError(`${method} ${root}${path}: the server could not be reached (${connectionFailure(error)})`);
           await sleep(pauseBefore(attempt, null));
           continue;
         }
         const text = await response.text();
         if (response.ok) return text === '' ? undefined : JSON.parse(text);
-        if (!last && RETRIED.has(response.status)) {
+        // 409 with Retry-After: the first attempt of this Idempotency-Key is still running on the server.
+        const inProgress = response.status === 409 && idempotencyKey !== undefined && response.headers.has('retry-after');
+        if (!last && (RETRIED.has(response.status) || inProgress)) {
           await sleep(pauseBefore(attempt, response.headers.get('retry-after')));
           continue;
         }
@@ -75,7 +98,7 @@ export function createScimClient(base: string, token: string, options: ScimClien
         } catch {
           // Not JSON (a proxy's page): its start is the best detail there is.
         }
-        throw new ServerError(`${method} ${root}${path} answered ${response.status}: ${detail}`, response.status, scimType);
+        throw new ServerError(`${method} ${root}${path} answered ${response.status}: ${detail}`, response.status, scimType, detail);
       }
     },
   };

@@ -1081,4 +1081,21 @@ module.exports = [
     replace: '',
     tests: ['test/http/imported-hashes.test.ts'],
   },
+  // npm run migrate (18)
+  {
+    id: 'migrate/resume-resends-the-request-that-was-out-as-new',
+    bug: 'a resumed migration sends the import request that was out when it stopped as if new: its users, written already, fail with 409',
+    file: 'src/migrate/migration.ts',
+    search: 'const onConflict = state.inFlight && deps.onConflict === OnConflict.fail ? OnConflict.skip : deps.onConflict;',
+    replace: 'const onConflict = deps.onConflict;',
+    tests: ['test/unit/migrate/migration.test.ts'],
+  },
+  {
+    id: 'migrate/retry-without-idempotency-key',
+    bug: 'the migrate client retries an import after a lost answer without its Idempotency-Key: the retry writes again',
+    file: 'src/migrate/scim-client.ts',
+    search: "if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;",
+    replace: '',
+    tests: ['test/unit/migrate/scim-client.test.ts'],
+  },
 ];

@@ -50,8 +50,10 @@ function targetOf(options: { cutAfterRequests?: number; failUserNames?: string[]
         return {};
       }
       if (method !== 'POST' || path !== '/Users/.import') throw new Error(`unexpected ${method} ${path}`);
-      requests += 1;
       const { records } = body as { records: { originalId: string; user: { userName: string } }[] };
+      // The check of access before the run: an import of nothing.
+      if (records.length === 0) return { results: [] };
+      requests += 1;
       expect(records.length).toBeLessThanOrEqual(3);
       const results = records.map((record, index) => {
         const { userName } = record.user;
