@@ -68,7 +68,7 @@ export type AppConfig = Pick<
   'basePath' | 'publicBaseUrl' | 'bodyLimit' | 'maxResults' | 'defaultPageSize' | 'filterMaxLength' | 'filterMaxDepth' | 'publicDiscovery' | 'trustProxy'
 > &
   Partial<Pick<Config, 'cursorSecret' | 'cursorTimeout'>> &
-  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds' | 'importMaxFile'>> &
+  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayload' | 'bulkDeleteMaxIds' | 'importMaxFile' | 'importConcurrency'>> &
   Partial<Pick<Config, 'groupMembersMax' | 'maxAttributeValues' | 'filterMaxCost'>> &
   Partial<Pick<Config, 'rateLimitToken' | 'rateLimitTenant' | 'rateLimitWindow' | 'rateLimitAuthFailures'>> &
   Partial<Pick<Config, 'metrics' | 'metricsToken'>> &
@@ -253,6 +253,7 @@ export function buildApp(deps: AppDeps): Express {
     wakeWorkers: deps.wakeWorkers,
     inlineHolders: deps.inlineHolders,
     exportKdf: deps.exportKdf,
+    importConcurrency: config.importConcurrency,
     invitations: {
       linkTemplate: config.invitationLink ?? `${config.publicBaseUrl ?? `http://localhost:8080${config.basePath}`}/Invitations/accept#token={token}`,
       deliveryMethod: config.smtpUrl ? DeliveryMethod.smtp : DeliveryMethod.manual,

@@ -97,6 +97,7 @@ async function main(): Promise<void> {
         logger,
         clock: () => new Date(Date.now() + clockOffsetMs),
         workerId: `${hostname()}:${process.pid}`,
+        importConcurrency: config.importConcurrency,
         webhooks: { ...webhooks, policy: webhookPolicy(config) },
         ...(smtp ? { mail: { send: smtp.send, from: config.smtpFrom } } : {}),
       })

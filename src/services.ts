@@ -61,6 +61,8 @@ export interface ServicesDeps {
   readonly exportKdf?: KdfParameters;
   /** Users per part of an export file (README "Export and import"); tests lower it. */
   readonly exportPartUsers?: number;
+  /** SCIM_IMPORT_CONCURRENCY: records an import works on at once (README "Export and import"). */
+  readonly importConcurrency?: number;
   /** README "Invitations": the server's accept-link template (SCIM_INVITATION_LINK or its default) and how links reach people. */
   readonly invitations?: { readonly linkTemplate: string; readonly deliveryMethod: DeliveryMethod; readonly filterMaxLength?: number };
 }
@@ -151,6 +153,7 @@ export function buildServices(deps: ServicesDeps): Services {
     settings,
     cursors,
     kdf: deps.exportKdf,
+    concurrency: deps.importConcurrency,
     warn: (details, message) => logger.warn(details, message),
   });
   const transferJobs = createTransferJobs({
@@ -161,6 +164,7 @@ export function buildServices(deps: ServicesDeps): Services {
     clock: deps.clock,
     kdf: deps.exportKdf,
     partUsers: deps.exportPartUsers,
+    importConcurrency: deps.importConcurrency,
   });
   const tenantJobs = createTenantJobs({ jobs: store.jobs, blobs: store.blobs, files: transferJobs.files, cursors, clock: deps.clock });
   // README "Invitations": invite, resend, cancel, accept, and the expiry of what is due.

@@ -31,6 +31,8 @@ export interface WorkerDeps {
   readonly webhooks?: { readonly secrets: SecretBox | undefined; readonly policy: DeliveryPolicy };
   /** Users per part of an export file (README "Export and import"); tests lower it. */
   readonly exportPartUsers?: number;
+  /** SCIM_IMPORT_CONCURRENCY: records an import job works on at once. */
+  readonly importConcurrency?: number;
   /** Invitation mails (README "Invitations"): how to send one and the From address; without it no mail is sent. */
   readonly mail?: { readonly send: MailSender; readonly from: string };
 }
@@ -59,7 +61,7 @@ export function buildWorkers(deps: WorkerDeps): WorkerHost {
   const { store, logger, clock } = deps;
   const host = createWorkerHost({ jobs: store.jobs, outbox: store.outbox, logger, clock, workerId: deps.workerId });
   // The services requests use, so that a job writes through the same behaviours as a request would.
-  const services = buildServices({ store, registry: deps.registry, logger, clock, wakeWorkers: () => host.wake(), exportPartUsers: deps.exportPartUsers });
+  const services = buildServices({ store, registry: deps.registry, logger, clock, wakeWorkers: () => host.wake(), exportPartUsers: deps.exportPartUsers, importConcurrency: deps.importConcurrency });
   const settings = services.settings;
   host.registerJobType(
     housekeepingJob({

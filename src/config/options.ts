@@ -126,6 +126,12 @@ export const OPTIONS = {
     default: 1024 * 1024 * 1024,
     parse: byteSize,
   },
+  importConcurrency: {
+    env: 'SCIM_IMPORT_CONCURRENCY',
+    description: 'Records an import (POST /Users/.import/all job, POST /Users/.import request) works on at once; each is still written whole or not at all, and accounted in file order',
+    default: 4,
+    parse: integer(1, 64),
+  },
   bulkDeleteMaxIds: {
     env: 'SCIM_BULK_DELETE_MAX_IDS',
     description: 'Most ids one POST /Users/.bulk-delete request may list (413 above it)',

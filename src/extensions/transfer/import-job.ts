@@ -1,19 +1,23 @@
 // The job behind POST /Users/.import/all (README "Export and import"): the uploaded export file, already kept as a blob,
-// imported record by record with the same importer as POST /Users/.import (each record whole or not at all).
+// imported with the same importer as POST /Users/.import (each record whole or not at all).
 //
 //   1. First run: the whole file is read once without writing anything, to check it (gzip integrity: a truncated or
 //      altered file fails here, before any user is written) and count its records (the progress total).
-//   2. Records are imported in order; every BATCH records the job checkpoints the line it reached, the counts, and the
-//      report of that batch's failed records (a gzip NDJSON blob of ImportResult lines, downloadable from the job).
-//      A resumed run skips to the line after the checkpoint; a batch imported twice after a takeover finds its users
-//      there and reports them as 409 uniqueness (or skipped / updated with onConflict), never twice.
+//   2. Records are imported a few at a time (SCIM_IMPORT_CONCURRENCY) and accounted for in file order
+//      (in-order-pool.ts); every BATCH records the job checkpoints the line it reached (a line whose records before it
+//      are all done), the counts, and the report of that batch's failed records (a gzip NDJSON blob of ImportResult
+//      lines, downloadable from the job). Told to stop at a checkpoint, it finishes the records in flight and saves
+//      them too. A resumed run skips to the line after the checkpoint; after a crash or a takeover, the records that
+//      were in flight beyond it are imported again, find their users there and are reported as 409 uniqueness (or
+//      skipped / updated with onConflict), never written twice.
 // The upload is deleted when the job ends, however it ends. The job holds the key derived from the caller's secret for
 // the file's salt (never the secret itself).
 import { systemContext } from '../../auth/request-context';
-import { JobFailure, type JobType } from '../../jobs/job-type';
+import { JobFailure, JobInterrupted, type JobType } from '../../jobs/job-type';
 import type { BlobStore } from '../../store/blob-store';
 import { asJson, endsTheJob } from './export-job';
-import { EXPORT_CONTENT_TYPE, fileLines, gzipLines, parseHeader } from './export-file';
+import { EXPORT_CONTENT_TYPE, fileLines, gzipLines, parseHeader, type FileLine } from './export-file';
+import { IMPORT_CONCURRENCY, runInOrder } from './in-order-pool';
 import { createRecordImporter, ImportStatus, type ImportResult, type RecordImporterDeps } from './record-importer';
 import { openerWithKey, type SealedKdf } from './sealed-hash';
 import { readOnConflict } from './transfer-requests';
@@ -55,14 +59,17 @@ export interface ImportJobDeps {
   readonly importer: Omit<RecordImporterDeps, 'warn'>;
   readonly blobs: Pick<BlobStore, 'read' | 'write' | 'delete'>;
   readonly batch?: number;
+  /** Records in flight at once (SCIM_IMPORT_CONCURRENCY). */
+  readonly concurrency?: number;
 }
 
 export function importJob(deps: ImportJobDeps): JobType {
   const batchSize = deps.batch ?? IMPORT_BATCH;
+  const concurrency = deps.concurrency ?? IMPORT_CONCURRENCY;
   return {
     type: IMPORT_JOB,
     leaseMs: 60_000,
-    async run({ job, checkpoint, clock, logger }) {
+    async run({ job, checkpoint, clock, logger, signal }) {
       const input = parseInput(job.input);
       const tenantId = job.tenantId;
       const open = async () => {
@@ -100,19 +107,35 @@ export function importJob(deps: ImportJobDeps): JobType {
           state = { line, total: state!.total, counts, reports };
           await checkpoint({ checkpoint: asJson(state), progress: { processed: line, total: state.total } });
         };
-        for await (const fileLine of fileLines(await open())) {
-          if (fileLine.number <= state.line) continue;
-          line = fileLine.number;
-          const index = line - 1;
-          const result =
+        // A checkpoint that says stop (cancelled, shutting down, the lease lost) has saved what was settled; the records
+        // in flight then end and are settled, no record starts, and one more checkpoint saves them: a job resumed from
+        // it repeats none of them.
+        let interrupted: JobInterrupted | undefined;
+        const saveUnlessInterrupted = async () => {
+          try {
+            await save();
+          } catch (error) {
+            if (!(error instanceof JobInterrupted)) throw error;
+            interrupted = error;
+          }
+        };
+        await runInOrder(linesAfter(fileLines(await open()), state.line), {
+          concurrency,
+          work: (fileLine) =>
             fileLine.kind === 'tooLong'
-              ? { index, status: ImportStatus.failed, error: scimErrors.payloadTooLarge(`Line ${line} is longer than a record may be`).toBody() }
-              : await importLine(importer, fileLine.text, index);
-          counts = { ...counts, [result.status]: counts[result.status] + 1 };
-          if (result.status === ImportStatus.failed) failures.push(result);
-          if (line - state.line >= batchSize) await save();
-        }
+              ? Promise.resolve({ index: fileLine.number - 1, status: ImportStatus.failed, error: scimErrors.payloadTooLarge(`Line ${fileLine.number} is longer than a record may be`).toBody() })
+              : importLine(importer, fileLine.text, fileLine.number - 1),
+          // In file order: `line` (what a checkpoint records) is a record whose predecessors are all done.
+          settle: async (result, fileLine) => {
+            line = fileLine.number;
+            counts = { ...counts, [result.status]: counts[result.status] + 1 };
+            if (result.status === ImportStatus.failed) failures.push(result);
+            if (line - state!.line >= batchSize && !interrupted) await saveUnlessInterrupted();
+          },
+          stopped: () => interrupted !== undefined || signal.aborted,
+        });
         if (line !== state.line || failures.length > 0) await save();
+        if (interrupted) throw interrupted;
       } catch (error) {
         if (endsTheJob(error)) await deps.blobs.delete(tenantId, input.upload).catch(() => undefined);
         throw error;
@@ -121,6 +144,11 @@ export function importJob(deps: ImportJobDeps): JobType {
       return { ...state.counts, reports: [...state.reports], expires: input.expires };
     },
   };
+}
+
+/** The lines of the file after `line` (the last one a checkpoint recorded), without the header. */
+async function* linesAfter(lines: AsyncIterable<FileLine>, line: number): AsyncGenerator<FileLine> {
+  for await (const fileLine of lines) if (fileLine.number > line) yield fileLine;
 }
 
 async function importLine(importer: ReturnType<typeof createRecordImporter>, text: string, index: number): Promise<ImportResult> {

@@ -12,6 +12,11 @@
 // them, and the user it created is deleted (an updated user is put back as it was). So a failed record leaves the tenant
 // as it found it, and running the same import again is safe: a user already there is a 409 uniqueness result, or
 // skipped or updated with `?onConflict=`.
+//
+// Records run a few at a time (in-order-pool.ts). Each takes its turns when it starts, in file order: one at its user
+// (userName), held until it ends, and one at each of its groups, held for that group's step. So two records that name
+// the same user go one after the other, a duplicate refused, skipped or applied as if the records ran in sequence; and
+// a new group is created once, by the first record (in file order) that names it, and joined by the others.
 import type { RequestContext } from '../../auth/request-context';
 import { auditDeclaration, type AuditDeclaration } from '../audit/audit-event';
 import type { ResourceService } from '../../resources/resource-service';
@@ -28,6 +33,7 @@ import { URN } from '../../scim/urns';
 import type { StoredResource } from '../../store/resource-store';
 import { ProductUrn } from '../product-urns';
 import { SealError, type HashOpener } from './sealed-hash';
+import { createTurns, type Turn } from './turns';
 import { readRecord, type ImportedRecord } from './transfer-record';
 import { OnConflict } from './transfer-requests';
 
@@ -82,6 +88,7 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
   const userNamePath = requiredPath(deps.registry, userType, 'userName');
   const displayNamePath = requiredPath(deps.registry, groupType, 'displayName');
   const groupIds = new Map<string, string>();
+  const take = createTurns();
 
   const findOne = async (type: ResourceTypeDefinition, filter: FilterAst): Promise<StoredResource | undefined> => {
     const { resources } = await deps.resources.list(lookup, type, { filter, startIndex: 1, count: 1, selection: DEFAULT_SELECTION });
@@ -125,30 +132,48 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
     }
   };
 
-  /** Step 3: the user in each of its groups, matched by displayName, created when missing. */
-  const joinGroups = async (userId: string, names: readonly string[], undo: Undo[], index: number) => {
+  /** Step 3: the user in each of its groups, matched by displayName, created when missing; each in the group's turn. */
+  const joinGroups = async (userId: string, names: readonly string[], turns: ReadonlyMap<string, Turn>, undo: Undo[], index: number) => {
     for (const name of names) {
       const key = name.toLowerCase();
-      let groupId = groupIds.get(key) ?? (await findOne(groupType, eq(displayNamePath, name)))?.id;
-      if (groupId === undefined) {
-        const created = await createGroup(name, userId, index);
-        if (created) {
-          groupIds.set(key, created.id);
-          undo.push(() => deleteIfUnused(key, created.id, userId, index));
-          continue;
-        }
-        // Created meanwhile by another request: join it.
-        groupId = (await findOne(groupType, eq(displayNamePath, name)))?.id;
-        if (groupId === undefined) throw scimErrors.conflict(`The group "${name}" was created and deleted again while the user joined it; import the record again`);
+      const turn = turns.get(key) ?? take(`group:${key}`);
+      await turn.ready;
+      try {
+        await joinGroup(userId, name, key, undo, index);
+      } finally {
+        turn.release();
       }
-      groupIds.set(key, groupId);
-      const joined = groupId;
-      const join = stepOf(GROUP_EVENTS.update, index);
-      const { changed } = await deps.resources.patch(join, groupType, joined, memberPatch('add', userId));
-      // A member already there changes nothing: recorded as a success that wrote nothing.
-      if (!changed) join.operation?.succeed();
-      else undo.push(() => deps.resources.patch(stepOf(UNDO_EVENTS, index), groupType, joined, memberPatch('remove', userId)));
     }
+  };
+
+  const joinGroup = async (userId: string, name: string, key: string, undo: Undo[], index: number, again = false): Promise<void> => {
+    let groupId = groupIds.get(key) ?? (await findOne(groupType, eq(displayNamePath, name)))?.id;
+    if (groupId === undefined) {
+      const created = await createGroup(name, userId, index);
+      if (created) {
+        groupIds.set(key, created.id);
+        undo.push(() => deleteIfUnused(key, created.id, userId, index));
+        return;
+      }
+      // Created meanwhile by another request: join it.
+      groupId = (await findOne(groupType, eq(displayNamePath, name)))?.id;
+      if (groupId === undefined) throw scimErrors.conflict(`The group "${name}" was created and deleted again while the user joined it; import the record again`);
+    }
+    groupIds.set(key, groupId);
+    const joined = groupId;
+    const join = stepOf(GROUP_EVENTS.update, index);
+    let changed: boolean;
+    try {
+      ({ changed } = await deps.resources.patch(join, groupType, joined, memberPatch('add', userId)));
+    } catch (error) {
+      // Deleted meanwhile (a failed record undid the group it had created): found or created afresh, once.
+      if (again || !(error instanceof ScimError && error.status === 404)) throw error;
+      groupIds.delete(key);
+      return joinGroup(userId, name, key, undo, index, true);
+    }
+    // A member already there changes nothing: recorded as a success that wrote nothing.
+    if (!changed) join.operation?.succeed();
+    else undo.push(() => deps.resources.patch(stepOf(UNDO_EVENTS, index), groupType, joined, memberPatch('remove', userId)));
   };
 
   /** A new group with the user as its member; undefined when a group of that displayName appeared meanwhile. */
@@ -181,29 +206,52 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
     }
   };
 
+  /** A record as read when it started, or why it could not be read. */
+  type Read = { readonly record: ImportedRecord } | { readonly error: unknown };
+
+  /** One record, in its turns: its user's (held until it ends) and one per group it names. */
+  const importOne = async (value: unknown, index: number, read: Read, userTurn: Turn | undefined, groupTurns: ReadonlyMap<string, Turn>): Promise<ImportResult> => {
+    const originalId = typeof (value as { originalId?: unknown } | null)?.originalId === 'string' ? String((value as { originalId: string }).originalId) : undefined;
+    const undo: Undo[] = [];
+    const step = stepOf(RECORD_EVENTS, index);
+    try {
+      if ('error' in read) throw read.error;
+      const { record } = read;
+      await userTurn?.ready;
+      const hash = await openHash(record, index);
+      const preset: WritePreset = {
+        attributes: { [ProductUrn.user]: { ...record.lifecycle, originalId: record.originalId } },
+        internal: hash === undefined ? {} : { passwordHash: hash },
+      };
+      const { stored, status } = await writeUser(record, preset, undo, step, index);
+      if (status === ImportStatus.skipped) step.operation?.succeed();
+      else await joinGroups(stored.id, record.groups, groupTurns, undo, index);
+      return { index, status, id: stored.id, originalId: record.originalId };
+    } catch (error) {
+      await undoAll(undo, index);
+      const scim = error instanceof ScimError ? error : scimErrors.internal(error);
+      step.operation?.fail({ status: scim.status, scimType: scim.scimType });
+      if (scim.status >= 500) deps.warn({ err: error, tenantId: context.tenantId, index }, 'an import record failed');
+      return { index, status: ImportStatus.failed, ...(originalId === undefined ? {} : { originalId }), error: scim.toBody() };
+    }
+  };
+
   return {
-    async importRecord(value, index) {
-      const originalId = typeof (value as { originalId?: unknown } | null)?.originalId === 'string' ? String((value as { originalId: string }).originalId) : undefined;
-      const undo: Undo[] = [];
-      const step = stepOf(RECORD_EVENTS, index);
+    importRecord(value, index) {
+      // Read, and the turns taken, before any await: records started in file order are served in that order.
+      let read: Read;
       try {
-        const record = readRecord(value, index);
-        const hash = await openHash(record, index);
-        const preset: WritePreset = {
-          attributes: { [ProductUrn.user]: { ...record.lifecycle, originalId: record.originalId } },
-          internal: hash === undefined ? {} : { passwordHash: hash },
-        };
-        const { stored, status } = await writeUser(record, preset, undo, step, index);
-        if (status === ImportStatus.skipped) step.operation?.succeed();
-        else await joinGroups(stored.id, record.groups, undo, index);
-        return { index, status, id: stored.id, originalId: record.originalId };
+        read = { record: readRecord(value, index) };
       } catch (error) {
-        await undoAll(undo, index);
-        const scim = error instanceof ScimError ? error : scimErrors.internal(error);
-        step.operation?.fail({ status: scim.status, scimType: scim.scimType });
-        if (scim.status >= 500) deps.warn({ err: error, tenantId: context.tenantId, index }, 'an import record failed');
-        return { index, status: ImportStatus.failed, ...(originalId === undefined ? {} : { originalId }), error: scim.toBody() };
+        read = { error };
       }
+      const record = 'record' in read ? read.record : undefined;
+      const userTurn = record?.userName === undefined ? undefined : take(`user:${record.userName.toLowerCase()}`);
+      const groupTurns = new Map((record?.groups ?? []).map((name) => [name.toLowerCase(), take(`group:${name.toLowerCase()}`)] as const));
+      return importOne(value, index, read, userTurn, groupTurns).finally(() => {
+        userTurn?.release();
+        for (const turn of groupTurns.values()) turn.release();
+      });
     },
   };
 }

@@ -49,6 +49,8 @@ export interface TransferJobsDeps {
   readonly kdf?: KdfParameters;
   /** Users per part of an export file (tests lower it). */
   readonly partUsers?: number;
+  /** Records an import job works on at once (SCIM_IMPORT_CONCURRENCY). */
+  readonly importConcurrency?: number;
 }
 
 export function createTransferJobs(deps: TransferJobsDeps): TransferJobs {
@@ -138,7 +140,7 @@ export function createTransferJobs(deps: TransferJobsDeps): TransferJobs {
 
     jobTypes: [
       exportJob({ records, blobs: deps.blobs, countUsers, partUsers: deps.partUsers }),
-      importJob({ importer: { registry: deps.registry, resources: deps.resources }, blobs: deps.blobs }),
+      importJob({ importer: { registry: deps.registry, resources: deps.resources }, blobs: deps.blobs, concurrency: deps.importConcurrency }),
     ],
   };
 }

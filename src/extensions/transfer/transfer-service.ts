@@ -8,6 +8,7 @@ import type { CursorBinding, CursorCodec } from '../../scim/list/cursor-codec';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { SettingsReader } from '../../settings/settings-reader';
 import { createExportRecords } from './export-records';
+import { IMPORT_CONCURRENCY, runInOrder } from './in-order-pool';
 import { createRecordImporter, type ImportResult } from './record-importer';
 import { createOpener, createSealer, EXPORT_KDF, newExportSalt, type KdfParameters } from './sealed-hash';
 import type { TransferRecord } from './transfer-record';
@@ -42,6 +43,8 @@ export interface TransferServiceDeps {
   readonly warn: (details: Record<string, unknown>, message: string) => void;
   /** The export's KDF cost (tests lower it; the server uses EXPORT_KDF). */
   readonly kdf?: KdfParameters;
+  /** Records of one request worked on at once (SCIM_IMPORT_CONCURRENCY). */
+  readonly concurrency?: number;
 }
 
 export function createTransferService(deps: TransferServiceDeps): TransferService {
@@ -68,9 +71,15 @@ export function createTransferService(deps: TransferServiceDeps): TransferServic
         { registry: deps.registry, resources: deps.resources, warn: deps.warn },
         { context, onConflict, opener: createOpener(request.secret, { maxKeys: MAX_KEYS_PER_REQUEST }) },
       );
-      // One record after the other: a record's groups are then found by the next, and a request's writes stay in order.
+      // A few records at a time, the results in the records' order (src/extensions/transfer/in-order-pool.ts).
       const results: ImportResult[] = [];
-      for (const [index, record] of request.records.entries()) results.push(await importer.importRecord(record, index));
+      await runInOrder(request.records.entries(), {
+        concurrency: deps.concurrency ?? IMPORT_CONCURRENCY,
+        work: ([index, record]) => importer.importRecord(record, index),
+        settle: (result) => {
+          results.push(result);
+        },
+      });
       return { results };
     },
   };

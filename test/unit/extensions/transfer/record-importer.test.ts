@@ -92,6 +92,57 @@ describe.each(STORES)('an import record on %s', (_name, openStore) => {
     expect((await resources.computedAttributes(context, groupType(), existing.id)).members ?? []).toEqual([]);
   });
 
+  const groupsNamed = async () => {
+    const { resources: groups } = await resources.list(context, groupType(), { startIndex: 1, count: 10, selection: { mode: 'default', entries: [], schemas: [] } });
+    return Promise.all(
+      groups.map(async (group) => ({
+        displayName: group.attributes.displayName,
+        members: (((await resources.computedAttributes(context, groupType(), group.id)).members ?? []) as { value: string }[]).map((member) => member.value).sort(),
+      })),
+    );
+  };
+
+  it('creates a new group once when records in flight together name it, and makes each of them a member', async () => {
+    const session = importer(resources);
+    const records = await Promise.all(['ann', 'ben', 'cat'].map((name, at) => record(name, [at === 1 ? 'platform' : 'Platform'])));
+    const results = await Promise.all(records.map((value, index) => session.importRecord(value, index)));
+    expect(results.map((result) => [result.index, result.status])).toEqual([
+      [0, 'created'],
+      [1, 'created'],
+      [2, 'created'],
+    ]);
+    expect(await groupsNamed()).toEqual([{ displayName: 'Platform', members: results.map((result) => result.id!).sort() }]);
+  });
+
+  it('keeps a new group that a record in flight joined when the record that created it fails', async () => {
+    const second = await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Second' });
+    // ann creates "Platform", then fails to join "Second"; ben, in flight beside it, joins "Platform".
+    const joiningSecondFails = {
+      ...resources,
+      patch: async (...args: Parameters<ResourceService['patch']>) => {
+        if (args[2] === second.id) throw scimErrors.unavailable('The directory store is not reachable');
+        return resources.patch(...args);
+      },
+    } as ResourceService;
+    const session = importer(joiningSecondFails);
+    const [ann, ben] = await Promise.all([record('ann', ['Platform', 'Second']), record('ben', ['Platform'])]);
+    const results = await Promise.all([session.importRecord(ann, 0), session.importRecord(ben, 1)]);
+    expect(results.map((result) => result.status)).toEqual(['failed', 'created']);
+    expect(await count('User')).toBe(1);
+    expect((await groupsNamed()).sort((a, b) => String(a.displayName).localeCompare(String(b.displayName)))).toEqual([
+      { displayName: 'Platform', members: [results[1].id] },
+      { displayName: 'Second', members: [] },
+    ]);
+  });
+
+  it('takes records that name the same user in their order: the later one is the duplicate', async () => {
+    const session = importer(resources, OnConflict.update);
+    const [first, second] = await Promise.all([record('ann', ['First']), record('ANN', ['Second'])]);
+    const results = await Promise.all([session.importRecord({ ...first, user: { ...first.user, title: 'first' } }, 0), session.importRecord({ ...second, user: { ...second.user, title: 'second' } }, 1)]);
+    expect(results.map((result) => result.status)).toEqual(['created', 'updated']);
+    expect((await resources.get(context, userType(), results[0].id!)).attributes.title).toBe('second');
+  });
+
   it('puts an updated user back as it was when a group join fails after the update', async () => {
     const before = await importer(resources).importRecord(await record('ann', []), 0);
     const stored = await resources.get(context, userType(), before.id!);

@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { InterruptReason, JobInterrupted, type JobContext, type JobType } from '../../../../src/jobs/job-type';
 import { EXPORT_JOB } from '../../../../src/extensions/transfer/export-job';
 import { importJob } from '../../../../src/extensions/transfer/import-job';
+import type { ResourceService } from '../../../../src/resources/resource-service';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { buildServices, type Services } from '../../../../src/services';
 import type { JobRecord } from '../../../../src/store/job-store';
@@ -91,7 +92,8 @@ describe.each(STORES)('transfer jobs on %s', (_name, openStore) => {
     expect(await store.blobs.stat('t1', 'broken-0', clock.now().toISOString())).toBeNull();
   });
 
-  it('resumes an import from its checkpoint: every user is imported once', async () => {
+  /** The five users exported into a file, uploaded to tenant t2 for an import job; and the file's lines. */
+  async function importJobOfExport() {
     const exported = await services.transferJobs.exportAll(context, { encryptionSecret: SECRET });
     const result = (await exportType().run(contextFor(exported, clock.now, {}))) as { parts: string[] };
     const chunks: Buffer[] = [];
@@ -103,17 +105,61 @@ describe.each(STORES)('transfer jobs on %s', (_name, openStore) => {
       yield Buffer.concat(chunks);
     })());
     const job = await services.transferJobs.importAll(target, upload, SECRET, 'fail');
-    const type = importJob({ importer: { registry, resources: services.resources }, blobs: store.blobs, batch: 2 });
+    const userNameOfLine = gunzipSync(Buffer.concat(chunks))
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { user?: { userName: string } }).user?.userName);
+    return { job, target, upload, userNameOfLine };
+  }
+
+  it('resumes an import from its checkpoint: every user is imported once', async () => {
+    const { job, target, upload } = await importJobOfExport();
+    const type = importJob({ importer: { registry, resources: services.resources }, blobs: store.blobs, batch: 2, concurrency: 2 });
     const saved: { checkpoint?: JsonValue } = {};
-    // The first checkpoint records the file's size; the second the first batch of two.
+    // The first checkpoint records the file's size; the second, after the first batch of two, says stop. The third
+    // record, in flight by then, is finished and saved by one more checkpoint.
     await expect(type.run(contextFor(job, clock.now, saved, { call: 2, reason: InterruptReason.stopping }))).rejects.toThrow(JobInterrupted);
-    expect(saved.checkpoint).toMatchObject({ line: 2, total: 5, counts: { created: 2, failed: 0 } });
+    expect(saved.checkpoint).toMatchObject({ line: 3, total: 5, counts: { created: 3, failed: 0 } });
     const done = await type.run(contextFor({ ...job, checkpoint: saved.checkpoint }, clock.now, saved));
     expect(done).toMatchObject({ created: 5, updated: 0, skipped: 0, failed: 0, reports: [] });
     const users = await services.resources.list(target, services.resources.resourceType('User'), { startIndex: 1, count: 10, selection: { mode: 'default', entries: [], schemas: [] } });
     expect(users.totalResults).toBe(5);
     // The upload is gone once the job ends.
     expect(await store.blobs.stat('t2', upload, clock.now().toISOString())).toBeNull();
+  });
+
+  it('checkpoints a record only once it and every record before it are written, with records finishing out of order', async () => {
+    const { job, userNameOfLine } = await importJobOfExport();
+    const written = new Set<string>();
+    let releaseFirst: () => void = () => undefined;
+    const firstMayGo = new Promise<void>((resolve) => (releaseFirst = resolve));
+    // The first record's user is written only after the three records behind it (all four in flight at once).
+    const firstIsSlow = {
+      ...services.resources,
+      async create(...args: Parameters<ResourceService['create']>) {
+        const userName = (args[2] as { userName?: string }).userName;
+        if (args[1].name === 'User' && userName === userNameOfLine[1]) await firstMayGo;
+        const stored = await services.resources.create(...args);
+        if (args[1].name === 'User' && userName !== undefined) written.add(userName);
+        if (written.size === 3 && !written.has(userNameOfLine[1]!)) releaseFirst();
+        return stored;
+      },
+    } as ResourceService;
+    const type = importJob({ importer: { registry, resources: firstIsSlow }, blobs: store.blobs, batch: 1, concurrency: 4 });
+    const early: string[] = [];
+    const lines: number[] = [];
+    const checking: JobContext = {
+      ...contextFor(job, clock.now, {}),
+      async checkpoint(update) {
+        const { line } = update.checkpoint as { line: number };
+        lines.push(line);
+        for (let before = 1; before <= line; before++) if (!written.has(userNameOfLine[before]!)) early.push(`line ${line} checkpointed before line ${before} was written`);
+      },
+    };
+    expect(await type.run(checking)).toMatchObject({ created: 5, failed: 0 });
+    expect(early).toEqual([]);
+    expect(lines).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
 

@@ -1,0 +1,35 @@
+// Turns per key, handed out in the order they were asked for: the records of an import that name the same user or the
+// same group go one after the other at it, in file order, while records about different ones run side by side
+// (README "Export and import").
+
+export interface Turn {
+  /** Resolves when every turn asked for earlier on the same key has been released. */
+  readonly ready: Promise<void>;
+  /** Ends the turn (again: nothing). */
+  release(): void;
+}
+
+/**
+ * `take(key)` asks for a turn at once (synchronously), so callers that ask in order are served in that order, even if
+ * they come to wait for it later. A key nobody holds or waits for takes no memory.
+ */
+export function createTurns(): (key: string) => Turn {
+  const tails = new Map<string, Promise<void>>();
+  return (key) => {
+    const ready = tails.get(key) ?? Promise.resolve();
+    let end: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const tail = ready.then(() => ended);
+    tails.set(key, tail);
+    let released = false;
+    return {
+      ready,
+      release() {
+        if (released) return;
+        released = true;
+        end();
+        if (tails.get(key) === tail) tails.delete(key);
+      },
+    };
+  };
+}
