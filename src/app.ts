@@ -6,8 +6,7 @@ import { createLastUsedRecorder } from './auth/last-used';
 import { createBearerAuthenticator } from './auth/passport-bearer';
 import { createTokenVerifier } from './auth/verify-token';
 import { OPTIONS, type Config } from './config/options';
-import { createAuditBuffer } from './extensions/audit/audit-buffer';
-import type { AuditSink } from './extensions/audit/operation-audit';
+import { createAuditBuffer, type AuditBuffer } from './extensions/audit/audit-buffer';
 import { auditRoutes } from './http/audit-routes';
 import { auditTrail } from './http/middleware/audit-trail';
 import { errorHandler } from './http/middleware/error-handler';
@@ -48,6 +47,7 @@ import { DEFAULT_DELIVERY_TIMEOUT_MS, type DeliveryPolicy } from './extensions/w
 import { createSecretBox, type SecretBox } from './extensions/webhooks/secret-box';
 import { createWebhookBehaviour } from './extensions/webhooks/webhook-behaviour';
 import { WEBHOOK_TYPE } from './extensions/webhooks/webhook-events';
+import { webhookSubscriptions, type WebhookSubscriptions } from './extensions/webhooks/webhook-subscriptions';
 import { webhooksRouter } from './http/routes/webhooks-router';
 import { createCursorCodec } from './scim/list/cursor-codec';
 import type { RateLimitConfig } from './limits/request-limits';
@@ -102,10 +102,11 @@ export interface AppDeps {
   /** The most holders of a renamed or force-deleted role moved within the request (README "Roles"); tests lower it. */
   readonly inlineHolders?: number;
   /**
-   * Where audit events that describe no change of state go (reads, failures): by default a buffer that appends them
-   * to the outbox in batches (src/extensions/audit/audit-buffer.ts). main.ts passes its own, to flush it at shutdown.
+   * Where audit events that describe no change of state go (reads, failures): a buffer that writes them to the audit
+   * store in batches (src/extensions/audit/audit-buffer.ts). main.ts passes its own, to flush it at shutdown; without
+   * it, the app makes one.
    */
-  readonly auditSink?: AuditSink;
+  readonly readAudit?: ReadAudit;
   /**
    * The key that seals webhook secrets (undefined: none, webhooks cannot be created) and the DNS resolver of the SSRF
    * checks (tests resolve names their own way). Without this, a key of this app alone and the system resolver.
@@ -118,6 +119,22 @@ export interface AppDeps {
 /** What the webhook routes and their deliveries need, as buildApp and buildWorkers share it. */
 export function webhookPolicy(config: { readonly webhooksAllowPrivate?: boolean }, resolve: Resolver = systemResolver): DeliveryPolicy {
   return { allowPrivate: config.webhooksAllowPrivate ?? false, resolve, timeoutMs: DEFAULT_DELIVERY_TIMEOUT_MS, userAgent: `scim-server/${packageVersion} webhooks` };
+}
+
+/**
+ * The buffer of audit events that describe no change, and the webhook subscriptions it asks which of them take the
+ * outbox to the webhooks (remembered a few seconds; the app's webhook routes make it forget a tenant they write).
+ */
+export interface ReadAudit {
+  readonly buffer: AuditBuffer;
+  readonly subscriptions: WebhookSubscriptions;
+}
+
+export function createReadAudit(store: Pick<Store, 'auditEvents' | 'outbox' | 'resources'>, deps: { readonly clock?: () => Date; readonly logger: AppDeps['logger'] }): ReadAudit {
+  const clock = deps.clock ?? (() => new Date());
+  const subscriptions = webhookSubscriptions({ resources: store.resources, clock });
+  const buffer = createAuditBuffer({ auditEvents: store.auditEvents, outbox: store.outbox, subscribed: subscriptions.subscribed, clock, newId: randomUUID, logger: deps.logger });
+  return { buffer, subscriptions };
 }
 
 /** The metrics of an app with SCIM_METRICS on or on a port: the given ones, or new ones over this store. */
@@ -186,8 +203,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestContext(logger, { secretAttributes: secretAttributeNames(registry) }));
   if (metrics) app.use(requestMetrics(metrics));
   const clock = deps.clock ?? (() => new Date());
-  const auditSink = deps.auditSink ?? createAuditBuffer({ outbox: store.outbox, clock, newId: randomUUID, logger });
-  app.use(auditTrail({ routes: auditRoutes(routeDocs(registry), config.basePath), sink: auditSink, clock, newId: randomUUID }));
+  const readAudit = deps.readAudit ?? createReadAudit(store, { clock, logger });
+  app.use(auditTrail({ routes: auditRoutes(routeDocs(registry), config.basePath), sink: readAudit.buffer, clock, newId: randomUUID }));
 
   // Liveness and readiness live outside the SCIM base path and need no token (they reveal nothing).
   app.get('/health', (_req, res) => sendScim(res, 200, { status: 'ok' }));
@@ -354,7 +371,13 @@ export function buildApp(deps: AppDeps): Express {
         store: store.resources,
         registry: describedRegistry,
         validatorFor: createResourceValidators(describedRegistry),
-        behaviours: { [WEBHOOK_TYPE]: composeBehaviours(webhookBehaviour) },
+        behaviours: {
+          [WEBHOOK_TYPE]: composeBehaviours(webhookBehaviour, {
+            // The audit buffer's view of the tenant's subscriptions is read again after a change made here.
+            afterWrite: async (context) => readAudit.subscriptions.forget(context.tenantId),
+            afterDelete: async (context) => readAudit.subscriptions.forget(context.tenantId),
+          }),
+        },
         clock: deps.clock,
         // A webhook is deleted through a tombstone like any resource (membership-store.ts); it has no memberships.
         pending: store.memberships,

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { buildApp, webhookPolicy } from './app';
-import { createAuditBuffer } from './extensions/audit/audit-buffer';
+import { buildApp, createReadAudit, webhookPolicy } from './app';
 import { createSecretBox } from './extensions/webhooks/secret-box';
 import { resolveWebhookKey } from './extensions/webhooks/secret-key';
 import { describeBootstrap, ensureBootstrap } from './auth/bootstrap';
@@ -65,8 +64,8 @@ async function main(): Promise<void> {
   // A job a request enqueues (e.g. moving the holders of a role, README "Roles") starts at once on this instance's workers.
   let wakeWorkers: (() => void) | undefined = undefined;
   // Audit events of reads and failures wait here (at most a second) for a batched write; flushed on SIGTERM.
-  const auditBuffer = createAuditBuffer({ outbox: store.outbox, clock: () => new Date(), newId: randomUUID, logger });
-  const app = buildApp({ config, store, registry, logger, metrics, wakeWorkers: () => wakeWorkers?.(), auditSink: auditBuffer, webhooks });
+  const readAudit = createReadAudit(store, { logger });
+  const app = buildApp({ config, store, registry, logger, metrics, wakeWorkers: () => wakeWorkers?.(), readAudit, webhooks });
   const server = createHttpServer(app, config);
   const metricsServer =
     metrics && config.metrics.mode === 'port' ? createHttpServer(metricsApp({ metrics, token: config.metricsToken }), config) : undefined;
@@ -151,7 +150,7 @@ async function main(): Promise<void> {
     metricsServer?.closeAllConnections();
     server.close(() => {
       workersStopped
-        .then(() => auditBuffer.close())
+        .then(() => readAudit.buffer.close())
         .then(() => store.close())
         .then(() => {
           logger.info('stopped');

@@ -50,6 +50,18 @@ export function describeAuditEventStoreContract(name: string, makeStore: () => P
       expect(await audit.get('t1', 'nope')).toBeNull();
     });
 
+    it('appends a large batch of several tenants in one call, each event once, counting only the new ones', async () => {
+      // 234 events: more than one multi-row statement of every size the embedded store uses, and some already stored.
+      const batch = Array.from({ length: 234 }, (_, index) => event(index + 1, { tenantId: index % 3 === 0 ? 't2' : 't1' }));
+      expect(await audit.append(batch.slice(100, 112))).toBe(12);
+      expect(await audit.append(batch)).toBe(222);
+      expect(await audit.append(batch)).toBe(0);
+      const t1 = batch.filter((entry) => entry.tenantId === 't1');
+      expect((await audit.list('t1', { count: 0 })).totalResults).toBe(t1.length);
+      expect((await audit.list('t2', { count: 0 })).totalResults).toBe(batch.length - t1.length);
+      expect(await audit.get('t1', t1[t1.length - 1].id)).toEqual(t1[t1.length - 1]);
+    });
+
     it('pages newest first by keyset, with totalResults over all pages; ties in time are ordered by id', async () => {
       await audit.append([event(1), event(2), event(3, { id: 'e-003b' }), event(3, { id: 'e-003a' }), event(4), event(5, { tenantId: 't2' })]);
       const first = await audit.list('t1', { count: 2 });

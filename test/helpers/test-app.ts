@@ -4,8 +4,8 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { buildApp } from '../../src/app';
-import { createAuditBuffer, type AuditBuffer } from '../../src/extensions/audit/audit-buffer';
+import { buildApp, createReadAudit } from '../../src/app';
+import type { AuditBuffer } from '../../src/extensions/audit/audit-buffer';
 import type { Resolver } from '../../src/extensions/webhooks/address-policy';
 import { createSecretBox, type SecretBox } from '../../src/extensions/webhooks/secret-box';
 import type { WorkerHost } from '../../src/jobs/worker-host';
@@ -90,7 +90,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const store =
     options.store ?? createSqliteStore({ path: options.path ?? ':memory:', registry, reads: { workers: config.readWorkers, timeoutMs: config.queryTimeoutMs } });
   const logger = options.logger ?? createLogger('silent');
-  const auditBuffer = createAuditBuffer({ outbox: store.outbox, clock: options.clock ?? (() => new Date()), newId: randomUUID, logger });
+  const readAudit = createReadAudit(store, { clock: options.clock, logger });
+  const auditBuffer = readAudit.buffer;
   const webhookSecrets = createSecretBox(randomBytes(32));
   const app = buildApp({
     config,
@@ -100,7 +101,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     clock: options.clock,
     inlineHolders: options.inlineHolders,
     passwords: options.passwords,
-    auditSink: auditBuffer,
+    readAudit,
     webhooks: { secrets: webhookSecrets, resolve: options.resolve },
     exportKdf: options.exportKdf,
   });

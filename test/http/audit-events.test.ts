@@ -117,6 +117,27 @@ describe('what operations record', () => {
     expect(ofRequest(events, 'req-bad-filter').find((event) => event.outcome === 'failure')).toMatchObject({ type: 'USER_RETRIEVE_LIST_FAIL', error: { status: 400, scimType: 'invalidFilter' } });
   });
 
+  it('reads go straight into the audit store when the buffer flushes, without the outbox or a worker', async () => {
+    const created = await request(t.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('direct@example.com')).expect(201);
+    await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(tenant.auth).set('X-Request-Id', 'req-direct').expect(200);
+    await request(t.app).get(`${SCIM}/Users/nope`).set(tenant.auth).set('X-Request-Id', 'req-direct-404').expect(404);
+    const readOf = async (requestId: string) => {
+      const res = await request(t.app).get(`${SCIM}/AuditEvents`).query({ filter: `resource.id eq "${requestId === 'req-direct' ? created.body.id : 'nope'}"` }).set(auditor).expect(200);
+      return (res.body.Resources as AuditEventRecord[]).filter((event) => event.requestId === requestId);
+    };
+    // In memory until the buffer's flush (its size, its timer or a shutdown); the flush writes the audit store itself.
+    await t.auditBuffer.flush();
+    expect(types(await readOf('req-direct'))).toEqual(['USER_RETRIEVE_START', 'USER_RETRIEVE_SUCCESS']);
+    const notFound = await readOf('req-direct-404');
+    expect(types(notFound)).toEqual(['USER_RETRIEVE_FAIL', 'USER_RETRIEVE_START']);
+    expect(notFound.find((event) => event.outcome === 'failure')?.error).toEqual({ status: 404 });
+    // No webhook subscribes to them: none went through the outbox (the create's events did, with the write).
+    const audited = await t.store.outbox.list(tenant.tenant.id, { limit: 50, topic: 'audit' });
+    const requestIds = audited.flatMap((message) => (message.payload as unknown as { events: AuditEventRecord[] }).events.map((event) => event.requestId));
+    expect(requestIds).not.toContain('req-direct');
+    expect(requestIds).not.toContain('req-direct-404');
+  });
+
   it('a Bulk request records one BULK_REQUEST pair and one pair per operation, with its position and bulkId', async () => {
     const res = await request(t.app)
       .post(`${SCIM}/Bulk`)

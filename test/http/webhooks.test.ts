@@ -140,6 +140,36 @@ describe('webhooks on loopback (SCIM_WEBHOOKS_ALLOW_PRIVATE=true)', () => {
     expect(hooks.received).toHaveLength(1);
   });
 
+  it('delivers the read events a webhook subscribes to (they take the outbox), and only those; all of them are in the trail', async () => {
+    const created = await request(t.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('read-hook@example.com')).expect(201);
+    // A read before any webhook: the buffer learns that the tenant has none, and remembers it.
+    await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(tenant.auth).set('X-Request-Id', 'req-before').expect(200);
+    await t.runWorkers();
+    // A webhook written through this app makes it forget that at once.
+    const { body } = await request(t.app).post(`${SCIM}/Webhooks`).set(tenant.auth).send(webhook(hooks.url, ['USER_RETRIEVE_SUCCESS', 'USER_RETRIEVE_FAIL'])).expect(201);
+    await request(t.app).get(`${SCIM}/Users/${created.body.id}`).set(tenant.auth).set('X-Request-Id', 'req-read').expect(200);
+    await request(t.app).get(`${SCIM}/Users/unknown-id`).set(tenant.auth).set('X-Request-Id', 'req-miss').expect(404);
+    await t.runWorkers();
+
+    const delivered = hooks.received.flatMap((delivery) => delivery.json.events.map((event) => [event.type, (event as { requestId?: string }).requestId]));
+    expect(delivered.sort()).toEqual([
+      ['USER_RETRIEVE_FAIL', 'req-miss'],
+      ['USER_RETRIEVE_SUCCESS', 'req-read'],
+    ]);
+    expect(hooks.received.every((delivery) => delivery.json.webhookId === body.id)).toBe(true);
+    // The trail has every event, subscribed or not, exactly once.
+    const trail = (await t.auditEvents(tenant.tenant.id)).filter((event) => ['req-before', 'req-read', 'req-miss'].includes(event.requestId));
+    expect(trail.map((event) => [event.type, event.requestId]).sort()).toEqual([
+      ['USER_RETRIEVE_FAIL', 'req-miss'],
+      ['USER_RETRIEVE_START', 'req-before'],
+      ['USER_RETRIEVE_START', 'req-miss'],
+      ['USER_RETRIEVE_START', 'req-read'],
+      ['USER_RETRIEVE_SUCCESS', 'req-before'],
+      ['USER_RETRIEVE_SUCCESS', 'req-read'],
+    ]);
+    expect(new Set(trail.map((event) => event.id)).size).toBe(6);
+  });
+
   it('retries a failed delivery with backoff, with the same delivery id, and logs each outcome', async () => {
     const { body } = await request(t.app).post(`${SCIM}/Webhooks`).set(tenant.auth).send(webhook(hooks.url, ['USER_DELETE_SUCCESS']));
     const created = await request(t.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('retry@example.com')).expect(201);

@@ -2,6 +2,8 @@
 // file store, without background workers (so that nothing is delivered before the kill), creates and updates a user,
 // answers 201 and 200, and is killed with SIGKILL at once. The events are in the store's outbox, committed with the
 // writes. A second server, with workers, delivers them to the audit store, where GET /AuditEvents reads them.
+// And the other way round: the events of reads wait in memory for their batch (a crash loses at most that second), so a
+// graceful stop (SIGTERM) must write them before the store closes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,5 +85,34 @@ describe('audit events across a kill -9', () => {
 
     second.child.kill('SIGTERM');
     expect((await second.exit).code).toBe(0);
+  }, 60_000);
+
+  it('writes the read events still in memory into the audit store on SIGTERM, before the store closes', async () => {
+    const storeFile = join(directory, 'shutdown.db');
+    const own = createSqliteStore({ path: storeFile, registry: loadBuiltinRegistry() });
+    try {
+      const tenantId = 'tenant-shutdown';
+      await own.tenants.createTenant({ id: tenantId, name: 'shutdown', profile: 'standard', created: new Date().toISOString() });
+      const reader = issueToken({ tenantId, label: 'reader', scopes: [Scope.read], now: new Date() });
+      await own.tenants.createToken(reader.record);
+
+      // No workers: nothing but the shutdown can write the buffered events.
+      const server = await startServer(storeFile, 'server C', { SCIM_WORKERS: 'off' });
+      servers.push(server);
+      const res = await fetch(`http://127.0.0.1:${server.port}/scim/v2/Users/someone`, { headers: { Authorization: `Bearer ${reader.token}`, 'X-Request-Id': 'read-before-stop' } });
+      expect(res.status).toBe(404);
+      server.child.kill('SIGTERM');
+      expect((await server.exit).code).toBe(0);
+
+      const trail = await own.auditEvents.list(tenantId, { count: 10 });
+      expect(trail.events.map((event) => [event.type, event.requestId]).sort()).toEqual([
+        ['USER_RETRIEVE_FAIL', 'read-before-stop'],
+        ['USER_RETRIEVE_START', 'read-before-stop'],
+      ]);
+      // Straight into the audit store: no webhook wants them, so the outbox holds nothing for them.
+      expect(await own.outbox.list(tenantId, { limit: 10 })).toEqual([]);
+    } finally {
+      await own.close();
+    }
   }, 60_000);
 });

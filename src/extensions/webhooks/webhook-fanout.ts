@@ -7,8 +7,8 @@ import { payloadOf } from '../audit/audit-topic';
 import type { JsonValue } from '../../store/json-value';
 import type { NewOutboxMessage, OutboxMessage, OutboxStore } from '../../store/outbox-store';
 import type { ResourceReader } from '../../store/resource-store';
-import { eventMatcher } from './event-patterns';
-import { MAX_WEBHOOKS_PER_TENANT, WEBHOOK_TOPIC, WEBHOOK_TYPE, deliveryKeyPrefix, type DeliveryPayload } from './webhook-events';
+import { WEBHOOK_TOPIC, deliveryKeyPrefix, type DeliveryPayload } from './webhook-events';
+import { activeWebhooks } from './webhook-subscriptions';
 
 export interface WebhookFanOutDeps {
   readonly resources: Pick<ResourceReader, 'list'>;
@@ -24,10 +24,7 @@ export function webhookFanOut(deps: WebhookFanOutDeps): AuditListener {
     const deliveries: NewOutboxMessage[] = [];
     const created = deps.clock().toISOString();
     for (const [tenantId, ofTenant] of byTenant) {
-      const { resources } = await deps.resources.list(tenantId, { resourceType: WEBHOOK_TYPE, page: { kind: 'index', startIndex: 1, count: MAX_WEBHOOKS_PER_TENANT } });
-      const webhooks = resources
-        .filter((webhook) => webhook.attributes.active !== false)
-        .map((webhook) => ({ id: webhook.id, matches: eventMatcher((webhook.attributes.events as string[] | undefined) ?? []) }));
+      const webhooks = await activeWebhooks(deps.resources, tenantId);
       if (webhooks.length === 0) continue;
       for (const message of ofTenant) {
         const events = payloadOf(message).events;

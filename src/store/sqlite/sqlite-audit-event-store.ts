@@ -86,6 +86,20 @@ export function indexFor(filter: AuditFilter | undefined): string | undefined {
   return undefined;
 }
 
+/** Rows per INSERT statement of an append, largest first; the last must be 1. */
+const INSERT_ROWS = [100, 10, 1] as const;
+
+function insertSql(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return `INSERT INTO audit_events (id, tenant_id, time, type, outcome, actor_token_id, resource_id, data) VALUES ${values} ON CONFLICT (id) DO NOTHING`;
+}
+
+const INSERT_SQL: ReadonlyMap<number, string> = new Map(INSERT_ROWS.map((rows) => [rows, insertSql(rows)]));
+
+function rowOf(event: AuditEventRecord): unknown[] {
+  return [event.id, event.tenantId, event.time, event.type, event.outcome, event.actor.tokenId, event.resource?.id ?? null, JSON.stringify(event)];
+}
+
 export function createSqliteAuditEventStore(deps: { db: Database.Database; statements: StatementCache }): AuditEventStore {
   const { db, statements } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
@@ -96,13 +110,14 @@ export function createSqliteAuditEventStore(deps: { db: Database.Database; state
       return run(() =>
         db
           .transaction(() => {
-            const insert = statements.get(
-              `INSERT INTO audit_events (id, tenant_id, time, type, outcome, actor_token_id, resource_id, data)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-            );
             let added = 0;
-            for (const event of events) {
-              added += insert.run(event.id, event.tenantId, event.time, event.type, event.outcome, event.actor.tokenId, event.resource?.id ?? null, JSON.stringify(event)).changes;
+            let from = 0;
+            // Multi-row statements of a few fixed sizes: a batch of 500 is five statements, not 500, and the statement
+            // cache holds three shapes whatever the batch sizes.
+            for (const rows of INSERT_ROWS) {
+              if (events.length - from < rows) continue;
+              const insert = statements.get(INSERT_SQL.get(rows) as string);
+              for (; events.length - from >= rows; from += rows) added += insert.run(events.slice(from, from + rows).flatMap(rowOf)).changes;
             }
             return added;
           })
