@@ -122,8 +122,9 @@ export function webhookPolicy(config: { readonly webhooksAllowPrivate?: boolean 
 }
 
 /**
- * The buffer of audit events that describe no change, and the webhook subscriptions it asks which of them take the
- * outbox to the webhooks (remembered a few seconds; the app's webhook routes make it forget a tenant they write).
+ * The buffer of audit events that describe no change, and the webhook subscriptions that decide which events take the
+ * outbox to the webhooks: the buffer's read events, and (through the audit trail) the events a write carries. Remembered
+ * a few seconds; the app's webhook routes make it forget a tenant they write.
  */
 export interface ReadAudit {
   readonly buffer: AuditBuffer;
@@ -204,7 +205,9 @@ export function buildApp(deps: AppDeps): Express {
   if (metrics) app.use(requestMetrics(metrics));
   const clock = deps.clock ?? (() => new Date());
   const readAudit = deps.readAudit ?? createReadAudit(store, { clock, logger });
-  app.use(auditTrail({ routes: auditRoutes(routeDocs(registry), config.basePath), sink: readAudit.buffer, clock, newId: randomUUID }));
+  app.use(
+    auditTrail({ routes: auditRoutes(routeDocs(registry), config.basePath), sink: readAudit.buffer, mayBeSubscribed: readAudit.subscriptions.mayWant, clock, newId: randomUUID }),
+  );
 
   // Liveness and readiness live outside the SCIM base path and need no token (they reveal nothing).
   app.get('/health', (_req, res) => sendScim(res, 200, { status: 'ok' }));

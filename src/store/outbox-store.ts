@@ -53,6 +53,13 @@ export interface NewOutboxMessage {
   readonly availableAt?: string;
   /** Makes the message a held one (see above): give `availableAt` the end of the hold. */
   readonly condition?: JsonValue;
+  /**
+   * An `audit` message (payload `{events}`) whose only delivery is into the audit event store, because no webhook
+   * wants its events: a store that keeps the audit events in the same database writes them there at once, in the
+   * writer's transaction, instead of queuing the message for a worker to move (the embedded store); the others queue
+   * it as usual. Never set with a `condition`.
+   */
+  readonly auditStoreOnly?: true;
 }
 
 export interface OutboxClaim {

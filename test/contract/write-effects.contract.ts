@@ -56,6 +56,18 @@ export function describeWriteEffectsContract(name: string, makeStore: () => Prom
       expect(await resources.get('t1', 'User', 'u1')).toMatchObject({ id: 'u1', version: 1, attributes: { userName: 'a@example.com' }, internal: {} });
     });
 
+    it('a message for the audit store only is there or in the outbox exactly when its write is; a refused write leaves its events nowhere', async () => {
+      const { resources, auditEvents } = subject.store;
+      const event = (id: string, type: string) => ({ id, tenantId: 't1', type, time: at(1), outcome: 'success', actor: { kind: 'token', tokenId: 'tok', label: 'okta' }, requestId: `r-${id}`, clientAddress: null });
+      const auditOnly = (name: string): NewOutboxMessage => effect(name, { auditStoreOnly: true, payload: { events: [event(`${name}-start`, 'USER_CREATE_START'), event(`${name}-success`, 'USER_CREATE_SUCCESS')] } });
+      await resources.create('t1', user('u1', 'a@example.com'), [auditOnly('kept')]);
+      await expect(resources.create('t1', user('u2', 'A@example.com'), [auditOnly('refused')])).rejects.toBeInstanceOf(StoreError);
+      // The embedded store writes the events into the audit store in the write's transaction; another store queues them.
+      const stored = (await auditEvents.list('t1', { count: 10 })).events.map((entry) => entry.id).sort();
+      const queued = (await outbox()).flatMap((message) => (message.payload as { events: { id: string }[] }).events.map((entry) => entry.id)).sort();
+      expect([...stored, ...queued].sort()).toEqual(['kept-start', 'kept-success']);
+    });
+
     it('a batch create commits the messages of the items it wrote, and only theirs', async () => {
       const results = await subject.store.resources.createMany(
         't1',

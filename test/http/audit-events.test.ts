@@ -138,6 +138,18 @@ describe('what operations record', () => {
     expect(requestIds).not.toContain('req-direct-404');
   });
 
+  it('a write whose events no webhook wants has them in the audit store with the write, without the outbox (embedded store)', async () => {
+    // The first batch of reads teaches the server that the tenant has no webhook.
+    await request(t.app).get(`${SCIM}/Users/nope`).set(tenant.auth).expect(404);
+    await t.auditBuffer.flush();
+    const created = await request(t.app).post(`${SCIM}/Users`).set(tenant.auth).set('X-Request-Id', 'req-in-place').send(user('in-place@example.com')).expect(201);
+    const stored = (await t.store.auditEvents.list(tenant.tenant.id, { count: 50 })).events.filter((event) => event.requestId === 'req-in-place');
+    expect(types(stored)).toEqual(['USER_CREATE_START', 'USER_CREATE_SUCCESS']);
+    expect(stored.find((event) => event.outcome === 'success')?.resource).toEqual({ type: 'User', id: created.body.id });
+    const audited = await t.store.outbox.list(tenant.tenant.id, { limit: 50, topic: 'audit' });
+    expect(audited.flatMap((message) => (message.payload as unknown as { events: AuditEventRecord[] }).events).filter((event) => event.requestId === 'req-in-place')).toEqual([]);
+  });
+
   it('a Bulk request records one BULK_REQUEST pair and one pair per operation, with its position and bulkId', async () => {
     const res = await request(t.app)
       .post(`${SCIM}/Bulk`)

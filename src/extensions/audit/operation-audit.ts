@@ -62,6 +62,13 @@ export interface OperationAuditDeps {
   readonly clock: () => Date;
   /** Ids of outbox messages (event ids are eventId(): ordered by their time). */
   readonly newId: () => string;
+  /**
+   * Whether some webhook of the tenant may want an event type, from what is known now without waiting: false only when
+   * it is known that none does (webhook-subscriptions.ts). A write whose events no webhook wants marks its message
+   * `auditStoreOnly`, so that a store holding both writes the events straight into the audit store with the change.
+   * Absent: every message is queued.
+   */
+  readonly mayBeSubscribed?: (tenantId: string, type: string) => boolean;
 }
 
 interface Target {
@@ -112,8 +119,11 @@ export function createOperationAudit(
       const now = deps.clock();
       const extra = change.changedAttributes ? { changedAttributes: [...change.changedAttributes] } : {};
       const success = ended(AuditPhase.success, now, { type: change.resourceType, id: change.resourceId }, extra);
-      const payload: AuditMessagePayload = { events: [startEvent(), success] };
-      return [{ id: deps.newId(), tenantId: who.tenantId, topic: AUDIT_TOPIC, key: `operation:${startId}`, payload: payload as unknown as JsonValue, created: now.toISOString() }];
+      const events = [startEvent(), success];
+      const payload: AuditMessagePayload = { events };
+      const forWebhooks = !deps.mayBeSubscribed || events.some((event) => deps.mayBeSubscribed?.(who.tenantId, event.type));
+      const message: NewOutboxMessage = { id: deps.newId(), tenantId: who.tenantId, topic: AUDIT_TOPIC, key: `operation:${startId}`, payload: payload as unknown as JsonValue, created: now.toISOString() };
+      return [forWebhooks ? message : { ...message, auditStoreOnly: true }];
     },
     committed() {
       settled = true;

@@ -27,6 +27,11 @@ export type SubscribedTest = (type: string) => boolean;
 export interface WebhookSubscriptions {
   /** Whether some active webhook of the tenant wants an event type; undefined when the tenant has no active webhook. */
   subscribed(tenantId: string): Promise<SubscribedTest | undefined>;
+  /**
+   * Without waiting: false only when the remembered answer says that no active webhook of the tenant wants the type;
+   * true when one does, or when nothing fresh is remembered (then the tenant's webhooks are read in the background).
+   */
+  mayWant(tenantId: string, type: string): boolean;
   /** A webhook of the tenant was written on this instance: read its webhooks again next time. */
   forget(tenantId: string): void;
 }
@@ -53,22 +58,51 @@ export function webhookSubscriptions(deps: WebhookSubscriptionsDeps): WebhookSub
   // Bumped by forget(): a read that started before a webhook was written must not be remembered after it.
   const generations = new Map<string, number>();
 
+  // One read per tenant at a time, however many callers ask meanwhile.
+  const reading = new Map<string, Promise<SubscribedTest | undefined>>();
+
+  const read = (tenantId: string, now: number): Promise<SubscribedTest | undefined> => {
+    const running = reading.get(tenantId);
+    if (running) return running;
+    const generation = generations.get(tenantId) ?? 0;
+    const started = activeWebhooks(deps.resources, tenantId)
+      .then((webhooks) => {
+        const test: SubscribedTest | undefined = webhooks.length === 0 ? undefined : (type) => webhooks.some((webhook) => webhook.matches(type));
+        if ((generations.get(tenantId) ?? 0) === generation) {
+          if (remembered.size >= MAX_TENANTS) remembered.clear();
+          remembered.set(tenantId, { test, until: now + ttlMs });
+        }
+        return test;
+      })
+      .finally(() => {
+        if (reading.get(tenantId) === started) reading.delete(tenantId);
+      });
+    reading.set(tenantId, started);
+    return started;
+  };
+
+  const fresh = (tenantId: string, now: number): Entry | undefined => {
+    const entry = remembered.get(tenantId);
+    return entry && entry.until > now ? entry : undefined;
+  };
+
   return {
     async subscribed(tenantId) {
       const now = deps.clock().getTime();
-      const entry = remembered.get(tenantId);
-      if (entry && entry.until > now) return entry.test;
-      const generation = generations.get(tenantId) ?? 0;
-      const webhooks = await activeWebhooks(deps.resources, tenantId);
-      const test: SubscribedTest | undefined = webhooks.length === 0 ? undefined : (type) => webhooks.some((webhook) => webhook.matches(type));
-      if ((generations.get(tenantId) ?? 0) === generation) {
-        if (remembered.size >= MAX_TENANTS) remembered.clear();
-        remembered.set(tenantId, { test, until: now + ttlMs });
-      }
-      return test;
+      const entry = fresh(tenantId, now);
+      return entry ? entry.test : read(tenantId, now);
+    },
+    mayWant(tenantId, type) {
+      const now = deps.clock().getTime();
+      const entry = fresh(tenantId, now);
+      if (entry) return entry.test?.(type) ?? false;
+      // Not known now: assume a webhook wants it (its message is queued), and learn for the next write.
+      read(tenantId, now).catch(() => undefined);
+      return true;
     },
     forget(tenantId) {
       remembered.delete(tenantId);
+      reading.delete(tenantId);
       generations.set(tenantId, (generations.get(tenantId) ?? 0) + 1);
     },
   };

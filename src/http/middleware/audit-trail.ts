@@ -23,6 +23,8 @@ export interface AuditTrailDeps {
   readonly sink: AuditSink;
   readonly clock: () => Date;
   readonly newId: () => string;
+  /** Whether a webhook may want an event of the tenant (operation-audit.ts); absent: every write's events are queued. */
+  readonly mayBeSubscribed?: (tenantId: string, type: string) => boolean;
 }
 
 /** 499: the client closed the connection before the answer was sent (no HTTP status says so; this is nginx's). */

@@ -100,6 +100,22 @@ function rowOf(event: AuditEventRecord): unknown[] {
   return [event.id, event.tenantId, event.time, event.type, event.outcome, event.actor.tokenId, event.resource?.id ?? null, JSON.stringify(event)];
 }
 
+/**
+ * Stores the events whose id is new and returns how many; must run inside a write transaction (the audit store's own
+ * append, or a resource write whose events need no outbox: sqlite-outbox-store.ts). Multi-row statements of a few fixed
+ * sizes: a batch of 500 is five statements, not 500, and the statement cache holds three shapes whatever the sizes.
+ */
+export function insertAuditEvents(statements: StatementCache, events: readonly AuditEventRecord[]): number {
+  let added = 0;
+  let from = 0;
+  for (const rows of INSERT_ROWS) {
+    if (events.length - from < rows) continue;
+    const insert = statements.get(INSERT_SQL.get(rows) as string);
+    for (; events.length - from >= rows; from += rows) added += insert.run(events.slice(from, from + rows).flatMap(rowOf)).changes;
+  }
+  return added;
+}
+
 export function createSqliteAuditEventStore(deps: { db: Database.Database; statements: StatementCache }): AuditEventStore {
   const { db, statements } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
@@ -107,22 +123,7 @@ export function createSqliteAuditEventStore(deps: { db: Database.Database; state
   return {
     async append(events) {
       if (events.length === 0) return 0;
-      return run(() =>
-        db
-          .transaction(() => {
-            let added = 0;
-            let from = 0;
-            // Multi-row statements of a few fixed sizes: a batch of 500 is five statements, not 500, and the statement
-            // cache holds three shapes whatever the batch sizes.
-            for (const rows of INSERT_ROWS) {
-              if (events.length - from < rows) continue;
-              const insert = statements.get(INSERT_SQL.get(rows) as string);
-              for (; events.length - from >= rows; from += rows) added += insert.run(events.slice(from, from + rows).flatMap(rowOf)).changes;
-            }
-            return added;
-          })
-          .immediate(),
-      );
+      return run(() => db.transaction(() => insertAuditEvents(statements, events)).immediate());
     },
 
     async list(tenantId, query) {

@@ -4,8 +4,10 @@
 // write of another store append its messages inside its own transaction (a resource and the audit events of its
 // change commit together).
 import type Database from 'better-sqlite3';
+import type { AuditEventRecord } from '../audit-event-store';
 import type { JsonValue } from '../json-value';
 import { OutboxStatus, type NewOutboxMessage, type OutboxMessage, type OutboxStore } from '../outbox-store';
+import { insertAuditEvents } from './sqlite-audit-event-store';
 import { translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
@@ -31,7 +33,12 @@ const placeholders = (count: number) => Array.from({ length: count }, () => '?')
 /** Keys of a release or discard are bound in chunks, well under SQLite's limit on parameters per statement. */
 const KEY_CHUNK = 500;
 
-/** Appends messages whose (tenant, topic, key) is new; returns how many. Must run inside a write transaction. */
+/**
+ * Appends messages whose (tenant, topic, key) is new; returns how many. Must run inside a write transaction. A message
+ * for the audit store only (`auditStoreOnly`) is delivered here and now instead: its events go into `audit_events` in
+ * the same transaction, which is what a worker would do later, minus the message's insert, claim and acknowledgement
+ * (counted as appended when one of its events was new).
+ */
 export function insertOutboxMessages(statements: StatementCache, messages: readonly NewOutboxMessage[]): number {
   const insert = statements.get(
     `INSERT INTO outbox (id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, condition)
@@ -39,6 +46,10 @@ export function insertOutboxMessages(statements: StatementCache, messages: reado
   );
   let added = 0;
   for (const message of messages) {
+    if (message.auditStoreOnly && message.condition === undefined) {
+      if (insertAuditEvents(statements, (message.payload as unknown as { events: AuditEventRecord[] }).events) > 0) added += 1;
+      continue;
+    }
     const condition = message.condition === undefined ? null : JSON.stringify(message.condition);
     added += insert.run(message.id, message.tenantId, message.topic, message.key, JSON.stringify(message.payload), message.created, message.availableAt ?? message.created, message.created, condition).changes;
   }

@@ -77,3 +77,23 @@ describe('webhook subscriptions', () => {
     expect(reads).toEqual(['t1', 't1', 't2', 't2']);
   });
 });
+
+describe('webhook subscriptions, asked without waiting (mayWant)', () => {
+  it('says true while nothing fresh is known, reads the webhooks once in the background, then answers from them', async () => {
+    const { subscriptions, webhooks, reads, advance } = setup();
+    webhooks.set('t1', [{ events: ['USER_RETRIEVE_*'] }]);
+    expect(subscriptions.mayWant('t1', 'USER_CREATE_SUCCESS')).toBe(true);
+    expect(subscriptions.mayWant('t1', 'USER_CREATE_START')).toBe(true);
+    await subscriptions.subscribed('t1');
+    expect(reads).toEqual(['t1']);
+    expect(subscriptions.mayWant('t1', 'USER_CREATE_SUCCESS')).toBe(false);
+    expect(subscriptions.mayWant('t1', 'USER_RETRIEVE_SUCCESS')).toBe(true);
+    expect(subscriptions.mayWant('t2', 'USER_CREATE_SUCCESS')).toBe(true);
+    await subscriptions.subscribed('t2');
+    expect(subscriptions.mayWant('t2', 'USER_CREATE_SUCCESS')).toBe(false);
+    subscriptions.forget('t2');
+    expect(subscriptions.mayWant('t2', 'USER_CREATE_SUCCESS')).toBe(true);
+    advance(5000);
+    expect(subscriptions.mayWant('t1', 'USER_CREATE_SUCCESS')).toBe(true);
+  });
+});
