@@ -1,6 +1,7 @@
 // The audit event port: what every operation of the server did, who did it and how it ended, kept per tenant for the
-// tenant's retention. Events arrive through the outbox (src/extensions/audit/), so appending is idempotent on the
-// event id (a message delivered twice adds its events once). Reading is newest first, with a small filter language
+// tenant's retention. Events arrive in batches (src/extensions/audit/: the buffer of read events, the outbox's audit
+// topic) or with the write they describe (an `auditStoreOnly` outbox message, outbox-store.ts); appending is
+// idempotent on the event id (a message delivered twice adds its events once). Reading is newest first, with a small filter language
 // over the five fields an auditor asks about, each backed by an index that starts with the tenant; stores never
 // scan another tenant's events and never load a tenant's events into memory to filter them.
 

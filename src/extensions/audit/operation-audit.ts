@@ -2,7 +2,9 @@
 // ends in exactly one of two ways:
 //   - a write that changes state: the service asks effectsOfSuccess() for the outbox messages of START + SUCCESS and
 //     hands them to the store with the write, so that they are durable exactly when the write is (same transaction on
-//     the embedded store; see mongo-resource-store.ts for MongoDB), then calls committed();
+//     the embedded store; see mongo-resource-store.ts for MongoDB), then calls committed(). When no webhook of the
+//     tenant wants these events, the message is for the audit store only, and the embedded store writes the events
+//     there in that same transaction instead of queuing them;
 //   - anything else (a read, a search, a failure, a write that changed nothing): succeed() or fail() hands START and
 //     its outcome to the sink, which buffers them and writes them in batches (audit-buffer.ts): such events describe no
 //     change of state, and writing each at once would cost a synchronous store write per read.
