@@ -41,9 +41,11 @@ export async function listPage(deps: PagedListDeps, context: RequestContext, typ
   const binding: CursorBinding = { tenantId: context.tenantId, scope: type.name, filter: request.filter, sort: request.sort };
   // RFC 9865: an empty cursor asks for the first page.
   const position = request.cursor === '' ? {} : deps.cursors.open(binding, request.cursor);
-  const result = await deps.service.list(context, type, request, position.after);
+  // The walk counts once, on its first page; later pages report that count (RFC 9865 §2: totalResults SHOULD be accurate,
+  // and a provider unable to estimate it may even omit it), so that no page of a large walk pays for a count again.
+  const result = await deps.service.list(context, type, request, position.after, position.total);
   // A page of count=0 holds no row to continue after: it answers totalResults only, and no cursor.
-  const nextCursor = result.next && request.count > 0 ? deps.cursors.seal(binding, { after: result.next }) : undefined;
+  const nextCursor = result.next && request.count > 0 ? deps.cursors.seal(binding, { after: result.next, total: result.totalResults }) : undefined;
   return { resources: result.resources, totalResults: result.totalResults, ...(nextCursor ? { nextCursor } : {}) };
 }
 

@@ -70,8 +70,11 @@ export interface ResourceService {
    */
   createMany(context: RequestContext, type: ResourceTypeDefinition, bodies: readonly unknown[], itemContexts?: readonly RequestContext[]): Promise<Array<StoredResource | ScimError>>;
   get(context: RequestContext, type: ResourceTypeDefinition, id: string): Promise<StoredResource>;
-  /** Index page, or (when `request.cursor` is set) the keyset page after `after`; RFC 9865 cursors seal `next`. */
-  list(context: RequestContext, type: ResourceTypeDefinition, request: ListRequest, after?: KeysetPosition): Promise<StoreListResult>;
+  /**
+   * Index page, or (when `request.cursor` is set) the keyset page after `after`; RFC 9865 cursors seal `next`.
+   * `total`: the totalResults a previous page of the same cursor walk counted, reported again instead of counted.
+   */
+  list(context: RequestContext, type: ResourceTypeDefinition, request: ListRequest, after?: KeysetPosition, total?: number): Promise<StoreListResult>;
   replace(context: RequestContext, type: ResourceTypeDefinition, id: string, body: unknown, conditions?: WriteConditions, options?: WriteOptions): Promise<StoredResource>;
   /**
    * RFC 7644 §3.5.2 PATCH: all operations apply or none; validated like PUT; compare-and-set on the version. A PATCH
@@ -331,7 +334,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       return load(context, type, id);
     },
 
-    async list(context, type, request, after) {
+    async list(context, type, request, after, total) {
       context.operation?.target(type.name);
       await settleTenant(context, subject(type));
       return mapStoreErrors(subject(type), () =>
@@ -342,7 +345,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
           page:
             request.cursor === undefined
               ? { kind: 'index', startIndex: request.startIndex, count: request.count }
-              : { kind: 'keyset', ...(after ? { after } : {}), count: request.count },
+              : { kind: 'keyset', ...(after ? { after } : {}), ...(total === undefined ? {} : { total }), count: request.count },
         }),
       );
     },

@@ -25,6 +25,9 @@ export function storeErrorToScim(error: unknown, subject: string): unknown {
           "terms, 'eq' or 'sw' instead of 'co' or 'ew', or a smaller count",
         error,
       );
+    case StoreErrorCode.tooMany:
+      // RFC 7644 §3.12 tooMany: more results than the server is willing to process; the store's message says how many.
+      return scimErrors.tooMany(`${subject}: ${error.message}`);
   }
 }
 

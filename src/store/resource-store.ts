@@ -97,8 +97,11 @@ export interface KeysetPosition {
 export type StorePage =
   /** RFC 7644 §3.4.2.4: 1-based startIndex. */
   | { readonly kind: 'index'; readonly startIndex: number; readonly count: number }
-  /** Keyset paging: rows strictly after `after` in (sort, id) order; the first page has no `after`. */
-  | { readonly kind: 'keyset'; readonly after?: KeysetPosition; readonly count: number };
+  /**
+   * Keyset paging: rows strictly after `after` in (sort, id) order; the first page has no `after`. `total`: the
+   * walk's totalResults as its first page counted it (carried by the cursor); the store answers it without counting.
+   */
+  | { readonly kind: 'keyset'; readonly after?: KeysetPosition; readonly count: number; readonly total?: number };
 
 export interface StoreQuery {
   readonly resourceType: string;

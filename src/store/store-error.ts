@@ -8,6 +8,8 @@ export const StoreErrorCode = {
   unavailable: 'unavailable',
   /** A read ran past the store's per-query time limit (SCIM_QUERY_TIMEOUT_MS) and was stopped. */
   timeout: 'timeout',
+  /** A query would gather more than the store bounds it to (on MongoDB: a members condition matching too many groups). */
+  tooMany: 'too_many',
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 

@@ -789,6 +789,25 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(ids(second.resources)).toEqual(['u-05', 'u-07', 'u-08']);
       });
 
+      it("reports a keyset page's known total (the walk's first count, carried by its cursor) instead of counting", async () => {
+        const first = await resources.list('t1', { resourceType: 'User', filter: users.pr('title'), page: { kind: 'keyset', count: 3 } });
+        await resources.create('t1', newUser('u-99', { userName: 'late', title: 'late' }));
+        const second = await resources.list('t1', { resourceType: 'User', filter: users.pr('title'), page: { kind: 'keyset', count: 3, after: first.next, total: first.totalResults } });
+        expect(second.totalResults).toBe(15);
+        expect(ids(second.resources)).toEqual(['u-05', 'u-07', 'u-08']);
+        const unfiltered = await resources.list('t1', { resourceType: 'User', page: { kind: 'keyset', count: 2, after: { sortValue: null, id: 'u-01' }, total: 7 } });
+        expect(unfiltered).toMatchObject({ totalResults: 7, next: { id: 'u-03' } });
+      });
+
+      it.each([false, true])('answers every startIndex page sorted by userName (descending: %s) as a slice of the sorted list', async (descending) => {
+        const sort = sortBy('userName', descending);
+        const everything = ids((await resources.list('t1', listAll({ resourceType: 'User', sort }))).resources);
+        for (let startIndex = 1; startIndex <= TOTAL + 1; startIndex += 3) {
+          const page = await resources.list('t1', { resourceType: 'User', sort, page: { kind: 'index', startIndex, count: 4 } });
+          expect({ startIndex, ids: ids(page.resources), total: page.totalResults }).toEqual({ startIndex, ids: everything.slice(startIndex - 1, startIndex + 3), total: TOTAL });
+        }
+      });
+
       it('sees rows inserted after the position, not those before it, and skips rows deleted meanwhile', async () => {
         const pages = await walkKeyset(resources, 't1', { resourceType: 'User' }, 5, async (pageNumber) => {
           if (pageNumber !== 1) return;

@@ -324,7 +324,7 @@ describe('cursor paging (RFC 9865)', () => {
 
   it('neither skips nor repeats rows that existed throughout, while rows are created and deleted between pages', async () => {
     const deleteUser = async (name: string) => expect((await request(t.app).delete(`${SCIM}/Users/${idOf.get(name)}`).set(a.auth)).status).toBe(204);
-    const { pages } = await walk(
+    const { pages, bodies } = await walk(
       (cursor) => getUsers({ cursor, count: 7, sortBy: 'userName' }),
       async (pageNumber) => {
         if (pageNumber === 1) {
@@ -338,6 +338,9 @@ describe('cursor paging (RFC 9865)', () => {
     );
     const seen = pages.flat();
     expect(new Set(seen).size).toBe(seen.length);
+    // The walk counted once, on its first page; every later page reports that count (the cursor carries it).
+    expect(bodies.map((body) => body.totalResults)).toEqual(bodies.map(() => TOTAL));
+    expect((await getUsers({ cursor: '', count: 7 })).body.totalResults).toBe(TOTAL + 2 - 3);
     expect(seen).toEqual([...names.filter((name) => name !== 'user-25').slice(0, 21), 'user-20b', ...names.slice(21).filter((name) => name !== 'user-25')]);
     expect(seen).not.toContain('user-03b');
   });

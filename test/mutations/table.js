@@ -567,6 +567,68 @@ module.exports = [
     testNamePattern: '(startIndex pages exactly|change counter)',
   },
 
+  // MongoDB at scale: counts once per cursor walk, kept sort keys, covered seeks, bounded members conditions
+  {
+    id: 'page/cursor-total-not-carried',
+    bug: 'later pages of a cursor walk count again instead of reporting the total their cursor carries',
+    file: 'src/resources/paged-list.ts',
+    search: 'await deps.service.list(context, type, request, position.after, position.total);',
+    replace: 'await deps.service.list(context, type, request, position.after);',
+    tests: ['test/http/query.test.ts'],
+    testNamePattern: 'neither skips nor repeats',
+  },
+  {
+    id: 'page/mongo-known-total-counted-again',
+    bug: 'the MongoDB store runs countDocuments on every cursor page although the walk already counted',
+    file: 'src/store/mongo/mongo-resource-store.ts',
+    search: 'const total = listPlan.knownTotal ?? (await resources.countDocuments(listPlan.match, limit));',
+    replace: 'const total = await resources.countDocuments(listPlan.match, limit);',
+    tests: ['test/unit/store/mongo/list-reads.test.ts', ...MINGO_CONTRACT],
+    testNamePattern: '(counts a cursor walk once|known total)',
+  },
+  {
+    id: 'sort/mongo-missing-key-first',
+    bug: 'a kept sort key puts missing values before present ones ascending',
+    file: 'src/store/mongo/sort-keys.ts',
+    search: "const PRESENT = '0';",
+    replace: "const PRESENT = '2';",
+    tests: ['test/unit/store/mongo/list-reads.test.ts'],
+  },
+  {
+    id: 'sort/mongo-keyed-keyset-repeats-last-row',
+    bug: 'a cursor page sorted by userName starts at the last row of the page before instead of after it',
+    file: 'src/store/mongo/list-query.ts',
+    search: 'return { [sort.field]: { [beyond]: sortKeyOf(after.sortValue, id) } };',
+    replace: "return { [sort.field]: { [sort.direction === 1 ? '$gte' : '$lte']: sortKeyOf(after.sortValue, id) } };",
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'keyset pages sorted by',
+  },
+  {
+    id: 'page/mongo-seek-off-by-one',
+    bug: 'a deep startIndex page on MongoDB starts one row after the row its covered seek reached',
+    file: 'src/store/mongo/mongo-resource-store.ts',
+    search: "[plan.sort.direction === 1 ? '$gte' : '$lte']: valueAt(first, plan.seek)",
+    replace: "[plan.sort.direction === 1 ? '$gt' : '$lt']: valueAt(first, plan.seek)",
+    tests: MINGO_CONTRACT,
+    testNamePattern: 'startIndex',
+  },
+  {
+    id: 'filter/mongo-members-unbounded',
+    bug: 'a members condition gathers any number of group ids into one $in (past the 16 MB command limit)',
+    file: 'src/store/mongo/mongo-membership-store.ts',
+    search: 'if (ids.length > limit) {',
+    replace: 'if (ids.length > limit + 1) {',
+    tests: ['test/unit/store/mongo/list-reads.test.ts'],
+  },
+  {
+    id: 'filter/mongo-sw-unanchored-on-unique-field',
+    bug: '`sw` on a unique attribute matches the literal anywhere in the value',
+    file: 'src/store/mongo/filter-to-mongo.ts',
+    search: "{ $regex: textPattern('sw', literal) }",
+    replace: "{ $regex: textPattern('co', literal) }",
+    tests: ['test/unit/store/mongo/list-reads.test.ts', 'test/unit/store/mongo/filter-to-mongo.test.ts'],
+  },
+
   // Token revocation
   {
     id: 'token/revoked-token-accepted',

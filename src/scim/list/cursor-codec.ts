@@ -26,6 +26,11 @@ export interface CursorPosition {
    * export's KDF salt: every page of one export seals with the same key, README "Export and import").
    */
   readonly carry?: string;
+  /**
+   * totalResults as the walk's first page counted it, reported again by every later page instead of counting anew: a
+   * count over a large match costs as much as reading it, and RFC 9865 lets a walk's pages report one total.
+   */
+  readonly total?: number;
 }
 
 /** What a cursor is bound to. */
@@ -64,6 +69,7 @@ interface SealedPayload {
   readonly r?: string;
   readonly a?: readonly [string | number | boolean | null, string];
   readonly c?: string;
+  readonly n?: number;
 }
 
 export function createCursorCodec(options: CursorCodecOptions): CursorCodec {
@@ -84,6 +90,7 @@ export function createCursorCodec(options: CursorCodecOptions): CursorCodec {
         ...(position.resourceType !== undefined ? { r: position.resourceType } : {}),
         ...(position.after ? { a: [position.after.sortValue, position.after.id] as const } : {}),
         ...(position.carry !== undefined ? { c: position.carry } : {}),
+        ...(position.total !== undefined ? { n: position.total } : {}),
       };
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -128,6 +135,7 @@ export function createCursorCodec(options: CursorCodecOptions): CursorCodec {
         ...(payload.r !== undefined ? { resourceType: payload.r } : {}),
         ...(payload.a ? { after: { sortValue: payload.a[0], id: payload.a[1] } } : {}),
         ...(payload.c !== undefined ? { carry: payload.c } : {}),
+        ...(payload.n !== undefined ? { total: payload.n } : {}),
       };
     },
   };
@@ -142,8 +150,9 @@ function parsePayload(text: string): SealedPayload | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { t, r, a, c } = value as Record<string, unknown>;
+  const { t, r, a, c, n } = value as Record<string, unknown>;
   if (typeof t !== 'number' || !Number.isInteger(t)) return undefined;
+  if (n !== undefined && (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)) return undefined;
   if (r !== undefined && typeof r !== 'string') return undefined;
   if (c !== undefined && typeof c !== 'string') return undefined;
   if (a !== undefined) {

@@ -16,6 +16,10 @@
 //   8. A stored value of the wrong JSON type matches no comparison: MongoDB compares only values of the literal's
 //      type (type bracketing), and values the search document wraps under "!" are never compared.
 //
+// Index use: `eq` and `sw` on a unique path read its unique index (`u`); on the other indexed paths (externalId,
+// emails.value, displayName, members.value, roles.value) the lookup index of the search-document field, where an
+// anchored `sw` is a range too. `co` and `ew` cannot use an ordered index and scan the tenant's documents of the type.
+//
 // Safety: user values are only ever operands ($eq/$gt/... values and escaped $regex patterns), never field names or
 // operators. co/sw/ew are regular expressions built from the escaped literal: `co` unanchored, `sw` anchored with `^`,
 // `ew` with `(?![\s\S])` (end of input in both PCRE and JavaScript; PCRE's `$` would also match before a final
@@ -156,9 +160,14 @@ class Compiler {
         return columnCondition(target.column, target.leaf, op, wanted);
       case 'slot': {
         if (isMembersPath(path)) return this.groupsWithMember(memberCompare(target.subAttribute, op, wanted));
-        const indexed = op === 'eq' && typeof wanted === 'string' && wanted !== '' ? this.context.model.indexedPathOf(path) : undefined;
-        // `eq` on a unique path reads `u`, the exact set of its non-empty string values, under its unique index.
-        if (indexed?.unique) return { [uniqueField(indexed)]: { $eq: normaliseString(leaf, wanted as string) } };
+        const indexed = (op === 'eq' || op === 'sw') && typeof wanted === 'string' && wanted !== '' ? this.context.model.indexedPathOf(path) : undefined;
+        if (indexed?.unique) {
+          // `eq` and `sw` on a unique path read `u`, the exact set of its non-empty string values (normalised as the
+          // search document holds them), under its unique index: `sw` is a prefix, an anchored expression without
+          // flags, which the server answers as a range of that index.
+          const literal = normaliseString(leaf, wanted as string);
+          return { [uniqueField(indexed)]: op === 'eq' ? { $eq: literal } : { $regex: textPattern('sw', literal) } };
+        }
         return fieldCondition(valueField(target.slot, target.subAttribute), leaf, op, wanted);
       }
     }

@@ -12,6 +12,7 @@ import type { Db, IndexDescription } from 'mongodb';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { IndexedPath, StoreModel } from '../model/resource-model';
 import { fieldName, slotField, uniqueField } from './resource-document';
+import { keyedSortsOf } from './sort-keys';
 
 export const COLLECTIONS = {
   resources: 'resources',
@@ -74,6 +75,11 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
   add({ name: 'outbox_pending', key: { 'outboxPending.created': 1 }, sparse: true });
 
   for (const type of registry.resourceTypes) {
+    // A page sorted by a kept sort key (sort-keys.ts) is a range of this index, forwards or backwards; a keyset page
+    // starts at the cursor's key. One index per path, shared by the types that have it.
+    for (const keyed of keyedSortsOf(model.modelOf(type.name))) {
+      add({ name: `sort_${fieldName(keyed.path)}`, key: { tenantId: 1, resourceType: 1, [keyed.field]: 1 } });
+    }
     for (const indexed of model.modelOf(type.name).indexedPaths) {
       // Members live in their own collection, with their own indexes.
       if (indexed.path === MEMBERS_PATH && type.name === 'Group') continue;

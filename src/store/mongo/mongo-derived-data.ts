@@ -56,14 +56,14 @@ export function createMongoDerivedData(deps: MongoDerivedDataDeps): DerivedDataM
     for (let read = 0; read < MAX_REREADS; read++) {
       if (!document || document.m === fence.model) return 0;
       const resourceModel = model.modelOf(document.resourceType);
-      const derived = deriveFields(resourceModel, JSON.parse(document.data) as Record<string, unknown>);
+      const derived = deriveFields(resourceModel, JSON.parse(document.data) as Record<string, unknown>, document.id);
       const { us, up } = deriveUnversionedFields(resourceModel, JSON.parse(document.unversioned ?? '{}') as Record<string, unknown>);
       // A document never given unversioned attributes has no revision ($in with null matches a missing field).
       const revision = document.unversionedRevision ?? { $in: [0, null] };
       try {
         const { matchedCount } = await resources.updateOne(
           { _id: document._id, version: document.version, unversionedRevision: revision, ...fence.replaceCondition() } as Filter<ResourceDocument>,
-          { $set: { s: derived.s, p: derived.p, u: derived.u, us, up, m: fence.model } },
+          { $set: { s: derived.s, p: derived.p, u: derived.u, o: derived.o, us, up, m: fence.model } },
         );
         if (matchedCount > 0) return 1;
       } catch (error) {

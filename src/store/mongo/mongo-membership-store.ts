@@ -12,11 +12,12 @@
 // Reads skip tombstones. A deleted user or group leaves tombstones stamped "forever" in every group it was in, and an
 // add re-checks after writing that its member still exists (the delete marks the member before it writes its
 // tombstones, so one of the two always sees the other).
-import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import { isBeingDeleted, type Member, type MembershipEdge, type MembershipStore, type PendingChange } from '../membership-store';
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import { DUPLICATE_KEY, whenReady } from './mongo-errors';
+import { StoreError } from '../store-error';
 import { PRESENT, toMember, toMembershipDocument, type MembershipDocument } from './membership-document';
 import type { OutboxStore } from '../outbox-store';
 import { appendHeldEffects, type PendingMessage } from './mongo-resource-store';
@@ -263,11 +264,33 @@ async function upserted(memberships: Collection<MembershipDocument>, operations:
 }
 
 /** The resolver filters use for `members` conditions: the distinct ids of the groups with a matching membership. */
-export function memberGroupsResolver(memberships: Collection<MembershipDocument>, tenantId: string): MemberGroupsResolver {
+/**
+ * At most this many groups answer the members condition of a Group filter: their ids become one `$in` of the list's
+ * query, and a MongoDB command is limited to 16 MB (100,000 ids of 36 characters take about 5 MB).
+ */
+export const MEMBER_GROUPS_LIMIT = 100_000;
+
+/** The distinct groups of a tenant with a membership matching `memberQuery`, one more than `limit` at most. */
+export function memberGroupsPipeline(tenantId: string, memberQuery: Record<string, unknown>, limit: number): Document[] {
+  return [
+    { $match: { $and: [{ tenantId }, PRESENT, memberQuery] } },
+    { $group: { _id: '$groupId' } },
+    // One more than the bound: its presence says the condition matches too many groups.
+    { $limit: limit + 1 },
+  ];
+}
+
+export function memberGroupsResolver(memberships: Collection<MembershipDocument>, tenantId: string, limit = MEMBER_GROUPS_LIMIT): MemberGroupsResolver {
   return async (memberQuery) => {
-    const groups = memberships.aggregate<{ _id: string }>([{ $match: { $and: [{ tenantId }, PRESENT, memberQuery] } }, { $group: { _id: '$groupId' } }]);
+    const groups = memberships.aggregate<{ _id: string }>(memberGroupsPipeline(tenantId, memberQuery, limit));
     const ids: string[] = [];
     for await (const group of groups) ids.push(group._id);
+    if (ids.length > limit) {
+      throw new StoreError(
+        'too_many',
+        `the members condition of the filter matches more than ${limit} groups, more than one query can name; narrow it (e.g. members.value eq the id of one member)`,
+      );
+    }
     return ids;
   };
 }

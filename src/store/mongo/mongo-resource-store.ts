@@ -49,7 +49,7 @@ import { StoreError } from '../store-error';
 import type { StoreModel } from '../model/resource-model';
 import type { MemberGroupsResolver } from './filter-to-mongo';
 import type { IndexPlan } from './indexes';
-import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, type ListPlan } from './list-query';
+import { planList, positionOf, SORT_KEY, SORT_MISSING, SORT_MISSING_STAGE, sortDocument, sortKeyStage, valueAt, type ListPlan } from './list-query';
 import { DUPLICATE_KEY, duplicateKeyDetails, duplicateKeyIndex, isDuplicateKey, timeLimited, whenReady, type DuplicateKeyDetails } from './mongo-errors';
 import {
   deriveFields,
@@ -249,7 +249,7 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
         // concurrent writes (the embedded store's single snapshot is not available on a standalone server).
         const limit = deps.queryTimeoutMs === undefined ? {} : { maxTimeMS: deps.queryTimeoutMs };
         const { totalResults, documents } = await timeLimited(async () => {
-          const total = await resources.countDocuments(listPlan.match, limit);
+          const total = listPlan.knownTotal ?? (await resources.countDocuments(listPlan.match, limit));
           return { totalResults: total, documents: listPlan.limit === 0 ? [] : await readPage(resources, listPlan, limit) };
         });
         if (listPlan.limit === 0) return { resources: [], totalResults };
@@ -323,7 +323,7 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
     },
 
     async replace(tenantId, resourceType, id, replacement: ResourceReplacement, expectedVersion?: number, effects?: WriteEffects) {
-      const derived = deriveFields(model.modelOf(resourceType), replacement.attributes);
+      const derived = deriveFields(model.modelOf(resourceType), replacement.attributes, id);
       const data = JSON.stringify(replacement.attributes);
       const internal = JSON.stringify(replacement.internal);
       return run(async () => {
@@ -331,7 +331,7 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
         // Only a document this model (or an older one) derived: a newer model's fields must not be overwritten.
         const condition = { ...target, ...fence.replaceCondition() };
         let updated: Pick<ResourceDocument, 'version' | 'created' | 'unversioned' | 'unversionedRevision' | 'pending'> | null;
-        const set = { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u, m: fence.model };
+        const set = { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u, o: derived.o, m: fence.model };
         const added = replacement.pending ?? [];
         try {
           updated = await resources.findOneAndUpdate(
@@ -464,8 +464,20 @@ function literally(values: Record<string, unknown>): Document {
 async function readPage(resources: Collection<ResourceDocument>, plan: ListPlan, timeLimit: { maxTimeMS?: number }): Promise<Document[]> {
   const limit = plan.keyset ? plan.limit + 1 : plan.limit;
   if (plan.sort.kind !== 'expression') {
-    const match = plan.after ? { $and: [plan.match, plan.after] } : plan.match;
-    return resources.find(match, { projection: STORED_PROJECTION, sort: sortDocument(plan.sort), skip: plan.skip, limit, ...timeLimit }).toArray();
+    const sort = sortDocument(plan.sort);
+    // A kept sort key is read back for the keyset position of the last row.
+    const projection = plan.sort.kind === 'keyed' ? { ...STORED_PROJECTION, [plan.sort.field]: 1 } : STORED_PROJECTION;
+    if (plan.seek) {
+      // A deep index page: the index alone steps over the skipped rows (projected on its own fields, the query is
+      // covered: no document is fetched for them), then the page is read from the key it reached.
+      const [first] = await resources.find(plan.match, { projection: { _id: 0, [plan.seek]: 1 }, sort, skip: plan.skip, limit: 1, ...timeLimit }).toArray();
+      if (!first) return [];
+      const from = { [plan.seek]: { [plan.sort.direction === 1 ? '$gte' : '$lte']: valueAt(first, plan.seek) } };
+      return resources.find({ $and: [from, plan.match] }, { projection, sort, limit, ...timeLimit }).toArray();
+    }
+    // The keyset condition first: with a kept key or id, it is the start of the index range the page reads.
+    const match = plan.after ? { $and: [plan.after, plan.match] } : plan.match;
+    return resources.find(match, { projection, sort, skip: plan.skip, limit, ...timeLimit }).toArray();
   }
   const pipeline: Document[] = [{ $match: plan.match }, sortKeyStage(plan.sort), SORT_MISSING_STAGE];
   if (plan.after) pipeline.push({ $match: plan.after });

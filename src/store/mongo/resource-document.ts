@@ -35,6 +35,10 @@ import type { PendingChange } from '../membership-store';
 import { EMPTY_UNVERSIONED, unversionedAttributesOf, type StoredResource } from '../resource-store';
 import type { AttributeSlot, IndexedPath, ResourceModel, StoragePart } from '../model/resource-model';
 import { deriveSearchData, UNMATCHABLE } from '../model/search-document';
+import { fieldName } from './field-name';
+import { deriveSortKeys } from './sort-keys';
+
+export { fieldName };
 
 /** Key of the list of present sub-attributes in a complex element of the search document. */
 export const PRESENT_SUBS = '?';
@@ -56,6 +60,8 @@ export interface ResourceDocument {
   readonly s: Record<string, unknown[]>;
   readonly p: string[];
   readonly u: Record<string, string[]>;
+  /** Sort keys of the keyed sort paths (sort-keys.ts); absent on documents written before they were kept. */
+  readonly o?: Record<string, string>;
   /** The schema model that derived s, p and u (model-generations.ts); absent on documents written before it was kept. */
   readonly m?: string;
   /** Absent until the first updateInternal: no unversioned attribute is present. */
@@ -66,7 +72,7 @@ export interface ResourceDocument {
 }
 
 /** The fields a write sets from the attributes (everything but identity, version and timestamps). */
-export type DerivedFields = Pick<ResourceDocument, 's' | 'p' | 'u'>;
+export type DerivedFields = Required<Pick<ResourceDocument, 's' | 'p' | 'u' | 'o'>>;
 
 /** The fields updateInternal sets from the unversioned attributes. */
 export type UnversionedFields = Required<Pick<ResourceDocument, 'us' | 'up'>>;
@@ -76,20 +82,6 @@ const PART_FIELDS: Readonly<Record<StoragePart, { readonly search: string; reado
   document: { search: 's', presence: 'p' },
   unversioned: { search: 'us', presence: 'up' },
 };
-
-/**
- * A search-document key as a MongoDB field name: letters, digits and "-" stay, every other UTF-16 unit becomes
- * `_` and four hex digits. Injective (an `_` in the key is escaped too), never empty of meaning, never starting with
- * `$`, never containing `.`, so a path such as `s.<field>.value` always means what it says.
- */
-export function fieldName(key: string): string {
-  let name = '';
-  for (let i = 0; i < key.length; i++) {
-    const char = key[i];
-    name += /[A-Za-z0-9-]/.test(char) ? char : `_${key.charCodeAt(i).toString(16).padStart(4, '0')}`;
-  }
-  return name;
-}
 
 /** The field of a slot in the search document of its part, e.g. `s.userName`. */
 export function slotField(slot: AttributeSlot): string {
@@ -111,9 +103,11 @@ export function uniqueField(indexed: IndexedPath): string {
   return `u.${fieldName(indexed.path)}`;
 }
 
-export function deriveFields(model: ResourceModel, attributes: ScimAttributes): DerivedFields {
+/** The derived fields of resource `id` (its id is part of its sort keys). */
+export function deriveFields(model: ResourceModel, attributes: ScimAttributes, id: string): DerivedFields {
   const derived = deriveSearchData(model, attributes);
-  return { ...searchAndPresence(model, derived.search, 'document'), u: uniqueValues(model, derived.values) };
+  const { s, p } = searchAndPresence(model, derived.search, 'document');
+  return { s, p, u: uniqueValues(model, derived.values), o: deriveSortKeys(model, s, id) };
 }
 
 /** `us` and `up` from unversioned values (their UNVERSIONED_ATTRIBUTES). */
@@ -172,7 +166,7 @@ export function toResourceDocument(
     internal: JSON.stringify(resource.internal),
     unversioned: JSON.stringify(EMPTY_UNVERSIONED.values),
     unversionedRevision: EMPTY_UNVERSIONED.revision,
-    ...deriveFields(model, resource.attributes),
+    ...deriveFields(model, resource.attributes, resource.id),
     ...(resource.pending && resource.pending.length > 0 ? { pending: [...resource.pending] } : {}),
   };
 }

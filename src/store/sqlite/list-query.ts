@@ -54,15 +54,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   const where: SqlFragment[] = [{ sql: 'r.tenant_id = ? AND r.resource_type = ?', params: [tenantId, query.resourceType] }];
   if (query.filter) where.push(filterToSql(query.filter, { model, row: 'r', tenantId }));
   const filtered = conjunction(where);
-  // Without a filter the total is the trigger-kept counter (migration 3) rather than a count of every row.
-  const count = query.filter
-    ? { sql: `SELECT count(*) AS total FROM resources r WHERE ${filtered.sql}`, params: filtered.params }
-    : {
-        sql:
-          'SELECT coalesce((SELECT total FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS total, ' +
-          'coalesce((SELECT changes FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS changes',
-        params: [tenantId, query.resourceType, tenantId, query.resourceType],
-      };
+  const count = countSql(tenantId, query, filtered);
 
   const key = query.sort ? sortKey(model, query.sort.path) : undefined;
   const descending = query.sort?.descending ?? false;
@@ -118,6 +110,20 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
     count,
     limit,
     sorted: key !== undefined,
+  };
+}
+
+/** The statement that answers a list's totalResults (and, without a filter, the change counter of migration 19). */
+function countSql(tenantId: string, query: StoreQuery, filtered: SqlFragment): SqlFragment {
+  // A later page of a cursor walk reports the total its first page counted (the cursor carries it): no count at all.
+  if (query.page.kind === 'keyset' && query.page.total !== undefined) return { sql: 'SELECT ? AS total', params: [query.page.total] };
+  if (query.filter) return { sql: `SELECT count(*) AS total FROM resources r WHERE ${filtered.sql}`, params: filtered.params };
+  // Without a filter the total is the trigger-kept counter (migration 3) rather than a count of every row.
+  return {
+    sql:
+      'SELECT coalesce((SELECT total FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS total, ' +
+      'coalesce((SELECT changes FROM resource_counts WHERE tenant_id = ? AND resource_type = ?), 0) AS changes',
+    params: [tenantId, query.resourceType, tenantId, query.resourceType],
   };
 }
 

@@ -30,6 +30,8 @@ describe('cursor codec', () => {
     expect(codec.open(binding, codec.seal(binding, { resourceType: 'Group' }))).toEqual({ resourceType: 'Group' });
     // A value the issuer keeps for the whole walk (an export's salt) comes back sealed with the position.
     expect(codec.open(binding, codec.seal(binding, { after: { sortValue: null, id: 'u-1' }, carry: 'c2FsdA==' }))).toEqual({ after: { sortValue: null, id: 'u-1' }, carry: 'c2FsdA==' });
+    // The walk's total as its first page counted it, reported again by later pages.
+    expect(codec.open(binding, codec.seal(binding, { after: { sortValue: 'x', id: 'u-1' }, total: 1_000_000 }))).toEqual({ after: { sortValue: 'x', id: 'u-1' }, total: 1_000_000 });
   });
 
   it('issues url-safe cursors (RFC 3986 unreserved characters only) that reveal neither id nor sort value', () => {

@@ -53,6 +53,11 @@ describe('planIndexes', () => {
     expect(plan.conflictAttributes.get('unique_name')).toBe('name');
   });
 
+  it('indexes the kept sort keys of userName and name.familyName (sort-keys.ts), after tenant and type', () => {
+    expect(byName('resources', 'sort_userName')).toEqual({ name: 'sort_userName', key: { tenantId: 1, resourceType: 1, 'o.userName': 1 } });
+    expect(byName('resources', 'sort_name_002efamilyName')).toEqual({ name: 'sort_name_002efamilyName', key: { tenantId: 1, resourceType: 1, 'o.name_002efamilyName': 1 } });
+  });
+
   it('keeps members out of the resources collection and indexes memberships both ways', () => {
     expect(plan.indexes.resources.some((index) => Object.keys(index.key).some((field) => field.includes('members')))).toBe(false);
     expect(plan.indexes.memberships).toEqual([

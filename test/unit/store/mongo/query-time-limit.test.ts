@@ -1,7 +1,7 @@
 // On MongoDB the driver is asynchronous, so a slow query never holds the event loop; what bounds it is the server:
 // every read of a list or search (its count and its page, plain find or sort pipeline) carries maxTimeMS
 // (SCIM_QUERY_TIMEOUT_MS), and a query the server stops there (MaxTimeMSExpired) is StoreError `timeout` (503).
-import { MongoServerError, type Db } from 'mongodb';
+import { MongoServerError } from 'mongodb';
 import { loadBuiltinRegistry } from '../../../../src/scim/schema/builtin-registry';
 import { mongoStoreOn } from '../../../../src/store/mongo/mongo-store';
 import type { StoreQuery } from '../../../../src/store/resource-store';
@@ -9,37 +9,10 @@ import { storeErrorToScim } from '../../../../src/resources/store-errors';
 import { isStoreError } from '../../../../src/store/store-error';
 import { filterBuilder } from '../../../contract/filter-builder';
 import { createMingoDb } from './mingo-db';
+import { recordingReads } from './recording-reads';
 
 const registry = loadBuiltinRegistry();
 const users = filterBuilder(registry, 'User');
-const READS = new Set(['find', 'countDocuments', 'aggregate']);
-
-/** The Db with every read of the resources collection recorded: the operation and the options it was given. */
-function recordingReads(db: Db): { db: Db; reads: Array<{ operation: string; options: Record<string, unknown> }> } {
-  const reads: Array<{ operation: string; options: Record<string, unknown> }> = [];
-  const recorded = new Proxy(db, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (property !== 'collection' || typeof value !== 'function') return value;
-      return (name: string, ...rest: unknown[]) => {
-        const collection = (value as (...args: unknown[]) => object).call(target, name, ...rest);
-        if (name !== 'resources') return collection;
-        return new Proxy(collection, {
-          get(inner, method, innerReceiver) {
-            const fn: unknown = Reflect.get(inner, method, innerReceiver);
-            if (typeof method !== 'string' || !READS.has(method) || typeof fn !== 'function') return fn;
-            return (query: unknown, options: Record<string, unknown> = {}) => {
-              reads.push({ operation: method, options });
-              return (fn as (...args: unknown[]) => unknown).call(inner, query, options);
-            };
-          },
-        });
-      };
-    },
-  });
-  return { db: recorded, reads };
-}
-
 describe('MongoDB query time limit', () => {
   const page = { kind: 'index' as const, startIndex: 1, count: 10 };
 

@@ -34,7 +34,7 @@ describe('deriveFields', () => {
       emails: [{ value: 'Home@Example.com', type: 'home' }, { value: 'B@Example.com', type: 'Work', primary: true }, { type: '' }],
       name: { givenName: 'Barbara', familyName: '' },
       [ENTERPRISE]: { department: 'Tour Operations' },
-    });
+    }, 'u-1');
     expect(derived.s.userName).toEqual(['bjensen']);
     expect(derived.s.displayName).toEqual(['']);
     expect(derived.s.emails).toEqual([
@@ -47,6 +47,8 @@ describe('deriveFields', () => {
       ['userName', 'emails', 'emails.value', 'emails.type', 'emails.primary', 'name', 'name.givenName', `${ENTERPRISE}:department`].sort(),
     );
     expect(derived.u).toEqual({ userName: ['bjensen'] });
+    // Sort keys (sort-keys.ts): the folded value then the id; "" is missing and sorts after every present value.
+    expect(derived.o).toEqual({ userName: '0bjensen\u0000\u0000u-1', [fieldName('name.familyName')]: '1\u0000\u0000u-1' });
   });
 
   it('stores client-chosen keys that MongoDB cannot address in encoded form, keeping their presence', () => {
@@ -55,7 +57,7 @@ describe('deriveFields', () => {
       title: { 'a.b': 'c', $where: '1' },
       name: { 'odd.key': 'v' },
       emails: [{ value: 'a@b', $bad: 1 }],
-    });
+    }, 'u-1');
     const keys = (value: unknown): string[] =>
       Array.isArray(value) ? value.flatMap(keys) : typeof value === 'object' && value !== null ? Object.entries(value).flatMap(([key, inner]) => [key, ...keys(inner)]) : [];
     for (const key of keys(derived.s)) expect(key).not.toMatch(/^\$|\./);
@@ -64,8 +66,8 @@ describe('deriveFields', () => {
   });
 
   it('never takes "" as a unique value (RFC 7643 §2.5: empty is unassigned)', () => {
-    expect(deriveFields(model.modelOf('Group'), { displayName: '' }).u).toEqual({});
-    expect(deriveFields(model.modelOf('Group'), { displayName: 'Admins' }).u).toEqual({ displayName: ['admins'] });
+    expect(deriveFields(model.modelOf('Group'), { displayName: '' }, 'g-1').u).toEqual({});
+    expect(deriveFields(model.modelOf('Group'), { displayName: 'Admins' }, 'g-1').u).toEqual({ displayName: ['admins'] });
   });
 });
 
