@@ -629,6 +629,23 @@ module.exports = [
     tests: ['test/unit/store/mongo/list-reads.test.ts', 'test/unit/store/mongo/filter-to-mongo.test.ts'],
   },
 
+  {
+    id: 'filter/mongo-trigrams-without-exact-test',
+    bug: 'a MongoDB co/ew filter returns every document holding the pieces of the literal, not only those containing it',
+    file: 'src/store/mongo/filter-to-mongo.ts',
+    search: 'return pieces.length === 0 ? exact : { $and: [{ [trigramField(indexed)]: { $all: pieces } }, exact] };',
+    replace: 'return pieces.length === 0 ? exact : { [trigramField(indexed)]: { $all: pieces } };',
+    tests: ['test/unit/store/mongo/list-reads.test.ts'],
+  },
+  {
+    id: 'filter/mongo-trigrams-first-piece-missing',
+    bug: 'the trigrams kept for a value leave out its first piece, so a co/ew literal at the start of a value finds nothing',
+    file: 'src/store/mongo/trigrams.ts',
+    search: 'for (const piece of trigramsOf(value)) pieces.add(piece);',
+    replace: 'for (const piece of trigramsOf(value).slice(1)) pieces.add(piece);',
+    tests: ['test/unit/store/mongo/filter-to-mongo.test.ts'],
+  },
+
   // Token revocation
   {
     id: 'token/revoked-token-accepted',

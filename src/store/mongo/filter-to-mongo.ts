@@ -18,7 +18,9 @@
 //
 // Index use: `eq` and `sw` on a unique path read its unique index (`u`); on the other indexed paths (externalId,
 // emails.value, displayName, members.value, roles.value) the lookup index of the search-document field, where an
-// anchored `sw` is a range too. `co` and `ew` cannot use an ordered index and scan the tenant's documents of the type.
+// anchored `sw` is a range too. `co` and `ew` with a literal of three characters or more on those paths first select
+// the documents holding every three-character piece of the literal through a trigram index (trigrams.ts), then the
+// exact expression; shorter literals and other attributes scan the tenant's documents of the type.
 //
 // Safety: user values are only ever operands ($eq/$gt/... values and escaped $regex patterns), never field names or
 // operators. co/sw/ew are regular expressions built from the escaped literal: `co` unanchored, `sw` anchored with `^`,
@@ -32,6 +34,7 @@ import { foldCase } from '../../scim/schema/fold-case';
 import { URN } from '../../scim/urns';
 import { pathKey, type AttributeSlot, type ColumnPath, type ResourceModel } from '../model/resource-model';
 import { ELEMENT_PRESENT, PRESENT_SUBS, presenceField, presenceKey, slotField, uniqueField } from './resource-document';
+import { hasTrigrams, trigramField, trigramsOf } from './trigrams';
 
 export type MongoQuery = Record<string, unknown>;
 
@@ -168,9 +171,21 @@ class Compiler {
           const literal = normaliseString(leaf, wanted as string);
           return { [uniqueField(indexed)]: op === 'eq' ? { $eq: literal } : { $regex: textPattern('sw', literal) } };
         }
-        return fieldCondition(valueField(target.slot, target.subAttribute), leaf, op, wanted);
+        const exact = fieldCondition(valueField(target.slot, target.subAttribute), leaf, op, wanted);
+        return (op === 'co' || op === 'ew') && exact !== MATCH_NONE ? this.narrowedByTrigrams(path, leaf, wanted, exact) : exact;
       }
     }
+  }
+
+  /**
+   * `co`/`ew` on an indexed path with a literal of three characters or more: first the documents holding every piece of
+   * the literal (an index range of its trigram field), then the exact expression (trigrams.ts).
+   */
+  private narrowedByTrigrams(path: ResolvedPath, leaf: AttributeDefinition, wanted: FilterValue, exact: MongoQuery): MongoQuery {
+    const indexed = this.context.model.indexedPathOf(path);
+    if (!indexed || !hasTrigrams(indexed) || typeof wanted !== 'string') return exact;
+    const pieces = trigramsOf(normaliseString(leaf, wanted));
+    return pieces.length === 0 ? exact : { $and: [{ [trigramField(indexed)]: { $all: pieces } }, exact] };
   }
 
   /** Groups (by id) that have a membership document matching `memberQuery`. */

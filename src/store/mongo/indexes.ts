@@ -13,6 +13,7 @@ import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { IndexedPath, StoreModel } from '../model/resource-model';
 import { fieldName, slotField, uniqueField } from './resource-document';
 import { keyedSortsOf } from './sort-keys';
+import { hasTrigrams, trigramField } from './trigrams';
 
 export const COLLECTIONS = {
   resources: 'resources',
@@ -91,6 +92,8 @@ export function planIndexes(registry: SchemaRegistry, model: StoreModel): IndexP
       } else {
         add(lookupIndex(indexed));
       }
+      // `co` and `ew` of three characters or more: the documents holding every piece of the literal (trigrams.ts).
+      if (hasTrigrams(indexed)) add({ name: `trigrams_${fieldName(indexed.path)}`, key: { tenantId: 1, resourceType: 1, [trigramField(indexed)]: 1 } });
     }
   }
 

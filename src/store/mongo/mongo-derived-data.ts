@@ -63,7 +63,7 @@ export function createMongoDerivedData(deps: MongoDerivedDataDeps): DerivedDataM
       try {
         const { matchedCount } = await resources.updateOne(
           { _id: document._id, version: document.version, unversionedRevision: revision, ...fence.replaceCondition() } as Filter<ResourceDocument>,
-          { $set: { s: derived.s, p: derived.p, u: derived.u, o: derived.o, us, up, m: fence.model } },
+          { $set: { s: derived.s, p: derived.p, u: derived.u, o: derived.o, g: derived.g, us, up, m: fence.model } },
         );
         if (matchedCount > 0) return 1;
       } catch (error) {

@@ -331,7 +331,7 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
         // Only a document this model (or an older one) derived: a newer model's fields must not be overwritten.
         const condition = { ...target, ...fence.replaceCondition() };
         let updated: Pick<ResourceDocument, 'version' | 'created' | 'unversioned' | 'unversionedRevision' | 'pending'> | null;
-        const set = { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u, o: derived.o, m: fence.model };
+        const set = { lastModified: replacement.lastModified, data, internal, s: derived.s, p: derived.p, u: derived.u, o: derived.o, g: derived.g, m: fence.model };
         const added = replacement.pending ?? [];
         try {
           updated = await resources.findOneAndUpdate(

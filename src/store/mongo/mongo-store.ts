@@ -75,8 +75,8 @@ export const DEFAULT_START_WAIT_MS = 30_000;
 const RETRY_PAUSE_MS = 1000;
 
 /** Bumped whenever the derived fields (resource-document.ts) change shape, so that the stored ones are rebuilt. */
-// mongo-2: sort keys (sort-keys.ts).
-const DERIVATION_FORMAT = 'mongo-2';
+// mongo-2: sort keys (sort-keys.ts); mongo-3: trigrams (trigrams.ts).
+const DERIVATION_FORMAT = 'mongo-3';
 
 /** Client defaults: a fast 503 over a hanging request, retries on, a name in the server's logs. */
 export const CLIENT_DEFAULTS: Readonly<MongoClientOptions> = {

@@ -37,6 +37,7 @@ import type { AttributeSlot, IndexedPath, ResourceModel, StoragePart } from '../
 import { deriveSearchData, UNMATCHABLE } from '../model/search-document';
 import { fieldName } from './field-name';
 import { deriveSortKeys } from './sort-keys';
+import { deriveTrigrams } from './trigrams';
 
 export { fieldName };
 
@@ -62,6 +63,8 @@ export interface ResourceDocument {
   readonly u: Record<string, string[]>;
   /** Sort keys of the keyed sort paths (sort-keys.ts); absent on documents written before they were kept. */
   readonly o?: Record<string, string>;
+  /** The three-character pieces of the indexed attributes' values (trigrams.ts), for `co` and `ew`. */
+  readonly g?: Record<string, string[]>;
   /** The schema model that derived s, p and u (model-generations.ts); absent on documents written before it was kept. */
   readonly m?: string;
   /** Absent until the first updateInternal: no unversioned attribute is present. */
@@ -72,7 +75,7 @@ export interface ResourceDocument {
 }
 
 /** The fields a write sets from the attributes (everything but identity, version and timestamps). */
-export type DerivedFields = Required<Pick<ResourceDocument, 's' | 'p' | 'u' | 'o'>>;
+export type DerivedFields = Required<Pick<ResourceDocument, 's' | 'p' | 'u' | 'o' | 'g'>>;
 
 /** The fields updateInternal sets from the unversioned attributes. */
 export type UnversionedFields = Required<Pick<ResourceDocument, 'us' | 'up'>>;
@@ -107,7 +110,7 @@ export function uniqueField(indexed: IndexedPath): string {
 export function deriveFields(model: ResourceModel, attributes: ScimAttributes, id: string): DerivedFields {
   const derived = deriveSearchData(model, attributes);
   const { s, p } = searchAndPresence(model, derived.search, 'document');
-  return { s, p, u: uniqueValues(model, derived.values), o: deriveSortKeys(model, s, id) };
+  return { s, p, u: uniqueValues(model, derived.values), o: deriveSortKeys(model, s, id), g: deriveTrigrams(model, derived.values) };
 }
 
 /** `us` and `up` from unversioned values (their UNVERSIONED_ATTRIBUTES). */

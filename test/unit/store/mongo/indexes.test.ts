@@ -58,6 +58,12 @@ describe('planIndexes', () => {
     expect(byName('resources', 'sort_name_002efamilyName')).toEqual({ name: 'sort_name_002efamilyName', key: { tenantId: 1, resourceType: 1, 'o.name_002efamilyName': 1 } });
   });
 
+  it('indexes the trigrams of the indexed string attributes, for co and ew (trigrams.ts), not of group members', () => {
+    expect(byName('resources', 'trigrams_emails_002evalue')).toEqual({ name: 'trigrams_emails_002evalue', key: { tenantId: 1, resourceType: 1, 'g.emails_002evalue': 1 } });
+    expect(byName('resources', 'trigrams_userName')).toMatchObject({ key: { tenantId: 1, resourceType: 1, 'g.userName': 1 } });
+    expect(byName('resources', 'trigrams_members_002evalue')).toBeUndefined();
+  });
+
   it('keeps members out of the resources collection and indexes memberships both ways', () => {
     expect(plan.indexes.resources.some((index) => Object.keys(index.key).some((field) => field.includes('members')))).toBe(false);
     expect(plan.indexes.memberships).toEqual([

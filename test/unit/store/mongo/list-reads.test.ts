@@ -8,6 +8,7 @@ import { memberGroupsResolver } from '../../../../src/store/mongo/mongo-membersh
 import { filterToMongo } from '../../../../src/store/mongo/filter-to-mongo';
 import { planList } from '../../../../src/store/mongo/list-query';
 import { deriveSortKeys, sortKeyOf, sortValueOfKey } from '../../../../src/store/mongo/sort-keys';
+import { trigramsOf } from '../../../../src/store/mongo/trigrams';
 import { createStoreModel } from '../../../../src/store/model/resource-model';
 import type { StoreQuery } from '../../../../src/store/resource-store';
 import { storeErrorToScim } from '../../../../src/resources/store-errors';
@@ -122,6 +123,38 @@ describe('list reads on MongoDB', () => {
     expect(await compile(users.eq('userName', 'BJensen'))).toEqual({ 'u.userName': { $eq: 'bjensen' } });
     // An empty literal is not a value of the unique field: it stays on the search document.
     expect(await compile(users.compare('userName', 'sw', ''))).toEqual({ 's.userName': { $regex: '^' } });
+  });
+});
+
+describe('co and ew through trigrams on MongoDB (trigrams.ts)', () => {
+  const compile = (filter: ReturnType<typeof users.eq>) => filterToMongo(filter, { model: model.modelOf('User') });
+
+  it('cuts text into distinct pieces of three code points', () => {
+    expect(trigramsOf('abcabc')).toEqual(['abc', 'bca', 'cab']);
+    expect(trigramsOf('\u{1F600}ab')).toEqual(['\u{1F600}ab']);
+    expect(trigramsOf('ab')).toEqual([]);
+  });
+
+  it('narrows co and ew of three characters or more on an indexed path by its trigram field, then tests exactly', async () => {
+    expect(await compile(users.co('emails.value', 'Example.COM'))).toEqual({
+      $and: [{ 'g.emails_002evalue': { $all: trigramsOf('example.com') } }, { 's.emails.value': { $regex: 'example\\.com' } }],
+    });
+    expect(await compile(users.compare('userName', 'ew', 'sen'))).toEqual({ $and: [{ 'g.userName': { $all: ['sen'] } }, { 's.userName': { $regex: 'sen(?![\\s\\S])' } }] });
+    // Too short to have a piece, an attribute without an index, and a condition inside a value filter: the expression only.
+    expect(await compile(users.co('emails.value', 'ex'))).toEqual({ 's.emails.value': { $regex: 'ex' } });
+    expect(await compile(users.co('name.familyName', 'jensen'))).toEqual({ 's.name.familyName': { $regex: 'jensen' } });
+    expect(await compile(users.where('emails', (element) => element.co('value', 'example')))).toEqual({ 's.emails': { $elemMatch: { value: { $regex: 'example' } } } });
+  });
+
+  it('returns exactly what the expression matches: a value holding every piece but not the literal is left out', async () => {
+    const { store } = await storeWithUsers(0);
+    const withEmail = (id: string, value: string) => ({ resourceType: 'User', id, created: '2026-01-01T00:00:00.000Z', attributes: { userName: id, emails: [{ value }] }, internal: {} });
+    await store.resources.createMany('t1', [withEmail('u-1', 'abcab@x.example'), withEmail('u-2', 'q.ABCABC@x.example'), withEmail('u-3', 'cabc@x.example')]);
+    const found = async (filter: ReturnType<typeof users.eq>) =>
+      (await store.resources.list('t1', { resourceType: 'User', filter, page: { kind: 'index', startIndex: 1, count: 10 } })).resources.map((resource) => resource.id);
+    expect(await found(users.co('emails.value', 'abcabc'))).toEqual(['u-2']);
+    expect(await found(users.compare('emails.value', 'ew', 'abc@x.example'))).toEqual(['u-2', 'u-3']);
+    expect(await found(users.co('emails.value', 'bca'))).toEqual(['u-1', 'u-2']);
   });
 });
 

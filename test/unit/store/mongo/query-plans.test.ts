@@ -146,6 +146,8 @@ if (!uri) {
       ['userName sw (a prefix of the unique field)', users.compare('userName', 'sw', 'User-19'), 'unique_userName'],
       ['emails.value eq', users.eq('emails.value', 'user42@example.com'), 'lookup_emails_002evalue'],
       ['emails.value sw (a prefix of the lookup field)', users.compare('emails.value', 'sw', 'user19'), 'lookup_emails_002evalue'],
+      ['emails.value co (the trigrams of the literal)', users.co('emails.value', 'er19@'), 'trigrams_emails_002evalue'],
+      ['emails.value ew (the trigrams of the literal)', users.compare('emails.value', 'ew', '9@example.com'), 'trigrams_emails_002evalue'],
     ])('a %s filter: its count reads %s, its page an index too', async (_name, filter, index) => {
       const plans = await explainList({ resourceType: 'User', filter, page: { kind: 'keyset', count: 100 } });
       expect(plans.map(({ read }) => read.operation)).toEqual(['countDocuments', 'find']);

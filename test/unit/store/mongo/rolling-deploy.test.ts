@@ -47,7 +47,7 @@ function expectAllDerivedFor(collection: MingoCollection, registry: SchemaRegist
   expect(collection.documents.length).toBeGreaterThan(0);
   for (const document of collection.documents) {
     const expected = deriveFields(model.modelOf(document.resourceType as string), JSON.parse(document.data as string) as Record<string, unknown>, document.id as string);
-    expect({ id: document.id, s: document.s, p: document.p, u: document.u, o: document.o, m: document.m }).toEqual({ id: document.id, ...JSON.parse(JSON.stringify(expected)), m: modelName });
+    expect({ id: document.id, s: document.s, p: document.p, u: document.u, o: document.o, g: document.g, m: document.m }).toEqual({ id: document.id, ...JSON.parse(JSON.stringify(expected)), m: modelName });
   }
 }
 
