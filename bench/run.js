@@ -249,6 +249,9 @@ async function startOurs({ n, work, options, report, cleanups, label }) {
 /** The scenarios whose cost of rate limiting the issue asks for (README "Rate limits"), and how many runs of each. */
 const RATE_LIMIT_SCENARIOS = ['get-by-id', 'create'];
 const RATE_LIMIT_ROUNDS = 3;
+/** --baseline: the scenarios run on both commits (PATCH too: group commit changes the write path), and how many times. */
+const BASELINE_SCENARIOS = ['get-by-id', 'create', 'PATCH replace'];
+const BASELINE_ROUNDS = 5;
 
 /**
  * --rate-limit compare: a second server without rate limiting on the same store file and token, then each scenario
@@ -283,8 +286,8 @@ async function compareRateLimiting({ ours, ourTarget, options, cleanups, measure
 
 /**
  * --baseline <dir>: the server of another commit's build, on a file seeded by that commit's own seeding code (a store
- * file of a newer version is refused by an older server), with the same rate-limit settings; then get-by-id and create
- * alternately on it and on ours (baseline, ours, baseline, ours…), as --rate-limit compare does. The rows have the
+ * file of a newer version is refused by an older server), with the same rate-limit settings; then get-by-id, create
+ * and PATCH alternately on it and on ours (baseline, ours, baseline, ours…), as --rate-limit compare does. The rows have the
  * shape of the rate-limit comparison: `off` is the baseline, `on` is ours.
  */
 async function compareWithBaseline({ ours, ourTarget, options, work, cleanups, measure }) {
@@ -304,14 +307,14 @@ async function compareWithBaseline({ ours, ourTarget, options, work, cleanups, m
   cleanups.push(() => baseline.stop());
   const baselineTarget = await prepareTarget(baseline, { token: seeded.token, credentialsToken: seeded.credentialsToken, n: options.n, runTag: 'b' }, { groupVia: 'http' });
   const rows = [];
-  for (const scenario of SCENARIOS.filter((candidate) => RATE_LIMIT_SCENARIOS.includes(candidate.name) && options.scenarios.includes(candidate.name))) {
+  for (const scenario of SCENARIOS.filter((candidate) => BASELINE_SCENARIOS.includes(candidate.name) && options.scenarios.includes(candidate.name))) {
     const row = { name: scenario.name, baseline: label, off: [], on: [] };
-    for (let round = 1; round <= RATE_LIMIT_ROUNDS; round++) {
+    for (let round = 1; round <= BASELINE_ROUNDS; round++) {
       for (const [mode, server, target] of [
         ['off', baseline, baselineTarget],
         ['on', ours, ourTarget],
       ]) {
-        log(`${scenario.name}, ${mode === 'off' ? `baseline ${label}` : 'ours'} (${round} of ${RATE_LIMIT_ROUNDS}) ...`);
+        log(`${scenario.name}, ${mode === 'off' ? `baseline ${label}` : 'ours'} (${round} of ${BASELINE_ROUNDS}) ...`);
         const result = await measure(server, scenario.name, target);
         log(`  ${describeResult(result)}`);
         row[mode].push(result);

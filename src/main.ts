@@ -52,7 +52,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const storeSpec = parseStoreSpec(config.store);
-  const opened = await openStore(storeSpec, { registry, logger, queries: { timeoutMs: config.queryTimeoutMs, readWorkers: config.readWorkers } });
+  const opened = await openStore(storeSpec, {
+    registry,
+    logger,
+    queries: { timeoutMs: config.queryTimeoutMs, readWorkers: config.readWorkers },
+    writes: { groupCommitWindowMs: config.groupCommitWindowMs },
+  });
   // Metrics time every store operation of the app and the workers alike: the store is wrapped once, here.
   const metrics = config.metrics.mode === 'off' ? undefined : createMetrics();
   const store = metrics ? instrumentStore(opened, metrics) : opened;

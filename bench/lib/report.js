@@ -3,6 +3,7 @@
 // per second, or users per second for the Bulk/sequential-create rows. When the peer did not run (--no-peer), it has
 // no columns, no notes and no target rows.
 'use strict';
+const { SCENARIOS_BY_NAME } = require('./scenarios');
 
 const ok = (result) => result && !result.skipped && !result.failed;
 const rate = (result) => (result.unit === 'users' ? result.unitsPerSecond : result.requestsPerSecond);
@@ -120,6 +121,11 @@ function skippedLines(report) {
 /** The target for what rate limiting may cost a request (issue 20: under 10%). */
 const RATE_LIMIT_COST_TARGET = 0.1;
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 const signed = (share) => `${share >= 0 ? '+' : ''}${(100 * share).toFixed(1)}%`;
 
 /**
@@ -145,11 +151,12 @@ function comparisonCosts(rows) {
     if (off.length === 0 || on.length === 0) continue;
     const cpuMs = (runs) => mean(runs.map((run) => (10 * run.serverCpuPercent) / run.requestsPerSecond));
     const perSecond = (runs) => mean(runs.map((run) => run.requestsPerSecond));
+    const medianPerSecond = (runs) => median(runs.map((run) => run.requestsPerSecond));
     const cost = {
       name: row.name,
       runs: Math.min(off.length, on.length),
-      off: { requestsPerSecond: perSecond(off), cpuMsPerRequest: cpuMs(off) },
-      on: { requestsPerSecond: perSecond(on), cpuMsPerRequest: cpuMs(on) },
+      off: { requestsPerSecond: perSecond(off), medianRequestsPerSecond: medianPerSecond(off), cpuMsPerRequest: cpuMs(off) },
+      on: { requestsPerSecond: perSecond(on), medianRequestsPerSecond: medianPerSecond(on), cpuMsPerRequest: cpuMs(on) },
     };
     costs.push({ ...cost, cpuCost: cost.on.cpuMsPerRequest / cost.off.cpuMsPerRequest - 1, throughputCost: 1 - cost.on.requestsPerSecond / cost.off.requestsPerSecond });
   }
@@ -165,11 +172,16 @@ function rateLimitLines(report) {
 }
 
 function baselineLines(report) {
-  return baselineCosts(report).map(
-    (cost) =>
+  return baselineCosts(report).map((cost) => {
+    // The median run of each side, and what it is of the ceiling this scenario is compared with (its POST for writes).
+    const ceiling = ceilingOf(report, { ceiling: SCENARIOS_BY_NAME.get(cost.name)?.ceiling })?.requestsPerSecond;
+    const ofCeiling = (perSecond) => (ceiling ? ` = ${Math.round((100 * perSecond) / ceiling)}% of the ceiling` : '');
+    return (
       `Ours vs baseline ${cost.baseline}, ${cost.name} (${cost.runs} alternating run${cost.runs === 1 ? '' : 's'} each): server CPU ${cost.on.cpuMsPerRequest.toFixed(3)} vs ${cost.off.cpuMsPerRequest.toFixed(3)} ms per request (${signed(cost.cpuCost)}), ` +
-      `${Math.round(cost.on.requestsPerSecond)} vs ${Math.round(cost.off.requestsPerSecond)} req/s (${signed(-cost.throughputCost)})`,
-  );
+      `${Math.round(cost.on.requestsPerSecond)} vs ${Math.round(cost.off.requestsPerSecond)} req/s (${signed(-cost.throughputCost)}); ` +
+      `medians ${Math.round(cost.on.medianRequestsPerSecond)}${ofCeiling(cost.on.medianRequestsPerSecond)} vs ${Math.round(cost.off.medianRequestsPerSecond)}${ofCeiling(cost.off.medianRequestsPerSecond)}`
+    );
+  });
 }
 
 function formatReport(report) {

@@ -1,6 +1,7 @@
 // The configuration option table: every environment variable the server reads, its default, and its parser.
 // README "Configuration" mirrors this table.
 import { parseLinkTemplate } from '../extensions/invitations/invitation-links';
+import { MAX_GROUP_COMMIT_WINDOW_MS } from '../store/sqlite/group-commit';
 import { boolean, integer } from './value-parsers';
 
 export interface OptionDefinition<T> {
@@ -171,6 +172,14 @@ export const OPTIONS = {
     description: 'Threads that run the embedded store\'s list and search queries off the main thread, each with its own read connection; 0 runs them on the main thread',
     default: 2,
     parse: integer(0, 64),
+  },
+  groupCommitWindowMs: {
+    env: 'SCIM_GROUP_COMMIT_WINDOW_MS',
+    description:
+      'Milliseconds the embedded store gathers concurrent writes into one transaction (one fsync) after the first arrives; 0: the writes ' +
+      'that arrive in one turn of the event loop. Each write is still answered only once its transaction is on disk',
+    default: 0,
+    parse: integer(0, MAX_GROUP_COMMIT_WINDOW_MS),
   },
   cursorSecret: {
     env: 'SCIM_CURSOR_SECRET',

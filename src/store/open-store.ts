@@ -18,6 +18,8 @@ export interface OpenStoreDeps {
   readonly registerModel?: boolean;
   /** Time limit of list and search queries on either store, and the embedded store's read threads (default: none). */
   readonly queries?: { readonly timeoutMs: number; readonly readWorkers: number };
+  /** How long the embedded store gathers concurrent writes into one transaction (SCIM_GROUP_COMMIT_WINDOW_MS; default 0). */
+  readonly writes?: { readonly groupCommitWindowMs: number };
 }
 
 export async function openStore(spec: StoreSpec, deps: OpenStoreDeps): Promise<Store> {
@@ -28,6 +30,7 @@ export async function openStore(spec: StoreSpec, deps: OpenStoreDeps): Promise<S
         registry: deps.registry,
         mustExist: deps.mustExist,
         ...(deps.queries ? { reads: { workers: deps.queries.readWorkers, timeoutMs: deps.queries.timeoutMs } } : {}),
+        ...(deps.writes ? { groupCommitWindowMs: deps.writes.groupCommitWindowMs } : {}),
       });
     case 'mongodb': {
       // The URI is never logged or repeated: it may hold credentials.

@@ -1249,4 +1249,29 @@ module.exports = [
     replace: '',
     tests: ['test/unit/migrate/scim-client.test.ts'],
   },
+  // Group commit on the embedded store (README "Performance": SCIM_GROUP_COMMIT_WINDOW_MS)
+  {
+    id: 'group-commit/answers-before-commit',
+    bug: 'each write of a group transaction is answered as soon as its savepoint is released, before the COMMIT: a batch whose COMMIT fails has acknowledged writes that are not stored',
+    file: 'src/store/sqlite/group-commit.ts',
+    search: 'outcomes.push({ ok: true, value: inSavepoint(item.work) });',
+    replace: 'const value = inSavepoint(item.work);\n            item.resolve(value);\n            outcomes.push({ ok: true, value });',
+    tests: ['test/unit/store/sqlite-group-commit.test.ts'],
+  },
+  {
+    id: 'group-commit/one-failure-fails-the-batch',
+    bug: 'a write that fails in a group transaction rolls the whole transaction back: a duplicate userName fails every create and PATCH sent with it',
+    file: 'src/store/sqlite/group-commit.ts',
+    search: 'if (!db.inTransaction) throw error;',
+    replace: 'throw error;',
+    tests: ['test/unit/store/sqlite-group-commit.test.ts'],
+  },
+  {
+    id: 'group-commit/no-savepoint',
+    bug: 'the writes of a group transaction run without a savepoint each: a write that fails half-way leaves its first rows to be committed with its neighbours',
+    file: 'src/store/sqlite/group-commit.ts',
+    search: 'outcomes.push({ ok: true, value: inSavepoint(item.work) });',
+    replace: 'outcomes.push({ ok: true, value: item.work() });',
+    tests: ['test/unit/store/sqlite-group-commit.test.ts'],
+  },
 ];

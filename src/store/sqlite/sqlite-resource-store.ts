@@ -9,6 +9,8 @@
 // with the version of the write that recorded them.
 // A write's effects (outbox messages: its audit events) are inserted in the same transaction, so they commit with it
 // or not at all.
+// Writes go through group commit (group-commit.ts): concurrent writes share one immediate transaction, each in a
+// savepoint of its own, and each is answered only after that transaction's COMMIT.
 import type Database from 'better-sqlite3';
 import type { PendingChange, PendingChangeInput } from '../membership-store';
 import {
@@ -27,11 +29,12 @@ import {
 import { StoreError } from '../store-error';
 import { listQueryToSql, offsetOf, RESOURCE_COLUMNS, type ListCount, type ListSql } from './list-query';
 import { createPageAnchors } from './page-anchors';
+import type { GroupCommit } from './group-commit';
 import type { SqliteReadPool } from './read-pool';
 import type { ResourceModel, StoragePart, StoreModel } from '../model/resource-model';
 import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
 import { insertOutboxMessages } from './sqlite-outbox-store';
-import { isUniqueViolation, translateErrors } from './sqlite-errors';
+import { isUniqueViolation, translated, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
 export interface SqliteResourceStoreDeps {
@@ -40,6 +43,8 @@ export interface SqliteResourceStoreDeps {
   readonly model: StoreModel;
   /** Where list queries run when the store is a file (read-pool.ts); without one they run on this connection. */
   readonly readPool?: SqliteReadPool;
+  /** The connection's group commit, which every write of the store goes through. */
+  readonly commits: GroupCommit;
 }
 
 interface ResourceRow {
@@ -158,8 +163,15 @@ export function parsePending(text: string | null | undefined): PendingChange[] {
 }
 
 export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): ResourceStore {
-  const { db, statements, model, readPool } = deps;
+  const { db, statements, model, readPool, commits } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
+  /** Runs a write's body in the next group transaction (in a savepoint of its own); settles after its COMMIT. */
+  const write = <T>(body: () => T): Promise<T> =>
+    db.open
+      ? commits.run(body).catch((error: unknown) => {
+          throw translated(error);
+        })
+      : Promise.reject(new StoreError('unavailable', 'The database connection is closed'));
   const prepared = (sql: string) => statements.get(sql);
   const anchors = createPageAnchors();
 
@@ -279,26 +291,22 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
 
     async create(tenantId, resource: NewResource, effects?: WriteEffects) {
       const row = newRow(resource);
-      return run(() => db.transaction(() => insertWithEffects(tenantId, row, effects)).immediate());
+      return write(() => insertWithEffects(tenantId, row, effects));
     },
 
     async createMany(tenantId, resources: readonly NewResource[], effects?: readonly (WriteEffects | undefined)[]) {
       const rows = resources.map(newRow);
-      // One immediate transaction for the batch; each item in its own savepoint, so that a unique-index violation
-      // undoes that item only and the others are still written.
-      return run(() =>
-        db
-          .transaction(() =>
-            rows.map((row, index): StoredResource | StoreError => {
-              try {
-                return insertInSavepoint(tenantId, row, effects?.[index]);
-              } catch (error) {
-                if (error instanceof StoreError) return error;
-                throw error;
-              }
-            }),
-          )
-          .immediate(),
+      // One write for the batch; each item in its own savepoint, so that a unique-index violation undoes that item
+      // only and the others are still written.
+      return write(() =>
+        rows.map((row, index): StoredResource | StoreError => {
+          try {
+            return insertInSavepoint(tenantId, row, effects?.[index]);
+          } catch (error) {
+            if (error instanceof StoreError) return error;
+            throw error;
+          }
+        }),
       );
     },
 
@@ -307,59 +315,47 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
       const data = JSON.stringify(replacement.attributes);
       const internal = JSON.stringify(replacement.internal);
       const { lastModified } = replacement;
-      return run(() =>
-        db
-          .transaction(() => {
-            const written = (
-              expectedVersion === undefined
-                ? prepared(SQL.replace).get(lastModified, data, internal, derived.search, tenantId, resourceType, id)
-                : prepared(SQL.replaceIfVersion).get(lastModified, data, internal, derived.search, tenantId, resourceType, id, expectedVersion)
-            ) as Pick<ResourceRow, 'version' | 'created' | 'unversioned' | 'unversioned_revision' | 'pending'> | undefined;
-            if (!written) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
-            syncValues(statements, tenantId, resourceType, id, derived.values, pathsOfPart(model.modelOf(resourceType), 'document'));
-            let pending = written.pending;
-            if (replacement.pending && replacement.pending.length > 0) {
-              // Recorded in the same transaction, stamped with the version just written (membership-store.ts).
-              pending = appendPending(pending, replacement.pending, written.version);
-              prepared(SQL.setPending).run(pending, tenantId, resourceType, id);
-            }
-            if (effects) insertOutboxMessages(statements, effects);
-            return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal, pending });
-          })
-          .immediate(),
-      );
+      return write(() => {
+        const written = (
+          expectedVersion === undefined
+            ? prepared(SQL.replace).get(lastModified, data, internal, derived.search, tenantId, resourceType, id)
+            : prepared(SQL.replaceIfVersion).get(lastModified, data, internal, derived.search, tenantId, resourceType, id, expectedVersion)
+        ) as Pick<ResourceRow, 'version' | 'created' | 'unversioned' | 'unversioned_revision' | 'pending'> | undefined;
+        if (!written) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
+        syncValues(statements, tenantId, resourceType, id, derived.values, pathsOfPart(model.modelOf(resourceType), 'document'));
+        let pending = written.pending;
+        if (replacement.pending && replacement.pending.length > 0) {
+          // Recorded in the same transaction, stamped with the version just written (membership-store.ts).
+          pending = appendPending(pending, replacement.pending, written.version);
+          prepared(SQL.setPending).run(pending, tenantId, resourceType, id);
+        }
+        if (effects) insertOutboxMessages(statements, effects);
+        return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal, pending });
+      });
     },
 
     async delete(tenantId, resourceType, id, expectedVersion?: number, effects?: WriteEffects) {
-      run(() =>
-        db
-          .transaction(() => {
-            const { changes } =
-              expectedVersion === undefined
-                ? prepared(SQL.delete).run(tenantId, resourceType, id)
-                : prepared(SQL.deleteIfVersion).run(tenantId, resourceType, id, expectedVersion);
-            if (changes === 0) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
-            syncValues(statements, tenantId, resourceType, id, []);
-            if (effects) insertOutboxMessages(statements, effects);
-          })
-          .immediate(),
-      );
+      await write(() => {
+        const { changes } =
+          expectedVersion === undefined
+            ? prepared(SQL.delete).run(tenantId, resourceType, id)
+            : prepared(SQL.deleteIfVersion).run(tenantId, resourceType, id, expectedVersion);
+        if (changes === 0) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
+        syncValues(statements, tenantId, resourceType, id, []);
+        if (effects) insertOutboxMessages(statements, effects);
+      });
     },
 
     async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number, effects?: WriteEffects) {
-      return run(() =>
-        db
-          .transaction(() => {
-            // Read and written in one immediate transaction: nothing can come in between, so no version is lost.
-            const current = prepared(SQL.versionAndPending).get(tenantId, resourceType, id) as { version: number; pending: string | null } | undefined;
-            if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
-            const pending = appendPending(current.pending, mark.pending, current.version + 1);
-            const row = prepared(SQL.mark).get(mark.lastModified, pending, tenantId, resourceType, id) as ResourceRow;
-            if (effects) insertOutboxMessages(statements, effects);
-            return toStored(row);
-          })
-          .immediate(),
-      );
+      return write(() => {
+        // Read and written in one savepoint of an immediate transaction: nothing can come in between, so no version is lost.
+        const current = prepared(SQL.versionAndPending).get(tenantId, resourceType, id) as { version: number; pending: string | null } | undefined;
+        if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
+        const pending = appendPending(current.pending, mark.pending, current.version + 1);
+        const row = prepared(SQL.mark).get(mark.lastModified, pending, tenantId, resourceType, id) as ResourceRow;
+        if (effects) insertOutboxMessages(statements, effects);
+        return toStored(row);
+      });
     },
 
     async updateInternal(tenantId, resourceType, id, values, expectedRevision?: number, expectedVersion?: number) {
@@ -367,19 +363,15 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
       const derived = deriveSearchData(model.modelOf(resourceType), unversionedAttributesOf(values), 'unversioned');
       const revision = expectedRevision ?? null;
       const version = expectedVersion ?? null;
-      return run(() =>
-        db
-          .transaction(() => {
-            // One UPDATE is the compare-and-set and the write, so concurrent writers cannot interleave.
-            const row = prepared(SQL.updateInternal).get(unversioned, derived.search, tenantId, resourceType, id, revision, revision, version, version) as
-              | ResourceRow
-              | undefined;
-            if (!row) throw missOf(tenantId, resourceType, id, { revision: expectedRevision, version: expectedVersion });
-            syncValues(statements, tenantId, resourceType, id, derived.values, pathsOfPart(model.modelOf(resourceType), 'unversioned'));
-            return toStored(row);
-          })
-          .immediate(),
-      );
+      return write(() => {
+        // One UPDATE is the compare-and-set and the write, so concurrent writers cannot interleave.
+        const row = prepared(SQL.updateInternal).get(unversioned, derived.search, tenantId, resourceType, id, revision, revision, version, version) as
+          | ResourceRow
+          | undefined;
+        if (!row) throw missOf(tenantId, resourceType, id, { revision: expectedRevision, version: expectedVersion });
+        syncValues(statements, tenantId, resourceType, id, derived.values, pathsOfPart(model.modelOf(resourceType), 'unversioned'));
+        return toStored(row);
+      });
     },
 
     // A write and its effects commit in one transaction here: there is never anything to recover.

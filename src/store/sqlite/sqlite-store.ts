@@ -12,7 +12,8 @@
 //
 // Writes are synchronous in one process (better-sqlite3), so they never interleave; BEGIN IMMEDIATE takes the write
 // lock at the start of each write transaction, and busy_timeout makes a second process (e.g. the admin CLI) wait
-// for it instead of failing at once.
+// for it instead of failing at once. The resource writes of concurrent requests share one transaction and one fsync
+// (group-commit.ts), each answered only once that transaction is on disk.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -39,6 +40,7 @@ import { createSqliteInvitationStore } from './sqlite-invitation-store';
 import { createSqliteSignInStore } from './sqlite-sign-in-store';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
+import { createGroupCommit } from './group-commit';
 
 export interface SqliteStoreOptions {
   /** A file path (its directory is created when missing), or ':memory:' for a private in-memory database. */
@@ -53,6 +55,8 @@ export interface SqliteStoreOptions {
    * Without it, or with 0 workers, or for an in-memory database, they run on the main connection.
    */
   readonly reads?: { readonly workers: number; readonly timeoutMs: number };
+  /** How long concurrent writes are gathered into one transaction (group-commit.ts); 0 (default): one event-loop turn. */
+  readonly groupCommitWindowMs?: number;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -85,7 +89,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       !inMemory && options.reads && options.reads.workers > 0
         ? createSqliteReadPool({ path: resolve(options.path), workers: options.reads.workers, timeoutMs: options.reads.timeoutMs, busyTimeoutMs })
         : undefined;
-    return sqliteStoreOn(db, { registry: options.registry, blobDirectory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)), readPool });
+    return sqliteStoreOn(db, {
+      registry: options.registry,
+      blobDirectory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)),
+      readPool,
+      groupCommitWindowMs: options.groupCommitWindowMs,
+    });
   } catch (error) {
     db.close();
     throw error;
@@ -98,6 +107,8 @@ export interface SqliteStoreOnOptions {
   readonly blobDirectory?: string;
   /** Opens the pool that list queries run on (after the migrations); without it they run on `db`. */
   readonly readPool?: () => SqliteReadPool | undefined;
+  /** SqliteStoreOptions.groupCommitWindowMs. */
+  readonly groupCommitWindowMs?: number;
 }
 
 /**
@@ -112,8 +123,9 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const blobs = createSqliteBlobStore({ db, statements, directory: options.blobDirectory });
   const readPool = options.readPool?.();
   const accessChanges = createAccessChanges();
+  const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0 });
   return {
-    resources: createSqliteResourceStore({ db, statements, model, readPool }),
+    resources: createSqliteResourceStore({ db, statements, model, readPool, commits }),
     tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements }), accessChanges),
     memberships: createSqliteMembershipStore({ db, statements }),
     async deleteTenant(tenantId) {
@@ -142,6 +154,8 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     async close() {
       await readPool?.close();
       if (!db.open) return;
+      // Writes still queued are committed (and answered) before the connection goes.
+      commits.flush();
       // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
       db.pragma('optimize');
       db.close();

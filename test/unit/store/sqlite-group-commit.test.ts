@@ -1,0 +1,201 @@
+// Group commit (src/store/sqlite/group-commit.ts): the writes queued in one turn of the event loop run in one
+// transaction, each in a savepoint of its own, and each is answered only after that transaction's COMMIT. What another
+// connection sees is the evidence: it reads only what is committed (WAL), so it tells one transaction from several and
+// an answer given before the COMMIT from one given after it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
+import { createGroupCommit, type GroupCommit } from '../../../src/store/sqlite/group-commit';
+import { configureConnection, createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import { isStoreError } from '../../../src/store/store-error';
+import type { Store } from '../../../src/store/tenant-store';
+
+const registry = loadBuiltinRegistry();
+const CREATED = '2026-01-01T00:00:00.000Z';
+
+let directory: string;
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), 'scim-group-commit-'));
+});
+afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+/** What a settled promise held: its value, or the code of its store error (or the message of another error). */
+const outcomeOf = (settled: PromiseSettledResult<unknown>) =>
+  settled.status === 'fulfilled' ? 'ok' : isStoreError(settled.reason) ? settled.reason.code : String((settled.reason as Error).message);
+
+describe('group commit on a connection', () => {
+  let db: Database.Database;
+  let reader: Database.Database;
+  let commits: GroupCommit;
+  /** The rows another connection sees: the committed ones only. */
+  const committed = () => (reader.prepare('SELECT name FROM items ORDER BY name').all() as { name: string }[]).map((row) => row.name);
+  const insert = (name: string) => () => db.prepare('INSERT INTO items (name) VALUES (?)').run(name).lastInsertRowid;
+
+  beforeEach(() => {
+    const file = join(directory, 'items.db');
+    db = new Database(file);
+    configureConnection(db, 0);
+    db.exec(`CREATE TABLE items (name TEXT PRIMARY KEY);
+             CREATE TABLE parents (id INTEGER PRIMARY KEY);
+             -- checked at COMMIT, not at the statement: a way to make the COMMIT itself fail
+             CREATE TABLE children (parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)`);
+    reader = new Database(file, { readonly: true });
+    commits = createGroupCommit(db, { windowMs: 0 });
+  });
+  afterEach(() => {
+    reader.close();
+    if (db.open) db.close();
+  });
+
+  it('runs the writes queued in one turn in one transaction, and answers each after its COMMIT', async () => {
+    const seenDuringBatch: string[][] = [];
+    const seenAtAnswer: string[][] = [];
+    const writes = ['a', 'b', 'c'].map((name) =>
+      commits
+        .run(() => {
+          const id = insert(name)();
+          seenDuringBatch.push(committed());
+          return id;
+        })
+        .then((id) => {
+          seenAtAnswer.push(committed());
+          return id;
+        }),
+    );
+    expect(committed()).toEqual([]); // queued, not run: nothing happens before the turn ends
+    expect(await Promise.all(writes)).toEqual([1, 2, 3]);
+    // While the batch ran, none of its writes was visible elsewhere: they were one transaction, not yet committed.
+    expect(seenDuringBatch).toEqual([[], [], []]);
+    // Every answer came after the COMMIT: each write saw all three rows committed.
+    expect(seenAtAnswer).toEqual([['a', 'b', 'c'], ['a', 'b', 'c'], ['a', 'b', 'c']]);
+  });
+
+  it('runs a write queued in a later turn in a transaction of its own', async () => {
+    const first = commits.run(insert('a'));
+    // An immediate queued after the group's own: it runs once that group has committed.
+    await new Promise((resolve) => setImmediate(resolve));
+    let seen: string[] = [];
+    const second = commits.run(() => {
+      seen = committed();
+      return insert('b')();
+    });
+    await Promise.all([first, second]);
+    expect(seen).toEqual(['a']);
+  });
+
+  it('gathers the writes of a window of a few milliseconds into one transaction', async () => {
+    const windowed = createGroupCommit(db, { windowMs: 5 });
+    const first = windowed.run(insert('a'));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    let seen: string[] = ['not run'];
+    const second = windowed.run(() => {
+      seen = committed();
+      return insert('b')();
+    });
+    await Promise.all([first, second]);
+    expect(seen).toEqual([]);
+    expect(committed()).toEqual(['a', 'b']);
+  });
+
+  it('rolls a failing write back alone: its neighbours commit, and it answers its own error', async () => {
+    const results = await Promise.allSettled([
+      commits.run(insert('a')),
+      commits.run(() => {
+        insert('b')();
+        insert('a')(); // a duplicate key, after a row of its own was written
+      }),
+      commits.run(() => {
+        insert('c')();
+        throw new Error('the write gave up');
+      }),
+      commits.run(insert('d')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ message: 'the write gave up' });
+    // Nothing of the failed writes stayed, not even the rows they wrote before failing.
+    expect(committed()).toEqual(['a', 'd']);
+  });
+
+  it('answers no write of a batch whose COMMIT fails, and commits none of them', async () => {
+    const results = await Promise.allSettled([
+      commits.run(insert('a')),
+      // Passes its own savepoint, breaks the COMMIT: a deferred foreign key to no parent.
+      commits.run(() => db.prepare('INSERT INTO children (parent) VALUES (42)').run()),
+      commits.run(insert('b')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    expect(committed()).toEqual([]);
+    expect(db.inTransaction).toBe(false);
+    // The connection is usable again: the next batch commits.
+    await commits.run(insert('c'));
+    expect(committed()).toEqual(['c']);
+  });
+
+  it('answers every write of a batch whose BEGIN finds the file locked by another connection', async () => {
+    const other = new Database(join(directory, 'items.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const results = await Promise.allSettled([commits.run(insert('a')), commits.run(insert('b'))]);
+      expect(results.map((result) => result.status === 'rejected' && (result.reason as { code?: string }).code)).toEqual(['SQLITE_BUSY', 'SQLITE_BUSY']);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(committed()).toEqual([]);
+  });
+
+  it('commits what is queued when flushed, and refuses writes once the connection is closed', async () => {
+    const queued = commits.run(insert('a'));
+    commits.flush();
+    expect(committed()).toEqual(['a']);
+    await queued;
+    const late = commits.run(insert('b'));
+    db.close();
+    await expect(late).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
+
+describe('group commit in the store', () => {
+  let store: Store;
+  const user = (id: string, userName: string) => ({ resourceType: 'User', id, created: CREATED, attributes: { userName }, internal: {} });
+  const replacement = (title: string) => ({ lastModified: CREATED, attributes: { userName: 'old', title }, internal: {} });
+
+  beforeEach(async () => {
+    store = createSqliteStore({ path: join(directory, 'scim.db'), registry });
+    await store.resources.create('t1', user('old', 'old'));
+  });
+  afterEach(() => store.close());
+
+  it('gives each write of one batch its own uniqueness and version check', async () => {
+    const results = await Promise.allSettled([
+      store.resources.create('t1', user('a', 'alice')),
+      // The same userName in another case, in the same transaction: the unique index sees the row just written.
+      store.resources.create('t1', user('b', 'ALICE')),
+      store.resources.replace('t1', 'User', 'old', replacement('first'), 1),
+      // Read at version 1 too, but the write before it in the batch moved the user to version 2.
+      store.resources.replace('t1', 'User', 'old', replacement('second'), 1),
+      store.resources.create('t1', user('c', 'carol')),
+      store.resources.delete('t1', 'User', 'missing'),
+    ]);
+    expect(results.map(outcomeOf)).toEqual(['ok', 'conflict', 'ok', 'version_mismatch', 'ok', 'not_found']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ attribute: 'userName' });
+    expect((results[2] as PromiseFulfilledResult<{ version: number }>).value.version).toBe(2);
+    expect(await store.resources.get('t1', 'User', 'b')).toBeNull();
+    expect(await store.resources.get('t1', 'User', 'a')).toMatchObject({ attributes: { userName: 'alice' } });
+    expect(await store.resources.get('t1', 'User', 'c')).toMatchObject({ attributes: { userName: 'carol' } });
+    expect(await store.resources.get('t1', 'User', 'old')).toMatchObject({ version: 2, attributes: { title: 'first' } });
+  });
+
+  it('commits the writes still queued when the store closes', async () => {
+    const file = join(directory, 'scim.db');
+    const queued = store.resources.create('t1', user('last', 'last'));
+    await store.close();
+    await expect(queued).resolves.toMatchObject({ id: 'last' });
+    store = createSqliteStore({ path: file, registry });
+    expect(await store.resources.get('t1', 'User', 'last')).toMatchObject({ attributes: { userName: 'last' } });
+  });
+});
