@@ -52,7 +52,7 @@ export interface ImportResult {
 
 export interface RecordImporterDeps {
   readonly registry: SchemaRegistry;
-  readonly resources: Pick<ResourceService, 'create' | 'replace' | 'update' | 'patch' | 'delete' | 'list' | 'computedAttributes' | 'resourceType'>;
+  readonly resources: Pick<ResourceService, 'create' | 'replace' | 'update' | 'patch' | 'delete' | 'get' | 'list' | 'computedAttributes' | 'resourceType'>;
   readonly warn: (details: Record<string, unknown>, message: string) => void;
 }
 
@@ -190,9 +190,17 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
 
   /** Undoing a group this import created for `userId`: deleted unless someone else joined it meanwhile. */
   const deleteIfUnused = async (key: string, groupId: string, userId: string, index: number) => {
+    // The version is read before the members: a record that joins after these reads moves it, and the delete,
+    // conditional on it, then refuses (412) instead of taking the newcomer's group away.
+    const { version } = await deps.resources.get(lookup, groupType, groupId);
     const { members } = await deps.resources.computedAttributes(lookup, groupType, groupId);
     if (Array.isArray(members) && members.some((member) => (member as { value?: unknown }).value !== userId)) return;
-    await deps.resources.delete(stepOf(UNDO_EVENTS, index), groupType, groupId);
+    try {
+      await deps.resources.delete(stepOf(UNDO_EVENTS, index), groupType, groupId, { ifMatch: `W/"${version}"` });
+    } catch (error) {
+      if (error instanceof ScimError && error.status === 412) return;
+      throw error;
+    }
     groupIds.delete(key);
   };
 
