@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { ServerError, type ScimClient } from './scim-client';
 import { writeState, type Failure, type MigrationState } from './migration-state';
 import type { Progress } from './progress';
+import { OnConflict } from '../extensions/transfer/transfer-requests';
 
-export const OnConflict = { fail: 'fail', skip: 'skip', update: 'update' } as const;
-export type OnConflict = (typeof OnConflict)[keyof typeof OnConflict];
+// The values of the import route's ?onConflict, which this client passes on as they are.
+export { OnConflict };
 
 export interface MigrationDeps {
   readonly source: ScimClient;
