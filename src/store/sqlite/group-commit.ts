@@ -19,6 +19,7 @@
 // A queue of one is a plain immediate transaction, as a write was before group commit.
 import type Database from 'better-sqlite3';
 import { StoreError } from '../store-error';
+import { translated } from './sqlite-errors';
 
 export interface GroupCommit {
   /**
@@ -127,4 +128,18 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
     },
     flush,
   };
+}
+
+/**
+ * A store's write through the connection's group commit: `body` (synchronous SQL on `db`) runs in the next group
+ * transaction, in a savepoint of its own, and the promise settles after that transaction's COMMIT, with busy and
+ * locked failures translated (sqlite-errors.ts). Small writes beside the resource writes (rate-limit counters, the
+ * audit store's batches, a token's last use) take it too: each one alone would be a transaction and an fsync of its
+ * own, holding the event loop for the length of the fsync.
+ */
+export function batchedWrite<T>(db: Database.Database, commits: GroupCommit, body: () => T): Promise<T> {
+  if (!db.open) return Promise.reject(new StoreError('unavailable', 'The database connection is closed'));
+  return commits.run(body).catch((error: unknown) => {
+    throw translated(error);
+  });
 }

@@ -2,6 +2,7 @@
 // every value bound as a parameter; pages are keyset ranges newest first.
 import type Database from 'better-sqlite3';
 import type { AuditEventRecord, AuditEventStore, AuditFilter, AuditFilterField, AuditPosition } from '../audit-event-store';
+import { batchedWrite, type GroupCommit } from './group-commit';
 import { translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
@@ -116,14 +117,15 @@ export function insertAuditEvents(statements: StatementCache, events: readonly A
   return added;
 }
 
-export function createSqliteAuditEventStore(deps: { db: Database.Database; statements: StatementCache }): AuditEventStore {
-  const { db, statements } = deps;
+export function createSqliteAuditEventStore(deps: { db: Database.Database; statements: StatementCache; commits: GroupCommit }): AuditEventStore {
+  const { db, statements, commits } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
 
   return {
     async append(events) {
       if (events.length === 0) return 0;
-      return run(() => db.transaction(() => insertAuditEvents(statements, events)).immediate());
+      // In the next group transaction (group-commit.ts): a flush of read events shares the writes' COMMIT and fsync.
+      return batchedWrite(db, commits, () => insertAuditEvents(statements, events));
     },
 
     async list(tenantId, query) {

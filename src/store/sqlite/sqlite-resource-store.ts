@@ -29,12 +29,12 @@ import {
 import { StoreError } from '../store-error';
 import { listQueryToSql, offsetOf, RESOURCE_COLUMNS, type ListCount, type ListSql } from './list-query';
 import { createPageAnchors } from './page-anchors';
-import type { GroupCommit } from './group-commit';
+import { batchedWrite, type GroupCommit } from './group-commit';
 import type { SqliteReadPool } from './read-pool';
 import type { ResourceModel, StoragePart, StoreModel } from '../model/resource-model';
 import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
 import { insertOutboxMessages } from './sqlite-outbox-store';
-import { isUniqueViolation, translated, translateErrors } from './sqlite-errors';
+import { isUniqueViolation, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
 export interface SqliteResourceStoreDeps {
@@ -166,12 +166,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
   const { db, statements, model, readPool, commits } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   /** Runs a write's body in the next group transaction (in a savepoint of its own); settles after its COMMIT. */
-  const write = <T>(body: () => T): Promise<T> =>
-    db.open
-      ? commits.run(body).catch((error: unknown) => {
-          throw translated(error);
-        })
-      : Promise.reject(new StoreError('unavailable', 'The database connection is closed'));
+  const write = <T>(body: () => T): Promise<T> => batchedWrite(db, commits, body);
   const prepared = (sql: string) => statements.get(sql);
   const anchors = createPageAnchors();
 

@@ -126,7 +126,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0 });
   return {
     resources: createSqliteResourceStore({ db, statements, model, readPool, commits }),
-    tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements }), accessChanges),
+    tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements, commits }), accessChanges),
     memberships: createSqliteMembershipStore({ db, statements }),
     async deleteTenant(tenantId) {
       // Blob files are not rows: their names are read before the rows go, and the files removed after.
@@ -142,9 +142,9 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     settings: createSqliteSettingsStore({ db, statements }),
     jobs: createSqliteJobStore({ db, statements }),
     outbox: createSqliteOutboxStore({ db, statements }),
-    auditEvents: createSqliteAuditEventStore({ db, statements }),
+    auditEvents: createSqliteAuditEventStore({ db, statements, commits }),
     blobs,
-    rateLimits: createSqliteRateLimitStore({ db, statements }),
+    rateLimits: createSqliteRateLimitStore({ db, statements, commits }),
     idempotency: createSqliteIdempotencyStore({ db, statements }),
     signIns: createSqliteSignInStore({ db, statements }),
     invitations: createSqliteInvitationStore({ db, statements }),

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { StoreError } from '../store-error';
 import type { Tenant, TenantStore, TokenRecord } from '../tenant-store';
 import { sqliteCode, translateErrors } from './sqlite-errors';
+import { batchedWrite, type GroupCommit } from './group-commit';
 import type { StatementCache } from './statement-cache';
 
 interface TenantRow {
@@ -26,8 +27,8 @@ interface TokenRow {
 
 const TOKEN_COLUMNS = 'id, tenant_id, label, scopes, secret_hash, created, revoked, expires, last_used';
 
-export function createSqliteTenantStore(deps: { db: Database.Database; statements: StatementCache }): Omit<TenantStore, 'onAccessChange'> {
-  const { db, statements } = deps;
+export function createSqliteTenantStore(deps: { db: Database.Database; statements: StatementCache; commits: GroupCommit }): Omit<TenantStore, 'onAccessChange'> {
+  const { db, statements, commits } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   const prepared = (sql: string) => statements.get(sql);
 
@@ -143,7 +144,8 @@ export function createSqliteTenantStore(deps: { db: Database.Database; statement
     },
 
     async touchToken(id, at) {
-      run(() => prepared('UPDATE tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)').run(at, id, at));
+      // In the next group transaction (group-commit.ts): a token's last use rides on the COMMIT of the writes beside it.
+      await batchedWrite(db, commits, () => prepared('UPDATE tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used < ?)').run(at, id, at));
     },
   };
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { createGroupCommit, type GroupCommit } from '../../../src/store/sqlite/group-commit';
-import { configureConnection, createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import { issueToken } from '../../../src/auth/tokens';
+import { configureConnection, createSqliteStore, sqliteStoreOn } from '../../../src/store/sqlite/sqlite-store';
 import { isStoreError } from '../../../src/store/store-error';
 import type { Store } from '../../../src/store/tenant-store';
 
@@ -197,5 +198,90 @@ describe('group commit in the store', () => {
     await expect(queued).resolves.toMatchObject({ id: 'last' });
     store = createSqliteStore({ path: file, registry });
     expect(await store.resources.get('t1', 'User', 'last')).toMatchObject({ attributes: { userName: 'last' } });
+  });
+});
+
+// The small writes beside the resource writes (rate-limit counters, the audit store's batches of read events, a token's
+// last use) join the group transaction too: one COMMIT and one fsync for all the writes of a turn. The evidence is a
+// COMMIT that fails: a trigger on the side write's table adds a row that breaks a deferred foreign key, so only the
+// COMMIT of the transaction holding the side write fails. Joined, the resource write of the same turn fails with it and
+// nothing of either is stored; in a transaction of its own, the resource write would commit.
+describe('side writes in the group transaction', () => {
+  let db: Database.Database;
+  let reader: Database.Database;
+  let store: Store;
+  const tokenOf = issueToken({ tenantId: 't1', label: 'side writes', scopes: ['scim:read'], now: new Date(CREATED) });
+  const user = (id: string) => ({ resourceType: 'User', id, created: CREATED, attributes: { userName: id }, internal: {} });
+  const stored = (sql: string) => (reader.prepare(sql).get() as { n: number }).n;
+
+  const sideWrites = {
+    'rate-limit counters': {
+      table: 'rate_counters',
+      event: 'INSERT',
+      write: () => store.rateLimits.add([{ key: 'token:side', window: 0, points: 3, expires: CREATED }]),
+      count: () => stored("SELECT count(*) AS n FROM rate_counters WHERE key = 'token:side'"),
+    },
+    "the audit store's batches": {
+      table: 'audit_events',
+      event: 'INSERT',
+      write: () =>
+        store.auditEvents.append([
+          {
+            id: 'event-side',
+            tenantId: 't1',
+            type: 'USER_GET_SUCCESS',
+            time: CREATED,
+            outcome: 'success',
+            actor: { kind: 'token', tokenId: null, label: 'side writes' },
+            requestId: 'request-side',
+            clientAddress: null,
+          },
+        ]),
+      count: () => stored("SELECT count(*) AS n FROM audit_events WHERE id = 'event-side'"),
+    },
+    "a token's last use": {
+      table: 'tokens',
+      event: 'UPDATE',
+      write: () => store.tenants.touchToken(tokenOf.record.id, '2026-02-01T00:00:00.000Z'),
+      count: () => stored(`SELECT count(*) AS n FROM tokens WHERE id = '${tokenOf.record.id}' AND last_used IS NOT NULL`),
+    },
+  } as const;
+
+  beforeEach(async () => {
+    const file = join(directory, 'side.db');
+    db = new Database(file);
+    configureConnection(db, 0);
+    store = sqliteStoreOn(db, { registry });
+    await store.tenants.createTenant({ id: 't1', name: 't1', profile: 'standard', created: CREATED });
+    await store.tenants.createToken(tokenOf.record);
+    db.exec(`CREATE TABLE side_parents (id INTEGER PRIMARY KEY);
+             CREATE TABLE side_children (parent INTEGER REFERENCES side_parents (id) DEFERRABLE INITIALLY DEFERRED)`);
+    reader = new Database(file, { readonly: true });
+  });
+  afterEach(async () => {
+    reader.close();
+    await store.close();
+  });
+
+  describe.each(Object.entries(sideWrites))('%s', (_name, side) => {
+    it('commit with the resource writes of their turn, both answered after that COMMIT', async () => {
+      let seenAtAnswer: number[] = [];
+      const created = store.resources.create('t1', user('alice'));
+      const written = side.write().then(() => {
+        seenAtAnswer = [stored("SELECT count(*) AS n FROM resources WHERE id = 'alice'"), side.count()];
+      });
+      await Promise.all([created, written]);
+      expect(seenAtAnswer).toEqual([1, 1]);
+    });
+
+    it('fail with them when that COMMIT fails: neither is stored', async () => {
+      db.exec(`CREATE TEMP TRIGGER side_breaks_commit AFTER ${side.event} ON main.${side.table} BEGIN
+                 INSERT INTO side_children (parent) VALUES (42);
+               END`);
+      const results = await Promise.allSettled([store.resources.create('t1', user('bob')), side.write()]);
+      expect(results.map(outcomeOf)).toEqual(['FOREIGN KEY constraint failed', 'FOREIGN KEY constraint failed']);
+      expect(stored("SELECT count(*) AS n FROM resources WHERE id = 'bob'")).toBe(0);
+      expect(side.count()).toBe(0);
+    });
   });
 });
