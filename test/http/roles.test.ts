@@ -171,6 +171,27 @@ describe('User.roles against the catalogue', () => {
     expect(roleValues(carol.body.Resources[0])).toEqual(['Everybody']);
   });
 
+  it('gives a new user the default roles as they are after the last Role write: made default, renamed, no longer default, deleted', async () => {
+    // The defaults are remembered per tenant for a moment (default-roles.ts); every Role write of this server forgets
+    // them. The clock stands still, so that the moment never ends by itself during the test.
+    await t.close();
+    const frozen = new Date('2026-01-01T00:00:00.000Z');
+    t = await createTestApp({ clock: () => frozen }, { inlineHolders: 3 });
+    tenant = await t.tenant();
+    const id = await createRole('Everybody');
+    expect(roleValues(await createUser('before'))).toEqual([]);
+    expect((await api().patch(`/Roles/${id}`, { op: 'replace', path: 'default', value: true })).status).toBe(200);
+    expect(roleValues(await createUser('made-default'))).toEqual(['Everybody']);
+    expect((await api().patch(`/Roles/${id}`, { op: 'replace', path: 'name', value: 'Staff' })).status).toBe(200);
+    expect(roleValues(await createUser('renamed'))).toEqual(['Staff']);
+    const second = await createRole('Visitors', { default: true });
+    expect(roleValues(await createUser('two-defaults')).sort()).toEqual(['Staff', 'Visitors']);
+    expect((await api().patch(`/Roles/${id}`, { op: 'replace', path: 'default', value: false })).status).toBe(200);
+    expect(roleValues(await createUser('no-longer'))).toEqual(['Visitors']);
+    expect((await api().delete(`/Roles/${second}?force=true`)).status).toBeLessThan(300);
+    expect(roleValues(await createUser('deleted'))).toEqual([]);
+  });
+
   it('finds holders with filter=roles.value eq, ignoring case, cursor-paged', async () => {
     await createRole('admin');
     for (const name of ['a', 'b', 'c']) await createUser(name, [{ value: 'admin' }]);

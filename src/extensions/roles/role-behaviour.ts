@@ -7,6 +7,7 @@ import { scimErrors } from '../../scim/errors';
 import { resolveAttributePath } from '../../scim/paths/attribute-path';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { ResourceReader } from '../../store/resource-store';
+import type { DefaultRoles } from './default-roles';
 import type { HolderUpdates } from './holder-updates';
 import { ROLE_RESOURCE_TYPE, type RoleCatalogue } from './role-catalogue';
 
@@ -15,6 +16,8 @@ export interface RoleBehaviourDeps {
   readonly roles: Pick<ResourceReader, 'get'>;
   readonly holderUpdates: HolderUpdates;
   readonly registry: SchemaRegistry;
+  /** Told after every Role write of a tenant: the default roles new users get may have changed. */
+  readonly defaults: Pick<DefaultRoles, 'forget'>;
 }
 
 export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehaviour {
@@ -56,7 +59,12 @@ export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehavi
       }
     },
 
+    async afterDelete(context) {
+      deps.defaults.forget(context.tenantId);
+    },
+
     async afterWrite(context, input, stored) {
+      deps.defaults.forget(context.tenantId);
       if (!input.current) return;
       const from = String(input.current.attributes.name);
       // Users hold the catalogue's spelling, so a change of case is a rename too.

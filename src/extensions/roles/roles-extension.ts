@@ -11,6 +11,7 @@ import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { SettingsReader } from '../../settings/settings-reader';
 import type { JobStore } from '../../store/job-store';
 import type { ResourceReader } from '../../store/resource-store';
+import { createDefaultRoles } from './default-roles';
 import { createHolderUpdates } from './holder-updates';
 import { createRoleBehaviour } from './role-behaviour';
 import { createRoleCatalogue, ROLE_RESOURCE_TYPE, ROLE_SCHEMA } from './role-catalogue';
@@ -46,6 +47,7 @@ export interface RolesExtension {
 export function createRolesExtension(deps: RolesExtensionDeps): RolesExtension {
   const catalogue = createRoleCatalogue({ store: deps.store, registry: deps.registry });
   const holders = createRoleHolders({ catalogue, roles: deps.store, resources: deps.resources });
+  const defaults = createDefaultRoles({ catalogue, clock: deps.clock });
   const holderUpdates = createHolderUpdates({ catalogue, holders, jobs: deps.jobs, jobRecords: deps.jobRecords, clock: deps.clock, inlineHolders: deps.inlineHolders });
 
   /** create-on-demand: the roles through the resource service, as POST /Roles would create them. */
@@ -64,11 +66,12 @@ export function createRolesExtension(deps: RolesExtensionDeps): RolesExtension {
   return {
     userBehaviour: createUserRolesBehaviour({
       catalogue,
+      defaults,
       mode: async (context) => (await deps.settings.forTenant(context.tenantId)).roles,
       createRoles,
       maxValues: deps.maxAttributeValues,
     }),
-    roleBehaviour: createRoleBehaviour({ catalogue, roles: deps.store, holderUpdates, registry: deps.registry }),
+    roleBehaviour: createRoleBehaviour({ catalogue, roles: deps.store, holderUpdates, registry: deps.registry, defaults }),
     service: createRolesService({ resources: lazy(deps.resources), holderUpdates }),
     holdersJob: roleHoldersJob(holders),
   };

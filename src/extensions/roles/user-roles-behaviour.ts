@@ -12,10 +12,13 @@ import { scimErrors } from '../../scim/errors';
 import type { ScimAttributes } from '../../scim/schema/attribute';
 import { DEFAULT_MAX_ATTRIBUTE_VALUES } from '../../scim/schema/value-limit';
 import { RolesMode } from '../../settings/tenant-settings';
+import type { DefaultRoles } from './default-roles';
 import { roleKey, type CatalogueRole, type RoleCatalogue } from './role-catalogue';
 
 export interface UserRolesBehaviourDeps {
   readonly catalogue: RoleCatalogue;
+  /** The catalogue's default roles, which every new user gets. */
+  readonly defaults: Pick<DefaultRoles, 'of'>;
   /** The tenant's `roles` setting. */
   readonly mode: (context: RequestContext) => Promise<RolesMode>;
   /** Creates the named roles (create-on-demand); a name created meanwhile by another request is no error. */
@@ -28,16 +31,8 @@ type RoleValue = Readonly<Record<string, unknown>>;
 
 export function createUserRolesBehaviour(deps: UserRolesBehaviourDeps): ResourceTypeBehaviour {
   const maxValues = deps.maxValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
-  // A Bulk request creates many users under one context: the default roles are read once for all of them.
-  const defaultsOfRequest = new WeakMap<RequestContext, Promise<readonly CatalogueRole[]>>();
-  const defaultsFor = (context: RequestContext) => {
-    let defaults = defaultsOfRequest.get(context);
-    if (!defaults) {
-      defaults = deps.catalogue.defaults(context.tenantId);
-      defaultsOfRequest.set(context, defaults);
-    }
-    return defaults;
-  };
+  // Remembered per tenant for a moment (default-roles.ts): creates, and a Bulk request's many creates, read them once.
+  const defaultsFor = (context: RequestContext) => deps.defaults.of(context.tenantId);
 
   // A Bulk request that grants one role to many users looks it up once: roles found are kept for the request.
   const foundOfRequest = new WeakMap<RequestContext, Map<string, CatalogueRole>>();
