@@ -176,7 +176,7 @@ describe('User.roles against the catalogue', () => {
     // them. The clock stands still, so that the moment never ends by itself during the test.
     await t.close();
     const frozen = new Date('2026-01-01T00:00:00.000Z');
-    t = await createTestApp({ clock: () => frozen }, { inlineHolders: 3 });
+    t = await createTestApp({}, { clock: () => frozen, inlineHolders: 3 });
     tenant = await t.tenant();
     const id = await createRole('Everybody');
     expect(roleValues(await createUser('before'))).toEqual([]);
