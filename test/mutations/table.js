@@ -1100,6 +1100,36 @@ module.exports = [
     tests: ['test/http/transfer-jobs.test.ts'],
     testNamePattern: '^export and import jobs on the sqlite .*expires',
   },
+  {
+    id: 'transfer/pool-keeps-settled-records',
+    bug: 'the in-order pool keeps every record it settled until the import ends: memory grows with the file',
+    file: 'src/extensions/transfer/in-order-pool.ts',
+    edits: [
+      { search: '  const settleHead = async () => {', replace: '  const settled: T[] = [];\n  const settleHead = async () => {' },
+      { search: '    inFlight.shift();\n', replace: '    inFlight.shift();\n    settled.push(head.item);\n' },
+    ],
+    tests: ['test/unit/extensions/transfer/import-retention.test.ts'],
+  },
+  {
+    id: 'transfer/importer-keeps-records',
+    bug: 'the record importer remembers every record it read, for the whole job',
+    file: 'src/extensions/transfer/record-importer.ts',
+    edits: [
+      { search: '  const groupIds = new Map<string, string>();', replace: '  const groupIds = new Map<string, string>();\n  const seen: unknown[] = [];' },
+      { search: '        read = { record: readRecord(value, index) };', replace: '        read = { record: readRecord(value, index) };\n        seen.push(value);' },
+    ],
+    tests: ['test/unit/extensions/transfer/import-retention.test.ts'],
+  },
+  {
+    id: 'transfer/turns-kept-after-release',
+    bug: 'a released turn keeps its key: an import keeps one entry per user and group it ever ran',
+    file: 'src/extensions/transfer/turns.ts',
+    search: '        if (tails.get(key) === tail) tails.delete(key);\n',
+    replace: '',
+    tests: ['test/unit/extensions/transfer/import-retention.test.ts'],
+    testNamePattern: 'keeps no key',
+  },
+
 
   // Invitations (README "Invitations")
   {

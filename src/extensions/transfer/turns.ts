@@ -9,13 +9,20 @@ export interface Turn {
   release(): void;
 }
 
+export interface Turns {
+  /** Asks for a turn at `key`. */
+  (key: string): Turn;
+  /** Keys someone holds or waits for: an import of a million records must not keep one per record it ran. */
+  readonly size: number;
+}
+
 /**
  * `take(key)` asks for a turn at once (synchronously), so callers that ask in order are served in that order, even if
  * they come to wait for it later. A key nobody holds or waits for takes no memory.
  */
-export function createTurns(): (key: string) => Turn {
+export function createTurns(): Turns {
   const tails = new Map<string, Promise<void>>();
-  return (key) => {
+  const take = (key: string): Turn => {
     const ready = tails.get(key) ?? Promise.resolve();
     let end: () => void = () => undefined;
     const ended = new Promise<void>((resolve) => (end = resolve));
@@ -32,4 +39,5 @@ export function createTurns(): (key: string) => Turn {
       },
     };
   };
+  return Object.defineProperty(take, 'size', { get: () => tails.size }) as Turns;
 }
