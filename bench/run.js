@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('./lib/args');
 const { GROUP_SCHEMA, PATCH_SCHEMA, groupId, userId } = require('./lib/directory');
-const { awaitIdle, cpuSeconds, freePort, peakRssMiB, request, resetPeakRss, startLoadGenerator, startServer } = require('./lib/processes');
+const { awaitIdle, cpuSeconds, freePort, peakRssMiB, request, resetPeakRss, startFlags, startLoadGenerator, startServer } = require('./lib/processes');
 const { formatReport, markdownTable, checkTargets, describeResult } = require('./lib/report');
 const { SCENARIOS, SCENARIO_KEYS, PAGE } = require('./lib/scenarios');
 const { seedOurs } = require('./lib/seed');
@@ -240,7 +240,7 @@ async function startOurs({ n, work, options, report, cleanups, label }) {
     port: await freePort(),
     env: { SCIM_STORE: `sqlite:${file}`, SCIM_LOG_LEVEL: 'warn', ...rateLimitEnv(options.rateLimit) },
     cpus: options.serverCpus,
-    nodeOptions: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    nodeOptions: [...startFlags(ROOT), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
   });
   cleanups.push(() => server.stop());
   return { ...server, token: seeded.token, credentialsToken: seeded.credentialsToken, exportToken: seeded.exportToken, importToken: seeded.importToken, file };
@@ -262,6 +262,7 @@ async function compareRateLimiting({ ours, ourTarget, options, cleanups, measure
     port: await freePort(),
     env: { SCIM_STORE: `sqlite:${ours.file}`, SCIM_LOG_LEVEL: 'warn', ...rateLimitEnv('off') },
     cpus: options.serverCpus,
+    nodeOptions: startFlags(ROOT),
   });
   cleanups.push(() => unlimited.stop());
   const rows = [];
@@ -303,6 +304,8 @@ async function compareWithBaseline({ ours, ourTarget, options, work, cleanups, m
     port: await freePort(),
     env: { SCIM_STORE: `sqlite:${file}`, SCIM_LOG_LEVEL: 'warn', ...rateLimitEnv(options.rateLimit === 'off' ? 'off' : 'on') },
     cpus: options.serverCpus,
+    // As that commit's own `npm start` runs it.
+    nodeOptions: startFlags(dir),
   });
   cleanups.push(() => baseline.stop());
   const baselineTarget = await prepareTarget(baseline, { token: seeded.token, credentialsToken: seeded.credentialsToken, n: options.n, runTag: 'b' }, { groupVia: 'http' });

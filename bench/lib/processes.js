@@ -5,6 +5,7 @@ const { spawn } = require('node:child_process');
 const { readFileSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
+const path = require('node:path');
 
 /** Spawns `node <script>`, under `taskset -c <cpus>` when cpus are given (taskset execs, so the pid is node's). */
 function spawnNode(script, { args = [], env = {}, cpus, ipc = false, nodeOptions = [] } = {}) {
@@ -15,6 +16,21 @@ function spawnNode(script, { args = [], env = {}, cpus, ipc = false, nodeOptions
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
   });
+}
+
+/**
+ * The node flags `npm start` runs the server with (the `--` options before the script in package.json's start script of
+ * the checkout at `root`), so that a benchmarked server runs as a user's does.
+ */
+function startFlags(root) {
+  const start = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const words = start.trim().split(/\s+/);
+  const flags = [];
+  for (const word of words.slice(1)) {
+    if (!word.startsWith('--')) break;
+    flags.push(word);
+  }
+  return words[0] === 'node' ? flags : [];
 }
 
 /** A free TCP port on the loopback interface. */
@@ -194,4 +210,4 @@ function startLoadGenerator(script, { cpus } = {}) {
   };
 }
 
-module.exports = { awaitIdle, cpuSeconds, freePort, request, startServer, startLoadGenerator, resetPeakRss, peakRssMiB };
+module.exports = { awaitIdle, cpuSeconds, freePort, request, startServer, startFlags, startLoadGenerator, resetPeakRss, peakRssMiB };

@@ -1129,7 +1129,15 @@ module.exports = [
     tests: ['test/unit/extensions/transfer/import-retention.test.ts'],
     testNamePattern: 'keeps no key',
   },
-
+  {
+    id: 'transfer/image-starts-without-the-memory-flags',
+    bug: "the container starts the server without npm start's V8 flags: its young generations grow to 32 MiB each again",
+    file: 'Dockerfile',
+    search: 'CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]',
+    replace: 'CMD ["node", "dist/src/main.js"]',
+    tests: ['test/unit/docker/image.test.ts'],
+    testNamePattern: 'same node flags',
+  },
 
   // Invitations (README "Invitations")
   {

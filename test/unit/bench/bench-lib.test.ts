@@ -1,10 +1,14 @@
 // The benchmark's own logic (bench/): the generated directory, the peer adapter's paging and case-insensitive
 // filters through SCIMMY itself, flag parsing, and the ratios and targets read from a report. No timing here.
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 const directory = require('../../../bench/lib/directory') as any;
 const { createTable, declareResource } = require('../../../bench/peers/scimmy-adapter') as any;
 const { parseArgs } = require('../../../bench/lib/args') as any;
 const { checkTargets, markdownTable, formatReport, describeResult } = require('../../../bench/lib/report') as any;
+const { startFlags } = require('../../../bench/lib/processes') as any;
 const { SCIMMY } = require('scimmy-routers') as any;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -65,6 +69,19 @@ describe('peer adapter on SCIMMY', () => {
     const taken = directory.userNameOf(5).toLowerCase();
     await expect(new SCIMMY.Resources.User().write({ schemas: [directory.USER_SCHEMA], userName: taken })).rejects.toMatchObject({ status: 409, scimType: 'uniqueness' });
     expect(users.records.size).toBe(total);
+  });
+});
+
+describe('bench server', () => {
+  it('starts our server with the node flags of npm start, and none for a checkout whose start has none', () => {
+    expect(startFlags(join(__dirname, '..', '..', '..'))).toEqual(['--max-semi-space-size=2']);
+    const checkout = mkdtempSync(join(tmpdir(), 'bench-start-'));
+    try {
+      writeFileSync(join(checkout, 'package.json'), JSON.stringify({ scripts: { start: 'node dist/src/main.js' } }));
+      expect(startFlags(checkout)).toEqual([]);
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
   });
 });
 

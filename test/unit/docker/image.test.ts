@@ -154,6 +154,13 @@ describe('Dockerfile', () => {
     expect(inImage('/app/node_modules')).toBe(true);
   });
 
+  it('starts the server as npm start does, with the same node flags (README "Export and import": V8 young generation)', () => {
+    const command = runtime.instructions.find((line) => line.startsWith('CMD '));
+    const argv = JSON.parse(command!.slice('CMD '.length)) as string[];
+    expect(argv).toEqual((packageJson.scripts.start as string).trim().split(/\s+/));
+    expect(argv).toContain('--max-semi-space-size=2');
+  });
+
   it('installs scim-admin, which runs the compiled admin CLI', () => {
     expect(inImage('/usr/local/bin/scim-admin')).toBe(true);
     const script = read('scripts/scim-admin');
