@@ -19,6 +19,8 @@ interface Entry {
   readonly audit: RouteAudit;
   readonly pattern: RegExp;
   readonly parameters: number;
+  /** The template's text before its first parameter, lower-cased: a path that does not start with it cannot match. */
+  readonly prefix: string;
 }
 
 export interface AuditRoutes {
@@ -61,7 +63,7 @@ export function auditRoutes(docs: readonly RouteDoc[], basePath: string): AuditR
     .filter((doc): doc is RouteDoc & { audit: RouteAudit } => doc.audit !== null)
     .map((doc) => {
       const template = fullPath(doc, basePath);
-      return { method: doc.method.toUpperCase(), template, audit: doc.audit, ...patternOf(template) };
+      return { method: doc.method.toUpperCase(), template, audit: doc.audit, prefix: template.split(/[:*]/, 1)[0].toLowerCase(), ...patternOf(template) };
     })
     // A literal segment wins over a parameter (`/Users/.search` before `/Users/:id`), as the routers are ordered.
     .sort((a, b) => a.parameters - b.parameters);
@@ -69,8 +71,10 @@ export function auditRoutes(docs: readonly RouteDoc[], basePath: string): AuditR
     resolve(method, path) {
       // HEAD is answered by the GET route.
       const wanted = method === 'HEAD' ? 'GET' : method;
+      // Every request asks, so the cheap test comes first: most routes are ruled out by their literal prefix.
+      const lowered = path.toLowerCase();
       for (const entry of entries) {
-        if (entry.method !== wanted) continue;
+        if (entry.method !== wanted || !lowered.startsWith(entry.prefix)) continue;
         const match = entry.pattern.exec(path);
         if (!match) continue;
         const param = match[1] === undefined ? undefined : decode(match[1]);

@@ -90,24 +90,31 @@ export function createOperationAudit(
   let target: Target | undefined;
   let settled = false;
 
-  const base = (id: string, phase: AuditPhase, time: Date, resource: Target | undefined): AuditEventRecord => ({
-    id,
-    tenantId: who.tenantId,
-    type: eventType(declaration, phase),
-    time: time.toISOString(),
-    outcome: phase === AuditPhase.start ? AuditOutcome.started : phase === AuditPhase.success ? AuditOutcome.success : AuditOutcome.failure,
-    actor: who.actor,
-    requestId: who.requestId,
-    clientAddress: who.clientAddress,
-    ...(resource ? { resource: resource.id === undefined ? { type: resource.type } : { type: resource.type, id: resource.id } } : {}),
-    ...(bulkOperation ? { bulkOperation } : {}),
-  });
+  // Two events per request: each is built once, in its final shape (its fields in the order they are stored), with no
+  // intermediate objects to copy.
+  const base = (id: string, phase: AuditPhase, time: Date, resource: Target | undefined): { -readonly [K in keyof AuditEventRecord]: AuditEventRecord[K] } => {
+    const event: { -readonly [K in keyof AuditEventRecord]: AuditEventRecord[K] } = {
+      id,
+      tenantId: who.tenantId,
+      type: eventType(declaration, phase),
+      time: time.toISOString(),
+      outcome: phase === AuditPhase.start ? AuditOutcome.started : phase === AuditPhase.success ? AuditOutcome.success : AuditOutcome.failure,
+      actor: who.actor,
+      requestId: who.requestId,
+      clientAddress: who.clientAddress,
+    };
+    if (resource) event.resource = resource.id === undefined ? { type: resource.type } : { type: resource.type, id: resource.id };
+    if (bulkOperation) event.bulkOperation = bulkOperation;
+    return event;
+  };
   const startEvent = () => base(startId, AuditPhase.start, started, target);
-  const ended = (phase: AuditPhase, now: Date, resource: Target | undefined, extra: Partial<AuditEventRecord>): AuditEventRecord => ({
-    ...base(eventId(now), phase, now, resource),
-    durationMs: Math.max(0, now.getTime() - started.getTime()),
-    ...extra,
-  });
+  const ended = (phase: AuditPhase, now: Date, resource: Target | undefined, extra: Pick<AuditEventRecord, 'changedAttributes' | 'error'>): AuditEventRecord => {
+    const event = base(eventId(now), phase, now, resource);
+    event.durationMs = Math.max(0, now.getTime() - started.getTime());
+    if (extra.changedAttributes) event.changedAttributes = extra.changedAttributes;
+    if (extra.error) event.error = extra.error;
+    return event;
+  };
 
   return {
     declaration,

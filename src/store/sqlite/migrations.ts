@@ -2,6 +2,7 @@
 // applied; at open, the missing ones run in ONE transaction with the version bump, so a crash mid-way leaves the
 // database as it was. Append new migrations; never edit one that has shipped.
 import type Database from 'better-sqlite3';
+import { AUDIT_RESOURCE_KEY_FUNCTION, auditResourceKey } from './audit-resource-key';
 
 export const MIGRATIONS: readonly string[] = [
   // 1: tenants, tokens, resources and the indexed side table.
@@ -413,10 +414,33 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE resource_counts SET total = total - 1, changes = changes + 1 WHERE tenant_id = OLD.tenant_id AND resource_type = OLD.resource_type;
   END;
   `,
+  // 20: cheaper audit events (README "What auditing costs"): two indexes of migration 15 fewer, one narrower. Each index
+  // an event touches is one more page in the write that carries it (a create's transaction, a batch of read events).
+  // - The resource index holds `resource_key`, a 48-bit integer from the id (audit-resource-key.ts), instead of the id:
+  //   resource ids arrive in random order, so every event lands on a page of its own in that index. Measured (200,000
+  //   events, then 48,000 in batches of 2,000, WAL, synchronous=FULL): 9.1 KB written per event with the id, 6.4 KB
+  //   with the key. A lookup compares the id itself after the key.
+  // - One index `(tenant_id, outcome, type, time)` serves the type and outcome filters instead of one each: an event's
+  //   outcome is one of three values, so a type condition reads its index range under each of them (the filter adds
+  //   `outcome IN (…)`, always true). 0.2 KB and 4 µs less per event; an `outcome eq` or `type eq` page now sorts the
+  //   events it matches by time, which its count has read already.
+  // The key is filled for the events already stored, in this migration's transaction: 200,000 events in about 3.4 s on the
+  // shared two-core machine of README "Performance" (the server answers /health only after it).
+  `
+  ALTER TABLE audit_events ADD COLUMN resource_key INTEGER;
+  UPDATE audit_events SET resource_key = scim_audit_resource_key(resource_id) WHERE resource_id IS NOT NULL;
+  DROP INDEX audit_events_by_resource;
+  DROP INDEX audit_events_by_type;
+  DROP INDEX audit_events_by_outcome;
+  CREATE INDEX audit_events_by_resource_key ON audit_events (resource_key) WHERE resource_key IS NOT NULL;
+  CREATE INDEX audit_events_by_outcome_type ON audit_events (tenant_id, outcome, type, time);
+  `,
 ];
 
 /** Applies the migrations the database lacks. Throws when the file was written by a newer version of the server. */
 export function migrate(db: Database.Database, migrations: readonly string[] = MIGRATIONS): { from: number; to: number } {
+  // Migration 20 fills audit event keys computed as the store computes them when it writes an event.
+  db.function(AUDIT_RESOURCE_KEY_FUNCTION, { deterministic: true }, (id: unknown) => (typeof id === 'string' ? auditResourceKey(id) : null));
   return db
     .transaction(() => {
       const from = db.pragma('user_version', { simple: true }) as number;

@@ -1,7 +1,8 @@
-// AuditEventStore on SQLite (table `audit_events`, migration 10). Filters compile to SQL over the indexed columns with
-// every value bound as a parameter; pages are keyset ranges newest first.
+// AuditEventStore on SQLite (table `audit_events`, migrations 15 and 20). Filters compile to SQL over the indexed
+// columns with every value bound as a parameter; pages are keyset ranges newest first.
 import type Database from 'better-sqlite3';
-import type { AuditEventRecord, AuditEventStore, AuditFilter, AuditFilterField, AuditPosition } from '../audit-event-store';
+import { AuditOutcome, type AuditComparison, type AuditEventRecord, type AuditEventStore, type AuditFilter, type AuditFilterField, type AuditPosition } from '../audit-event-store';
+import { auditResourceKey } from './audit-resource-key';
 import { batchedWrite, type GroupCommit } from './group-commit';
 import { translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
@@ -42,13 +43,13 @@ export function auditFilterToSql(filter: AuditFilter, negated = false): Sql {
     case 'compare': {
       if (filter.op === 'ne') return auditFilterToSql({ kind: 'not', filter: { ...filter, op: 'eq' } }, negated);
       const column = COLUMN[filter.field];
-      const { sql, params } = comparison(column, filter.op, filter.value);
+      const { sql, params } = indexed(filter.field, filter.op, filter.value, comparison(column, filter.op, filter.value));
       return negated ? { sql: `(${column} IS NOT NULL AND ${sql})`, params } : { sql, params };
     }
   }
 }
 
-function comparison(column: string, op: Exclude<AuditFilter & { kind: 'compare' }, never>['op'], value: string): Sql {
+function comparison(column: string, op: AuditComparison, value: string): Sql {
   switch (op) {
     case 'eq':
     case 'ne':
@@ -69,42 +70,73 @@ function comparison(column: string, op: Exclude<AuditFilter & { kind: 'compare' 
   }
 }
 
+/** Every outcome an event can have: a type condition names them all, so that it reads the outcome-and-type index. */
+const ALL_OUTCOMES = `outcome IN (${Object.values(AuditOutcome)
+  .map((outcome) => `'${outcome}'`)
+  .join(', ')})`;
+
+/**
+ * A comparison in the terms of the indexes of migration 20, with the same result: `resource.id eq` looks up the id's
+ * key and compares the id itself (two ids may share a key); a type condition comes under every outcome, the first
+ * column of the index it reads after the tenant.
+ */
+function indexed(field: AuditFilterField, op: AuditComparison, value: string, plain: Sql): Sql {
+  if (field === 'resource.id' && op === 'eq') return { sql: '(resource_key = ? AND resource_id = ?)', params: [auditResourceKey(value), value] };
+  if (field === 'type') return { sql: `(${ALL_OUTCOMES} AND ${plain.sql})`, params: plain.params };
+  return plain;
+}
+
 /** The top-level conjuncts of a filter (the filter itself when it is not an `and`). */
 function conjuncts(filter: AuditFilter): AuditFilter[] {
   return filter.kind === 'and' ? filter.filters.flatMap(conjuncts) : [filter];
 }
 
 /**
- * The index a page must read, when the filter pins a resource or a token: without statistics the planner would rather
- * walk the tenant's trail newest first (no sort) than read the few events of one resource and sort them. Otherwise
- * the planner's own choice (the type, outcome and time indexes each give time order within their range).
+ * The index a page and its count must read, when the filter pins a resource, a token, a type or an outcome: without
+ * statistics the planner would rather walk the tenant's trail newest first (no sort) than read the few events of one
+ * resource, or of one type, and sort them. Otherwise the planner's own choice (the time index).
  */
 export function indexFor(filter: AuditFilter | undefined): string | undefined {
   if (!filter) return undefined;
   const pinned = (field: AuditFilterField) => conjuncts(filter).some((part) => part.kind === 'compare' && part.field === field && part.op === 'eq');
-  if (pinned('resource.id')) return 'audit_events_by_resource';
+  if (pinned('resource.id')) return 'audit_events_by_resource_key';
   if (pinned('actor.tokenId')) return 'audit_events_by_token';
+  const narrowed = (field: AuditFilterField) => conjuncts(filter).some((part) => part.kind === 'compare' && part.field === field && (part.op === 'eq' || part.op === 'sw'));
+  if (narrowed('type') || narrowed('outcome')) return 'audit_events_by_outcome_type';
   return undefined;
 }
 
-/** Rows per INSERT statement of an append, largest first; the last must be 1. */
-const INSERT_ROWS = [100, 10, 1] as const;
+/** Rows per INSERT statement of an append, largest first; the last must be 1. 2: a write's START and SUCCESS. */
+const INSERT_ROWS = [100, 10, 2, 1] as const;
 
 function insertSql(rows: number): string {
-  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-  return `INSERT INTO audit_events (id, tenant_id, time, type, outcome, actor_token_id, resource_id, data) VALUES ${values} ON CONFLICT (id) DO NOTHING`;
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return `INSERT INTO audit_events (id, tenant_id, time, type, outcome, actor_token_id, resource_id, resource_key, data) VALUES ${values} ON CONFLICT (id) DO NOTHING`;
 }
 
 const INSERT_SQL: ReadonlyMap<number, string> = new Map(INSERT_ROWS.map((rows) => [rows, insertSql(rows)]));
 
-function rowOf(event: AuditEventRecord): unknown[] {
-  return [event.id, event.tenantId, event.time, event.type, event.outcome, event.actor.tokenId, event.resource?.id ?? null, JSON.stringify(event)];
+/** The columns of each event, in insert order; an operation's START and outcome are neighbours with one resource id. */
+function rowsOf(events: readonly AuditEventRecord[]): unknown[] {
+  const values: unknown[] = [];
+  let lastId: string | undefined;
+  let lastKey = 0;
+  for (const event of events) {
+    const resourceId = event.resource?.id;
+    if (resourceId !== undefined && resourceId !== lastId) {
+      lastId = resourceId;
+      lastKey = auditResourceKey(resourceId);
+    }
+    values.push(event.id, event.tenantId, event.time, event.type, event.outcome, event.actor.tokenId, resourceId ?? null, resourceId === undefined ? null : lastKey, JSON.stringify(event));
+  }
+  return values;
 }
 
 /**
  * Stores the events whose id is new and returns how many; must run inside a write transaction (the audit store's own
  * append, or a resource write whose events need no outbox: sqlite-outbox-store.ts). Multi-row statements of a few fixed
- * sizes: a batch of 500 is five statements, not 500, and the statement cache holds three shapes whatever the sizes.
+ * sizes: a batch of 500 is five statements, not 500, a write's two events one, and the statement cache holds four
+ * shapes whatever the sizes.
  */
 export function insertAuditEvents(statements: StatementCache, events: readonly AuditEventRecord[]): number {
   let added = 0;
@@ -112,7 +144,7 @@ export function insertAuditEvents(statements: StatementCache, events: readonly A
   for (const rows of INSERT_ROWS) {
     if (events.length - from < rows) continue;
     const insert = statements.get(INSERT_SQL.get(rows) as string);
-    for (; events.length - from >= rows; from += rows) added += insert.run(events.slice(from, from + rows).flatMap(rowOf)).changes;
+    for (; events.length - from >= rows; from += rows) added += insert.run(rowsOf(events.slice(from, from + rows))).changes;
   }
   return added;
 }
@@ -142,15 +174,17 @@ export function createSqliteAuditEventStore(deps: { db: Database.Database; state
         pageWhere.push('(time, id) < (?, ?)');
         pageParams.push(query.after.time, query.after.id);
       }
+      // The count reads the same index as the page: it needs every matching event, the page only the newest ones.
+      const index = indexFor(query.filter);
+      const from = `audit_events ${index ? `INDEXED BY ${index} ` : ''}`;
       return run(() =>
         // One read transaction: the count and the page see the same snapshot.
         db.transaction(() => {
-          const { total } = statements.get(`SELECT count(*) AS total FROM audit_events WHERE ${where.join(' AND ')}`).get(...params) as { total: number };
+          const { total } = statements.get(`SELECT count(*) AS total FROM ${from}WHERE ${where.join(' AND ')}`).get(...params) as { total: number };
           if (query.count <= 0) return { events: [], totalResults: total };
           // One row more than asked: its presence says another page follows.
-          const index = indexFor(query.filter);
           const rows = statements
-            .get(`SELECT data FROM audit_events ${index ? `INDEXED BY ${index} ` : ''}WHERE ${pageWhere.join(' AND ')} ORDER BY time DESC, id DESC LIMIT ?`)
+            .get(`SELECT data FROM ${from}WHERE ${pageWhere.join(' AND ')} ORDER BY time DESC, id DESC LIMIT ?`)
             .all(...pageParams, query.count + 1) as { data: string }[];
           const events = rows.slice(0, query.count).map((row) => JSON.parse(row.data) as AuditEventRecord);
           const last = events[events.length - 1];
