@@ -59,10 +59,7 @@ export function auditTrail(deps: AuditTrailDeps) {
       return operation;
     };
 
-    let recorded = false;
     const record = () => {
-      if (recorded) return;
-      recorded = true;
       const audit = req.auditOperation?.();
       if (!audit || audit.settled) return;
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
@@ -74,8 +71,8 @@ export function auditTrail(deps: AuditTrailDeps) {
       const answered = res.locals.answeredError as AnsweredError | undefined;
       audit.fail({ status, scimType: answered?.scimType });
     };
-    res.on('finish', record);
-    res.on('close', record);
+    // 'close' follows 'finish' when the answer was sent, and comes alone when the client went away first.
+    res.once('close', record);
     next();
   };
 }
