@@ -28,7 +28,7 @@ import { mountedRouter } from './http/route-template';
 import { version as packageVersion } from '../package.json';
 import { discoveryRouter } from './http/routes/discovery-router';
 import { bulkRouter } from './http/routes/bulk-router';
-import { resourcesRouter } from './http/routes/resources-router';
+import { resourceReadsRouter, resourcesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
 import { lifecycleRouter } from './http/routes/lifecycle-router';
 import { transferRouter } from './http/routes/transfer-router';
@@ -300,6 +300,10 @@ export function buildApp(deps: AppDeps): Express {
   scim.use(authenticate);
   // Per token and per tenant, before any body is read: a refused client uploads nothing.
   scim.use(limitRequests({ limiter, config: rateLimits, settingsOf: (tenantId) => services.settings.forTenant(tenantId), onRefused }));
+  // The reads IdPs make most (GET /Users/{id}, GET /Users?filter=…) go straight to their handlers, ahead of the routers
+  // below that never answer them; everything else passes on (resources-router.ts, resourceReadsRouter).
+  const resourceDeps = { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl };
+  for (const type of registry.resourceTypes) scim.use(type.endpoint, resourceReadsRouter(type, resourceDeps));
   // Retry-safe POSTs: a route opts in with `retrySafe` after its body parser (README "Idempotency-Key").
   installIdempotency(app, {
     idempotency: createIdempotency({ store: store.idempotency, clock: deps.clock }),
@@ -354,9 +358,7 @@ export function buildApp(deps: AppDeps): Express {
   scim.use('/Invitations', invitationsRouter({ invitations: services.invitations, listLimits }));
   const roleType = registry.resourceType('Role');
   if (roleType) scim.use(roleType.endpoint, roleDeletionRouter({ roles: services.roles.service }));
-  for (const type of registry.resourceTypes) {
-    scim.use(type.endpoint, resourcesRouter(type, { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
-  }
+  for (const type of registry.resourceTypes) scim.use(type.endpoint, resourcesRouter(type, resourceDeps));
   // Webhooks are resources of the store too (versions, compare-and-set writes, their audit events with the write),
   // with a service of their own over the registry that knows them, and routes of their own.
   const policy = webhookPolicy(config, deps.webhooks?.resolve);

@@ -95,7 +95,10 @@ export interface MembershipStore extends PendingChanges {
   list(tenantId: string, groupId: string, options: MemberPageOptions): Promise<Member[]>;
   /** Which of `memberIds` are direct members of the group. */
   has(tenantId: string, groupId: string, memberIds: readonly string[]): Promise<Set<string>>;
-  /** Direct parents: one edge per (member, group) where the member is a direct member of the group. */
+  /**
+   * Direct parents: one edge per (member, group) where the member is a direct member of the group; one store round trip
+   * per GET_MANY_BATCH members (a list page's users together), never one per member.
+   */
   groupsOf(tenantId: string, memberIds: readonly string[]): Promise<MembershipEdge[]>;
   /** A deleted user or group leaves every group, and a deleted group loses its members. */
   removeEverywhere(tenantId: string, id: string): Promise<void>;

@@ -8,7 +8,7 @@
 // A store's test file calls describeMembershipStoreContract with a factory; nothing here knows the database.
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { isBeingDeleted, type Member, type MembershipChange, type MembershipStore, type PendingChangeInput } from '../../src/store/membership-store';
-import type { NewResource, ResourceStore, StoredResource } from '../../src/store/resource-store';
+import { GET_MANY_BATCH, type NewResource, type ResourceStore, type StoredResource } from '../../src/store/resource-store';
 import type { StoreUnderTest } from './resource-store.contract';
 import { filterBuilder } from './filter-builder';
 
@@ -142,6 +142,15 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
           { memberId: 'u-1', groupId: 'g-b' },
         ]);
         expect(await memberships.groupsOf('t1', [])).toEqual([]);
+      });
+
+      it('answers for every member of a long list, past the batch the store reads at once', async () => {
+        // A member in the first, a middle and the last batch of GET_MANY_BATCH ids, among ids that are no member.
+        const ids = Array.from({ length: 2 * GET_MANY_BATCH + 3 }, (_, index) => `x-${String(index).padStart(5, '0')}`);
+        const picked = [ids[1], ids[GET_MANY_BATCH + 1], ids[ids.length - 1]];
+        await memberships.add('t1', 'g-c', picked.map((id) => user(id)));
+        const edges = sortEdges(await memberships.groupsOf('t1', [...ids, 'u-1', ids[1]]));
+        expect(edges).toEqual(sortEdges([...picked.map((memberId) => ({ memberId, groupId: 'g-c' })), { memberId: 'u-1', groupId: 'g-a' }, { memberId: 'u-1', groupId: 'g-b' }]));
       });
 
       it('takes a deleted member out of every group', async () => {

@@ -485,8 +485,17 @@ module.exports = [
     id: 'shape/extension-listed-without-its-attributes',
     bug: 'schemas names every extension of the type, also when the resource holds none of its attributes',
     file: 'src/scim/schema/project.ts',
-    search: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) continue;',
-    replace: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) {\n      schemaList.push(schema.id);\n      continue;\n    }',
+    // Both ways of projecting: the default plan (no attributes/excludedAttributes) and the general one.
+    edits: [
+      {
+        search: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) continue;',
+        replace: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) {\n      schemaList.push(schema.id);\n      continue;\n    }',
+      },
+      {
+        search: '    const stored = attributes[schemaId] as ScimAttributes | undefined;\n    if (!stored) continue;',
+        replace: '    const stored = attributes[schemaId] as ScimAttributes | undefined;\n    if (!stored) {\n      schemas.push(schemaId);\n      continue;\n    }',
+      },
+    ],
     tests: ['test/idp/replay.test.ts'],
   },
 
@@ -1391,5 +1400,76 @@ module.exports = [
     replace: "run(() => prepared('UPDATE tokens SET last_used",
     tests: ['test/unit/store/sqlite-group-commit.test.ts'],
     testNamePattern: 'side writes',
+  },
+  // The read path (README "Performance": reads near the Express ceiling)
+  {
+    id: 'reads/groups-of-first-batch-only',
+    bug: "a list page's groups are read for the first batch of members only: users past it are answered without their groups",
+    file: 'src/store/sqlite/sqlite-membership-store.ts',
+    search: 'for (let start = 0; start < distinct.length; start += GET_MANY_BATCH) {\n          const batch = JSON.stringify(distinct.slice(start, start + GET_MANY_BATCH));\n          for (const row of lookup.all(tenantId, batch)',
+    replace: 'for (let start = 0; start < Math.min(distinct.length, GET_MANY_BATCH); start += GET_MANY_BATCH) {\n          const batch = JSON.stringify(distinct.slice(start, start + GET_MANY_BATCH));\n          for (const row of lookup.all(tenantId, batch)',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('past the batch'),
+  },
+  {
+    id: 'reads/point-lookup-on-the-pool',
+    bug: 'a userName eq lookup takes the round trip to a read thread and back, which costs the main thread more than the lookup',
+    file: 'src/store/sqlite/sqlite-resource-store.ts',
+    search: 'if (readPool && !sql.pointLookup) {',
+    replace: 'if (readPool) {',
+    tests: ['test/unit/store/sqlite-read-pool.test.ts'],
+  },
+  {
+    id: 'reads/point-lookup-on-a-non-unique-attribute',
+    bug: 'an eq filter on any indexed attribute is read on the main thread, however many resources share the value',
+    file: 'src/store/sqlite/list-query.ts',
+    search: 'if (model.indexedPathOf(filter.path)?.unique) return true;',
+    replace: 'if (model.indexedPathOf(filter.path) || model.targetOf(filter.path).kind === \'slot\') return true;',
+    tests: ['test/unit/store/sqlite-read-pool.test.ts'],
+  },
+  {
+    id: 'reads/default-plan-returns-request-attributes',
+    bug: 'without attributes/excludedAttributes, attributes whose returned is "request" are answered anyway',
+    file: 'src/scim/schema/project.ts',
+    search: "if (attribute.returned === 'never' || attribute.returned === 'request') return undefined;\n  if (attribute.type !== 'complex') return asIs;",
+    replace: "if (attribute.returned === 'never') return undefined;\n  if (attribute.type !== 'complex') return asIs;",
+    tests: ['test/unit/scim/schema/project.test.ts'],
+  },
+  {
+    id: 'reads/default-plan-keeps-null-sub-attributes',
+    bug: 'without attributes/excludedAttributes, sub-attributes stored as null are answered as null instead of left out',
+    file: 'src/scim/schema/project.ts',
+    search: 'return value === undefined || value === null ? undefined : shape(value);',
+    replace: 'return value === undefined ? undefined : value === null ? null : shape(value);',
+    tests: ['test/unit/scim/schema/project.test.ts'],
+  },
+  {
+    id: 'reads/default-plan-out-of-schema-order',
+    bug: 'without attributes/excludedAttributes, the extensions come before the core attributes: the JSON differs from a projected answer',
+    file: 'src/scim/schema/project.ts',
+    edits: [
+      {
+        search: '  const { attributes } = resource;\n  for (const [name, shape] of plan.core) {\n    const value = presentShaped(shape, attributes[name]);\n    if (value !== undefined) output[name] = value;\n  }\n',
+        replace: '  const { attributes } = resource;\n  const core = () => {\n    for (const [name, shape] of plan.core) {\n      const value = presentShaped(shape, attributes[name]);\n      if (value !== undefined) output[name] = value;\n    }\n  };\n',
+      },
+      { search: '  if (plan.meta) {\n    const value = presentShaped(plan.meta, resource.meta);', replace: '  core();\n  if (plan.meta) {\n    const value = presentShaped(plan.meta, resource.meta);' },
+    ],
+    tests: ['test/unit/scim/schema/project.test.ts', 'test/http/read-responses.test.ts'],
+  },
+  {
+    id: 'reads/ahead-of-the-body-parser',
+    bug: 'a GET with a body is answered ahead of the JSON body parser: a malformed body is no longer refused',
+    file: 'src/http/routes/resources-router.ts',
+    search: "next((req.method === 'GET' || req.method === 'HEAD') && !hasBody(req) ? undefined : 'router')",
+    replace: "next(req.method === 'GET' || req.method === 'HEAD' ? undefined : 'router')",
+    tests: ['test/http/read-responses.test.ts'],
+  },
+  {
+    id: 'reads/ahead-of-the-dot-routes',
+    bug: 'GET /Users/.search (and the other /.<name> paths) is read as the resource with id ".search" (404) ahead of its own route (405)',
+    file: 'src/http/routes/resources-router.ts',
+    search: "(req, _res, next) => next(resourceIdOf(req).startsWith('.') ? 'route' : undefined), ",
+    replace: '',
+    tests: ['test/http/read-responses.test.ts'],
   },
 ];

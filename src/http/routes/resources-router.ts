@@ -1,5 +1,5 @@
 // SCIM resource endpoints (RFC 7644 §3.3–§3.6) for one resource type, on the generic service.
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { scimErrors } from '../../scim/errors';
 import { eTagListMatches, versionToETag } from '../../scim/etag';
 import { parseListRequest, type ListLimits, type ListParameters } from '../../scim/list/list-request';
@@ -30,12 +30,10 @@ export interface ResourcesRouterDeps {
   readonly publicBaseUrl?: string;
 }
 
-export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps): Router {
-  const router = mountedRouter();
+/** The reads of a resource type's routes: the list (GET /{Resource}) and one resource (GET /{Resource}/{id}). */
+function readHandlers(type: ResourceTypeDefinition, deps: ResourcesRouterDeps) {
   const { registry, service } = deps;
-
-  const responder = resourceResponder(type, deps);
-  const sendResource = responder.send;
+  const sendResource = resourceResponder(type, deps).send;
 
   const list = async (req: Request, res: Response, params: ListParameters, source: 'uri' | 'body') => {
     const request = parseListRequest(registry, type, params, deps.listLimits, source);
@@ -50,9 +48,52 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
     sendScim(res, 200, listResponse({ ...result, resources }));
   };
 
-  router.get('/', requireScope(Scope.read), async (req, res) => {
+  const getList: RequestHandler = async (req, res) => {
     await list(req, res, req.query as ListParameters, 'uri');
-  });
+  };
+
+  const getOne: RequestHandler = async (req, res) => {
+    const stored = await service.get(requestContextOf(req), type, resourceIdOf(req));
+    // RFC 7644 §3.14 / RFC 7232 §3.2: an unchanged resource answers 304 Not Modified.
+    const ifNoneMatch = req.get('If-None-Match');
+    if (ifNoneMatch !== undefined && eTagListMatches(ifNoneMatch, stored.version)) {
+      sendScim(res, 304, undefined, { ETag: versionToETag(stored.version) });
+      return;
+    }
+    await sendResource(req, res, 200, stored);
+  };
+
+  return { list, getList, getOne, sendResource };
+}
+
+/**
+ * GET /{Resource} and GET /{Resource}/{id} alone, for the app to mount right after authentication, ahead of the routers
+ * that never answer them (discovery, bulk, search, the extensions' routes under the same endpoint, whose paths are
+ * either other endpoints, `/{Resource}/.<name>` or two segments deep): a read then skips about two thirds of the
+ * router layers and path matches it would otherwise pass (README "Performance"). What this router does not take goes
+ * on through the app as before, to the same handlers in resourcesRouter: a request with a body (which the JSON body
+ * parser still reads and checks), and an id starting with "." (`/Users/.search`, `/Users/.export`…).
+ */
+export function resourceReadsRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps): Router {
+  const router = mountedRouter();
+  const { getList, getOne } = readHandlers(type, deps);
+  router.use((req, _res, next) => next((req.method === 'GET' || req.method === 'HEAD') && !hasBody(req) ? undefined : 'router'));
+  router.get('/', requireScope(Scope.read), getList);
+  router.get('/:id', (req, _res, next) => next(resourceIdOf(req).startsWith('.') ? 'route' : undefined), requireScope(Scope.read), getOne);
+  return router;
+}
+
+/** Whether the request carries a body (RFC 9112 §6.3: a Content-Length or a Transfer-Encoding), as body-parser decides it. */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
+}
+
+export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps): Router {
+  const router = mountedRouter();
+  const { service } = deps;
+  const { list, getList, getOne, sendResource } = readHandlers(type, deps);
+
+  router.get('/', requireScope(Scope.read), getList);
 
   router.post('/.search', requireScope(Scope.read), async (req, res) => {
     await list(req, res, parseSearchRequest(req.body), 'body');
@@ -65,16 +106,7 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
     await sendResource(req, res, 201, stored, { Location: resourceLocation(scimBaseUrl(req, deps.publicBaseUrl), type, stored.id) });
   });
 
-  router.get('/:id', requireScope(Scope.read), async (req, res) => {
-    const stored = await service.get(requestContextOf(req), type, resourceIdOf(req));
-    // RFC 7644 §3.14 / RFC 7232 §3.2: an unchanged resource answers 304 Not Modified.
-    const ifNoneMatch = req.get('If-None-Match');
-    if (ifNoneMatch !== undefined && eTagListMatches(ifNoneMatch, stored.version)) {
-      sendScim(res, 304, undefined, { ETag: versionToETag(stored.version) });
-      return;
-    }
-    await sendResource(req, res, 200, stored);
-  });
+  router.get('/:id', requireScope(Scope.read), getOne);
 
   // RFC 7644 §3.5.2: 200 with the resource; tenants on the `entra` profile get 204, as Microsoft's tests expect.
   router.patch('/:id', requireScope(Scope.write), async (req, res) => {

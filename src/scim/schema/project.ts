@@ -22,8 +22,25 @@ export interface ResourceRepresentation {
 /**
  * Builds the SCIM JSON of a resource: `schemas` (core plus each extension that has a value), `id`, the
  * attributes in schema order, extensions, then `meta`, keeping only what `returned` and the selection allow.
+ * Without `attributes` / `excludedAttributes` (most reads, every list page of a directory walk) it runs the plan
+ * compiled once per resource type for that case (see compileDefaultPlan), which gives the same JSON as
+ * projectWithSelection, key order included, without deciding again for every attribute of every resource.
  */
 export function projectResource(
+  registry: SchemaRegistry,
+  resourceType: ResourceTypeDefinition,
+  resource: ResourceRepresentation,
+  selection: AttributeSelection,
+): Record<string, unknown> {
+  if (selection.mode === 'default') return projectByPlan(defaultPlanOf(registry, resourceType), resource);
+  return projectWithSelection(registry, resourceType, resource, selection);
+}
+
+/**
+ * projectResource for any selection, deciding per attribute from its characteristics and the selection: the general
+ * path, and the definition the compiled default plan is tested against.
+ */
+export function projectWithSelection(
   registry: SchemaRegistry,
   resourceType: ResourceTypeDefinition,
   resource: ResourceRepresentation,
@@ -113,4 +130,117 @@ function shapeAttribute(attribute: AttributeDefinition, value: unknown, state: A
     return elements.length > 0 ? elements : undefined;
   }
   return shapeComplex(value);
+}
+
+/** What a default projection keeps of one value (undefined: nothing), compiled from the attribute's characteristics. */
+type Shaper = (value: unknown) => unknown;
+
+/** The attributes of one schema (or of a complex attribute) a default projection returns, in schema order. */
+type ShapedAttributes = ReadonlyArray<readonly [name: string, shape: Shaper]>;
+
+interface DefaultPlan {
+  readonly coreSchema: string;
+  /** The common attributes before the core ones (`id`, `externalId`); `meta` comes last, after the extensions. */
+  readonly common: ShapedAttributes;
+  readonly core: ShapedAttributes;
+  readonly extensions: ReadonlyArray<readonly [schemaId: string, attributes: ShapedAttributes]>;
+  readonly meta?: Shaper;
+}
+
+const plans = new WeakMap<SchemaRegistry, WeakMap<ResourceTypeDefinition, DefaultPlan>>();
+
+function defaultPlanOf(registry: SchemaRegistry, resourceType: ResourceTypeDefinition): DefaultPlan {
+  let ofRegistry = plans.get(registry);
+  if (!ofRegistry) plans.set(registry, (ofRegistry = new WeakMap()));
+  let plan = ofRegistry.get(resourceType);
+  if (!plan) ofRegistry.set(resourceType, (plan = compileDefaultPlan(registry, resourceType)));
+  return plan;
+}
+
+/**
+ * The default projection decided once per resource type: RFC 7643 §2.2, without a selection an attribute is returned
+ * unless its `returned` is "never" or "request", and the same holds for each sub-attribute of a complex one. What is
+ * left per resource is to copy the values present, in schema order.
+ */
+function compileDefaultPlan(registry: SchemaRegistry, resourceType: ResourceTypeDefinition): DefaultPlan {
+  const { core, extensions } = registry.schemasOf(resourceType);
+  const meta = registry.commonAttributes.find((attribute) => attribute.name === 'meta');
+  return {
+    coreSchema: core.id,
+    common: shapedAttributes(registry.commonAttributes.filter((attribute) => attribute.name !== 'meta')),
+    core: shapedAttributes(core.attributes),
+    extensions: extensions.map(({ schema }) => [schema.id, shapedAttributes(schema.attributes)] as const),
+    ...(meta ? { meta: defaultShaper(meta) } : {}),
+  };
+}
+
+function shapedAttributes(attributes: readonly AttributeDefinition[]): ShapedAttributes {
+  const shaped: Array<readonly [string, Shaper]> = [];
+  for (const attribute of attributes) {
+    const shape = defaultShaper(attribute);
+    if (shape) shaped.push([attribute.name, shape]);
+  }
+  return shaped;
+}
+
+const asIs: Shaper = (value) => value;
+
+/** undefined when the attribute is never returned without a selection. */
+function defaultShaper(attribute: AttributeDefinition): Shaper | undefined {
+  if (attribute.returned === 'never' || attribute.returned === 'request') return undefined;
+  if (attribute.type !== 'complex') return asIs;
+  const subAttributes = shapedAttributes(attribute.subAttributes ?? []);
+  const shapeElement: Shaper = (element) => (typeof element === 'object' && element !== null ? copyPresent(subAttributes, element as ScimAttributes) : undefined);
+  if (!attribute.multiValued) return shapeElement;
+  return (value) => {
+    const elements: unknown[] = [];
+    for (const element of Array.isArray(value) ? value : [value]) {
+      const shaped = shapeElement(element);
+      if (shaped !== undefined) elements.push(shaped);
+    }
+    return elements.length > 0 ? elements : undefined;
+  };
+}
+
+/** The attributes of `from` the plan returns, shaped, in plan order; undefined when none is left. */
+function copyPresent(attributes: ShapedAttributes, from: ScimAttributes): ScimAttributes | undefined {
+  let shaped: ScimAttributes | undefined;
+  for (const [name, shape] of attributes) {
+    const value = presentShaped(shape, from[name]);
+    if (value !== undefined) (shaped ??= {})[name] = value;
+  }
+  return shaped;
+}
+
+/** RFC 7643 §2.5: null is unassigned, like a missing value. */
+function presentShaped(shape: Shaper, value: unknown): unknown {
+  return value === undefined || value === null ? undefined : shape(value);
+}
+
+function projectByPlan(plan: DefaultPlan, resource: ResourceRepresentation): Record<string, unknown> {
+  const schemas = [plan.coreSchema];
+  const output: Record<string, unknown> = { schemas };
+  for (const [name, shape] of plan.common) {
+    const value = presentShaped(shape, name === 'id' ? resource.id : name === 'externalId' ? resource.attributes.externalId : undefined);
+    if (value !== undefined) output[name] = value;
+  }
+  const { attributes } = resource;
+  for (const [name, shape] of plan.core) {
+    const value = presentShaped(shape, attributes[name]);
+    if (value !== undefined) output[name] = value;
+  }
+  for (const [schemaId, extensionAttributes] of plan.extensions) {
+    const stored = attributes[schemaId] as ScimAttributes | undefined;
+    if (!stored) continue;
+    const shaped = copyPresent(extensionAttributes, stored);
+    if (shaped) {
+      output[schemaId] = shaped;
+      schemas.push(schemaId);
+    }
+  }
+  if (plan.meta) {
+    const value = presentShaped(plan.meta, resource.meta);
+    if (value !== undefined) output.meta = value;
+  }
+  return output;
 }

@@ -33,6 +33,8 @@ export interface ListSql {
   readonly sorted: boolean;
   /** The page starts from this remembered position (page-anchors.ts); right only while the count's `changes` is its stamp. */
   readonly from?: PagePosition;
+  /** The filter names one resource through a unique key: the count and the page are one index lookup each (see pointLookup). */
+  readonly pointLookup: boolean;
 }
 
 /** The rows a list's count query answers: `changes` (migration 19) only for a list without a filter. */
@@ -55,6 +57,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   if (query.filter) where.push(filterToSql(query.filter, { model, row: 'r', tenantId }));
   const filtered = conjunction(where);
   const count = countSql(tenantId, query, filtered);
+  const point = isPointLookup(model, query.filter);
 
   const key = query.sort ? sortKey(model, query.sort.path) : undefined;
   const descending = query.sort?.descending ?? false;
@@ -78,6 +81,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
         limit,
         sorted: false,
         from,
+        pointLookup: point,
       };
     }
     return {
@@ -95,6 +99,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
       count,
       limit,
       sorted: key !== undefined,
+      pointLookup: point,
     };
   }
 
@@ -110,7 +115,21 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
     count,
     limit,
     sorted: key !== undefined,
+    pointLookup: point,
   };
+}
+
+/**
+ * `userName eq "…"` (or `id eq`, or `eq` on another attribute with uniqueness "server"/"global"): the lookup an IdP makes
+ * before every create. At most one row matches, read through a unique key (the unique indexed values, or the primary
+ * key), so the count and the page cost one index lookup each, whatever the size of the directory: less than the
+ * message to a read thread and back, so such lists are read on the main thread (sqlite-resource-store.ts).
+ */
+export function isPointLookup(model: ResourceModel, filter: StoreQuery['filter']): boolean {
+  if (filter?.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return false;
+  if (model.indexedPathOf(filter.path)?.unique) return true;
+  const target = model.targetOf(filter.path);
+  return target.kind === 'column' && target.column === 'id';
 }
 
 /** The statement that answers a list's totalResults (and, without a filter, the change counter of migration 19). */

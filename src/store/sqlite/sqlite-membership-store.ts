@@ -8,6 +8,7 @@
 // inside the same transaction: a user deleted while a group change naming it was pending is not added back.
 import type Database from 'better-sqlite3';
 import type { Member, MembershipChange, MembershipEdge, MembershipStore, MemberType, UnsettledResource } from '../membership-store';
+import { GET_MANY_BATCH } from '../resource-store';
 import { translateErrors } from './sqlite-errors';
 import { deleteResourceRow, parsePending } from './sqlite-resource-store';
 import type { StatementCache } from './statement-cache';
@@ -33,7 +34,9 @@ export const MEMBERSHIP_SQL = {
   firstPage: 'SELECT member_id, member_type, display FROM memberships WHERE tenant_id = ? AND group_id = ? ORDER BY member_id LIMIT ?',
   pageAfter:
     'SELECT member_id, member_type, display FROM memberships WHERE tenant_id = ? AND group_id = ? AND member_id > ? ORDER BY member_id LIMIT ?',
-  groupsOf: 'SELECT group_id FROM memberships WHERE tenant_id = ? AND member_id = ?',
+  // The members come as one JSON array parameter: one statement for a whole list page's users, each looked up in
+  // memberships_by_member (100 lookups by statement cost a page about five times as much as one statement).
+  groupsOf: 'SELECT member_id, group_id FROM memberships WHERE tenant_id = ? AND member_id IN (SELECT value FROM json_each(?))',
   deleteMembers: 'DELETE FROM memberships WHERE tenant_id = ? AND group_id = ?',
   deleteFromGroups: 'DELETE FROM memberships WHERE tenant_id = ? AND member_id = ?',
   // A member that exists and carries no pending delete (the same test settle() applies to every add).
@@ -145,11 +148,13 @@ export function createSqliteMembershipStore(deps: SqliteMembershipStoreDeps): Me
     },
 
     async groupsOf(tenantId, memberIds) {
+      const distinct = [...new Set(memberIds)];
       return run(() => {
         const lookup = prepared(SQL.groupsOf);
         const edges: MembershipEdge[] = [];
-        for (const memberId of new Set(memberIds)) {
-          for (const row of lookup.all(tenantId, memberId) as { group_id: string }[]) edges.push({ memberId, groupId: row.group_id });
+        for (let start = 0; start < distinct.length; start += GET_MANY_BATCH) {
+          const batch = JSON.stringify(distinct.slice(start, start + GET_MANY_BATCH));
+          for (const row of lookup.all(tenantId, batch) as { member_id: string; group_id: string }[]) edges.push({ memberId: row.member_id, groupId: row.group_id });
         }
         return edges;
       });

@@ -170,9 +170,13 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
   const prepared = (sql: string) => statements.get(sql);
   const anchors = createPageAnchors();
 
-  /** A list's count and page rows, read in one snapshot: on a read thread when there is a pool, else here. */
+  /**
+   * A list's count and page rows, read in one snapshot: on a read thread when there is a pool, else here. A point lookup
+   * (list-query.ts isPointLookup: at most one row, through a unique key) is read here too: the round trip to a thread
+   * and back cost the main thread more than the two index lookups (README "Performance").
+   */
   const readList = async (sql: ListSql): Promise<{ count: ListCount; rows: ResourceRow[] }> => {
-    if (readPool) {
+    if (readPool && !sql.pointLookup) {
       // Off the main thread (read-pool.ts): a slow filter holds up its own request only.
       const [count, rows] = await readPool.read([{ ...sql.count, first: true }, sql.page]);
       return { count: count as ListCount, rows: rows as ResourceRow[] };

@@ -135,6 +135,28 @@ describe('the SQLite read pool', () => {
     }
   });
 
+  it('reads a list that names one resource by a unique key (userName eq, id eq) on the main thread, and every other list on the pool', async () => {
+    const { pooled, sent } = watchedStore();
+    try {
+      const users = filterBuilder(registry, 'User');
+      const list = async (filter: ReturnType<typeof users.eq>) => {
+        sent.length = 0;
+        const listed = await pooled.resources.list('t1', { resourceType: 'User', filter, page: { kind: 'index', startIndex: 1, count: 10 } });
+        return { ids: listed.resources.map((resource) => resource.id), total: listed.totalResults, pooled: sent.length };
+      };
+      // caseExact=false: the lookup folds the literal as the unique index does (RFC 7643 §2.2).
+      expect(await list(users.eq('userName', 'USER-B'))).toEqual({ ids: ['b'], total: 1, pooled: 0 });
+      expect(await list(users.eq('userName', 'user-z'))).toEqual({ ids: [], total: 0, pooled: 0 });
+      expect(await list(users.eq('id', 'c'))).toEqual({ ids: ['c'], total: 1, pooled: 0 });
+      // Not a unique key, or not an equality: the pool.
+      expect(await list(users.sw('userName', 'user-'))).toEqual({ ids: ['a', 'b', 'c'], total: 3, pooled: 2 });
+      expect((await list(users.eq('name.familyName', 'x'))).pooled).toBe(2);
+      expect((await list(users.or(users.eq('userName', 'user-a'), users.eq('userName', 'user-b')))).pooled).toBe(2);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   it('starts a deep startIndex page from the position the page before it ended at, and the long way once rows moved', async () => {
     const { pooled, sent } = watchedStore();
     try {
