@@ -249,8 +249,11 @@ async function startOurs({ n, work, options, report, cleanups, label }) {
 /** The scenarios whose cost of rate limiting the issue asks for (README "Rate limits"), and how many runs of each. */
 const RATE_LIMIT_SCENARIOS = ['get-by-id', 'create'];
 const RATE_LIMIT_ROUNDS = 3;
-/** --baseline: the scenarios run on both commits (PATCH too: group commit changes the write path), and how many times. */
-const BASELINE_SCENARIOS = ['get-by-id', 'create', 'PATCH replace'];
+/**
+ * --baseline: the scenarios run on both commits (PATCH too: group commit changes the write path; the userName lookup and
+ * cursor pages: the read path's own targets), and how many times. Each only when --scenarios selects it.
+ */
+const BASELINE_SCENARIOS = ['get-by-id', 'filter userName eq', 'list cursor page 1', 'list cursor walk', 'create', 'PATCH replace'];
 const BASELINE_ROUNDS = 5;
 
 /**
@@ -287,8 +290,8 @@ async function compareRateLimiting({ ours, ourTarget, options, cleanups, measure
 
 /**
  * --baseline <dir>: the server of another commit's build, on a file seeded by that commit's own seeding code (a store
- * file of a newer version is refused by an older server), with the same rate-limit settings; then get-by-id, create
- * and PATCH alternately on it and on ours (baseline, ours, baseline, ours…), as --rate-limit compare does. The rows have the
+ * file of a newer version is refused by an older server), with the same rate-limit settings; then the BASELINE_SCENARIOS
+ * selected alternately on it and on ours (baseline, ours, baseline, ours…), as --rate-limit compare does. The rows have the
  * shape of the rate-limit comparison: `off` is the baseline, `on` is ours.
  */
 async function compareWithBaseline({ ours, ourTarget, options, work, cleanups, measure }) {

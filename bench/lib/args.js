@@ -19,7 +19,8 @@ const USAGE = `Usage: npm run bench -- [options]
                          off: no rate limiting; compare: as on, then get-by-id and create in alternating runs on a
                          second server without rate limiting, on the same store, and what the limits cost
   --baseline <dir>       a built checkout of another commit (git worktree add <dir> <commit>; npm run build there):
-                         get-by-id, create and PATCH in 5 alternating runs each on its server and on ours, each on a
+                         get-by-id, userName eq, cursor page 1 and walk, create and PATCH (those --scenarios selects)
+                         in 5 alternating runs each on its server and on ours, each on a
                          store seeded by its own code: what ours costs more, and the median req/s of each (README
                          "Performance": the commit before the audit trail landed gives the cost of auditing)
   --update-readme        write the result table into README.md (between the bench-table markers)

@@ -30,8 +30,8 @@ export function representResource(
   selection: AttributeSelection,
   computed: ScimAttributes = {},
 ): Record<string, unknown> {
-  const attributes = { ...withUnversionedAttributes(registry, type, stored), ...computed };
-  const representation: ResourceRepresentation = { id: stored.id, attributes, meta: metaOf(type, stored, baseUrl) };
+  const attributes = withUnversionedAttributes(registry, type, stored);
+  const representation: ResourceRepresentation = { id: stored.id, attributes, computed, meta: metaOf(type, stored, baseUrl) };
   return projectResource(registry, type, representation, selection);
 }
 

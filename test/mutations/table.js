@@ -488,12 +488,12 @@ module.exports = [
     // Both ways of projecting: the default plan (no attributes/excludedAttributes) and the general one.
     edits: [
       {
-        search: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) continue;',
-        replace: '    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;\n    if (!stored) {\n      schemaList.push(schema.id);\n      continue;\n    }',
+        search: '    const stored = attributeOf(resource, schema.id) as ScimAttributes | undefined;\n    if (!stored) continue;',
+        replace: '    const stored = attributeOf(resource, schema.id) as ScimAttributes | undefined;\n    if (!stored) {\n      schemaList.push(schema.id);\n      continue;\n    }',
       },
       {
-        search: '    const stored = attributes[schemaId] as ScimAttributes | undefined;\n    if (!stored) continue;',
-        replace: '    const stored = attributes[schemaId] as ScimAttributes | undefined;\n    if (!stored) {\n      schemas.push(schemaId);\n      continue;\n    }',
+        search: '    const stored = attributeOf(resource, schemaId) as ScimAttributes | undefined;\n    if (!stored) continue;',
+        replace: '    const stored = attributeOf(resource, schemaId) as ScimAttributes | undefined;\n    if (!stored) {\n      schemas.push(schemaId);\n      continue;\n    }',
       },
     ],
     tests: ['test/idp/replay.test.ts'],
@@ -1449,8 +1449,8 @@ module.exports = [
     file: 'src/scim/schema/project.ts',
     edits: [
       {
-        search: '  const { attributes } = resource;\n  for (const [name, shape] of plan.core) {\n    const value = presentShaped(shape, attributes[name]);\n    if (value !== undefined) output[name] = value;\n  }\n',
-        replace: '  const { attributes } = resource;\n  const core = () => {\n    for (const [name, shape] of plan.core) {\n      const value = presentShaped(shape, attributes[name]);\n      if (value !== undefined) output[name] = value;\n    }\n  };\n',
+        search: '  for (const [name, shape] of plan.core) {\n    const value = presentShaped(shape, attributeOf(resource, name));\n    if (value !== undefined) output[name] = value;\n  }\n',
+        replace: '  const core = () => {\n    for (const [name, shape] of plan.core) {\n      const value = presentShaped(shape, attributeOf(resource, name));\n      if (value !== undefined) output[name] = value;\n    }\n  };\n',
       },
       { search: '  if (plan.meta) {\n    const value = presentShaped(plan.meta, resource.meta);', replace: '  core();\n  if (plan.meta) {\n    const value = presentShaped(plan.meta, resource.meta);' },
     ],
@@ -1471,5 +1471,13 @@ module.exports = [
     search: "(req, _res, next) => next(resourceIdOf(req).startsWith('.') ? 'route' : undefined), ",
     replace: '',
     tests: ['test/http/read-responses.test.ts'],
+  },
+  {
+    id: 'reads/stored-value-over-computed',
+    bug: 'a stored attribute of the name of a computed one (a stale "groups" in the document) is answered instead of the computed value',
+    file: 'src/scim/schema/project.ts',
+    search: 'return computed !== undefined && Object.hasOwn(computed, name) ? computed[name] : resource.attributes[name];',
+    replace: 'return resource.attributes[name] ?? computed?.[name];',
+    tests: ['test/unit/scim/schema/project.test.ts'],
   },
 ];

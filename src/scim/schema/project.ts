@@ -16,7 +16,19 @@ export interface ResourceMeta {
 export interface ResourceRepresentation {
   readonly id: string;
   readonly attributes: ScimAttributes;
+  /**
+   * Attributes the server computes on read (User.groups, Group.members), taken instead of a stored attribute of the same
+   * name. Kept apart rather than merged into a copy of `attributes`: adding a key to a copy of a stored document made
+   * every later lookup in it several times slower (a list page of users with their groups spent most of its shaping there).
+   */
+  readonly computed?: ScimAttributes;
   readonly meta: ResourceMeta;
+}
+
+/** The value of a top-level attribute (or of an extension, by its URN): computed, else stored. */
+function attributeOf(resource: ResourceRepresentation, name: string): unknown {
+  const { computed } = resource;
+  return computed !== undefined && Object.hasOwn(computed, name) ? computed[name] : resource.attributes[name];
 }
 
 /**
@@ -49,7 +61,7 @@ export function projectWithSelection(
   const { core, extensions } = registry.schemasOf(resourceType);
   const output: Record<string, unknown> = { schemas: [core.id] };
   const schemaList = output.schemas as string[];
-  const common = { id: resource.id, externalId: resource.attributes.externalId, meta: resource.meta } as ScimAttributes;
+  const common = { id: resource.id, externalId: attributeOf(resource, 'externalId'), meta: resource.meta } as ScimAttributes;
 
   for (const attribute of registry.commonAttributes) {
     if (attribute.name === 'meta') continue; // written last, after the extensions, by convention of RFC examples
@@ -57,11 +69,11 @@ export function projectWithSelection(
     if (value !== undefined) output[attribute.name] = value;
   }
   for (const attribute of core.attributes) {
-    const value = shapeAttribute(attribute, resource.attributes[attribute.name], selectionFor(selection, core.id, attribute));
+    const value = shapeAttribute(attribute, attributeOf(resource, attribute.name), selectionFor(selection, core.id, attribute));
     if (value !== undefined) output[attribute.name] = value;
   }
   for (const { schema } of extensions) {
-    const stored = resource.attributes[schema.id] as ScimAttributes | undefined;
+    const stored = attributeOf(resource, schema.id) as ScimAttributes | undefined;
     if (!stored) continue;
     const whole = selection.schemas.includes(schema.id);
     const shaped: ScimAttributes = {};
@@ -221,16 +233,15 @@ function projectByPlan(plan: DefaultPlan, resource: ResourceRepresentation): Rec
   const schemas = [plan.coreSchema];
   const output: Record<string, unknown> = { schemas };
   for (const [name, shape] of plan.common) {
-    const value = presentShaped(shape, name === 'id' ? resource.id : name === 'externalId' ? resource.attributes.externalId : undefined);
+    const value = presentShaped(shape, name === 'id' ? resource.id : name === 'externalId' ? attributeOf(resource, name) : undefined);
     if (value !== undefined) output[name] = value;
   }
-  const { attributes } = resource;
   for (const [name, shape] of plan.core) {
-    const value = presentShaped(shape, attributes[name]);
+    const value = presentShaped(shape, attributeOf(resource, name));
     if (value !== undefined) output[name] = value;
   }
   for (const [schemaId, extensionAttributes] of plan.extensions) {
-    const stored = attributes[schemaId] as ScimAttributes | undefined;
+    const stored = attributeOf(resource, schemaId) as ScimAttributes | undefined;
     if (!stored) continue;
     const shaped = copyPresent(extensionAttributes, stored);
     if (shaped) {

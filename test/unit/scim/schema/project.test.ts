@@ -128,11 +128,11 @@ describe('the default projection (no attributes/excludedAttributes)', () => {
       attributes[schema.id] = Object.fromEntries(schema.attributes.map((attribute, index) => [attribute.name, sampleOf(attribute, 100 + index)]));
     }
     attributes.externalId = 'ext-1';
-    // User.groups as the service computes it beside the stored attributes.
-    if (type.name === 'User') attributes.groups = [{ value: 'g1', $ref: 'http://h/scim/v2/Groups/g1', display: 'G', type: 'direct' }];
+    // User.groups as the service computes it, beside the stored attributes.
+    const computed = type.name === 'User' ? { groups: [{ value: 'g1', $ref: 'http://h/scim/v2/Groups/g1', display: 'G', type: 'direct' }] } : undefined;
     for (const [label, variant] of variants(attributes)) {
       it(`gives the same JSON, byte for byte, as the general projection: ${type.name}, ${label}`, () => {
-        const representation = { id: 'r-1', attributes: variant, meta: { ...meta, resourceType: type.name } };
+        const representation = { id: 'r-1', attributes: variant, computed, meta: { ...meta, resourceType: type.name } };
         const fast = JSON.stringify(projectResource(described, type, representation, DEFAULT_SELECTION));
         expect(fast).toBe(JSON.stringify(projectWithSelection(described, type, representation, DEFAULT_SELECTION)));
         // And the same as a selection that leaves every attribute of the resource in (an unknown name excluded).
@@ -153,5 +153,15 @@ describe('the default projection (no attributes/excludedAttributes)', () => {
       expect(projectResource(described, roleType, role, DEFAULT_SELECTION)[attribute.name]).toBeUndefined();
       expect(projectResource(described, roleType, role, parseAttributeSelection(described, roleType, { attributes: attribute.name }))[attribute.name]).toEqual(role.attributes[attribute.name]);
     }
+  });
+
+  it('takes a computed attribute instead of a stored one of the same name, on both paths', () => {
+    const groups = [{ value: 'g2', display: 'Computed', type: 'direct' }];
+    const representation = { ...resource, attributes: { ...resource.attributes, groups: [{ value: 'stale', display: 'Stored' }] }, computed: { groups } };
+    expect(projectResource(registry, userType, representation, DEFAULT_SELECTION).groups).toEqual(groups);
+    expect(projectWithSelection(registry, userType, representation, DEFAULT_SELECTION).groups).toEqual(groups);
+    expect(projectResource(registry, userType, representation, select({ attributes: 'groups' })).groups).toEqual(groups);
+    // Without a computed value, the stored one shows, as it did when the two were merged.
+    expect(projectResource(registry, userType, { ...representation, computed: {} }, DEFAULT_SELECTION).groups).toEqual([{ value: 'stale', display: 'Stored' }]);
   });
 });
