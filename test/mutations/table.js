@@ -1480,4 +1480,12 @@ module.exports = [
     replace: 'return resource.attributes[name] ?? computed?.[name];',
     tests: ['test/unit/scim/schema/project.test.ts'],
   },
+  {
+    id: 'reads/point-lookup-total-from-any-page',
+    bug: 'a userName eq lookup takes the rows of any page as its total: past the match, or with count=0, totalResults says 0',
+    file: 'src/store/sqlite/list-query.ts',
+    search: 'const totalFromPage = point && firstPage && wholeNumber(page.count) >= 1;',
+    replace: 'const totalFromPage = point;',
+    tests: ['test/unit/store/sqlite-read-pool.test.ts'],
+  },
 ];

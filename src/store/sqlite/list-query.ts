@@ -33,8 +33,13 @@ export interface ListSql {
   readonly sorted: boolean;
   /** The page starts from this remembered position (page-anchors.ts); right only while the count's `changes` is its stamp. */
   readonly from?: PagePosition;
-  /** The filter names one resource through a unique key: the count and the page are one index lookup each (see pointLookup). */
+  /** The filter names one resource through a unique key: the count and the page are one index lookup each (isPointLookup). */
   readonly pointLookup: boolean;
+  /**
+   * The first page of a point lookup, with room for a row: it holds every match, so its rows are the total and the count
+   * statement (and the read transaction that keeps the two in one snapshot) can be left out.
+   */
+  readonly totalFromPage: boolean;
 }
 
 /** The rows a list's count query answers: `changes` (migration 19) only for a list without a filter. */
@@ -58,6 +63,9 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   const filtered = conjunction(where);
   const count = countSql(tenantId, query, filtered);
   const point = isPointLookup(model, query.filter);
+  const { page } = query;
+  const firstPage = page.kind === 'index' ? offsetOf(page) === 0 : page.after === undefined && page.total === undefined;
+  const totalFromPage = point && firstPage && wholeNumber(page.count) >= 1;
 
   const key = query.sort ? sortKey(model, query.sort.path) : undefined;
   const descending = query.sort?.descending ?? false;
@@ -65,7 +73,6 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   const selectParams = key ? key.params : [];
   const order = key ? orderBy(key, descending) : 'ORDER BY r.id';
 
-  const { page } = query;
   if (page.kind === 'index') {
     const offset = offsetOf(page);
     const limit = wholeNumber(page.count);
@@ -82,6 +89,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
         sorted: false,
         from,
         pointLookup: point,
+        totalFromPage,
       };
     }
     return {
@@ -100,6 +108,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
       limit,
       sorted: key !== undefined,
       pointLookup: point,
+      totalFromPage,
     };
   }
 
@@ -116,6 +125,7 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
     limit,
     sorted: key !== undefined,
     pointLookup: point,
+    totalFromPage,
   };
 }
 

@@ -176,6 +176,11 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
    * and back cost the main thread more than the two index lookups (README "Performance").
    */
   const readList = async (sql: ListSql): Promise<{ count: ListCount; rows: ResourceRow[] }> => {
+    if (sql.totalFromPage) {
+      // One statement, so one snapshot: its rows are every match (list-query.ts), and their number is the total.
+      const rows = run(() => prepared(sql.page.sql).all(...sql.page.params) as ResourceRow[]);
+      return { count: { total: rows.length }, rows };
+    }
     if (readPool && !sql.pointLookup) {
       // Off the main thread (read-pool.ts): a slow filter holds up its own request only.
       const [count, rows] = await readPool.read([{ ...sql.count, first: true }, sql.page]);
