@@ -1412,16 +1412,8 @@ module.exports = [
     testNamePattern: SQLITE_MEMORY('past the batch'),
   },
   {
-    id: 'reads/point-lookup-on-the-pool',
-    bug: 'a userName eq lookup takes the round trip to a read thread and back, which costs the main thread more than the lookup',
-    file: 'src/store/sqlite/sqlite-resource-store.ts',
-    search: 'if (readPool && !sql.pointLookup) {',
-    replace: 'if (readPool) {',
-    tests: ['test/unit/store/sqlite-read-pool.test.ts'],
-  },
-  {
     id: 'reads/point-lookup-on-a-non-unique-attribute',
-    bug: 'an eq filter on any indexed attribute is read on the main thread, however many resources share the value',
+    bug: 'an eq filter on any attribute takes the rows of its first page as its total, however many resources share the value',
     file: 'src/store/sqlite/list-query.ts',
     search: 'if (model.indexedPathOf(filter.path)?.unique) return true;',
     replace: 'if (model.indexedPathOf(filter.path) || model.targetOf(filter.path).kind === \'slot\') return true;',
@@ -1484,8 +1476,8 @@ module.exports = [
     id: 'reads/point-lookup-total-from-any-page',
     bug: 'a userName eq lookup takes the rows of any page as its total: past the match, or with count=0, totalResults says 0',
     file: 'src/store/sqlite/list-query.ts',
-    search: 'const totalFromPage = point && firstPage && wholeNumber(page.count) >= 1;',
-    replace: 'const totalFromPage = point;',
+    search: 'const totalFromPage = isPointLookup(model, query.filter) && firstPage && wholeNumber(page.count) >= 1;',
+    replace: 'const totalFromPage = isPointLookup(model, query.filter);',
     tests: ['test/unit/store/sqlite-read-pool.test.ts'],
   },
 ];

@@ -33,11 +33,9 @@ export interface ListSql {
   readonly sorted: boolean;
   /** The page starts from this remembered position (page-anchors.ts); right only while the count's `changes` is its stamp. */
   readonly from?: PagePosition;
-  /** The filter names one resource through a unique key: the count and the page are one index lookup each (isPointLookup). */
-  readonly pointLookup: boolean;
   /**
-   * The first page of a point lookup, with room for a row: it holds every match, so its rows are the total and the count
-   * statement (and the read transaction that keeps the two in one snapshot) can be left out.
+   * The first page of a point lookup (isPointLookup), with room for a row: it holds every match, so its rows are the
+   * total, and the count statement can be left out.
    */
   readonly totalFromPage: boolean;
 }
@@ -62,10 +60,9 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
   if (query.filter) where.push(filterToSql(query.filter, { model, row: 'r', tenantId }));
   const filtered = conjunction(where);
   const count = countSql(tenantId, query, filtered);
-  const point = isPointLookup(model, query.filter);
   const { page } = query;
   const firstPage = page.kind === 'index' ? offsetOf(page) === 0 : page.after === undefined && page.total === undefined;
-  const totalFromPage = point && firstPage && wholeNumber(page.count) >= 1;
+  const totalFromPage = isPointLookup(model, query.filter) && firstPage && wholeNumber(page.count) >= 1;
 
   const key = query.sort ? sortKey(model, query.sort.path) : undefined;
   const descending = query.sort?.descending ?? false;
@@ -88,7 +85,6 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
         limit,
         sorted: false,
         from,
-        pointLookup: point,
         totalFromPage,
       };
     }
@@ -107,7 +103,6 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
       count,
       limit,
       sorted: key !== undefined,
-      pointLookup: point,
       totalFromPage,
     };
   }
@@ -124,7 +119,6 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
     count,
     limit,
     sorted: key !== undefined,
-    pointLookup: point,
     totalFromPage,
   };
 }
@@ -132,8 +126,8 @@ export function listQueryToSql(model: ResourceModel, tenantId: string, query: St
 /**
  * `userName eq "…"` (or `id eq`, or `eq` on another attribute with uniqueness "server"/"global"): the lookup an IdP makes
  * before every create. At most one row matches, read through a unique key (the unique indexed values, or the primary
- * key), so the count and the page cost one index lookup each, whatever the size of the directory: less than the
- * message to a read thread and back, so such lists are read on the main thread (sqlite-resource-store.ts).
+ * key). It stays on the read threads with every other list: moved to the main thread it cost the main thread more than
+ * the round trip did (the lookup's page reads of a large directory), and halved the requests/s (README "Performance").
  */
 export function isPointLookup(model: ResourceModel, filter: StoreQuery['filter']): boolean {
   if (filter?.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return false;

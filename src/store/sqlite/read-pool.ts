@@ -2,8 +2,8 @@
 // thread. better-sqlite3 is synchronous: a query on the main thread holds the event loop, and with it every request of
 // every tenant, for as long as it runs. Here each thread has its own read-only connection to the store file (WAL: any
 // number of readers beside the one writer), so a slow query delays only the reads queued behind it, and `/health`,
-// writes and point reads answer meanwhile. Point reads stay on the main thread, where they cost less than a message
-// to a thread and back: reads by id, and lists whose filter names one resource by a unique key (`userName eq`).
+// writes and point reads answer meanwhile. Point reads by id stay on the main thread, where they cost less than a
+// message to a thread.
 //
 // Each read has a time limit, counted from the moment a thread starts it: past it the read is answered with StoreError
 // `timeout`. SQLite cannot be interrupted from another thread through better-sqlite3, so the thread still running the

@@ -170,18 +170,14 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
   const prepared = (sql: string) => statements.get(sql);
   const anchors = createPageAnchors();
 
-  /**
-   * A list's count and page rows, read in one snapshot: on a read thread when there is a pool, else here. A point lookup
-   * (list-query.ts isPointLookup: at most one row, through a unique key) is read here too: the round trip to a thread
-   * and back cost the main thread more than the two index lookups (README "Performance").
-   */
+  /** A list's count and page rows, read in one snapshot: on a read thread when there is a pool, else here. */
   const readList = async (sql: ListSql): Promise<{ count: ListCount; rows: ResourceRow[] }> => {
     if (sql.totalFromPage) {
       // One statement, so one snapshot: its rows are every match (list-query.ts), and their number is the total.
-      const rows = run(() => prepared(sql.page.sql).all(...sql.page.params) as ResourceRow[]);
+      const rows = (readPool ? (await readPool.read([sql.page]))[0] : run(() => prepared(sql.page.sql).all(...sql.page.params))) as ResourceRow[];
       return { count: { total: rows.length }, rows };
     }
-    if (readPool && !sql.pointLookup) {
+    if (readPool) {
       // Off the main thread (read-pool.ts): a slow filter holds up its own request only.
       const [count, rows] = await readPool.read([{ ...sql.count, first: true }, sql.page]);
       return { count: count as ListCount, rows: rows as ResourceRow[] };

@@ -136,29 +136,29 @@ describe('the SQLite read pool', () => {
     }
   });
 
-  it('reads a list that names one resource by a unique key (userName eq, id eq) on the main thread, and every other list on the pool', async () => {
+  it('reads the first page of a lookup by a unique key (userName eq, id eq) in one statement whose rows are the total', async () => {
     const { pooled, sent } = watchedStore();
     try {
       const users = filterBuilder(registry, 'User');
       const list = async (filter: ReturnType<typeof users.eq>, page: StoreQuery['page'] = { kind: 'index', startIndex: 1, count: 10 }) => {
         sent.length = 0;
         const listed = await pooled.resources.list('t1', { resourceType: 'User', filter, page });
-        return { ids: listed.resources.map((resource) => resource.id), total: listed.totalResults, pooled: sent.length };
+        return { ids: listed.resources.map((resource) => resource.id), total: listed.totalResults, statements: sent.length };
       };
       // caseExact=false: the lookup folds the literal as the unique index does (RFC 7643 §2.2).
-      expect(await list(users.eq('userName', 'USER-B'))).toEqual({ ids: ['b'], total: 1, pooled: 0 });
-      expect(await list(users.eq('userName', 'user-z'))).toEqual({ ids: [], total: 0, pooled: 0 });
-      expect(await list(users.eq('id', 'c'))).toEqual({ ids: ['c'], total: 1, pooled: 0 });
-      // The total of a page that cannot hold the match is still counted: past it, or a page of 0 (RFC 7644 §3.4.2.4).
-      expect(await list(users.eq('userName', 'user-b'), { kind: 'index', startIndex: 2, count: 10 })).toEqual({ ids: [], total: 1, pooled: 0 });
-      expect(await list(users.eq('userName', 'user-b'), { kind: 'index', startIndex: 1, count: 0 })).toEqual({ ids: [], total: 1, pooled: 0 });
-      expect(await list(users.eq('userName', 'user-b'), { kind: 'index', startIndex: 1, count: 1 })).toEqual({ ids: ['b'], total: 1, pooled: 0 });
-      expect(await list(users.eq('userName', 'user-b'), { kind: 'keyset', count: 1 })).toEqual({ ids: ['b'], total: 1, pooled: 0 });
-      expect(await list(users.eq('userName', 'user-b'), { kind: 'keyset', count: 1, after: { sortValue: null, id: 'b' } })).toEqual({ ids: [], total: 1, pooled: 0 });
-      // Not a unique key, or not an equality: the pool.
-      expect(await list(users.sw('userName', 'user-'))).toEqual({ ids: ['a', 'b', 'c'], total: 3, pooled: 2 });
-      expect((await list(users.eq('name.familyName', 'x'))).pooled).toBe(2);
-      expect((await list(users.or(users.eq('userName', 'user-a'), users.eq('userName', 'user-b')))).pooled).toBe(2);
+      expect(await list(users.eq('userName', 'USER-B'))).toEqual({ ids: ['b'], total: 1, statements: 1 });
+      expect(await list(users.eq('userName', 'user-z'))).toEqual({ ids: [], total: 0, statements: 1 });
+      expect(await list(users.eq('id', 'c'))).toEqual({ ids: ['c'], total: 1, statements: 1 });
+      expect(await list(users.eq('userName', 'user-b'), { kind: 'index', startIndex: 1, count: 1 })).toEqual({ ids: ['b'], total: 1, statements: 1 });
+      expect(await list(users.eq('userName', 'user-b'), { kind: 'keyset', count: 1 })).toEqual({ ids: ['b'], total: 1, statements: 1 });
+      // A page that cannot hold the match still counts it: past it, or a page of 0 (RFC 7644 §3.4.2.4).
+      expect(await list(users.eq('userName', 'user-b'), { kind: 'index', startIndex: 2, count: 10 })).toEqual({ ids: [], total: 1, statements: 2 });
+      expect(await list(users.eq('userName', 'user-b'), { kind: 'index', startIndex: 1, count: 0 })).toEqual({ ids: [], total: 1, statements: 2 });
+      expect(await list(users.eq('userName', 'user-b'), { kind: 'keyset', count: 1, after: { sortValue: null, id: 'b' } })).toEqual({ ids: [], total: 1, statements: 2 });
+      // Not a unique key, or not an equality: the page and its count.
+      expect(await list(users.sw('userName', 'user-'))).toEqual({ ids: ['a', 'b', 'c'], total: 3, statements: 2 });
+      expect((await list(users.eq('name.familyName', 'x'))).statements).toBe(2);
+      expect((await list(users.or(users.eq('userName', 'user-a'), users.eq('userName', 'user-b')))).statements).toBe(2);
     } finally {
       await pooled.close();
     }
