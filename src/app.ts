@@ -28,7 +28,7 @@ import { mountedRouter } from './http/route-template';
 import { version as packageVersion } from '../package.json';
 import { discoveryRouter } from './http/routes/discovery-router';
 import { bulkRouter } from './http/routes/bulk-router';
-import { resourceReadsRouter, resourcesRouter } from './http/routes/resources-router';
+import { resourceReadsRouter, resourcesRouter, resourceWritesRouter } from './http/routes/resources-router';
 import { rootSearchRouter } from './http/routes/root-search-router';
 import { lifecycleRouter } from './http/routes/lifecycle-router';
 import { transferRouter } from './http/routes/transfer-router';
@@ -304,6 +304,10 @@ export function buildApp(deps: AppDeps): Express {
   // below that never answer them; everything else passes on (resources-router.ts, resourceReadsRouter).
   const resourceDeps = { registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl };
   for (const type of registry.resourceTypes) scim.use(type.endpoint, resourceReadsRouter(type, resourceDeps));
+  // The same for the writes they make most (POST /Users, PATCH and PUT /Users/{id}): each route reads its body with the
+  // parser every other route gets below, once its path matched (resourceWritesRouter).
+  const readBody = jsonBody({ limit: config.bodyLimit });
+  for (const type of registry.resourceTypes) scim.use(type.endpoint, resourceWritesRouter(type, { ...resourceDeps, readBody }));
   // Retry-safe POSTs: a route opts in with `retrySafe` after its body parser (README "Idempotency-Key").
   installIdempotency(app, {
     idempotency: createIdempotency({ store: store.idempotency, clock: deps.clock }),
@@ -333,7 +337,7 @@ export function buildApp(deps: AppDeps): Express {
   );
   // Bodies are parsed only after authentication and the read-only discovery routes: an unauthenticated request
   // is 401 whatever its body, and a POST to /Schemas is 405 (RFC 7644 §4), not a JSON syntax error.
-  scim.use(jsonBody({ limit: config.bodyLimit }));
+  scim.use(readBody);
   scim.use(rootSearchRouter({ registry, service, listLimits, cursors, publicBaseUrl: config.publicBaseUrl }));
   // The extensions' routes before the SCIM ones: /Users/.verify-credentials and /Users/{id}/lock, /roles… are not
   // resources, and DELETE /Roles/{id}?force=true takes a role from its holders (README "Account lifecycle", "Roles").

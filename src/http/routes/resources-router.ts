@@ -63,7 +63,7 @@ function readHandlers(type: ResourceTypeDefinition, deps: ResourcesRouterDeps) {
     await sendResource(req, res, 200, stored);
   };
 
-  return { list, getList, getOne, sendResource };
+  return { list, getList, getOne };
 }
 
 /**
@@ -79,9 +79,60 @@ export function resourceReadsRouter(type: ResourceTypeDefinition, deps: Resource
   const { getList, getOne } = readHandlers(type, deps);
   router.use((req, _res, next) => next((req.method === 'GET' || req.method === 'HEAD') && !hasBody(req) ? undefined : 'router'));
   router.get('/', requireScope(Scope.read), getList);
-  router.get('/:id', (req, _res, next) => next(resourceIdOf(req).startsWith('.') ? 'route' : undefined), requireScope(Scope.read), getOne);
+  router.get('/:id', notDotId, requireScope(Scope.read), getOne);
   return router;
 }
+
+/** The writes of a resource type's routes: create (POST /{Resource}), PATCH and PUT of /{Resource}/{id}. */
+function writeHandlers(type: ResourceTypeDefinition, deps: ResourcesRouterDeps) {
+  const { service } = deps;
+  const sendResource = resourceResponder(type, deps).send;
+
+  const create: RequestHandler = async (req, res) => {
+    const stored = await service.create(requestContextOf(req), type, requireObject(req.body));
+    await sendResource(req, res, 201, stored, { Location: resourceLocation(scimBaseUrl(req, deps.publicBaseUrl), type, stored.id) });
+  };
+
+  // RFC 7644 §3.5.2: 200 with the resource; tenants on the `entra` profile get 204, as Microsoft's tests expect.
+  const patch: RequestHandler = async (req, res) => {
+    const { resource } = await service.patch(requestContextOf(req), type, resourceIdOf(req), req.body, { ifMatch: req.get('If-Match') });
+    if (tenantOf(req).profile === Profile.entra) {
+      sendScim(res, 204, undefined, { ETag: versionToETag(resource.version) });
+      return;
+    }
+    await sendResource(req, res, 200, resource);
+  };
+
+  const replace: RequestHandler = async (req, res) => {
+    const stored = await service.replace(requestContextOf(req), type, resourceIdOf(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
+    await sendResource(req, res, 200, stored);
+  };
+
+  return { create, patch, replace };
+}
+
+/**
+ * POST /{Resource}, PATCH and PUT /{Resource}/{id} alone, for the app to mount right after resourceReadsRouter, ahead
+ * of the routers that never answer them (as resourceReadsRouter, README "Performance"): a create or an update then
+ * passes 15 router layers instead of 29. Each route reads its body itself, with the app's JSON body parser (the
+ * same limits and checks), and only once its path matched, so that a request it does not take goes on unread, to the
+ * same handlers in resourcesRouter or to its own route: a POST or PUT to `/{Resource}/.<name>` (`.search`,
+ * `.bulk-delete`, `.import`…), anything two segments deep (`/Users/{id}/lock`, `/Users/{id}/roles`), DELETE (a Role's
+ * has a route of its own ahead of resourcesRouter).
+ */
+export function resourceWritesRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps & { readonly readBody: RequestHandler }): Router {
+  const router = mountedRouter();
+  const { create, patch, replace } = writeHandlers(type, deps);
+  const { readBody } = deps;
+  router.use((req, _res, next) => next(req.method === 'POST' || req.method === 'PATCH' || req.method === 'PUT' ? undefined : 'router'));
+  router.post('/', readBody, requireScope(Scope.write), retrySafe, create);
+  router.patch('/:id', notDotId, readBody, requireScope(Scope.write), patch);
+  router.put('/:id', notDotId, readBody, requireScope(Scope.write), replace);
+  return router;
+}
+
+/** Leaves `/{Resource}/.<name>` (an action of the endpoint, never a resource id) to the routes that follow. */
+const notDotId: RequestHandler = (req, _res, next) => next(resourceIdOf(req).startsWith('.') ? 'route' : undefined);
 
 /** Whether the request carries a body (RFC 9112 §6.3: a Content-Length or a Transfer-Encoding), as body-parser decides it. */
 function hasBody(req: Request): boolean {
@@ -91,7 +142,8 @@ function hasBody(req: Request): boolean {
 export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRouterDeps): Router {
   const router = mountedRouter();
   const { service } = deps;
-  const { list, getList, getOne, sendResource } = readHandlers(type, deps);
+  const { list, getList, getOne } = readHandlers(type, deps);
+  const { create, patch, replace } = writeHandlers(type, deps);
 
   router.get('/', requireScope(Scope.read), getList);
 
@@ -101,27 +153,11 @@ export function resourcesRouter(type: ResourceTypeDefinition, deps: ResourcesRou
   // Before the /:id routes: `GET /Users/.search` is a wrong method on the search endpoint, not a read of id ".search".
   router.all('/.search', methodNotAllowed(['POST']));
 
-  router.post('/', requireScope(Scope.write), retrySafe, async (req, res) => {
-    const stored = await service.create(requestContextOf(req), type, requireObject(req.body));
-    await sendResource(req, res, 201, stored, { Location: resourceLocation(scimBaseUrl(req, deps.publicBaseUrl), type, stored.id) });
-  });
+  router.post('/', requireScope(Scope.write), retrySafe, create);
 
   router.get('/:id', requireScope(Scope.read), getOne);
-
-  // RFC 7644 §3.5.2: 200 with the resource; tenants on the `entra` profile get 204, as Microsoft's tests expect.
-  router.patch('/:id', requireScope(Scope.write), async (req, res) => {
-    const { resource } = await service.patch(requestContextOf(req), type, resourceIdOf(req), req.body, { ifMatch: req.get('If-Match') });
-    if (tenantOf(req).profile === Profile.entra) {
-      sendScim(res, 204, undefined, { ETag: versionToETag(resource.version) });
-      return;
-    }
-    await sendResource(req, res, 200, resource);
-  });
-
-  router.put('/:id', requireScope(Scope.write), async (req, res) => {
-    const stored = await service.replace(requestContextOf(req), type, resourceIdOf(req), requireObject(req.body), { ifMatch: req.get('If-Match') });
-    await sendResource(req, res, 200, stored);
-  });
+  router.patch('/:id', requireScope(Scope.write), patch);
+  router.put('/:id', requireScope(Scope.write), replace);
 
   router.delete('/:id', requireScope(Scope.write), async (req, res) => {
     await service.delete(requestContextOf(req), type, resourceIdOf(req), { ifMatch: req.get('If-Match') });
