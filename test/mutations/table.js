@@ -1464,6 +1464,15 @@ module.exports = [
     replace: "router.get('/:id', requireScope(Scope.read), getOne);",
     tests: ['test/http/read-responses.test.ts'],
   },
+  // A write's unchanged values keep their derived rows (README "Performance", round four)
+  {
+    id: 'values/replace-rewrites-every-value',
+    bug: 'a replace deletes and inserts again every indexed value of the resource, changed or not, and with it every trigram row',
+    file: 'src/store/sqlite/sqlite-resource-store.ts',
+    search: 'if (keep && (keep.unique ? 1 : 0) === row.is_unique) wanted.delete(key);',
+    replace: 'if (keep && (keep.unique ? 1 : 0) === row.is_unique && row.path === "") wanted.delete(key);',
+    tests: ['test/unit/store/sqlite-value-rows.test.ts'],
+  },
   // Writes taken ahead of the other routers (resourceWritesRouter, README "Performance")
   {
     id: 'writes/ahead-of-the-dot-routes',
