@@ -78,6 +78,113 @@ interface Target {
   readonly id?: string;
 }
 
+type MutableEvent = { -readonly [K in keyof AuditEventRecord]: AuditEventRecord[K] };
+
+/** The three event types of a declaration, made once per declaration instead of twice per request. */
+interface EventTypes {
+  readonly start: string;
+  readonly success: string;
+  readonly fail: string;
+}
+
+const typesOfDeclaration = new WeakMap<AuditDeclaration, EventTypes>();
+
+function typesOf(declaration: AuditDeclaration): EventTypes {
+  let types = typesOfDeclaration.get(declaration);
+  if (!types) {
+    types = { start: eventType(declaration, AuditPhase.start), success: eventType(declaration, AuditPhase.success), fail: eventType(declaration, AuditPhase.fail) };
+    typesOfDeclaration.set(declaration, types);
+  }
+  return types;
+}
+
+/**
+ * One operation's record. A class rather than an object of closures: every request makes one, and its methods are
+ * then shared instead of made anew per request (with a get-by-id at well under a millisecond of CPU, what an event
+ * costs to build is a visible part of what auditing costs: README "What auditing costs").
+ */
+class Operation implements OperationAudit {
+  /** Fixed at the start: a write retried after losing a race carries the same START, and the same outbox key. */
+  private readonly startId: string;
+  private readonly types: EventTypes;
+  private targeted: Target | undefined;
+  private done = false;
+
+  constructor(
+    private readonly deps: OperationAuditDeps,
+    readonly declaration: AuditDeclaration,
+    private readonly who: AuditedActor,
+    private readonly started: Date,
+    private readonly bulkOperation: { readonly index: number; readonly bulkId?: string } | undefined,
+  ) {
+    this.startId = eventId(started);
+    this.types = typesOf(declaration);
+  }
+
+  get settled(): boolean {
+    return this.done;
+  }
+
+  target(type: string, id?: string): void {
+    this.targeted = id === undefined ? { type } : { type, id };
+  }
+
+  effectsOfSuccess(change: SuccessfulChange): NewOutboxMessage[] {
+    const { deps, who } = this;
+    const now = deps.clock();
+    const success = this.ended(this.types.success, AuditOutcome.success, now, { type: change.resourceType, id: change.resourceId });
+    if (change.changedAttributes) success.changedAttributes = [...change.changedAttributes];
+    const events = [this.startEvent(), success];
+    const payload: AuditMessagePayload = { events };
+    const forWebhooks = !deps.mayBeSubscribed || events.some((event) => deps.mayBeSubscribed?.(who.tenantId, event.type));
+    const message: NewOutboxMessage = { id: deps.newId(), tenantId: who.tenantId, topic: AUDIT_TOPIC, key: `operation:${this.startId}`, payload: payload as unknown as JsonValue, created: now.toISOString() };
+    return [forWebhooks ? message : { ...message, auditStoreOnly: true }];
+  }
+
+  committed(): void {
+    this.done = true;
+  }
+
+  succeed(details: { readonly changedAttributes?: readonly string[] } = {}): void {
+    if (this.done) return;
+    this.done = true;
+    const success = this.ended(this.types.success, AuditOutcome.success, this.deps.clock(), this.targeted);
+    if (details.changedAttributes) success.changedAttributes = [...details.changedAttributes];
+    this.deps.sink.record(this.who.tenantId, [this.startEvent(), success]);
+  }
+
+  fail(failure: AuditedFailure): void {
+    if (this.done) return;
+    this.done = true;
+    const fail = this.ended(this.types.fail, AuditOutcome.failure, this.deps.clock(), this.targeted);
+    fail.error = failure.scimType ? { status: failure.status, scimType: failure.scimType } : { status: failure.status };
+    this.deps.sink.record(this.who.tenantId, [this.startEvent(), fail]);
+  }
+
+  child(childDeclaration: AuditDeclaration, position: { readonly index: number; readonly bulkId?: string }): OperationAudit {
+    return new Operation(this.deps, childDeclaration, this.who, this.deps.clock(), position);
+  }
+
+  /** An event in its final shape (its fields in the order they are stored), built once, with no copies. */
+  private event(id: string, type: string, outcome: AuditOutcome, time: Date, resource: Target | undefined): MutableEvent {
+    const { who } = this;
+    const event: MutableEvent = { id, tenantId: who.tenantId, type, time: time.toISOString(), outcome, actor: who.actor, requestId: who.requestId, clientAddress: who.clientAddress };
+    if (resource) event.resource = resource;
+    if (this.bulkOperation) event.bulkOperation = this.bulkOperation;
+    return event;
+  }
+
+  private startEvent(): MutableEvent {
+    return this.event(this.startId, this.types.start, AuditOutcome.started, this.started, this.targeted);
+  }
+
+  private ended(type: string, outcome: AuditOutcome, now: Date, resource: Target | undefined): MutableEvent {
+    const event = this.event(eventId(now), type, outcome, now, resource);
+    event.durationMs = Math.max(0, now.getTime() - this.started.getTime());
+    return event;
+  }
+}
+
 export function createOperationAudit(
   deps: OperationAuditDeps,
   declaration: AuditDeclaration,
@@ -85,72 +192,5 @@ export function createOperationAudit(
   started: Date,
   bulkOperation?: { readonly index: number; readonly bulkId?: string },
 ): OperationAudit {
-  // Fixed at the start: a write retried after losing a race carries the same START, and the same outbox key.
-  const startId = eventId(started);
-  let target: Target | undefined;
-  let settled = false;
-
-  // Two events per request: each is built once, in its final shape (its fields in the order they are stored), with no
-  // intermediate objects to copy.
-  const base = (id: string, phase: AuditPhase, time: Date, resource: Target | undefined): { -readonly [K in keyof AuditEventRecord]: AuditEventRecord[K] } => {
-    const event: { -readonly [K in keyof AuditEventRecord]: AuditEventRecord[K] } = {
-      id,
-      tenantId: who.tenantId,
-      type: eventType(declaration, phase),
-      time: time.toISOString(),
-      outcome: phase === AuditPhase.start ? AuditOutcome.started : phase === AuditPhase.success ? AuditOutcome.success : AuditOutcome.failure,
-      actor: who.actor,
-      requestId: who.requestId,
-      clientAddress: who.clientAddress,
-    };
-    if (resource) event.resource = resource.id === undefined ? { type: resource.type } : { type: resource.type, id: resource.id };
-    if (bulkOperation) event.bulkOperation = bulkOperation;
-    return event;
-  };
-  const startEvent = () => base(startId, AuditPhase.start, started, target);
-  const ended = (phase: AuditPhase, now: Date, resource: Target | undefined, extra: Pick<AuditEventRecord, 'changedAttributes' | 'error'>): AuditEventRecord => {
-    const event = base(eventId(now), phase, now, resource);
-    event.durationMs = Math.max(0, now.getTime() - started.getTime());
-    if (extra.changedAttributes) event.changedAttributes = extra.changedAttributes;
-    if (extra.error) event.error = extra.error;
-    return event;
-  };
-
-  return {
-    declaration,
-    get settled() {
-      return settled;
-    },
-    target(type, id) {
-      target = id === undefined ? { type } : { type, id };
-    },
-    effectsOfSuccess(change) {
-      const now = deps.clock();
-      const extra = change.changedAttributes ? { changedAttributes: [...change.changedAttributes] } : {};
-      const success = ended(AuditPhase.success, now, { type: change.resourceType, id: change.resourceId }, extra);
-      const events = [startEvent(), success];
-      const payload: AuditMessagePayload = { events };
-      const forWebhooks = !deps.mayBeSubscribed || events.some((event) => deps.mayBeSubscribed?.(who.tenantId, event.type));
-      const message: NewOutboxMessage = { id: deps.newId(), tenantId: who.tenantId, topic: AUDIT_TOPIC, key: `operation:${startId}`, payload: payload as unknown as JsonValue, created: now.toISOString() };
-      return [forWebhooks ? message : { ...message, auditStoreOnly: true }];
-    },
-    committed() {
-      settled = true;
-    },
-    succeed(details = {}) {
-      if (settled) return;
-      settled = true;
-      const extra = details.changedAttributes ? { changedAttributes: [...details.changedAttributes] } : {};
-      deps.sink.record(who.tenantId, [startEvent(), ended(AuditPhase.success, deps.clock(), target, extra)]);
-    },
-    fail(failure) {
-      if (settled) return;
-      settled = true;
-      const error = failure.scimType ? { status: failure.status, scimType: failure.scimType } : { status: failure.status };
-      deps.sink.record(who.tenantId, [startEvent(), ended(AuditPhase.fail, deps.clock(), target, { error })]);
-    },
-    child(childDeclaration, position) {
-      return createOperationAudit(deps, childDeclaration, who, deps.clock(), position);
-    },
-  };
+  return new Operation(deps, declaration, who, started, bulkOperation);
 }

@@ -33,7 +33,6 @@ const CLIENT_CLOSED = 499;
 export function auditTrail(deps: AuditTrailDeps) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = deps.clock();
-    const path = req.originalUrl.split('?', 1)[0];
     let operation: OperationAudit | undefined;
     let resolved = false;
     req.auditOperation = () => {
@@ -41,7 +40,9 @@ export function auditTrail(deps: AuditTrailDeps) {
       // Only once the token is verified: before that there is neither a tenant nor an actor.
       if (!req.auth) return undefined;
       resolved = true;
-      const route = deps.routes.resolve(req.method, path);
+      const url = req.originalUrl;
+      const query = url.indexOf('?');
+      const route = deps.routes.resolve(req.method, query < 0 ? url : url.slice(0, query));
       if (!route) return undefined;
       const { tenant, actor } = req.auth;
       operation = createOperationAudit(
@@ -71,8 +72,9 @@ export function auditTrail(deps: AuditTrailDeps) {
       const answered = res.locals.answeredError as AnsweredError | undefined;
       audit.fail({ status, scimType: answered?.scimType });
     };
-    // 'close' follows 'finish' when the answer was sent, and comes alone when the client went away first.
-    res.once('close', record);
+    // 'close' follows 'finish' when the answer was sent, and comes alone when the client went away first; either way
+    // once per response, so a plain listener does (no once-wrapper per request).
+    res.on('close', record);
     next();
   };
 }
