@@ -1026,6 +1026,14 @@ module.exports = [
     tests: ['test/unit/extensions/audit/audit-event.test.ts'],
   },
   {
+    id: 'audit/create-names-its-null-attributes-as-absent',
+    bug: "a create's SUCCESS event leaves out the attributes it stored as null or false, which a comparison with nothing names",
+    file: 'src/extensions/audit/changed-attributes.ts',
+    search: '    if (value === undefined) continue;',
+    replace: '    if (!value) continue;',
+    tests: ['test/unit/extensions/audit/changed-attributes.test.ts'],
+  },
+  {
     id: 'audit/failures-unrecorded',
     bug: 'the HTTP layer records successes only, so a refused request leaves no trace',
     file: 'src/http/middleware/audit-trail.ts',

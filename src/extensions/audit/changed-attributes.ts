@@ -14,7 +14,26 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 
 export function changedAttributeNames(before: ScimAttributes | undefined, after: ScimAttributes, writeOnly: Readonly<Record<string, unknown>> = {}): string[] {
   const names = new Set<string>();
-  const previous = before ?? {};
+  if (before === undefined) addCreatedNames(names, after);
+  else addChangedNames(names, before, after);
+  for (const key of Object.keys(writeOnly)) names.add(key);
+  return [...names].sort();
+}
+
+/**
+ * A create's names: every attribute with a value, which is what a comparison with nothing finds (a value parsed from
+ * JSON differs from an absent one exactly when it is defined), without writing each value out as JSON to compare it.
+ */
+function addCreatedNames(names: Set<string>, after: ScimAttributes): void {
+  for (const key of Object.keys(after)) {
+    const value = after[key];
+    if (value === undefined) continue;
+    if (!isExtensionKey(key)) names.add(key);
+    else if (isObject(value)) for (const name of Object.keys(value)) if (value[name] !== undefined) names.add(`${key}:${name}`);
+  }
+}
+
+function addChangedNames(names: Set<string>, previous: ScimAttributes, after: ScimAttributes): void {
   for (const key of new Set([...Object.keys(previous), ...Object.keys(after)])) {
     if (stableJson(previous[key]) === stableJson(after[key])) continue;
     if (isExtensionKey(key)) {
@@ -27,6 +46,4 @@ export function changedAttributeNames(before: ScimAttributes | undefined, after:
       names.add(key);
     }
   }
-  for (const key of Object.keys(writeOnly)) names.add(key);
-  return [...names].sort();
 }

@@ -15,6 +15,20 @@ describe('changedAttributeNames', () => {
     ]);
   });
 
+  it('names for a create exactly what a comparison with no attributes at all finds', () => {
+    const creates = [
+      { userName: 'a', name: { givenName: 'B' }, [ENTERPRISE]: { department: 'D', manager: { value: 'm' } } },
+      { userName: 'a', title: null, emails: [], active: false, nickName: '', [ENTERPRISE]: {} },
+      { displayName: 'g', members: [{ value: 'u1' }], 'urn:x:2.0:Y': 'not an object', 'urn:x:2.0:Z': { a: null, b: 0, c: undefined } },
+      {},
+    ];
+    for (const after of creates) {
+      expect(changedAttributeNames(undefined, after, { password: 'p' })).toEqual(changedAttributeNames({}, after, { password: 'p' }));
+      expect(changedAttributeNames(undefined, after)).toEqual(changedAttributeNames({}, after));
+    }
+    expect(changedAttributeNames(undefined, creates[2])).toEqual(['displayName', 'members', 'urn:x:2.0:Z:a', 'urn:x:2.0:Z:b']);
+  });
+
   it('names what a replace changed, added or removed, whatever the key order', () => {
     const before = { userName: 'a', title: 'T', emails: [{ value: 'x', type: 'work' }], name: { givenName: 'B', familyName: 'C' }, [ENTERPRISE]: { department: 'D', costCenter: '1' } };
     const after = { userName: 'a', nickName: 'n', emails: [{ type: 'work', value: 'x' }], name: { familyName: 'C', givenName: 'Z' }, [ENTERPRISE]: { department: 'D' } };
