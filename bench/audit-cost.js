@@ -34,6 +34,22 @@ const cpuMs = (pid) => {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICKS_MS;
 };
+/** CPU ms per kind of thread (its name: `node` is the main thread, `V8 DefaultWorke` the garbage collector's helpers…). */
+const threadCpuMs = (pid) => {
+  const byName = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).trim();
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * CLOCK_TICKS_MS;
+  }
+  return byName;
+};
 const loadAverages = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -79,10 +95,12 @@ async function measure(side, kind, count, opts) {
   const pid = side.server.pid;
   const bytes = bytesWritten(pid);
   const cpu = cpuMs(pid);
+  const threads = threadCpuMs(pid);
   await load(side, kind, count, opts);
   // The read events of the round are flushed within 1 s (audit-buffer.ts): counted with the round that made them.
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  return { cpu: (cpuMs(pid) - cpu) / count, bytes: (bytesWritten(pid) - bytes) / count };
+  const perThread = Object.fromEntries(Object.entries(threadCpuMs(pid)).map(([name, ms]) => [name, (ms - (threads[name] ?? 0)) / count]));
+  return { cpu: (cpuMs(pid) - cpu) / count, bytes: (bytesWritten(pid) - bytes) / count, perThread };
 }
 
 async function main() {
@@ -116,6 +134,13 @@ async function main() {
           `ours/baseline: ratio of medians ${percent(median(b) / median(a) - 1)}, median of pairs ${percent(median(pairs))}; ` +
           `bytes written/request baseline ${Math.round(median(results[kind].baseline.map((round) => round.bytes)))}, ours ${Math.round(median(results[kind].ours.map((round) => round.bytes)))}`,
       );
+      // Where the CPU time went, by thread name: the main thread, the garbage collector's helpers, the read threads…
+      const names = [...new Set(['baseline', 'ours'].flatMap((side) => results[kind][side].flatMap((round) => Object.keys(round.perThread))))].sort();
+      const byThread = names.map((name) => {
+        const of = (side) => median(results[kind][side].map((round) => round.perThread[name] ?? 0)).toFixed(3);
+        return `${name} ${of('baseline')} / ${of('ours')}`;
+      });
+      console.log(`  by thread, CPU ms/request baseline / ours (medians): ${byThread.join('; ')}`);
     }
   } finally {
     await baseline.server.stop();
