@@ -130,7 +130,7 @@ export const OPTIONS = {
   importConcurrency: {
     env: 'SCIM_IMPORT_CONCURRENCY',
     description: 'Records an import (POST /Users/.import/all job, POST /Users/.import request) works on at once; each is still written whole or not at all, and accounted in file order',
-    default: 4,
+    default: 32,
     parse: integer(1, 64),
   },
   bulkDeleteMaxIds: {

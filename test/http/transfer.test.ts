@@ -116,6 +116,19 @@ describe.each(IN_MEMORY_STORES)('export and import on the %s', (_name, openStore
     expect(client[LIFECYCLE]).not.toHaveProperty('originalId');
   });
 
+  it("records each user's join of a group all its records share as that record's own audited group write", async () => {
+    const users = [];
+    for (const name of ['ann', 'ben', 'cat', 'dan', 'eve']) users.push(await created(source, '/Users', user(`${name}@example.com`)));
+    await created(source, '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Everyone', members: users.map((member) => ({ value: member.id })) });
+    const res = await importRecords(target, await exportAll(source, 10));
+    expect(res.body.results.map((result: { status: string }) => result.status)).toEqual(Array(5).fill('created'));
+    const everyone = (await get(target, `/Groups?filter=${encodeURIComponent('displayName eq "Everyone"')}`)).body.Resources[0];
+    expect(everyone.members).toHaveLength(5);
+    // One group write per record (the first creates the group, the others join it), each an operation of its record.
+    const groupWrites = (await t.auditEvents(target.tenant.id)).filter((event) => /^GROUP_(CREATE|UPDATE)_SUCCESS$/.test(event.type));
+    expect(groupWrites.map((event) => event.bulkOperation?.index).sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('makes a re-run safe: duplicates are 409 uniqueness per record, or skipped, or updated with onConflict', async () => {
     await seedSource();
     const records = await exportAll(source, 10);

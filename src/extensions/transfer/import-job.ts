@@ -3,7 +3,7 @@
 //
 //   1. First run: the whole file is read once without writing anything, to check it (gzip integrity: a truncated or
 //      altered file fails here, before any user is written) and count its records (the progress total).
-//   2. Records are imported a few at a time (SCIM_IMPORT_CONCURRENCY) and accounted for in file order
+//   2. Records are imported several at a time (SCIM_IMPORT_CONCURRENCY) and accounted for in file order
 //      (in-order-pool.ts); every BATCH records the job checkpoints the line it reached (a line whose records before it
 //      are all done), the counts, and the report of that batch's failed records (a gzip NDJSON blob of ImportResult
 //      lines, downloadable from the job). Told to stop at a checkpoint, it finishes the records in flight and saves

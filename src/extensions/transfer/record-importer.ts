@@ -13,10 +13,14 @@
 // as it found it, and running the same import again is safe: a user already there is a 409 uniqueness result, or
 // skipped or updated with `?onConflict=`.
 //
-// Records run a few at a time (in-order-pool.ts). Each takes its turns when it starts, in file order: one at its user
-// (userName), held until it ends, and one at each of its groups, held for that group's step. So two records that name
-// the same user go one after the other, a duplicate refused, skipped or applied as if the records ran in sequence; and
-// a new group is created once, by the first record (in file order) that names it, and joined by the others.
+// Records run several at a time (in-order-pool.ts). Each takes its turns when it starts, in file order: one at its user
+// (userName), held until it ends, and one at each of its groups not known yet, held for that group's step. So two
+// records that name the same user go one after the other, a duplicate refused, skipped or applied as if the records ran
+// in sequence; and a new group is created once, by the first record (in file order) that names it. Joins of a group are
+// done in batches, one batch at a time (keyed-batches.ts): in an import job (no audit event per write) the users created
+// by the records of one batch join in one member write, so that a directory whose users share a group does not cost a
+// member write (and a commit) per user, one after another. Each still has its own undo step (its member removed), and
+// if that write fails each joins alone.
 import type { RequestContext } from '../../auth/request-context';
 import { auditDeclaration, type AuditDeclaration } from '../audit/audit-event';
 import type { ResourceService } from '../../resources/resource-service';
@@ -33,6 +37,7 @@ import { URN } from '../../scim/urns';
 import type { StoredResource } from '../../store/resource-store';
 import { ProductUrn } from '../product-urns';
 import { SealError, type HashOpener } from './sealed-hash';
+import { createKeyedBatches } from './keyed-batches';
 import { createTurns, type Turn } from './turns';
 import { readRecord, type ImportedRecord } from './transfer-record';
 import { OnConflict } from './transfer-requests';
@@ -67,6 +72,27 @@ export interface ImportSession {
 }
 
 type Undo = () => Promise<unknown>;
+
+/** One record's join of one of its groups, queued at the group. */
+interface Join {
+  readonly userId: string;
+  /** The group's displayName as the record spells it. */
+  readonly name: string;
+  /** The record's undo steps: a join adds its own. */
+  readonly undo: Undo[];
+  readonly index: number;
+  /** May join in one write with others: a user the record created, in an import whose writes are not audited one by one. */
+  readonly together: boolean;
+}
+
+/**
+ * A step at one group, queued there like a join: the undo of a group that a failed record created. It runs after the
+ * joins of its batch, never beside one: a join that went first makes it keep the group for the newcomer.
+ */
+interface UndoCreate {
+  readonly undoCreate: () => Promise<void>;
+}
+type GroupStep = Join | UndoCreate;
 
 /**
  * Audit (README "Audit events"): each record is one USER_IMPORT operation inside the request's, with its index, as a
@@ -132,19 +158,61 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
     }
   };
 
-  /** Step 3: the user in each of its groups, matched by displayName, created when missing; each in the group's turn. */
-  const joinGroups = async (userId: string, names: readonly string[], turns: ReadonlyMap<string, Turn>, undo: Undo[], index: number) => {
+  /**
+   * Step 3: the user in each of its groups, matched by displayName, created when missing. Each join waits at its group
+   * for the batch of joins running there (keyed-batches.ts), and goes with the next one.
+   */
+  const joinGroups = async (userId: string, names: readonly string[], turns: ReadonlyMap<string, Turn>, undo: Undo[], index: number, together: boolean) => {
     for (const name of names) {
       const key = name.toLowerCase();
-      const turn = turns.get(key) ?? take(`group:${key}`);
-      await turn.ready;
+      const turn = turns.get(key);
+      await turn?.ready;
       try {
-        await joinGroup(userId, name, key, undo, index);
+        await joins(key, { userId, name, undo, index, together });
       } finally {
-        turn.release();
+        turn?.release();
       }
     }
   };
+
+  /**
+   * One batch of steps at one group, one outcome per step. A group not known yet is found or created by the first join
+   * alone. Then the users that may go together are added in ONE member write (undone one by one, as a single join is);
+   * if that write fails, each of them joins alone, as do the others, so that every join has its own outcome. The undos
+   * of groups created by failed records come last.
+   */
+  const joinBatch = async (key: string, batch: readonly GroupStep[]): Promise<unknown[]> => {
+    const outcomes: unknown[] = batch.map(() => undefined);
+    const steps = batch.map((step, at) => ({ step, at }));
+    const joinsOf = steps.filter((entry): entry is { step: Join; at: number } => 'userId' in entry.step);
+    const alone = async ({ step, at }: { step: Join; at: number }) => {
+      await joinGroup(step.userId, step.name, key, step.undo, step.index).catch((error: unknown) => (outcomes[at] = error));
+    };
+    let rest = joinsOf;
+    if (!groupIds.has(key) && rest.length > 0) {
+      await alone(rest[0]);
+      rest = rest.slice(1);
+    }
+    const together = rest.filter(({ step }) => step.together);
+    const groupId = groupIds.get(key);
+    const joined = new Set<number>();
+    if (together.length > 1 && groupId !== undefined) {
+      try {
+        await deps.resources.patch(context, groupType, groupId, memberPatch('add', ...together.map(({ step }) => step.userId)));
+        for (const { step, at } of together) {
+          const { userId, undo, index } = step;
+          undo.push(() => deps.resources.patch(stepOf(UNDO_EVENTS, index), groupType, groupId, memberPatch('remove', userId)));
+          joined.add(at);
+        }
+      } catch {
+        // Each of them joins alone below, and fails (or not) on its own.
+      }
+    }
+    for (const entry of rest) if (!joined.has(entry.at)) await alone(entry);
+    for (const { step, at } of steps) if ('undoCreate' in step) await step.undoCreate().catch((error: unknown) => (outcomes[at] = error));
+    return outcomes;
+  };
+  const joins = createKeyedBatches<GroupStep>(joinBatch);
 
   const joinGroup = async (userId: string, name: string, key: string, undo: Undo[], index: number, again = false): Promise<void> => {
     let groupId = groupIds.get(key) ?? (await findOne(groupType, eq(displayNamePath, name)))?.id;
@@ -152,7 +220,7 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
       const created = await createGroup(name, userId, index);
       if (created) {
         groupIds.set(key, created.id);
-        undo.push(() => deleteIfUnused(key, created.id, userId, index));
+        undo.push(() => joins(key, { undoCreate: () => deleteIfUnused(key, created.id, userId, index) }));
         return;
       }
       // Created meanwhile by another request: join it.
@@ -217,7 +285,7 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
   /** A record as read when it started, or why it could not be read. */
   type Read = { readonly record: ImportedRecord } | { readonly error: unknown };
 
-  /** One record, in its turns: its user's (held until it ends) and one per group it names. */
+  /** One record, in its turns: its user's (held until it ends) and one per group it names that was not known yet. */
   const importOne = async (value: unknown, index: number, read: Read, userTurn: Turn | undefined, groupTurns: ReadonlyMap<string, Turn>): Promise<ImportResult> => {
     const originalId = typeof (value as { originalId?: unknown } | null)?.originalId === 'string' ? String((value as { originalId: string }).originalId) : undefined;
     const undo: Undo[] = [];
@@ -233,7 +301,8 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
       };
       const { stored, status } = await writeUser(record, preset, undo, step, index);
       if (status === ImportStatus.skipped) step.operation?.succeed();
-      else await joinGroups(stored.id, record.groups, groupTurns, undo, index);
+      // A user this record created joins together with others unless each write is an audited operation of its own.
+      else await joinGroups(stored.id, record.groups, groupTurns, undo, index, status === ImportStatus.created && context.operation === undefined);
       return { index, status, id: stored.id, originalId: record.originalId };
     } catch (error) {
       await undoAll(undo, index);
@@ -246,7 +315,9 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
 
   return {
     importRecord(value, index) {
-      // Read, and the turns taken, before any await: records started in file order are served in that order.
+      // Read, and the turns taken, before any await: records started in file order are served in that order. A group
+      // already found or created needs no turn (its joins are batched); one not known yet is created by the first
+      // record, in file order, that names it, in that record's spelling.
       let read: Read;
       try {
         read = { record: readRecord(value, index) };
@@ -255,7 +326,9 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
       }
       const record = 'record' in read ? read.record : undefined;
       const userTurn = record?.userName === undefined ? undefined : take(`user:${record.userName.toLowerCase()}`);
-      const groupTurns = new Map((record?.groups ?? []).map((name) => [name.toLowerCase(), take(`group:${name.toLowerCase()}`)] as const));
+      const groupTurns = new Map(
+        (record?.groups ?? []).map((name) => name.toLowerCase()).filter((key) => !groupIds.has(key)).map((key) => [key, take(`group:${key}`)] as const),
+      );
       return importOne(value, index, read, userTurn, groupTurns).finally(() => {
         userTurn?.release();
         for (const turn of groupTurns.values()) turn.release();
@@ -264,9 +337,11 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
   };
 }
 
-/** RFC 7644 §3.5.2.1 add / §3.5.2.2 remove of one member. */
-function memberPatch(op: 'add' | 'remove', userId: string): Record<string, unknown> {
-  const operation = op === 'add' ? { op, path: 'members', value: [{ value: userId }] } : { op, path: `members[value eq ${JSON.stringify(userId)}]` };
+/** RFC 7644 §3.5.2.1 add of members (one write however many), §3.5.2.2 remove of one member. */
+function memberPatch(op: 'add', ...userIds: string[]): Record<string, unknown>;
+function memberPatch(op: 'remove', userId: string): Record<string, unknown>;
+function memberPatch(op: 'add' | 'remove', ...userIds: string[]): Record<string, unknown> {
+  const operation = op === 'add' ? { op, path: 'members', value: userIds.map((value) => ({ value })) } : { op, path: `members[value eq ${JSON.stringify(userIds[0])}]` };
   return { schemas: [URN.message.patchOp], Operations: [operation] };
 }
 

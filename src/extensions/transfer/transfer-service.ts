@@ -71,7 +71,7 @@ export function createTransferService(deps: TransferServiceDeps): TransferServic
         { registry: deps.registry, resources: deps.resources, warn: deps.warn },
         { context, onConflict, opener: createOpener(request.secret, { maxKeys: MAX_KEYS_PER_REQUEST }) },
       );
-      // A few records at a time, the results in the records' order (src/extensions/transfer/in-order-pool.ts).
+      // Several records at a time, the results in the records' order (src/extensions/transfer/in-order-pool.ts).
       const results: ImportResult[] = [];
       await runInOrder(request.records.entries(), {
         concurrency: deps.concurrency ?? IMPORT_CONCURRENCY,

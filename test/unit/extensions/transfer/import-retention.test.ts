@@ -5,7 +5,7 @@
 // before, and after the run, with the importer still in hand as a job holds it until its end, all of them.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { runInOrder } from '../../../../src/extensions/transfer/in-order-pool';
+import { IMPORT_CONCURRENCY, runInOrder } from '../../../../src/extensions/transfer/in-order-pool';
 import { createRecordImporter, type ImportResult } from '../../../../src/extensions/transfer/record-importer';
 import { createOpener } from '../../../../src/extensions/transfer/sealed-hash';
 import { OnConflict } from '../../../../src/extensions/transfer/transfer-requests';
@@ -23,7 +23,8 @@ const collectGarbage = runInNewContext('gc') as () => void;
 const registry = loadBuiltinRegistry();
 const context = tokenContext('t1');
 const RECORDS = 120;
-const CONCURRENCY = 4;
+/** As many records in flight as an import has by default. */
+const CONCURRENCY = IMPORT_CONCURRENCY;
 /** The record whose settling checks what the run still holds of those before it. */
 const CHECK_AT = RECORDS - 20;
 
