@@ -17,15 +17,20 @@ export interface Upload<T> {
   readonly secret: unknown;
 }
 
-/** The file of `req`, given to `store` as a stream of at most `maxBytes` bytes. */
-export async function readUpload<T>(req: Request, maxBytes: number, store: (content: AsyncIterable<Uint8Array>) => Promise<T>): Promise<Upload<T>> {
+/**
+ * The file of `req`, given to `store` as a stream of at most `maxBytes` bytes, with the secret when it is known before
+ * the file (the header of a raw body; a form field sent before the file).
+ */
+export type StoreUpload<T> = (content: AsyncIterable<Uint8Array>, secret: unknown) => Promise<T>;
+
+export async function readUpload<T>(req: Request, maxBytes: number, store: StoreUpload<T>): Promise<Upload<T>> {
   const type = (req.get('Content-Type') ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'multipart/form-data') return readMultipart(req, maxBytes, store);
   if (!RAW_TYPES.includes(type)) {
     throw scimErrors.unsupportedMediaType(`Upload the export file as multipart/form-data (fields "file" and "encryptionSecret"), or as the body with Content-Type ${RAW_TYPES.slice(0, 3).join(', ')} and the secret in ${SECRET_HEADER}`);
   }
   const secret = req.get(SECRET_HEADER);
-  return { stored: await store(limited(req, maxBytes)), secret };
+  return { stored: await store(limited(req, maxBytes), secret), secret };
 }
 
 function tooLarge(maxBytes: number) {
@@ -41,7 +46,7 @@ async function* limited(source: AsyncIterable<Uint8Array>, maxBytes: number): As
   }
 }
 
-function readMultipart<T>(req: Request, maxBytes: number, store: (content: AsyncIterable<Uint8Array>) => Promise<T>): Promise<Upload<T>> {
+function readMultipart<T>(req: Request, maxBytes: number, store: StoreUpload<T>): Promise<Upload<T>> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -62,7 +67,7 @@ function readMultipart<T>(req: Request, maxBytes: number, store: (content: Async
       }
       // Past the limit busboy stops the file short; the upload must fail instead of keeping a truncated file.
       file.on('limit', () => file.destroy(tooLarge(maxBytes)));
-      storing = store(file);
+      storing = store(file, secret);
       storing.catch(() => undefined);
     });
     parser.on('error', (error) => reject(scimErrors.invalidSyntax(`The multipart body cannot be read: ${(error as Error).message}`)));

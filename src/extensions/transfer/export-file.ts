@@ -131,6 +131,34 @@ export async function firstLine(content: AsyncIterable<Uint8Array>): Promise<str
   return broken || text.length > MAX_LINE_BYTES || text === '' ? undefined : text;
 }
 
+/**
+ * The first line of a file still arriving as `content`, read without losing any of it: the `content` answered gives the
+ * whole file again (the bytes read for the line, then the rest), and ending the line's read does not end the arrival.
+ */
+export async function peekFirstLine(content: AsyncIterable<Uint8Array>): Promise<{ readonly line: string | undefined; readonly content: AsyncIterable<Uint8Array> }> {
+  const source = content[Symbol.asyncIterator]();
+  let read: Uint8Array[] = [];
+  const recording: AsyncIterator<Uint8Array> = {
+    async next() {
+      const next = await source.next();
+      if (!next.done) read.push(next.value);
+      return next;
+    },
+    // firstLine stops reading once it has the line: the rest is still to come.
+    async return() {
+      return { done: true, value: undefined };
+    },
+  };
+  const line = await firstLine({ [Symbol.asyncIterator]: () => recording });
+  const whole = async function* () {
+    const head = read;
+    read = [];
+    yield* head;
+    yield* { [Symbol.asyncIterator]: () => source };
+  };
+  return { line, content: whole() };
+}
+
 /** The header line of an export file; undefined when the line is not one. */
 export function parseHeader(text: string): ExportHeader | undefined {
   let value: unknown;

@@ -59,7 +59,7 @@ export function transferRouter(deps: TransferRouterDeps): Router {
     // A raw body's secret is in a header, known before the upload: a missing or short one uploads nothing.
     const headerSecret = req.get(SECRET_HEADER);
     if (!req.is('multipart/form-data')) readSecret(headerSecret, `The ${SECRET_HEADER} header`);
-    const upload = await readUpload(req, deps.importMaxFile, (content) => deps.transferJobs.storeUpload(context, content));
+    const upload = await readUpload(req, deps.importMaxFile, (content, secret) => deps.transferJobs.storeUpload(context, content, secret));
     const job = await deps.transferJobs.importAll(context, upload.stored, upload.secret, onConflict);
     await accepted(req, res, job.id);
   });

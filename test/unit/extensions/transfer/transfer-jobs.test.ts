@@ -1,6 +1,7 @@
 // The export and import jobs (src/extensions/transfer/export-job.ts, import-job.ts) on both stores: stopped after a
 // checkpoint and resumed, they write each user once; cancelled, an export leaves no file; and two worker hosts on one
 // store file (two instances) run one export once.
+import crypto from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,12 @@ describe.each(STORES)('transfer jobs on %s', (_name, openStore) => {
     const exported = await services.transferJobs.exportAll(context, { encryptionSecret: SECRET });
     const result = (await exportType().run(contextFor(exported, clock.now, {}))) as { parts: string[] };
     const chunks: Buffer[] = [];
-    for (const part of result.parts) for await (const chunk of (await store.blobs.read('t1', part, clock.now().toISOString()))!.content) chunks.push(Buffer.from(chunk));
+    const pieces: Buffer[] = [];
+    for (const part of result.parts) {
+      const start = chunks.length;
+      for await (const chunk of (await store.blobs.read('t1', part, clock.now().toISOString()))!.content) chunks.push(Buffer.from(chunk));
+      pieces.push(Buffer.concat(chunks.slice(start)));
+    }
 
     await store.tenants.createTenant({ id: 't2', name: 't2', profile: 'standard', created: '2026-01-01T00:00:00.000Z' });
     const target = tokenContext('t2');
@@ -110,7 +116,7 @@ describe.each(STORES)('transfer jobs on %s', (_name, openStore) => {
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => (JSON.parse(line) as { user?: { userName: string } }).user?.userName);
-    return { job, target, upload, userNameOfLine };
+    return { job, target, upload, userNameOfLine, file: Buffer.concat(chunks), pieces };
   }
 
   it('resumes an import from its checkpoint: every user is imported once', async () => {
@@ -126,7 +132,50 @@ describe.each(STORES)('transfer jobs on %s', (_name, openStore) => {
     const users = await services.resources.list(target, services.resources.resourceType('User'), { startIndex: 1, count: 10, selection: { mode: 'default', entries: [], schemas: [] } });
     expect(users.totalResults).toBe(5);
     // The upload is gone once the job ends.
-    expect(await store.blobs.stat('t2', upload, clock.now().toISOString())).toBeNull();
+    expect(await store.blobs.stat('t2', upload.id, clock.now().toISOString())).toBeNull();
+  });
+
+  it('derives the key from the header of an upload whose secret came first before reading the rest, and imports with it', async () => {
+    const { file, pieces } = await importJobOfExport();
+    await store.tenants.createTenant({ id: 't3', name: 't3', profile: 'standard', created: '2026-01-01T00:00:00.000Z' });
+    const target = tokenContext('t3');
+    const events: string[] = [];
+    // Every key is derived by crypto.scrypt (sealed-hash.ts): watched here, as it calls back.
+    const scrypt = crypto.scrypt;
+    const spy = jest.spyOn(crypto, 'scrypt').mockImplementation(((...args: unknown[]) => {
+      const callback = args.pop() as (error: Error | null, key: Buffer) => void;
+      (scrypt as (...all: unknown[]) => void)(...args, (error: Error | null, key: Buffer) => {
+        events.push('key derived');
+        callback(error, key);
+      });
+    }) as typeof crypto.scrypt);
+    try {
+      // The file arrives in pieces (its gzip members): the first holds the header line.
+      const content = (async function* () {
+        yield pieces[0];
+        events.push('rest read');
+        yield* pieces.slice(1);
+      })();
+      const upload = await services.transferJobs.storeUpload(target, content, SECRET);
+      expect(events).toEqual(['key derived', 'rest read']);
+      const job = await services.transferJobs.importAll(target, upload, SECRET, 'fail');
+      // Derived once, while the file arrived.
+      expect(spy).toHaveBeenCalledTimes(1);
+      const type = importJob({ importer: { registry, resources: services.resources }, blobs: store.blobs });
+      await expect(type.run(contextFor(job, clock.now, {}))).resolves.toMatchObject({ created: 5, failed: 0 });
+
+      // A secret that changed after the file (a later form field) is not the key's: the key is derived again for it.
+      await store.tenants.createTenant({ id: 't4', name: 't4', profile: 'standard', created: '2026-01-01T00:00:00.000Z' });
+      const other = tokenContext('t4');
+      const early = await services.transferJobs.storeUpload(other, (async function* () {
+        yield file;
+      })(), 'another secret, long enough to pass');
+      const again = await services.transferJobs.importAll(other, early, SECRET, 'fail');
+      expect(spy).toHaveBeenCalledTimes(3);
+      await expect(type.run(contextFor(again, clock.now, {}))).resolves.toMatchObject({ created: 5, failed: 0 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('checkpoints a record only once it and every record before it are written, with records finishing out of order', async () => {
