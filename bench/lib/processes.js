@@ -163,6 +163,16 @@ function peakRssMiB(pid) {
   }
 }
 
+/** Resident set size (VmRSS) of a process now, in MiB; null where /proc is not available. */
+function currentRssMiB(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far; null where /proc is not available. */
 function cpuSeconds(pid) {
   try {
@@ -210,4 +220,4 @@ function startLoadGenerator(script, { cpus } = {}) {
   };
 }
 
-module.exports = { awaitIdle, cpuSeconds, freePort, request, startServer, startFlags, startLoadGenerator, resetPeakRss, peakRssMiB };
+module.exports = { awaitIdle, cpuSeconds, currentRssMiB, freePort, request, startServer, startFlags, startLoadGenerator, resetPeakRss, peakRssMiB };

@@ -223,7 +223,7 @@ function formatReport(report) {
 /** README "Export and import": the export and import of every user, users/s and the server's peak RSS. */
 function transferLines(transfer) {
   if (transfer.failed) return [`Export and import of every user: failed: ${transfer.failed}`];
-  const line = (what, part) => `${what} of ${transfer.users} users [ours]: ${part.seconds.toFixed(1)} s = ${Math.round(part.usersPerSecond)} users/s; server peak RSS ${part.peakRssMiB === null ? 'n/a' : `${part.peakRssMiB.toFixed(0)} MiB`}`;
+  const line = (what, part) => `${what} of ${transfer.users} users [ours]: ${part.seconds.toFixed(1)} s = ${Math.round(part.usersPerSecond)} users/s; server peak RSS ${part.peakRssMiB === null ? 'n/a' : `${part.peakRssMiB.toFixed(0)} MiB`}${part.cpuMsPerUser == null ? '' : `; server CPU ${part.cpuMsPerUser.toFixed(2)} ms/user`}`;
   return [`${line('Export (POST /Users/.export/all)', transfer.export)}; file ${transfer.export.fileMiB.toFixed(1)} MiB`, line('Import (POST /Users/.import/all)', transfer.import)];
 }
 
