@@ -1206,15 +1206,6 @@ module.exports = [
     testNamePattern: 'keeps no key',
   },
   {
-    id: 'transfer/group-joins-batched-when-audited',
-    bug: "an audited POST /Users/.import adds several records' users to a group in one write: the audit trail loses which record made which group write",
-    file: 'src/extensions/transfer/record-importer.ts',
-    search: 'status === ImportStatus.created && context.operation === undefined)',
-    replace: 'status === ImportStatus.created)',
-    tests: ['test/http/transfer.test.ts'],
-    testNamePattern: '^export and import on the sqlite .*audited group write',
-  },
-  {
     id: 'transfer/failed-member-write-fails-its-records',
     bug: 'when the one member write of several users fails, every record of the batch fails instead of each user joining alone',
     file: 'src/extensions/transfer/record-importer.ts',
