@@ -154,19 +154,15 @@ function resetPeakRss(pid) {
 }
 
 /** Peak resident set size (VmHWM) of a process, in MiB; null where /proc is not available. */
-function peakRssMiB(pid) {
-  try {
-    const match = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
+const peakRssMiB = (pid) => statusMiB(pid, 'VmHWM');
 
 /** Resident set size (VmRSS) of a process now, in MiB; null where /proc is not available. */
-function currentRssMiB(pid) {
+const currentRssMiB = (pid) => statusMiB(pid, 'VmRSS');
+
+/** A field of /proc/<pid>/status given in kB, in MiB; null where /proc is not available. */
+function statusMiB(pid, field) {
   try {
-    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : null;
   } catch {
     return null;

@@ -158,6 +158,10 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
     }
   };
 
+  /** The undo of a member added: that member removed, as an audited undo step of record `index`. */
+  const leave = (groupId: string, userId: string, index: number): Undo => () =>
+    deps.resources.patch(stepOf(UNDO_EVENTS, index), groupType, groupId, memberPatch('remove', userId));
+
   /**
    * Step 3: the user in each of its groups, matched by displayName, created when missing. Each join waits at its group
    * for the batch of joins running there (keyed-batches.ts), and goes with the next one.
@@ -201,7 +205,7 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
         await deps.resources.patch(context, groupType, groupId, memberPatch('add', ...together.map(({ step }) => step.userId)));
         for (const { step, at } of together) {
           const { userId, undo, index } = step;
-          undo.push(() => deps.resources.patch(stepOf(UNDO_EVENTS, index), groupType, groupId, memberPatch('remove', userId)));
+          undo.push(leave(groupId, userId, index));
           joined.add(at);
         }
       } catch {
@@ -241,7 +245,7 @@ export function createRecordImporter(deps: RecordImporterDeps, session: ImportSe
     }
     // A member already there changes nothing: recorded as a success that wrote nothing.
     if (!changed) join.operation?.succeed();
-    else undo.push(() => deps.resources.patch(stepOf(UNDO_EVENTS, index), groupType, joined, memberPatch('remove', userId)));
+    else undo.push(leave(joined, userId, index));
   };
 
   /** A new group with the user as its member; undefined when a group of that displayName appeared meanwhile. */

@@ -46,6 +46,17 @@ describe.each(STORES)('an import record on %s', (_name, openStore) => {
     } as ResourceService;
   }
 
+  /** The resource service with every PATCH of the resource `id` failing. */
+  function patchesFailingAt(id: string): ResourceService {
+    return {
+      ...resources,
+      patch: async (...args: Parameters<ResourceService['patch']>) => {
+        if (args[2] === id) throw scimErrors.unavailable('The directory store is not reachable');
+        return resources.patch(...args);
+      },
+    } as ResourceService;
+  }
+
   const importer = (service: ResourceService, onConflict: OnConflict = OnConflict.fail) =>
     createRecordImporter({ registry, resources: service, warn: () => undefined }, { context, onConflict, opener: createOpener(SECRET, { maxKeys: 4 }) });
 
@@ -117,13 +128,7 @@ describe.each(STORES)('an import record on %s', (_name, openStore) => {
   it('keeps a new group that a record in flight joined when the record that created it fails', async () => {
     const second = await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Second' });
     // ann creates "Platform", then fails to join "Second"; ben, in flight beside it, joins "Platform".
-    const joiningSecondFails = {
-      ...resources,
-      patch: async (...args: Parameters<ResourceService['patch']>) => {
-        if (args[2] === second.id) throw scimErrors.unavailable('The directory store is not reachable');
-        return resources.patch(...args);
-      },
-    } as ResourceService;
+    const joiningSecondFails = patchesFailingAt(second.id);
     const session = importer(joiningSecondFails);
     const [ann, ben] = await Promise.all([record('ann', ['Platform', 'Second']), record('ben', ['Platform'])]);
     const results = await Promise.all([session.importRecord(ann, 0), session.importRecord(ben, 1)]);
@@ -171,13 +176,7 @@ describe.each(STORES)('an import record on %s', (_name, openStore) => {
   it('in a batch where one record fails, leaves its neighbours written and itself absent', async () => {
     await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Everyone' });
     const second = await resources.create(context, groupType(), { schemas: [GROUP], displayName: 'Second' });
-    const joiningSecondFails = {
-      ...resources,
-      patch: async (...args: Parameters<ResourceService['patch']>) => {
-        if (args[2] === second.id) throw scimErrors.unavailable('The directory store is not reachable');
-        return resources.patch(...args);
-      },
-    } as ResourceService;
+    const joiningSecondFails = patchesFailingAt(second.id);
     const { service, adds } = countingPatches(joiningSecondFails);
     const session = importer(service);
     const first = await session.importRecord(await plain('zed', ['Everyone']), 0);
