@@ -19,6 +19,7 @@ import { requestMetrics } from './http/middleware/request-metrics';
 import { metricsRouter } from './http/routes/metrics-router';
 import { createIdempotency } from './idempotency/idempotency-service';
 import { instrumentStore } from './metrics/instrument-store';
+import { holdUntilDurable } from './http/middleware/hold-until-durable';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { requestContext } from './http/middleware/request-context';
 import { SECURITY_HEADERS, sendScim } from './http/respond';
@@ -201,6 +202,9 @@ export function buildApp(deps: AppDeps): Express {
     res.set(SECURITY_HEADERS);
     next();
   });
+  // Before anything that answers: no response leaves while a write committed before it is not yet on disk.
+  const durable = deps.store.durable?.bind(deps.store);
+  if (durable) app.use(holdUntilDurable(durable));
   app.use(requestContext(logger, { secretAttributes: secretAttributeNames(registry) }));
   if (metrics) app.use(requestMetrics(metrics));
   const clock = deps.clock ?? (() => new Date());

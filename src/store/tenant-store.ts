@@ -110,6 +110,12 @@ export interface Store {
   readonly signIns: SignInStore;
   /** Invitations and the hashes of their links (see invitation-store.ts). */
   readonly invitations: InvitationStore;
+  /**
+   * Present on a store whose writes can be visible to other requests a moment before they are on disk (the embedded
+   * store syncs its log off the event loop): undefined when everything committed is on disk, else a promise that
+   * resolves (never rejects) once it is. Every response waits for it (http/hold-until-durable.ts).
+   */
+  durable?(): Promise<void> | undefined;
   /** Resolves when the database answers; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

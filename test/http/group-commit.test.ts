@@ -61,3 +61,53 @@ it('answers each of a burst of concurrent creates and PATCHes on its own, and st
   expect(stored.body).toMatchObject({ title: applied.body.title as string, displayName: 'Unconditional', meta: { version: 'W/"3"' } });
   expect(new Set([applied.headers.etag, unconditional.headers.etag]).size).toBe(2);
 });
+
+// On a file, a group transaction is committed (and readable by other requests) a moment before its sync to disk has
+// finished (src/store/sqlite/wal-sync.ts); no response may leave in that moment, or a client could be shown a write
+// that a power loss then takes back (src/http/middleware/hold-until-durable.ts). Here the store's barrier is held up
+// by hand: a read that has its answer ready still waits for it.
+describe('responses while a commit is not yet on disk', () => {
+  let held: TestApp;
+  let tenant: TestTenant;
+  let barrier: { promise: Promise<void>; lift(): void } | undefined;
+  const barrierAsked = jest.fn();
+
+  beforeAll(async () => {
+    const store = createSqliteStore({ path: ':memory:', registry: loadBuiltinRegistry() });
+    const durable = () => {
+      barrierAsked();
+      return barrier?.promise;
+    };
+    held = await createTestApp({}, { store: { ...store, durable } });
+    tenant = await held.tenant();
+  });
+  afterAll(() => held.close());
+
+  it('holds a response until the commits made before it are on disk, and sends it then', async () => {
+    const created = await request(held.app).post(`${SCIM}/Users`).set(tenant.auth).send(user('held'));
+    expect(created.status).toBe(201);
+
+    let lift = () => undefined as void;
+    barrier = { promise: new Promise<void>((resolve) => (lift = resolve)), lift: () => lift() };
+    barrierAsked.mockClear();
+    let answered = false;
+    const read = request(held.app)
+      .get(`${SCIM}/Users/${created.body.id as string}`)
+      .set(tenant.auth)
+      .then((res) => {
+        answered = true;
+        return res;
+      });
+    // The response is ready once the barrier has been asked; give the socket time to carry it if it were sent.
+    while (barrierAsked.mock.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBe(false);
+
+    const lifted = barrier;
+    barrier = undefined;
+    lifted.lift();
+    const res = await read;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ userName: 'held' });
+  });
+});

@@ -12,14 +12,26 @@
 //   compare-and-set on a version sees the version an earlier write of the batch left.
 // - Its own failure. Each write runs in a SAVEPOINT of its own; a write that throws is rolled back to it alone and
 //   answered with its error, and its neighbours still commit.
-// - Durability as before. A write's promise settles only after the COMMIT of its transaction has returned, that is
-//   after the fsync: no client is answered for a write that a power loss could still take back. If the transaction
-//   itself fails (BEGIN finds the file locked by another process, COMMIT fails, or an error makes SQLite roll the
-//   whole transaction back), every write of the batch is answered with that error: none of them is committed.
+// - Durability as before. A write's promise settles only after the COMMIT of its transaction is on disk: no client is
+//   answered for a write that a power loss could still take back. If the transaction itself fails (BEGIN finds the
+//   file locked by another process, COMMIT fails, or an error makes SQLite roll the whole transaction back), every
+//   write of the batch is answered with that error: none of them is committed.
 // A queue of one is a plain immediate transaction, as a write was before group commit.
+//
+// The fsync off the event loop (`walSync`, on a store file). Without it the connection's synchronous=FULL makes the
+// COMMIT itself wait for the fsync, holding the event loop (on a quiet machine a quarter of a create's main-thread
+// time). With it, a group transaction commits with synchronous=NORMAL (the frames reach the operating system, not
+// yet the disk), wal-sync.ts syncs the WAL file on libuv's thread pool, and the batch is answered only when that sync
+// has finished; the connection is set back to FULL for every other write made on it. A sync that fails answers
+// every write of its batch `unavailable` (it may or may not survive a power loss; the client must read to know).
+// Between the COMMIT and the end of its sync another request could read the batch's rows before they are on disk:
+// `durable()` is the barrier for that (http/hold-until-durable.ts holds every response until the commits made
+// before it are on disk), and a write of another connection or with synchronous=FULL syncs the whole WAL, the
+// batch's frames with it, before it commits.
 import type Database from 'better-sqlite3';
 import { StoreError } from '../store-error';
 import { translated } from './sqlite-errors';
+import type { WalSync } from './wal-sync';
 
 export interface GroupCommit {
   /**
@@ -29,11 +41,20 @@ export interface GroupCommit {
   run<T>(work: () => T): Promise<T>;
   /** Commits the writes queued so far, now (before the connection closes). */
   flush(): void;
+  /**
+   * Undefined when every group transaction committed so far is on disk; otherwise a promise that resolves (never
+   * rejects) once they are. Always undefined without `walSync`: each COMMIT is then on disk when it returns.
+   */
+  durable(): Promise<void> | undefined;
+  /** Waits for the syncs in flight (after the last flush, before the connection closes). */
+  drain(): Promise<void>;
 }
 
 export interface GroupCommitOptions {
   /** 0: the writes queued in the current turn of the event loop; n > 0: those queued within n ms of the first. */
   readonly windowMs: number;
+  /** Syncs the WAL off the event loop; the group transactions then commit with synchronous=NORMAL (see above). */
+  readonly walSync?: WalSync;
 }
 
 /** Longest gathering window accepted (SCIM_GROUP_COMMIT_WINDOW_MS): each queued write waits up to this long. */
@@ -54,6 +75,36 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
   // Inside the open group transaction, better-sqlite3 runs a nested transaction as a SAVEPOINT … RELEASE, and rolls
   // back to the savepoint when the function throws.
   const inSavepoint = db.transaction((work: () => unknown) => work());
+  const walSync = options.walSync;
+  /** The sync started after the latest group COMMIT, while it runs: a later sync covers every earlier COMMIT. */
+  let latestSync: Promise<void> | undefined;
+
+  /** Runs one group transaction, with synchronous=NORMAL when the WAL is synced afterwards off the event loop. */
+  const committed = <T>(transaction: () => T): T => {
+    if (!walSync) return transaction();
+    // Not prepared once: SQLite applies PRAGMA synchronous when the statement is compiled, not when it runs.
+    db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return transaction();
+    } finally {
+      db.exec('PRAGMA synchronous = FULL');
+    }
+  };
+
+  /** Calls `answer` once the COMMIT that just returned is on disk (at once without walSync). */
+  const whenOnDisk = (answer: () => void, fail: (error: unknown) => void) => {
+    if (!walSync) {
+      answer();
+      return;
+    }
+    const sync = walSync.sync().then(answer, (error: unknown) =>
+      fail(new StoreError('unavailable', 'The database file could not be synced to disk; the write may not be stored', { cause: error })),
+    );
+    latestSync = sync;
+    void sync.finally(() => {
+      if (latestSync === sync) latestSync = undefined;
+    });
+  };
 
   const schedule = () => {
     if (windowMs === 0) {
@@ -69,18 +120,19 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
   const commitOne = (item: Queued) => {
     let value: unknown;
     try {
-      value = db.transaction(item.work).immediate();
+      value = committed(() => db.transaction(item.work).immediate());
     } catch (error) {
       item.reject(error);
       return;
     }
-    item.resolve(value);
+    whenOnDisk(() => item.resolve(value), item.reject);
   };
 
   const commitMany = (batch: readonly Queued[]) => {
     const outcomes: Outcome[] = [];
     try {
-      db.transaction(() => {
+      committed(() =>
+        db.transaction(() => {
         for (const item of batch) {
           try {
             outcomes.push({ ok: true, value: inSavepoint(item.work) });
@@ -91,17 +143,24 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
             outcomes.push({ ok: false, error });
           }
         }
-      }).immediate();
+      }).immediate(),
+      );
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     }
-    // Only now, after COMMIT: each write is answered with its own outcome.
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index];
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
+    // Only now, after COMMIT and once it is on disk: each write is answered with its own outcome.
+    whenOnDisk(
+      () =>
+        batch.forEach((item, index) => {
+          const outcome = outcomes[index];
+          if (outcome.ok) item.resolve(outcome.value);
+          else item.reject(outcome.error);
+        }),
+      (error) => {
+        for (const item of batch) item.reject(error);
+      },
+    );
   };
 
   function flush(): void {
@@ -127,6 +186,10 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
       });
     },
     flush,
+    durable: () => latestSync,
+    async drain() {
+      await walSync?.close();
+    },
   };
 }
 

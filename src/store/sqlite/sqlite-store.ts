@@ -7,13 +7,14 @@
 // checks it). What synchronous=NORMAL gives up in WAL mode is durability across an OPERATING-SYSTEM crash or power
 // loss: the WAL is only fsynced at checkpoints, so the last commits may roll back. We use synchronous=FULL, which
 // fsyncs the WAL at every commit: a SCIM client that got a 201 must be able to rely on it (an identity provider
-// does not re-send a provisioning it saw succeed), and provisioning traffic is far too light for one fsync per
-// write to matter.
+// does not re-send a provisioning it saw succeed). The group transactions below get the same guarantee another way.
 //
 // Writes are synchronous in one process (better-sqlite3), so they never interleave; BEGIN IMMEDIATE takes the write
 // lock at the start of each write transaction, and busy_timeout makes a second process (e.g. the admin CLI) wait
 // for it instead of failing at once. The resource writes of concurrent requests share one transaction and one fsync
-// (group-commit.ts), each answered only once that transaction is on disk.
+// (group-commit.ts), each answered only once that transaction is on disk; on a file, that fsync runs off the event
+// loop (wal-sync.ts): the group transactions commit with synchronous=NORMAL and are answered after an fdatasync of
+// the WAL on libuv's thread pool, which is what FULL would have done inside the COMMIT.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -41,6 +42,7 @@ import { createSqliteSignInStore } from './sqlite-sign-in-store';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
 import { createGroupCommit } from './group-commit';
+import { createWalSync, type WalSync } from './wal-sync';
 
 export interface SqliteStoreOptions {
   /** A file path (its directory is created when missing), or ':memory:' for a private in-memory database. */
@@ -94,6 +96,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       blobDirectory: inMemory ? undefined : blobDirectoryOf(resolve(options.path)),
       readPool,
       groupCommitWindowMs: options.groupCommitWindowMs,
+      walSync: inMemory ? undefined : createWalSync(resolve(options.path)),
     });
   } catch (error) {
     db.close();
@@ -109,6 +112,8 @@ export interface SqliteStoreOnOptions {
   readonly readPool?: () => SqliteReadPool | undefined;
   /** SqliteStoreOptions.groupCommitWindowMs. */
   readonly groupCommitWindowMs?: number;
+  /** Syncs the WAL of `db` off the event loop after each group transaction (group-commit.ts); without it each COMMIT syncs. */
+  readonly walSync?: WalSync;
 }
 
 /**
@@ -123,7 +128,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const blobs = createSqliteBlobStore({ db, statements, directory: options.blobDirectory });
   const readPool = options.readPool?.();
   const accessChanges = createAccessChanges();
-  const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0 });
+  const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0, walSync: options.walSync });
   return {
     resources: createSqliteResourceStore({ db, statements, model, readPool, commits }),
     tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements, commits }), accessChanges),
@@ -148,6 +153,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     idempotency: createSqliteIdempotencyStore({ db, statements }),
     signIns: createSqliteSignInStore({ db, statements }),
     invitations: createSqliteInvitationStore({ db, statements }),
+    durable: () => commits.durable(),
     async ping() {
       translateErrors(() => db.open, () => statements.get('SELECT 1').get());
     },
@@ -156,6 +162,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
       if (!db.open) return;
       // Writes still queued are committed (and answered) before the connection goes.
       commits.flush();
+      await commits.drain();
       // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
       db.pragma('optimize');
       db.close();

@@ -12,6 +12,7 @@ import { issueToken } from '../../../src/auth/tokens';
 import { configureConnection, createSqliteStore, sqliteStoreOn } from '../../../src/store/sqlite/sqlite-store';
 import { isStoreError } from '../../../src/store/store-error';
 import type { Store } from '../../../src/store/tenant-store';
+import { createWalSync, type WalSync } from '../../../src/store/sqlite/wal-sync';
 
 const registry = loadBuiltinRegistry();
 const CREATED = '2026-01-01T00:00:00.000Z';
@@ -200,6 +201,104 @@ describe('group commit in the store', () => {
     expect(await store.resources.get('t1', 'User', 'last')).toMatchObject({ attributes: { userName: 'last' } });
   });
 });
+
+// On a file, the group transactions commit with synchronous=NORMAL and the WAL is synced off the event loop
+// (wal-sync.ts); each write is still answered only once that sync has finished. A WalSync whose syncs the test
+// finishes by hand shows the order: COMMIT (another connection sees the rows), then the sync, then the answers.
+describe('group commit with the WAL synced off the event loop', () => {
+  let db: Database.Database;
+  let reader: Database.Database;
+  const committed = () => (reader.prepare('SELECT name FROM items ORDER BY name').all() as { name: string }[]).map((row) => row.name);
+  const synchronousNow = () => db.pragma('synchronous', { simple: true });
+  /** The syncs asked for, each finished (or failed) by the test. */
+  let syncs: { finish(): void; fail(error: Error): void }[];
+  const handSync: WalSync = {
+    sync: () =>
+      new Promise<void>((resolve, reject) => {
+        syncs.push({ finish: resolve, fail: reject });
+      }),
+    close: async () => undefined,
+  };
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(() => {
+    syncs = [];
+    const file = join(directory, 'items.db');
+    db = new Database(file);
+    configureConnection(db, 0);
+    db.exec('CREATE TABLE items (name TEXT PRIMARY KEY)');
+    reader = new Database(file, { readonly: true });
+  });
+  afterEach(() => {
+    reader.close();
+    if (db.open) db.close();
+  });
+
+  it.each([['one write', ['a']], ['a batch', ['a', 'b', 'c']]])('answers %s only after the sync that follows its COMMIT', async (_name, names) => {
+    const commits = createGroupCommit(db, { windowMs: 0, walSync: handSync });
+    const modes: unknown[] = [];
+    const answered: string[] = [];
+    const writes = names.map((name) =>
+      commits
+        .run(() => {
+          modes.push(synchronousNow());
+          db.prepare('INSERT INTO items (name) VALUES (?)').run(name);
+        })
+        .then(() => answered.push(name)),
+    );
+    expect(commits.durable()).toBeUndefined();
+    await turn();
+    await turn();
+    // Committed (another connection reads the rows), with synchronous=NORMAL (1), and the connection back at FULL (2)
+    // for every other write on it; but nobody is answered, and the barrier for other requests is up.
+    expect(committed()).toEqual(names);
+    expect(modes).toEqual(names.map(() => 1));
+    expect(synchronousNow()).toBe(2);
+    expect(syncs).toHaveLength(1);
+    expect(answered).toEqual([]);
+    const barrier = commits.durable();
+    expect(barrier).toBeInstanceOf(Promise);
+
+    syncs[0].finish();
+    await Promise.all(writes);
+    await barrier;
+    expect(answered).toEqual(names);
+    expect(commits.durable()).toBeUndefined();
+  });
+
+  it('answers every write of a batch whose sync fails as unavailable, and lifts the barrier', async () => {
+    const commits = createGroupCommit(db, { windowMs: 0, walSync: handSync });
+    const writes = ['a', 'b'].map((name) => commits.run(() => db.prepare('INSERT INTO items (name) VALUES (?)').run(name)));
+    await turn();
+    await turn();
+    syncs[0].fail(new Error('EIO: i/o error, fdatasync'));
+    const results = await Promise.allSettled(writes);
+    expect(results.map(outcomeOf)).toEqual(['unavailable', 'unavailable']);
+    expect(commits.durable()).toBeUndefined();
+  });
+
+  it('syncs the real WAL file and answers after it, through the store on a file', async () => {
+    const file = join(directory, 'scim.db');
+    let syncsAsked = 0;
+    const walSync = createWalSync(file);
+    const counted: WalSync = { sync: () => (syncsAsked++, walSync.sync()), close: () => walSync.close() };
+    const store = sqliteStoreOn(configured(new Database(file)), { registry, walSync: counted });
+    const created = await Promise.all(['x', 'y'].map((id) => store.resources.create('t1', { resourceType: 'User', id, created: CREATED, attributes: { userName: id }, internal: {} })));
+    expect(created.map((row) => row.id)).toEqual(['x', 'y']);
+    expect(syncsAsked).toBe(1);
+    expect(store.durable?.()).toBeUndefined();
+    await store.close();
+    const reopened = createSqliteStore({ path: file, registry });
+    expect(await reopened.resources.get('t1', 'User', 'y')).toMatchObject({ attributes: { userName: 'y' } });
+    await reopened.close();
+  });
+});
+
+/** A connection with the store's pragmas. */
+function configured(db: Database.Database): Database.Database {
+  configureConnection(db, 0);
+  return db;
+}
 
 // The small writes beside the resource writes (rate-limit counters, the audit store's batches of read events, a token's
 // last use) join the group transaction too: one COMMIT and one fsync for all the writes of a turn. The evidence is a
