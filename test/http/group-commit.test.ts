@@ -98,9 +98,11 @@ describe('responses while a commit is not yet on disk', () => {
         answered = true;
         return res;
       });
-    // The response is ready once the barrier has been asked; give the socket time to carry it if it were sent.
-    while (barrierAsked.mock.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The response is ready once the barrier has been asked (within a second); then give the socket time to carry it
+    // if it were sent.
+    for (let waited = 0; barrierAsked.mock.calls.length === 0 && waited < 1000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
     await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(barrierAsked).toHaveBeenCalled();
     expect(answered).toBe(false);
 
     const lifted = barrier;
