@@ -61,6 +61,8 @@ export function instrumentStore<S extends Store>(store: S, observer: Observer): 
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver) as unknown;
       if (typeof property !== 'string' || value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+      // Not an operation: asked by every response (http/middleware/hold-until-durable.ts), it reads a variable.
+      if (property === 'durable') return value;
       let wrapped = ports.get(property);
       if (!wrapped) {
         wrapped = typeof value === 'function' ? timed('store', property, value as AnyFunction, object, observer) : instrumentPort(property, value, observer);
