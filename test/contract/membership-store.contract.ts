@@ -142,6 +142,14 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
           { memberId: 'u-1', groupId: 'g-b' },
         ]);
         expect(await memberships.groupsOf('t1', [])).toEqual([]);
+        // One member, asked once or more: the same edges as in the batch form.
+        expect(sortEdges(await memberships.groupsOf('t1', ['u-1', 'u-1']))).toEqual([
+          { memberId: 'u-1', groupId: 'g-a' },
+          { memberId: 'u-1', groupId: 'g-b' },
+        ]);
+        expect(await memberships.groupsOf('t1', ['g-c'])).toEqual([{ memberId: 'g-c', groupId: 'g-b' }]);
+        expect(await memberships.groupsOf('t1', ['u-9'])).toEqual([]);
+        expect(await memberships.groupsOf('t2', ['u-1'])).toEqual([]);
       });
 
       it('answers for every member of a long list, past the batch the store reads at once', async () => {

@@ -540,6 +540,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(found.find((resource) => resource.id === 'u-1')).toEqual(await resources.get('t1', 'User', 'u-1'));
         expect(ids(await resources.getMany('t1', 'Group', ['u-1', 'g-1']))).toEqual(['g-1']);
         expect(await resources.getMany('t1', 'User', [])).toEqual([]);
+        // One id (asked once or more): the same answer as the batch form, within the tenant and type.
+        expect(await resources.getMany('t1', 'User', ['u-1', 'u-1'])).toEqual([await resources.get('t1', 'User', 'u-1')]);
+        expect(await resources.getMany('t1', 'Group', ['u-1'])).toEqual([]);
+        expect(await resources.getMany('t2', 'User', ['u-1'])).toEqual([]);
+        expect(await resources.getMany('t1', 'User', ['nope'])).toEqual([]);
       });
 
       it('reads more ids than one batch holds', async () => {

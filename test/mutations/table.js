@@ -1646,4 +1646,22 @@ module.exports = [
     replace: '      return end(...args);',
     tests: ['test/http/group-commit.test.ts'],
   },
+  {
+    id: 'reads/one-member-groups-by-the-wrong-column',
+    bug: 'the groups of one member (a read of one user, each level above it) are looked up by group instead of by member',
+    file: 'src/store/sqlite/sqlite-membership-store.ts',
+    search: "groupsOfOne: 'SELECT member_id, group_id FROM memberships WHERE tenant_id = ? AND member_id = ?',",
+    replace: "groupsOfOne: 'SELECT member_id, group_id FROM memberships WHERE tenant_id = ? AND group_id = ?',",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('groupsOf'),
+  },
+  {
+    id: 'reads/get-many-of-one-id-ignores-the-type',
+    bug: 'getMany of a single id reads it whatever its resource type (a user id asked for as a group answers the user)',
+    file: 'src/store/sqlite/sqlite-resource-store.ts',
+    search: "const found = run(() => readOne(tenantId, resourceType, distinct[0]));",
+    replace: "const found = run(() => readOne(tenantId, 'User', distinct[0]) ?? readOne(tenantId, resourceType, distinct[0]));",
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('getMany'),
+  },
 ];

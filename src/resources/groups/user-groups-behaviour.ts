@@ -30,6 +30,13 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
     const groupById = new Map((await deps.resources.getMany(tenantId, schema.groupType.name, groupIds)).map((group) => [group.id, group]));
     // A group that is gone (or being deleted) is no membership, and nobody is a member of its parents through it.
     const membershipsOf = walkUp(parentsOf, ids, (groupId) => isLive(groupById.get(groupId)));
+    // A page's users mostly share their groups: each group's location is built once per call, not once per member.
+    const locations = new Map<string, string>();
+    const locationOf = (groupId: string) => {
+      let location = locations.get(groupId);
+      if (location === undefined) locations.set(groupId, (location = resourceLocation(compute.baseUrl, schema.groupType, groupId)));
+      return location;
+    };
     for (const id of ids) {
       const values: ScimAttributes[] = [];
       for (const [groupId, kind] of [...(membershipsOf.get(id) ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -38,7 +45,7 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
         const display = group.attributes.displayName;
         values.push({
           value: groupId,
-          $ref: resourceLocation(compute.baseUrl, schema.groupType, groupId),
+          $ref: locationOf(groupId),
           ...(typeof display === 'string' ? { display } : {}),
           type: kind,
         });

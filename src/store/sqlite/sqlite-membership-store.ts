@@ -18,6 +18,11 @@ export interface SqliteMembershipStoreDeps {
   readonly statements: StatementCache;
 }
 
+interface EdgeRow {
+  readonly member_id: string;
+  readonly group_id: string;
+}
+
 interface MemberRow {
   readonly member_id: string;
   readonly member_type: MemberType;
@@ -37,6 +42,9 @@ export const MEMBERSHIP_SQL = {
   // The members come as one JSON array parameter: one statement for a whole list page's users, each looked up in
   // memberships_by_member (100 lookups by statement cost a page about five times as much as one statement).
   groupsOf: 'SELECT member_id, group_id FROM memberships WHERE tenant_id = ? AND member_id IN (SELECT value FROM json_each(?))',
+  // One member (a read of one resource, and each level above it): the same index lookup without the JSON array, which
+  // costs about as much again as the lookup itself.
+  groupsOfOne: 'SELECT member_id, group_id FROM memberships WHERE tenant_id = ? AND member_id = ?',
   deleteMembers: 'DELETE FROM memberships WHERE tenant_id = ? AND group_id = ?',
   deleteFromGroups: 'DELETE FROM memberships WHERE tenant_id = ? AND member_id = ?',
   // A member that exists and carries no pending delete (the same test settle() applies to every add).
@@ -149,12 +157,14 @@ export function createSqliteMembershipStore(deps: SqliteMembershipStoreDeps): Me
 
     async groupsOf(tenantId, memberIds) {
       const distinct = [...new Set(memberIds)];
+      if (distinct.length === 0) return [];
+      if (distinct.length === 1) return run(() => (prepared(SQL.groupsOfOne).all(tenantId, distinct[0]) as EdgeRow[]).map(toEdge));
       return run(() => {
         const lookup = prepared(SQL.groupsOf);
         const edges: MembershipEdge[] = [];
         for (let start = 0; start < distinct.length; start += GET_MANY_BATCH) {
           const batch = JSON.stringify(distinct.slice(start, start + GET_MANY_BATCH));
-          for (const row of lookup.all(tenantId, batch) as { member_id: string; group_id: string }[]) edges.push({ memberId: row.member_id, groupId: row.group_id });
+          for (const row of lookup.all(tenantId, batch) as EdgeRow[]) edges.push(toEdge(row));
         }
         return edges;
       });
@@ -190,4 +200,8 @@ export function createSqliteMembershipStore(deps: SqliteMembershipStoreDeps): Me
 
 function toMember(row: MemberRow): Member {
   return row.display === null ? { value: row.member_id, type: row.member_type } : { value: row.member_id, type: row.member_type, display: row.display };
+}
+
+function toEdge(row: EdgeRow): MembershipEdge {
+  return { memberId: row.member_id, groupId: row.group_id };
 }

@@ -223,6 +223,11 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
   // Inside an open transaction, better-sqlite3 runs a nested transaction as a SAVEPOINT.
   const insertInSavepoint = db.transaction(insertWithEffects);
 
+  const readOne = (tenantId: string, resourceType: string, id: string): StoredResource | null => {
+    const row = prepared(SQL.get).get(tenantId, resourceType, id) as ResourceRow | undefined;
+    return row ? toStored(row) : null;
+  };
+
   /** After a conditional write touched no row: was the resource missing, or at another version (or revision)? */
   const missOf = (tenantId: string, resourceType: string, id: string, expected: { version?: number; revision?: number }): StoreError => {
     const current = prepared(SQL.version).get(tenantId, resourceType, id) as { version: number; unversioned_revision: number } | undefined;
@@ -235,14 +240,16 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
 
   return {
     async get(tenantId, resourceType, id) {
-      return run(() => {
-        const row = prepared(SQL.get).get(tenantId, resourceType, id) as ResourceRow | undefined;
-        return row ? toStored(row) : null;
-      });
+      return run(() => readOne(tenantId, resourceType, id));
     },
 
     async getMany(tenantId, resourceType, ids) {
       const distinct = [...new Set(ids)];
+      if (distinct.length === 1) {
+        // One id (the group of a user who is in one): the primary-key read, without the JSON array of the batch form.
+        const found = run(() => readOne(tenantId, resourceType, distinct[0]));
+        return found ? [found] : [];
+      }
       return run(() => {
         const found: StoredResource[] = [];
         for (let start = 0; start < distinct.length; start += GET_MANY_BATCH) {

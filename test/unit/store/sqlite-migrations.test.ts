@@ -88,6 +88,8 @@ describe('migration 2: memberships', () => {
       'LIST SUBQUERY 1',
       'SCAN json_each VIRTUAL TABLE INDEX 1:',
     ]);
+    // One member: the same index, without the JSON array.
+    expect(plan(MEMBERSHIP_SQL.groupsOfOne)).toEqual(['SEARCH memberships USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)']);
     expect(plan(MEMBERSHIP_SQL.has)).toEqual(['SEARCH memberships USING PRIMARY KEY (tenant_id=? AND group_id=? AND member_id=?)']);
   });
 });
