@@ -1,4 +1,4 @@
-// AuditEventStore on SQLite (table `audit_events`, migrations 15 and 20). Filters compile to SQL over the indexed
+// AuditEventStore on SQLite (table `audit_events`, migrations 15 and 20; staged events of writes, migration 21). Filters compile to SQL over the indexed
 // columns with every value bound as a parameter; pages are keyset ranges newest first.
 import type Database from 'better-sqlite3';
 import { AuditOutcome, type AuditComparison, type AuditEventRecord, type AuditEventStore, type AuditFilter, type AuditFilterField, type AuditPosition } from '../audit-event-store';
@@ -109,12 +109,17 @@ export function indexFor(filter: AuditFilter | undefined): string | undefined {
 /** Rows per INSERT statement of an append, largest first; the last must be 1. 2: a write's START and SUCCESS. */
 const INSERT_ROWS = [100, 10, 2, 1] as const;
 
-function insertSql(rows: number): string {
+/** The columns of an event in both tables, in insert order (rowsOf). */
+const COLUMNS = 'id, tenant_id, time, type, outcome, actor_token_id, resource_id, resource_key, data';
+
+function insertSql(table: 'audit_events' | 'audit_staged', rows: number): string {
   const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-  return `INSERT INTO audit_events (id, tenant_id, time, type, outcome, actor_token_id, resource_id, resource_key, data) VALUES ${values} ON CONFLICT (id) DO NOTHING`;
+  // Only audit_events knows the ids: a staged event is checked against them when it moves.
+  return `INSERT INTO ${table} (${COLUMNS}) VALUES ${values}${table === 'audit_events' ? ' ON CONFLICT (id) DO NOTHING' : ''}`;
 }
 
-const INSERT_SQL: ReadonlyMap<number, string> = new Map(INSERT_ROWS.map((rows) => [rows, insertSql(rows)]));
+const INSERT_SQL: ReadonlyMap<number, string> = new Map(INSERT_ROWS.map((rows) => [rows, insertSql('audit_events', rows)]));
+const STAGE_SQL: ReadonlyMap<number, string> = new Map(INSERT_ROWS.map((rows) => [rows, insertSql('audit_staged', rows)]));
 
 /** The columns of each event, in insert order; an operation's START and outcome are neighbours with one resource id. */
 function rowsOf(events: readonly AuditEventRecord[]): unknown[] {
@@ -133,34 +138,92 @@ function rowsOf(events: readonly AuditEventRecord[]): unknown[] {
 }
 
 /**
- * Stores the events whose id is new and returns how many; must run inside a write transaction (the audit store's own
- * append, or a resource write whose events need no outbox: sqlite-outbox-store.ts). Multi-row statements of a few fixed
- * sizes: a batch of 500 is five statements, not 500, a write's two events one, and the statement cache holds four
- * shapes whatever the sizes.
+ * Multi-row statements of a few fixed sizes: a batch of 500 is five statements, not 500, a write's two events one, and
+ * the statement cache holds four shapes whatever the sizes. Returns the rows inserted.
  */
-export function insertAuditEvents(statements: StatementCache, events: readonly AuditEventRecord[]): number {
+function insertRows(statements: StatementCache, sqlOf: ReadonlyMap<number, string>, events: readonly AuditEventRecord[]): number {
   let added = 0;
   let from = 0;
   for (const rows of INSERT_ROWS) {
     if (events.length - from < rows) continue;
-    const insert = statements.get(INSERT_SQL.get(rows) as string);
+    const insert = statements.get(sqlOf.get(rows) as string);
     for (; events.length - from >= rows; from += rows) added += insert.run(rowsOf(events.slice(from, from + rows))).changes;
   }
   return added;
 }
 
-export function createSqliteAuditEventStore(deps: { db: Database.Database; statements: StatementCache; commits: GroupCommit }): AuditEventStore {
+/** Stores the events whose id is new and returns how many; must run inside a write transaction. */
+function insertAuditEvents(statements: StatementCache, events: readonly AuditEventRecord[]): number {
+  return insertRows(statements, INSERT_SQL, events);
+}
+
+/**
+ * Stages the events of a write in that write's transaction (a resource write whose events need no outbox:
+ * sqlite-outbox-store.ts): they are durable exactly when the write is, and cost its commit one page of a table
+ * without indexes instead of a page of audit_events and of each of its indexes (migration 21). The audit store moves
+ * them into audit_events (moveStagedAuditEvents) before it reads and about once a second. Returns how many.
+ */
+export function stageAuditEvents(statements: StatementCache, events: readonly AuditEventRecord[]): number {
+  return insertRows(statements, STAGE_SQL, events);
+}
+
+/**
+ * Moves every staged event into audit_events (an id already there is not stored twice, as with an append); must run
+ * inside a write transaction. Returns how many were staged.
+ */
+export function moveStagedAuditEvents(statements: StatementCache): number {
+  const { last } = statements.get('SELECT max(seq) AS last FROM audit_staged').get() as { last: number | null };
+  if (last === null) return 0;
+  statements.get(`INSERT INTO audit_events (${COLUMNS}) SELECT ${COLUMNS} FROM audit_staged WHERE seq <= ? ORDER BY seq ON CONFLICT (id) DO NOTHING`).run(last);
+  return statements.get('DELETE FROM audit_staged WHERE seq <= ?').run(last).changes;
+}
+
+/** How often staged events are moved when nothing reads the trail (a read moves them first anyway). */
+export const MOVE_STAGED_MS = 1000;
+
+export interface SqliteAuditEventStore extends AuditEventStore {
+  /** Stops the periodic move (the store is closing); events still staged stay in the file and move after the next open. */
+  stop(): void;
+}
+
+export function createSqliteAuditEventStore(deps: {
+  db: Database.Database;
+  statements: StatementCache;
+  commits: GroupCommit;
+  /** MOVE_STAGED_MS unless given; 0: no periodic move (tests move by reading). */
+  moveStagedMs?: number;
+}): SqliteAuditEventStore {
   const { db, statements, commits } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
+  const anyStaged = () => run(() => statements.get('SELECT EXISTS (SELECT 1 FROM audit_staged) AS staged').get() as { staged: number }).staged === 1;
+  /** Staged events moved in the next group transaction (sharing a COMMIT with the writes of that turn). */
+  const moveStaged = async () => {
+    if (anyStaged()) await batchedWrite(db, commits, () => moveStagedAuditEvents(statements));
+  };
+  const moveStagedMs = deps.moveStagedMs ?? MOVE_STAGED_MS;
+  const mover =
+    moveStagedMs > 0
+      ? setInterval(() => {
+          // A failed move leaves the events staged for the next one, or for the next read, which moves them first.
+          if (db.open) moveStaged().catch(() => undefined);
+        }, moveStagedMs)
+      : undefined;
+  mover?.unref();
 
   return {
     async append(events) {
       if (events.length === 0) return 0;
-      // In the next group transaction (group-commit.ts): a flush of read events shares the writes' COMMIT and fsync.
-      return batchedWrite(db, commits, () => insertAuditEvents(statements, events));
+      // In the next group transaction (group-commit.ts): a flush of read events shares the writes' COMMIT and fsync,
+      // and the staged events of writes move with it.
+      return batchedWrite(db, commits, () => {
+        const added = insertAuditEvents(statements, events);
+        moveStagedAuditEvents(statements);
+        return added;
+      });
     },
 
     async list(tenantId, query) {
+      await moveStaged();
       const where = ['tenant_id = ?'];
       const params: unknown[] = [tenantId];
       if (query.filter) {
@@ -195,6 +258,7 @@ export function createSqliteAuditEventStore(deps: { db: Database.Database; state
     },
 
     async get(tenantId, id) {
+      await moveStaged();
       return run(() => {
         const row = statements.get('SELECT data FROM audit_events WHERE id = ? AND tenant_id = ?').get(id, tenantId) as { data: string } | undefined;
         return row ? (JSON.parse(row.data) as AuditEventRecord) : null;
@@ -205,14 +269,18 @@ export function createSqliteAuditEventStore(deps: { db: Database.Database; state
       return run(
         () =>
           db
-            .transaction(
-              () =>
-                statements
-                  .get('DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE tenant_id = ? AND time < ? LIMIT ?)')
-                  .run(tenantId, before, limit).changes,
-            )
+            .transaction(() => {
+              moveStagedAuditEvents(statements);
+              return statements
+                .get('DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE tenant_id = ? AND time < ? LIMIT ?)')
+                .run(tenantId, before, limit).changes;
+            })
             .immediate(),
       );
+    },
+
+    stop() {
+      if (mover) clearInterval(mover);
     },
   };
 }

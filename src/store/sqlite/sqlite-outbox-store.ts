@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { AuditEventRecord } from '../audit-event-store';
 import type { JsonValue } from '../json-value';
 import { OutboxStatus, type NewOutboxMessage, type OutboxMessage, type OutboxStore } from '../outbox-store';
-import { insertAuditEvents } from './sqlite-audit-event-store';
+import { stageAuditEvents } from './sqlite-audit-event-store';
 import { translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
 
@@ -35,9 +35,9 @@ const KEY_CHUNK = 500;
 
 /**
  * Appends messages whose (tenant, topic, key) is new; returns how many. Must run inside a write transaction. A message
- * for the audit store only (`auditStoreOnly`) is delivered here and now instead: its events go into `audit_events` in
- * the same transaction, which is what a worker would do later, minus the message's insert, claim and acknowledgement
- * (counted as appended when one of its events was new).
+ * for the audit store only (`auditStoreOnly`) is delivered here and now instead: its events are staged for the audit
+ * store in the same transaction (stageAuditEvents: migration 21), which is what a worker would do later, minus the
+ * message's insert, claim and acknowledgement (counted as appended when it had events).
  */
 export function insertOutboxMessages(statements: StatementCache, messages: readonly NewOutboxMessage[]): number {
   const insert = statements.get(
@@ -47,7 +47,7 @@ export function insertOutboxMessages(statements: StatementCache, messages: reado
   let added = 0;
   for (const message of messages) {
     if (message.auditStoreOnly && message.condition === undefined) {
-      if (insertAuditEvents(statements, (message.payload as unknown as { events: AuditEventRecord[] }).events) > 0) added += 1;
+      if (stageAuditEvents(statements, (message.payload as unknown as { events: AuditEventRecord[] }).events) > 0) added += 1;
       continue;
     }
     const condition = message.condition === undefined ? null : JSON.stringify(message.condition);

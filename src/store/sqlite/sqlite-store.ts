@@ -129,6 +129,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const readPool = options.readPool?.();
   const accessChanges = createAccessChanges();
   const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0, walSync: options.walSync });
+  const auditEvents = createSqliteAuditEventStore({ db, statements, commits });
   return {
     resources: createSqliteResourceStore({ db, statements, model, readPool, commits }),
     tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements, commits }), accessChanges),
@@ -147,7 +148,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     settings: createSqliteSettingsStore({ db, statements }),
     jobs: createSqliteJobStore({ db, statements }),
     outbox: createSqliteOutboxStore({ db, statements }),
-    auditEvents: createSqliteAuditEventStore({ db, statements, commits }),
+    auditEvents,
     blobs,
     rateLimits: createSqliteRateLimitStore({ db, statements, commits }),
     idempotency: createSqliteIdempotencyStore({ db, statements }),
@@ -159,6 +160,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     },
     async close() {
       await readPool?.close();
+      auditEvents.stop();
       if (!db.open) return;
       // Writes still queued are committed (and answered) before the connection goes.
       commits.flush();

@@ -1,12 +1,16 @@
 // The embedded store's audit events beyond the shared contract (test/contract/audit-event-store.contract.ts): migration
 // 20 (the resource index on a key of the id, one index for outcome and type) on a store that already holds events, a
-// lookup whose key is shared by another id, and the index each filter reads.
+// lookup whose key is shared by another id, the index each filter reads, and the staged events of writes (migration
+// 21): found by every read as soon as their write committed, answered as appended ones are, moved in batches.
 import Database from 'better-sqlite3';
 import type { AuditEventRecord, AuditEventStore, AuditFilter } from '../../../src/store/audit-event-store';
 import { auditResourceKey } from '../../../src/store/sqlite/audit-resource-key';
 import { createGroupCommit } from '../../../src/store/sqlite/group-commit';
 import { MIGRATIONS, migrate } from '../../../src/store/sqlite/migrations';
-import { createSqliteAuditEventStore } from '../../../src/store/sqlite/sqlite-audit-event-store';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSqliteAuditEventStore, stageAuditEvents } from '../../../src/store/sqlite/sqlite-audit-event-store';
 import { createStatementCache, type StatementCache } from '../../../src/store/sqlite/statement-cache';
 
 const BASE = Date.parse('2026-01-01T00:00:00.000Z');
@@ -156,7 +160,8 @@ describe('the embedded audit store', () => {
     const plans = async (filter: AuditFilter) => {
       seen.length = 0;
       await recorded.list('t1', { filter, count: 10 });
-      return seen.map(({ sql, params }) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join('; '));
+      // The page and its count, not the look for staged events before them (migration 21).
+      return seen.filter(({ sql }) => !sql.includes('audit_staged')).map(({ sql, params }) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join('; '));
     };
     const expectIndex = async (filter: AuditFilter, index: string) => {
       const [count, page] = await plans(filter);
@@ -171,5 +176,134 @@ describe('the embedded audit store', () => {
     await expectIndex(compare('type', 'sw', 'USER_'), 'audit_events_by_outcome_type (tenant_id=? AND outcome=? AND type>?)');
     await expectIndex(compare('outcome', 'eq', 'failure'), 'audit_events_by_outcome_type (tenant_id=? AND outcome=?)');
     await expectIndex(compare('time', 'ge', new Date(BASE).toISOString()), 'audit_events_by_time (tenant_id=? AND time>?)');
+  });
+});
+
+describe('staged events of writes (migration 21)', () => {
+  let db: Database.Database;
+  let statements: StatementCache;
+  const storeOn = (on: Database.Database, moveStagedMs = 0) =>
+    createSqliteAuditEventStore({ db: on, statements: createStatementCache(on), commits: createGroupCommit(on, { windowMs: 0 }), moveStagedMs });
+  /** As a resource write stages its START and SUCCESS: in its own transaction, two at a time. */
+  const stageAsWrites = (on: Database.Database, cache: StatementCache, events: readonly AuditEventRecord[]) => {
+    for (let from = 0; from < events.length; from += 2) on.transaction(() => stageAuditEvents(cache, events.slice(from, from + 2)))();
+  };
+  /** The store's append before migration 21 (it has no staging table to look at): the insert itself. */
+  const storeOnUnstaged = (on: Database.Database) => ({
+    append: (events: readonly AuditEventRecord[]) =>
+      on.transaction(() => {
+        const insert = on.prepare('INSERT INTO audit_events (id, tenant_id, time, type, outcome, actor_token_id, resource_id, resource_key, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+        for (const e of events) insert.run(e.id, e.tenantId, e.time, e.type, e.outcome, e.actor.tokenId, e.resource?.id ?? null, e.resource?.id === undefined ? null : auditResourceKey(e.resource.id), JSON.stringify(e));
+      })(),
+  });
+  const stagedRows = (on: Database.Database) => (on.prepare('SELECT count(*) AS n FROM audit_staged').get() as { n: number }).n;
+  beforeEach(() => {
+    db = new Database(':memory:');
+    migrate(db);
+    statements = createStatementCache(db);
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+    db.close();
+  });
+
+  it('answers every filter, page and lookup as soon as the events are staged, exactly as for the same events appended', async () => {
+    const events = Array.from({ length: 60 }, (_, n) => event(n));
+    stageAsWrites(db, statements, events);
+    expect(stagedRows(db)).toBe(60);
+    const staged = storeOn(db);
+    const appendedDb = new Database(':memory:');
+    try {
+      migrate(appendedDb);
+      const appended = storeOn(appendedDb);
+      await appended.append(events);
+      await expectEveryFilter(staged, events);
+      for (const tenantId of ['t1', 't2']) {
+        for (const { filter } of FILTERS) {
+          expect(JSON.stringify(await staged.list(tenantId, { filter, count: 500 }))).toBe(JSON.stringify(await appended.list(tenantId, { filter, count: 500 })));
+        }
+      }
+      expect(JSON.stringify(await staged.get('t1', 'e-0004'))).toBe(JSON.stringify(await appended.get('t1', 'e-0004')));
+      expect(stagedRows(db)).toBe(0);
+    } finally {
+      appendedDb.close();
+    }
+  });
+
+  it('finds an event by id the moment it is staged, and stores an id already in the trail once', async () => {
+    const audit = storeOn(db);
+    await audit.append([event(1)]);
+    stageAsWrites(db, statements, [event(1), event(4)]);
+    expect(await audit.get('t1', 'e-0004')).toEqual(event(4));
+    expect(await audit.list('t1', { count: 10 })).toEqual({ events: [event(4), event(1)], totalResults: 2 });
+    expect(db.prepare('SELECT count(*) AS n FROM audit_events').get()).toEqual({ n: 2 });
+  });
+
+  it('moves the staged events in the transaction of the next append, with the read events it writes', async () => {
+    const audit = storeOn(db);
+    stageAsWrites(db, statements, [event(0), event(1)]);
+    expect(await audit.append([event(2)])).toBe(1);
+    expect(stagedRows(db)).toBe(0);
+    expect(db.prepare('SELECT id FROM audit_events ORDER BY id').all()).toEqual([{ id: 'e-0000' }, { id: 'e-0001' }, { id: 'e-0002' }]);
+  });
+
+  it('moves the staged events about once a second when nothing reads the trail', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    const audit = storeOn(db, 1000);
+    try {
+      stageAsWrites(db, statements, [event(0), event(1)]);
+      jest.advanceTimersByTime(999);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stagedRows(db)).toBe(2);
+      jest.advanceTimersByTime(1);
+      // The move runs in the next group transaction (a setImmediate), and its promise settles after its COMMIT.
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(stagedRows(db)).toBe(0);
+      expect(db.prepare('SELECT count(*) AS n FROM audit_events').get()).toEqual({ n: 2 });
+    } finally {
+      audit.stop();
+    }
+  });
+
+  it('keeps staged events in the file across a close, and a store opened on it reads them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-staged-'));
+    try {
+      const file = path.join(dir, 'store.db');
+      const first = new Database(file);
+      migrate(first);
+      stageAsWrites(first, createStatementCache(first), [event(0), event(1)]);
+      first.close();
+      const second = new Database(file);
+      try {
+        expect(stagedRows(second)).toBe(2);
+        expect((await storeOn(second).list('t1', { count: 10 })).events).toEqual([event(1), event(0)]);
+      } finally {
+        second.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('comes to a store that holds events already: they stay as they were, beside the staged ones', async () => {
+    const seeded = new Database(':memory:');
+    try {
+      migrate(seeded, MIGRATIONS.slice(0, 20));
+      const before = Array.from({ length: 40 }, (_, n) => event(n));
+      await storeOnUnstaged(seeded).append(before);
+      expect(migrate(seeded)).toEqual({ from: 20, to: MIGRATIONS.length });
+      const after = Array.from({ length: 20 }, (_, n) => event(40 + n));
+      stageAsWrites(seeded, createStatementCache(seeded), after);
+      await expectEveryFilter(storeOn(seeded), [...before, ...after]);
+    } finally {
+      seeded.close();
+    }
+  });
+
+  it('sweeps staged events older than the retention as it sweeps stored ones', async () => {
+    const audit = storeOn(db);
+    stageAsWrites(db, statements, [event(0), event(1), event(4)]);
+    expect(await audit.purge('t1', new Date(BASE + 2000).toISOString(), 100)).toBe(2);
+    expect((await audit.list('t1', { count: 10 })).events).toEqual([event(4)]);
   });
 });

@@ -16,7 +16,7 @@ describe('migrate', () => {
   it('creates the schema on an empty database and records its version', () => {
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['audit_events', 'blobs', 'idempotency_keys', 'invitation_tokens', 'invitations', 'jobs', 'memberships', 'outbox', 'rate_counters', 'resource_counts',
+    expect(tables(db)).toEqual(['audit_events', 'audit_staged', 'blobs', 'idempotency_keys', 'invitation_tokens', 'invitations', 'jobs', 'memberships', 'outbox', 'rate_counters', 'resource_counts',
       // migration 16: the trigram index (FTS5) and its shadow tables
       'resource_texts', 'resource_texts_trigrams', 'resource_texts_trigrams_config', 'resource_texts_trigrams_data', 'resource_texts_trigrams_idx',
       'resource_values', 'resources', 'sign_ins', 'store_meta', 'tenant_settings', 'tenants', 'tokens']);
