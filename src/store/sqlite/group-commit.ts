@@ -18,6 +18,12 @@
 //   write of the batch is answered with that error: none of them is committed.
 // A queue of one is a plain immediate transaction, as a write was before group commit.
 //
+// Rows gathered for the COMMIT (`gathering`). Rows that the writes of a transaction only add, such as the staged audit
+// events of writes (audit-staging.ts), can be gathered in memory as each write runs and inserted together by one
+// statement just before the COMMIT, instead of one statement per write inside its savepoint. They are then committed
+// exactly when their writes are; the rows of a write rolled back to its savepoint are forgotten with it, and those of
+// a transaction that fails are never written.
+//
 // The fsync off the event loop (`walSync`, on a store file). Without it the connection's synchronous=FULL makes the
 // COMMIT itself wait for the fsync, holding the event loop (on a quiet machine a quarter of a create's main-thread
 // time). With it, a group transaction commits with synchronous=NORMAL (the frames reach the operating system, not
@@ -50,11 +56,27 @@ export interface GroupCommit {
   drain(): Promise<void>;
 }
 
+/** What the writes of one group transaction gather for its COMMIT (see above); group-commit.ts drives it. */
+export interface CommitGathering {
+  /** A group transaction begins: what its writes hand over is gathered from now on, until end(). */
+  begin(): void;
+  /** How much is gathered: the point to go back to if the write about to run rolls back. */
+  mark(): number;
+  /** Forgets what was gathered after `mark`: the write that handed it over rolled back to its savepoint. */
+  rollbackTo(mark: number): void;
+  /** Inserts what is gathered; runs inside the transaction, after its last write, just before its COMMIT. */
+  write(): void;
+  /** The transaction is over, committed or not: what is gathered is forgotten, and nothing more is gathered. */
+  end(): void;
+}
+
 export interface GroupCommitOptions {
   /** 0: the writes queued in the current turn of the event loop; n > 0: those queued within n ms of the first. */
   readonly windowMs: number;
   /** Syncs the WAL off the event loop; the group transactions then commit with synchronous=NORMAL (see above). */
   readonly walSync?: WalSync;
+  /** Rows the writes of a group transaction gather, inserted together before its COMMIT (see above). */
+  readonly gathering?: CommitGathering;
 }
 
 /** Longest gathering window accepted (SCIM_GROUP_COMMIT_WINDOW_MS): each queued write waits up to this long. */
@@ -76,18 +98,24 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
   // back to the savepoint when the function throws.
   const inSavepoint = db.transaction((work: () => unknown) => work());
   const walSync = options.walSync;
+  const gathering = options.gathering;
   /** The sync started after the latest group COMMIT, while it runs: a later sync covers every earlier COMMIT. */
   let latestSync: Promise<void> | undefined;
 
   /** Runs one group transaction, with synchronous=NORMAL when the WAL is synced afterwards off the event loop. */
   const committed = <T>(transaction: () => T): T => {
-    if (!walSync) return transaction();
-    // Not prepared once: SQLite applies PRAGMA synchronous when the statement is compiled, not when it runs.
-    db.exec('PRAGMA synchronous = NORMAL');
+    gathering?.begin();
     try {
-      return transaction();
+      if (!walSync) return transaction();
+      // Not prepared once: SQLite applies PRAGMA synchronous when the statement is compiled, not when it runs.
+      db.exec('PRAGMA synchronous = NORMAL');
+      try {
+        return transaction();
+      } finally {
+        db.exec('PRAGMA synchronous = FULL');
+      }
     } finally {
-      db.exec('PRAGMA synchronous = FULL');
+      gathering?.end();
     }
   };
 
@@ -120,7 +148,15 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
   const commitOne = (item: Queued) => {
     let value: unknown;
     try {
-      value = committed(() => db.transaction(item.work).immediate());
+      value = committed(() =>
+        db
+          .transaction(() => {
+            const result = item.work();
+            gathering?.write();
+            return result;
+          })
+          .immediate(),
+      );
     } catch (error) {
       item.reject(error);
       return;
@@ -134,15 +170,18 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
       committed(() =>
         db.transaction(() => {
         for (const item of batch) {
+          const mark = gathering?.mark() ?? 0;
           try {
             outcomes.push({ ok: true, value: inSavepoint(item.work) });
           } catch (error) {
             // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction: then nothing of the
             // batch is committed, and every write is answered with the error.
             if (!db.inTransaction) throw error;
+            gathering?.rollbackTo(mark);
             outcomes.push({ ok: false, error });
           }
         }
+        gathering?.write();
       }).immediate(),
       );
     } catch (error) {

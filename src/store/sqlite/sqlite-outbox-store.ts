@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { AuditEventRecord } from '../audit-event-store';
 import type { JsonValue } from '../json-value';
 import { OutboxStatus, type NewOutboxMessage, type OutboxMessage, type OutboxStore } from '../outbox-store';
+import type { AuditStaging } from './audit-staging';
 import { stageAuditEvents } from './sqlite-audit-event-store';
 import { translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
@@ -36,22 +37,29 @@ const KEY_CHUNK = 500;
 /**
  * Appends messages whose (tenant, topic, key) is new; returns how many. Must run inside a write transaction. A message
  * for the audit store only (`auditStoreOnly`) is delivered here and now instead: its events are staged for the audit
- * store in the same transaction (stageAuditEvents: migration 21), which is what a worker would do later, minus the
- * message's insert, claim and acknowledgement (counted as appended when it had events).
+ * store in the same transaction (migration 21), which is what a worker would do later, minus the message's insert,
+ * claim and acknowledgement (counted as appended when it had events). With `staging` (the store's, audit-staging.ts)
+ * they are gathered and inserted with those of the other writes of the group transaction, before its COMMIT; without
+ * it, now. They are staged after the other messages are inserted, so that no failure of this call can follow them.
  */
-export function insertOutboxMessages(statements: StatementCache, messages: readonly NewOutboxMessage[]): number {
+export function insertOutboxMessages(statements: StatementCache, messages: readonly NewOutboxMessage[], staging?: Pick<AuditStaging, 'stage'>): number {
   const insert = statements.get(
     `INSERT INTO outbox (id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, condition)
      VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (tenant_id, topic, key) DO NOTHING`,
   );
   let added = 0;
+  const forAuditStore: NewOutboxMessage[] = [];
   for (const message of messages) {
     if (message.auditStoreOnly && message.condition === undefined) {
-      if (stageAuditEvents(statements, (message.payload as unknown as { events: AuditEventRecord[] }).events) > 0) added += 1;
+      forAuditStore.push(message);
       continue;
     }
     const condition = message.condition === undefined ? null : JSON.stringify(message.condition);
     added += insert.run(message.id, message.tenantId, message.topic, message.key, JSON.stringify(message.payload), message.created, message.availableAt ?? message.created, message.created, condition).changes;
+  }
+  for (const message of forAuditStore) {
+    const events = (message.payload as unknown as { events: AuditEventRecord[] }).events;
+    if ((staging ? staging.stage(events) : stageAuditEvents(statements, events)) > 0) added += 1;
   }
   return added;
 }

@@ -33,6 +33,7 @@ import { batchedWrite, type GroupCommit } from './group-commit';
 import type { SqliteReadPool } from './read-pool';
 import type { ResourceModel, StoragePart, StoreModel } from '../model/resource-model';
 import { deriveSearchData, type DerivedData, type IndexedValue } from '../model/search-document';
+import type { AuditStaging } from './audit-staging';
 import { insertOutboxMessages } from './sqlite-outbox-store';
 import { isUniqueViolation, translateErrors } from './sqlite-errors';
 import type { StatementCache } from './statement-cache';
@@ -45,6 +46,8 @@ export interface SqliteResourceStoreDeps {
   readonly readPool?: SqliteReadPool;
   /** The connection's group commit, which every write of the store goes through. */
   readonly commits: GroupCommit;
+  /** Where the audit events of writes are staged (audit-staging.ts): gathered per group transaction. */
+  readonly auditStaging?: Pick<AuditStaging, 'stage'>;
 }
 
 interface ResourceRow {
@@ -163,7 +166,7 @@ export function parsePending(text: string | null | undefined): PendingChange[] {
 }
 
 export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): ResourceStore {
-  const { db, statements, model, readPool, commits } = deps;
+  const { db, statements, model, readPool, commits, auditStaging } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   /** Runs a write's body in the next group transaction (in a savepoint of its own); settles after its COMMIT. */
   const write = <T>(body: () => T): Promise<T> => batchedWrite(db, commits, body);
@@ -216,7 +219,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
   /** Inserts a resource with its effects; must run inside a transaction. */
   const insertWithEffects = (tenantId: string, row: NewRow, effects: WriteEffects | undefined): StoredResource => {
     const stored = insertRow(tenantId, row);
-    if (effects) insertOutboxMessages(statements, effects);
+    if (effects) insertOutboxMessages(statements, effects, auditStaging);
     return stored;
   };
 
@@ -336,7 +339,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
           pending = appendPending(pending, replacement.pending, written.version);
           prepared(SQL.setPending).run(pending, tenantId, resourceType, id);
         }
-        if (effects) insertOutboxMessages(statements, effects);
+        if (effects) insertOutboxMessages(statements, effects, auditStaging);
         return toStored({ ...written, id, resource_type: resourceType, last_modified: lastModified, data, internal, pending });
       });
     },
@@ -349,7 +352,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
             : prepared(SQL.deleteIfVersion).run(tenantId, resourceType, id, expectedVersion);
         if (changes === 0) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
         syncValues(statements, tenantId, resourceType, id, []);
-        if (effects) insertOutboxMessages(statements, effects);
+        if (effects) insertOutboxMessages(statements, effects, auditStaging);
       });
     },
 
@@ -360,7 +363,7 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
         if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
         const pending = appendPending(current.pending, mark.pending, current.version + 1);
         const row = prepared(SQL.mark).get(mark.lastModified, pending, tenantId, resourceType, id) as ResourceRow;
-        if (effects) insertOutboxMessages(statements, effects);
+        if (effects) insertOutboxMessages(statements, effects, auditStaging);
         return toStored(row);
       });
     },

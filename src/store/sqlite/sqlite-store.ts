@@ -41,6 +41,7 @@ import { createSqliteInvitationStore } from './sqlite-invitation-store';
 import { createSqliteSignInStore } from './sqlite-sign-in-store';
 import { createSqliteTenantStore } from './sqlite-tenant-store';
 import { createStatementCache } from './statement-cache';
+import { createAuditStaging } from './audit-staging';
 import { createGroupCommit } from './group-commit';
 import { createWalSync, type WalSync } from './wal-sync';
 
@@ -128,10 +129,11 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const blobs = createSqliteBlobStore({ db, statements, directory: options.blobDirectory });
   const readPool = options.readPool?.();
   const accessChanges = createAccessChanges();
-  const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0, walSync: options.walSync });
+  const auditStaging = createAuditStaging(statements);
+  const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0, walSync: options.walSync, gathering: auditStaging });
   const auditEvents = createSqliteAuditEventStore({ db, statements, commits });
   return {
-    resources: createSqliteResourceStore({ db, statements, model, readPool, commits }),
+    resources: createSqliteResourceStore({ db, statements, model, readPool, commits, auditStaging }),
     tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements, commits }), accessChanges),
     memberships: createSqliteMembershipStore({ db, statements }),
     async deleteTenant(tenantId) {
