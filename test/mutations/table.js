@@ -1053,6 +1053,14 @@ module.exports = [
     tests: ['test/unit/store/sqlite-audit-staging.test.ts'],
   },
   {
+    id: 'audit/sqlite-read-moves-before-the-gathered-events',
+    bug: "the move a read of the trail makes first runs in its turn of the group transaction, before the events its writes gathered are staged, so the read misses the events of a write committed with that move",
+    file: 'src/store/sqlite/audit-staging.ts',
+    search: '      if (gathering) moveAtCommit = true;\n      else moveStagedAuditEvents(statements);',
+    replace: '      moveStagedAuditEvents(statements);',
+    tests: ['test/unit/store/sqlite-audit-staging.test.ts'],
+  },
+  {
     id: 'audit/route-buckets-leave-out-parameter-templates',
     bug: "the audit trail's route buckets hold only the templates of their own literal segment, so a path in a bucket that only a template with a parameter there matches is recorded for no route",
     file: 'src/http/audit-routes.ts',

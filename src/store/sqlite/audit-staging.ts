@@ -9,9 +9,13 @@
 // on disk, exactly when their writes are. A write that rolls back to its savepoint takes its events with it (the
 // group commit goes back to the mark it took before the write), and a transaction that fails inserts none.
 // Outside a group transaction (the outbox store's own append), events are inserted at once, in the caller's transaction.
+//
+// A read of the trail moves the staged events first, in a group transaction (sqlite-audit-event-store.ts). That move
+// runs at the end of the transaction too, after the gathered events are staged: a write committed with the move then
+// has its events moved with it, so the read that follows never misses the events of a write committed before it.
 import type { AuditEventRecord } from '../audit-event-store';
 import type { CommitGathering } from './group-commit';
-import { stageAuditEvents } from './sqlite-audit-event-store';
+import { moveStagedAuditEvents, stageAuditEvents } from './sqlite-audit-event-store';
 import type { StatementCache } from './statement-cache';
 
 export interface AuditStaging extends CommitGathering {
@@ -20,16 +24,26 @@ export interface AuditStaging extends CommitGathering {
    * (must then run inside a write transaction). Returns how many.
    */
   stage(events: readonly AuditEventRecord[]): number;
+  /**
+   * Moves every staged event into audit_events: at the end of the open group transaction, after its gathered events
+   * are staged, or now when none is open (must then run inside a write transaction).
+   */
+  moveStaged(): void;
 }
 
 export function createAuditStaging(statements: StatementCache): AuditStaging {
   let gathering = false;
   let gathered: AuditEventRecord[] = [];
+  let moveAtCommit = false;
   return {
     stage(events) {
       if (!gathering) return stageAuditEvents(statements, events);
       for (const event of events) gathered.push(event);
       return events.length;
+    },
+    moveStaged() {
+      if (gathering) moveAtCommit = true;
+      else moveStagedAuditEvents(statements);
     },
     begin() {
       gathering = true;
@@ -42,10 +56,15 @@ export function createAuditStaging(statements: StatementCache): AuditStaging {
       const events = gathered;
       gathered = [];
       if (events.length > 0) stageAuditEvents(statements, events);
+      if (moveAtCommit) {
+        moveAtCommit = false;
+        moveStagedAuditEvents(statements);
+      }
     },
     end() {
       gathering = false;
       gathered = [];
+      moveAtCommit = false;
     },
   };
 }

@@ -192,13 +192,18 @@ export function createSqliteAuditEventStore(deps: {
   commits: GroupCommit;
   /** MOVE_STAGED_MS unless given; 0: no periodic move (tests move by reading). */
   moveStagedMs?: number;
+  /**
+   * The store's staging of the events of writes (audit-staging.ts), which gathers them per group transaction: a move
+   * then runs at the end of its transaction, after them. Without it, a move runs in its own turn of the transaction.
+   */
+  staging?: { moveStaged(): void };
 }): SqliteAuditEventStore {
-  const { db, statements, commits } = deps;
+  const { db, statements, commits, staging } = deps;
   const run = <T>(call: () => T): T => translateErrors(() => db.open, call);
   const anyStaged = () => run(() => statements.get('SELECT EXISTS (SELECT 1 FROM audit_staged) AS staged').get() as { staged: number }).staged === 1;
   /** Staged events moved in the next group transaction (sharing a COMMIT with the writes of that turn). */
   const moveStaged = async () => {
-    if (anyStaged()) await batchedWrite(db, commits, () => moveStagedAuditEvents(statements));
+    if (anyStaged()) await batchedWrite(db, commits, () => (staging ? staging.moveStaged() : moveStagedAuditEvents(statements)));
   };
   const moveStagedMs = deps.moveStagedMs ?? MOVE_STAGED_MS;
   const mover =

@@ -131,7 +131,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const accessChanges = createAccessChanges();
   const auditStaging = createAuditStaging(statements);
   const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0, walSync: options.walSync, gathering: auditStaging });
-  const auditEvents = createSqliteAuditEventStore({ db, statements, commits });
+  const auditEvents = createSqliteAuditEventStore({ db, statements, commits, staging: auditStaging });
   return {
     resources: createSqliteResourceStore({ db, statements, model, readPool, commits, auditStaging }),
     tenants: announcingAccessChanges(createSqliteTenantStore({ db, statements, commits }), accessChanges),

@@ -1,7 +1,7 @@
 // The staged audit events of writes gathered per group transaction (src/store/sqlite/audit-staging.ts): the events the
 // writes of one group transaction hand over are inserted into audit_staged together, just before its COMMIT, so they
 // are committed exactly when their writes are; those of a write that rolls back, or of a transaction that fails, are
-// written nowhere. A second connection is the evidence of what is committed (WAL: it reads committed rows only).
+// written nowhere; a read of the trail misses none whose write committed before it. A second connection is the evidence of what is committed (WAL: it reads committed rows only).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +157,19 @@ describe('the store: events of concurrent writes staged together', () => {
   });
 
   afterEach(() => jest.useRealTimers());
+
+  it('finds the events of a write committed in the same transaction as the move that a read of the trail makes first', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    const store = sqliteStoreOn(opened(join(directory, 'scim.db')), { registry });
+    try {
+      await store.resources.create('t1', user('u1', 'ann@example.com'), [auditOnly('u1')]);
+      // In one turn: a create, then a read, which finds events staged and queues their move after the create.
+      const [, read] = await Promise.all([store.resources.create('t1', user('u2', 'bob@example.com'), [auditOnly('u2')]), store.auditEvents.list('t1', { count: 10 })]);
+      expect(read.events.map((event) => event.id).sort()).toEqual(['u1-start', 'u1-success', 'u2-start', 'u2-success']);
+    } finally {
+      await store.close();
+    }
+  });
 
   it("stages the events of one turn's creates with them, not a refused create's, and they survive a reopen before the move", async () => {
     // No periodic move while the test runs: the events stay staged until the store is read after the reopen.
