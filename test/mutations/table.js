@@ -855,7 +855,7 @@ module.exports = [
     id: 'audit/sqlite-replace-loses-its-events',
     bug: 'the SQLite store writes a replace without the audit events it carries',
     file: 'src/store/sqlite/sqlite-resource-store.ts',
-    search: 'if (effects) insertOutboxMessages(statements, effects);\n        return toStored({ ...written,',
+    search: 'if (effects) insertOutboxMessages(statements, effects, auditStaging);\n        return toStored({ ...written,',
     replace: 'return toStored({ ...written,',
     tests: SQLITE_CONTRACT,
     testNamePattern: SQLITE_MEMORY('write effects'),
