@@ -7,7 +7,8 @@
 //                             plans are made before anything is written, their pending changes recorded with the
 //                             document, and committed in order after it
 //   planRelationPatch         a chain: each takes its operations from those the previous one left; the plan changes
-//                             something if any part does; parts commit in order after the document
+//                             something if any part does, and holds only at the version read if a changing part read
+//                             the relation; parts commit in order after the document
 //   computedAttributes(+Page) a merge: every hook runs, and their attributes are put together; two behaviours that
 //                             compute the same attribute are a wiring mistake and fail loudly, never one silently
 //                             hiding the other
@@ -61,7 +62,14 @@ export function composeBehaviours(...behaviours: readonly ResourceTypeBehaviour[
         remaining = plan.remaining;
       }
       const changed = plans.filter((plan) => plan.changes);
-      return { remaining, changes: changed.length > 0, pending: changed.flatMap((plan) => plan.pending ?? []), commit: () => commitInOrder(plans) };
+      return {
+        remaining,
+        changes: changed.length > 0,
+        pending: changed.flatMap((plan) => plan.pending ?? []),
+        // One part that read the relation makes the whole write conditional on the version read.
+        readsRelation: changed.some((plan) => plan.readsRelation === true),
+        commit: () => commitInOrder(plans),
+      };
     },
 
     async computedAttributes(context, id, compute) {

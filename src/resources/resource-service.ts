@@ -237,7 +237,7 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
     current: StoredResource,
     change: AuditedDraft,
     conditions: WriteConditions | undefined,
-    relations?: Pick<RelationPatchPlan, 'changes' | 'commit' | 'pending'>,
+    relations?: Pick<RelationPatchPlan, 'changes' | 'commit' | 'pending' | 'readsRelation'>,
   ): Promise<{ resource: StoredResource; changed: boolean }> => {
     const { draft } = change;
     const documentChanged = !sameJson(draft.attributes, current.attributes) || !sameJson(draft.internal, current.internal);
@@ -252,9 +252,17 @@ export function createResourceService(deps: ResourceServiceDeps): ResourceServic
       documentChanged || !changes.pending
         ? // Compare-and-set on the version read: a concurrent writer makes this fail, and the caller re-reads and re-applies.
           await deps.store.replace(context.tenantId, type.name, current.id, { lastModified, attributes: draft.attributes, internal: draft.internal, ...changes }, current.version, effects)
-        : // Members only (Entra's one-member add or remove): nothing of the document to lose, so no compare-and-set
-          // unless the client sent If-Match, and parallel member changes of one group never contend.
-          await deps.store.mark(context.tenantId, type.name, current.id, { lastModified, pending: changes.pending }, conditions?.ifMatch === undefined ? undefined : current.version, effects);
+        : // Members only (Entra's one-member add or remove): a delta that holds after whatever was recorded before it, so
+          // no compare-and-set unless the client sent If-Match or the plan read the members, and parallel member
+          // changes of one group never contend. A group whose delete was recorded meanwhile refuses it (404).
+          await deps.store.mark(
+            context.tenantId,
+            type.name,
+            current.id,
+            { lastModified, pending: changes.pending },
+            conditions?.ifMatch === undefined && !relations?.readsRelation ? undefined : current.version,
+            effects,
+          );
     context.operation?.committed();
     if (changes.pending) await settleAfterWrite(context, type, current.id);
     await relations?.commit();

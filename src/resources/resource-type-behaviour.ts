@@ -22,6 +22,12 @@ export interface RelationPatchPlan {
    * transactions: store/membership-store.ts). Recorded only when `changes` is true.
    */
   readonly pending?: readonly MembershipChange[];
+  /**
+   * The plan depends on the relation as read (a filter evaluated against the members, a replace that needs a match):
+   * it is written only at the version read (compare-and-set), and re-planned when another write came in between.
+   * Without it, the pending changes are deltas that hold whatever was recorded before them, written without one.
+   */
+  readonly readsRelation?: boolean;
   commit(): Promise<void>;
 }
 

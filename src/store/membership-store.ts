@@ -61,6 +61,16 @@ export function isBeingDeleted(resource: { readonly pending?: readonly PendingCh
   return (resource.pending ?? []).some((pending) => pending.change.kind === 'delete');
 }
 
+/**
+ * Whether a mark (resource-store.ts) must be refused as `not_found`: the resource carries a recorded delete, so it is
+ * gone for every reader, and a membership change recorded after the delete would vanish with the resource while its
+ * request answered success (RFC 7644 §3.5.2: a PATCH of a deleted resource is 404). A delete recorded again (a retried
+ * DELETE) is let through: the resource is being deleted either way.
+ */
+export function refusesMark(current: readonly PendingChange[], mark: { readonly pending: readonly PendingChangeInput[] }): boolean {
+  return isBeingDeleted({ pending: current }) && mark.pending.some((pending) => pending.change.kind !== 'delete');
+}
+
 /** A resource with pending changes. */
 export interface UnsettledResource {
   readonly resourceType: string;

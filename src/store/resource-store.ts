@@ -197,7 +197,7 @@ export interface ResourceWriter {
    * Bumps the version and records pending changes in one atomic write, without touching the attributes. Without
    * `expectedVersion` it never fails for a concurrent write (there is nothing of the document to lose), so that
    * member-only changes of one group do not contend; with it, a compare-and-set (`version_mismatch`). `not_found`
-   * when the resource does not exist. `effects` go with the mark as with any other write (a delete's audit events
+   * when the resource does not exist, or carries a recorded delete and the mark records anything else (refusesMark). `effects` go with the mark as with any other write (a delete's audit events
    * ride on its tombstone, the delete's commit point).
    */
   mark(tenantId: string, resourceType: string, id: string, mark: ResourceMark, expectedVersion?: number, effects?: WriteEffects): Promise<StoredResource>;

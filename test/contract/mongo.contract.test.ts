@@ -16,6 +16,7 @@ import { createStoreModel } from '../../src/store/model/resource-model';
 import { countingDb } from '../helpers/counting-db';
 import { registryWith } from '../helpers/changed-registry';
 import { describeMembershipStoreContract } from './membership-store.contract';
+import { describeMembershipRaceContract } from './membership-race.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
 import { describeBlobStoreContract } from './blob-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
@@ -68,6 +69,7 @@ if (!uri) {
 
   describeStoreContract('mongodb', makeStore);
   describeMembershipStoreContract('mongodb', makeStore);
+  describeMembershipRaceContract('mongodb', makeStore);
   describeSettingsStoreContract('mongodb', makeStore);
 describeSignInStoreContract('mongodb', makeStore);
   describeInvitationStoreContract('mongodb', makeStore);

@@ -8,6 +8,7 @@ import { configureConnection, createSqliteStore, sqliteStoreOn } from '../../src
 import { blobDirectoryOf } from '../../src/store/sqlite/sqlite-blob-store';
 import { tenantTables } from '../../src/store/sqlite/sqlite-tenant-deletion';
 import { describeMembershipCrashContract } from './membership-crash.contract';
+import { describeMembershipRaceContract } from './membership-race.contract';
 import { describeMembershipStoreContract } from './membership-store.contract';
 import { describeStoreContract, type StoreUnderTest } from './resource-store.contract';
 import { describeBlobStoreContract } from './blob-store.contract';
@@ -103,3 +104,4 @@ describeIdempotencyStoreContract('sqlite file', onFile(false));
 describeRolesContract('sqlite :memory:', inMemory);
 describeRolesContract('sqlite file', onFile(false));
 describeMembershipCrashContract('sqlite :memory:', async () => ({ store: createSqliteStore({ path: ':memory:', registry }) }));
+describeMembershipRaceContract('sqlite :memory:', async () => ({ store: createSqliteStore({ path: ':memory:', registry }) }));

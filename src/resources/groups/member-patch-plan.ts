@@ -2,7 +2,9 @@
 // taken out of the request, folded in order into "members to add" / "members to remove" (or "replace them all"),
 // checked (members exist in this tenant, no cycle) before anything is written, and returned as one pending change that
 // the service records in the group's own write and applies right after it (store/membership-store.ts). The cost is the
-// number of members named, never the size of the group. Forms handled:
+// number of members named, never the size of the group. Adds, removes of named members and replace-all hold whatever
+// was recorded before them, so they are written without a compare-and-set and parallel PATCHes of one group all apply;
+// a filter evaluated against the members, or a replace that needs a match, is written at the version read. Forms:
 //   add      members  [{value}, …]                          adds (idempotent)
 //   remove   members[value eq "x"]  (any value filter)       removes the matching members (none matching: nothing)
 //   remove   members  [{value}, …]   (Entra ID)              removes exactly those members, never all
@@ -15,7 +17,6 @@ import { scimErrors } from '../../scim/errors';
 import type { FilterAst } from '../../scim/filter/filter-ast';
 import { matchesValueFilter } from '../../scim/filter/evaluate-filter';
 import type { PatchOperation } from '../../scim/patch/patch-operation';
-import type { Member } from '../../store/membership-store';
 import type { RelationPatchPlan } from '../resource-type-behaviour';
 import { cycleError, cycleMakers } from './group-ancestry';
 import { readMemberReferences, type MemberReference } from './member-input';
@@ -31,6 +32,8 @@ interface MemberDelta {
   cleared: boolean;
   readonly adds: Map<string, MemberReference>;
   readonly removes: Set<string>;
+  /** The members as read decided part of it (a filter evaluated against them, a replace that needs a match). */
+  readsMembers: boolean;
 }
 
 export async function planMemberPatch(
@@ -42,7 +45,7 @@ export async function planMemberPatch(
 ): Promise<RelationPatchPlan> {
   const { tenantId } = context;
   const remaining: PatchOperation[] = [];
-  const delta: MemberDelta = { cleared: false, adds: new Map(), removes: new Set() };
+  const delta: MemberDelta = { cleared: false, adds: new Map(), removes: new Set(), readsMembers: false };
   const where = (operation: PatchOperation) => `Operation ${operation.index} (${operation.op} '${operation.path?.text ?? ''}')`;
 
   for (const operation of operations) {
@@ -65,7 +68,10 @@ export async function planMemberPatch(
         break;
       case 'remove':
         if (path.valueFilter) {
-          for (const id of await matchingMembers(deps, schema, tenantId, groupId, delta, path.valueFilter)) removeFrom(delta, id);
+          // `value eq "x"` (Okta) names its members: removing them is a delta, whether they are members now or not.
+          const named = namedIds(schema, path.valueFilter);
+          const selected = named ?? (await matchingMembers(deps, schema, tenantId, groupId, delta, path.valueFilter));
+          for (const id of selected) removeFrom(delta, id);
         } else if (operation.value !== undefined && operation.value !== null) {
           // Entra ID: {"op":"Remove","path":"members","value":[{"value":"<id>"}]} removes those members only.
           for (const reference of given()) removeFrom(delta, reference.value);
@@ -78,6 +84,7 @@ export async function planMemberPatch(
           const matched = await matchingMembers(deps, schema, tenantId, groupId, delta, path.valueFilter);
           // As for other multi-valued attributes: a replace through a filter that matches nothing has no target.
           if (matched.length === 0) throw scimErrors.noTarget(`${where(operation)}: no member matches the filter`);
+          if (!delta.cleared) delta.readsMembers = true;
           const replacements = given();
           for (const id of matched) removeFrom(delta, id);
           for (const reference of replacements) addTo(delta, reference);
@@ -103,20 +110,21 @@ export async function planMemberPatch(
   );
   if (cycles.length > 0) throw cycleError(cycles[0], groupId);
 
+  const readsRelation = delta.readsMembers;
   if (delta.cleared) {
     const hadMembers = (await deps.memberships.list(tenantId, groupId, { limit: 1 })).length > 0;
-    return { remaining, changes: hadMembers || adds.length > 0, pending: [{ kind: 'replace', members: adds }], commit: nothingMore };
+    return { remaining, changes: hadMembers || adds.length > 0, pending: [{ kind: 'replace', members: adds }], readsRelation, commit: nothingMore };
   }
 
-  const present = await deps.memberships.has(tenantId, groupId, [...delta.removes, ...adds.map((member) => member.value)]);
-  const toRemove = [...delta.removes].filter((id) => present.has(id));
-  const toAdd: Member[] = adds.filter((member) => !present.has(member.value));
-  return {
-    remaining,
-    changes: toRemove.length > 0 || toAdd.length > 0,
-    pending: [{ kind: 'delta', add: toAdd, remove: toRemove }],
-    commit: nothingMore,
-  };
+  // Whether anything changes is decided on the members as read: a PATCH that changes nothing writes nothing (and takes
+  // its place before any concurrent write). One that changes something records every member it names, not only those
+  // that differ from what it read: a delta recorded after a concurrent PUT or PATCH then applies in full on top of it,
+  // the outcome of the two one after the other (an add the PUT undid is made again, a remove the PUT undid is made
+  // again), and concurrent deltas of one group never need to contend.
+  const removes = [...delta.removes];
+  const present = await deps.memberships.has(tenantId, groupId, [...removes, ...adds.map((member) => member.value)]);
+  const changes = removes.some((id) => present.has(id)) || adds.some((member) => !present.has(member.value));
+  return { remaining, changes, pending: [{ kind: 'delta', add: adds, remove: removes }], readsRelation, commit: nothingMore };
 }
 
 /** The change is recorded with the group's write and settled by the service: nothing is left to do after it. */
@@ -161,6 +169,8 @@ async function matchingMembers(
     if (matchesValueFilter(filter, { value: reference.value, ...(reference.type ? { type: reference.type } : {}) })) matched.push(reference.value);
   }
   if (delta.cleared) return matched;
+  // Any other filter selects by what the members are now: the plan holds only at the version it read.
+  delta.readsMembers = true;
   let after: string | undefined;
   for (;;) {
     const page = await deps.memberships.list(tenantId, groupId, { limit: SCAN_PAGE, ...(after === undefined ? {} : { afterMemberId: after }) });

@@ -11,7 +11,8 @@
 // tombstone (`present: false`) with its stamp instead of disappearing, so that an older add cannot bring it back.
 // Reads skip tombstones. A deleted user or group leaves tombstones stamped "forever" in every group it was in, and an
 // add re-checks after writing that its member still exists (the delete marks the member before it writes its
-// tombstones, so one of the two always sees the other).
+// tombstones, so one of the two always sees the other). In the same way a settle re-checks after writing that the
+// group itself still stands, and removes what it wrote when the group is gone or being deleted.
 import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import { isBeingDeleted, type Member, type MembershipEdge, type MembershipStore, type PendingChange } from '../membership-store';
@@ -235,7 +236,15 @@ export function createMongoMembershipStore(deps: MongoMembershipStoreDeps): Memb
           if (change.change.kind === 'delete') return;
         }
         // Only the changes applied here: one recorded meanwhile is the next settle's.
-        await resources.updateOne({ tenantId, resourceType, id }, { $pull: { pending: { id: { $in: changes.map((change) => change.id) } } } });
+        const after = await resources.findOneAndUpdate(
+          { tenantId, resourceType, id },
+          { $pull: { pending: { id: { $in: changes.map((change) => change.id) } } } },
+          { returnDocument: 'after', projection: { _id: 0, pending: 1 } },
+        );
+        // This settle may have run late: the group deleted meanwhile (by a delete that applied these changes itself and
+        // removed the rows before the ones written here). Rows written for a group that is gone or being deleted go
+        // again. Written, then checked: a delete recorded after the check removes its rows after these were written.
+        if (!after || isBeingDeleted(after)) await memberships.deleteMany({ tenantId, groupId: id });
       });
     },
 

@@ -32,7 +32,7 @@
 //     (src/extensions/audit/confirm-condition.ts). A delete also appends what an earlier write left in the document.
 import type { Collection, Document, Filter } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
-import type { PendingChange, PendingChangeInput } from '../membership-store';
+import { isBeingDeleted, type PendingChange, type PendingChangeInput } from '../membership-store';
 import type { NewOutboxMessage, OutboxStore } from '../outbox-store';
 import {
   GET_MANY_BATCH,
@@ -164,8 +164,9 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
     id: string,
     expected: { version?: number; revision?: number; fenced?: boolean },
   ): Promise<StoreError> => {
-    const current = await resources.findOne(key(tenantId, resourceType, id), { projection: { _id: 0, version: 1, unversionedRevision: 1 } });
-    if (!current) return new StoreError('not_found', `${resourceType} ${id} not found`);
+    const current = await resources.findOne(key(tenantId, resourceType, id), { projection: { _id: 0, version: 1, unversionedRevision: 1, pending: 1 } });
+    // A resource whose delete is recorded is gone for every reader (membership-store.ts refusesMark).
+    if (!current || isBeingDeleted(current)) return new StoreError('not_found', `${resourceType} ${id} not found`);
     if (expected.revision !== undefined && expected.revision !== (current.unversionedRevision ?? 0)) {
       return new StoreError('version_mismatch', `${resourceType} ${id} has unversioned revision ${current.unversionedRevision ?? 0}, not ${expected.revision}`);
     }
@@ -401,15 +402,18 @@ export function createMongoResourceStore(deps: MongoResourceStoreDeps): Resource
 
     async mark(tenantId, resourceType, id, mark: ResourceMark, expectedVersion?: number, effects?: WriteEffects) {
       return run(async () => {
+        // A resource whose delete is recorded takes no other change (membership-store.ts refusesMark): the condition is
+        // part of the one update, so a delete recorded a moment before makes it match nothing (missOf: not_found).
+        const live = mark.pending.some((pending) => pending.change.kind !== 'delete') ? { 'pending.change.kind': { $ne: 'delete' } } : {};
         const document =
           expectedVersion === undefined
             ? await resources.findOneAndUpdate(
-                key(tenantId, resourceType, id),
+                { ...key(tenantId, resourceType, id), ...live },
                 [{ $set: { lastModified: { $max: ['$lastModified', { $literal: mark.lastModified }] }, ...bumpAndRecord(mark.pending), ...appendedEffects(effects) } }],
                 { returnDocument: 'after', projection: STORED_PROJECTION },
               )
             : await resources.findOneAndUpdate(
-                { ...key(tenantId, resourceType, id), version: expectedVersion },
+                { ...key(tenantId, resourceType, id), ...live, version: expectedVersion },
                 { $inc: { version: 1 }, $max: { lastModified: mark.lastModified }, $push: { pending: { $each: stamped(mark.pending, expectedVersion + 1) }, ...pushedEffects(effects) } } as Document,
                 { returnDocument: 'after', projection: STORED_PROJECTION },
               );

@@ -12,7 +12,7 @@
 // Writes go through group commit (group-commit.ts): concurrent writes share one immediate transaction, each in a
 // savepoint of its own, and each is answered only after that transaction's COMMIT.
 import type Database from 'better-sqlite3';
-import type { PendingChange, PendingChangeInput } from '../membership-store';
+import { refusesMark, type PendingChange, type PendingChangeInput } from '../membership-store';
 import {
   GET_MANY_BATCH,
   unversionedAttributesOf,
@@ -361,6 +361,8 @@ export function createSqliteResourceStore(deps: SqliteResourceStoreDeps): Resour
         // Read and written in one savepoint of an immediate transaction: nothing can come in between, so no version is lost.
         const current = prepared(SQL.versionAndPending).get(tenantId, resourceType, id) as { version: number; pending: string | null } | undefined;
         if (!current || (expectedVersion !== undefined && current.version !== expectedVersion)) throw missOf(tenantId, resourceType, id, { version: expectedVersion });
+        // A resource whose delete is recorded is gone: a change after it would answer success and then vanish with it.
+        if (refusesMark(parsePending(current.pending), mark)) throw new StoreError('not_found', `${resourceType} ${id} not found`);
         const pending = appendPending(current.pending, mark.pending, current.version + 1);
         const row = prepared(SQL.mark).get(mark.lastModified, pending, tenantId, resourceType, id) as ResourceRow;
         if (effects) insertOutboxMessages(statements, effects, auditStaging);

@@ -78,8 +78,16 @@ describe('planMemberPatch', () => {
   it('removes through `value eq` (or several joined by or) without reading the group', async () => {
     const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'remove', path: 'members[value eq "m-0005" or value eq "m-0007" or value eq "nobody"]' }));
     expect(plan.changes).toBe(true);
-    expect(plan.pending).toEqual([{ kind: 'delta', add: [], remove: ['m-0005', 'm-0007'] }]);
+    // Every named member is recorded (a delta that holds after a concurrent write); the ones present made it a change.
+    expect(plan.pending).toEqual([{ kind: 'delta', add: [], remove: ['m-0005', 'm-0007', 'nobody'] }]);
+    expect(plan.readsRelation).toBe(false);
     expect(callsOf('list')).toEqual([]);
+  });
+
+  it('writes a removal through any other filter only at the version it read the members at', async () => {
+    const plan = await planMemberPatch(deps, schema, CONTEXT, 'g', ops({ op: 'remove', path: 'members[type eq "User"]' }));
+    expect(plan.changes).toBe(true);
+    expect(plan.readsRelation).toBe(true);
   });
 
   it('evaluates any other filter against the members, page by page', async () => {

@@ -6,6 +6,7 @@ import { mongoStoreOn } from '../../../../src/store/mongo/mongo-store';
 import { MongoNetworkError } from 'mongodb';
 import { describeMembershipCrashContract } from '../../../contract/membership-crash.contract';
 import { describeMembershipStoreContract } from '../../../contract/membership-store.contract';
+import { describeMembershipRaceContract } from '../../../contract/membership-race.contract';
 import { describeStoreContract, type StoreUnderTest } from '../../../contract/resource-store.contract';
 import { describeBlobStoreContract } from '../../../contract/blob-store.contract';
 import { describeJobStoreContract } from '../../../contract/job-store.contract';
@@ -79,6 +80,18 @@ describeMembershipCrashContract('mongo store on mingo', async () => {
     databaseWrites: new Set(['insertOne', 'findOneAndUpdate', 'findOneAndDelete', 'updateOne', 'updateMany', 'deleteOne', 'deleteMany', 'bulkWrite']),
   };
 });
+
+// Races between a member PATCH and another write; here also inside settle(), which takes several database calls.
+describeMembershipRaceContract(
+  'mongo store on mingo',
+  async () => {
+    const { db, controls } = createMingoDb();
+    const store = mongoStoreOn({ db, registry, close: async () => undefined });
+    await store.prepare();
+    return { store, holdNextDatabaseCall: (operation) => controls.holdNext(operation) };
+  },
+  { settlesInSteps: true },
+);
 
 // The MongoDB store writes a resource and its outbox messages in separate operations. A process that dies between them
 // is simulated by a failure of the step after the write: the messages must still reach the outbox, and only when the
