@@ -11,7 +11,9 @@ import { resolveAttributePath } from '../../src/scim/paths/attribute-path';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import type { ResourceTypeDefinition } from '../../src/scim/schema/attribute';
 import { buildServices, type Services } from '../../src/services';
-import type { JobRecord } from '../../src/store/job-store';
+import { JobStatus, type JobRecord } from '../../src/store/job-store';
+import type { Store } from '../../src/store/tenant-store';
+import { interleavingStore } from '../helpers/interleaving-store';
 import type { JsonValue } from '../../src/store/json-value';
 import { tokenContext } from '../helpers/request-context';
 import type { StoreUnderTest } from './resource-store.contract';
@@ -67,7 +69,8 @@ export function describeRolesContract(name: string, makeStore: () => Promise<Sto
 
     /** Runs the queued holders job like a worker would; `stopAfter` checkpoints interrupt it (a takeover resumes). */
     const runHoldersJob = async (context = t1, stopAfter = Infinity) => {
-      const { jobs } = await subject.store.jobs.list(context.tenantId, { limit: 10, type: ROLE_HOLDERS_JOB });
+      // The queued one: a forced delete that hands its holders to a worker cancels the job that claimed the name first.
+      const { jobs } = await subject.store.jobs.list(context.tenantId, { limit: 10, type: ROLE_HOLDERS_JOB, status: JobStatus.queued });
       expect(jobs).toHaveLength(1);
       let record: JobRecord = jobs[0];
       let checkpoints = 0;
@@ -180,14 +183,124 @@ export function describeRolesContract(name: string, makeStore: () => Promise<Sto
       expect(valuesOf((await subject.store.resources.get('t2', 'User', otherTenant.id))!)).toEqual(['admin']);
     });
 
+    // Races (README "Roles"): a request lands between another's check and its write, on purpose. The outcome must be one
+    // a serial order gives: no user keeps a role the catalogue no longer has, and no acknowledged grant is lost.
+    describe('races with a role delete', () => {
+      /** The services of a second instance on the same store, whose writes can be interleaved. */
+      const racing = (store: Store = subject.store) => {
+        const race = interleavingStore(store);
+        return { race, services: buildServices({ store: race.store, registry, logger: quiet }) };
+      };
+      const heldBy = async (userId: string) => valuesOf((await subject.store.resources.get('t1', 'User', userId))!);
+      /**
+       * The competing requests of the name tests, each a request of its own (a request remembers the roles it looked
+       * up): a new role named `name`, then a grant of it to `userId`. Their statuses go into the returned outcome.
+       */
+      const createAndGrant = async (name: string, userId: string) => {
+        const statusOf = (error: ScimError) => error.status;
+        const created = await role(tokenContext('t1'), name).then(() => 201, statusOf);
+        const granted = await resources
+          .patch(tokenContext('t1'), User, userId, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'roles', value: [{ value: name }] }] })
+          .then(() => 200, statusOf);
+        return { created, granted };
+      };
+
+      it.each([true, false])('a grant whose role is deleted (force: %s) between its lookup and its write is taken off again', async (force) => {
+        const admin = await role(t1, 'admin');
+        const alice = await user(t1, 'alice');
+        const { race, services: raced } = racing();
+        race.beforeNextWrite(() => raced.roles.service.deleteRole(t1, admin.id, { force }));
+        const granted = await raced.roles.service.addUserRoles(t1, alice.id, { roles: ['admin'] });
+        expect(race.landed).toBe(1);
+        // Serially the grant came first (its answer holds the role), then the delete took it from its holder.
+        expect(valuesOf(granted)).toEqual(['admin']);
+        expect(await subject.store.resources.get('t1', 'Role', admin.id)).toBeNull();
+        expect(await heldBy(alice.id)).toEqual([]);
+        expect(await holderIds('admin')).toEqual([]);
+      });
+
+      it('a grant that lands between the holder check of a delete and the delete is moved off with the role', async () => {
+        const admin = await role(t1, 'admin');
+        const alice = await user(t1, 'alice');
+        const { race, services: raced } = racing();
+        // The next write is the role's tombstone, after the delete counted no holder.
+        race.beforeNextWrite(() => raced.roles.service.addUserRoles(t1, alice.id, { roles: ['admin'] }));
+        await raced.roles.service.deleteRole(t1, admin.id, { force: false });
+        expect(race.landed).toBe(1);
+        expect(await subject.store.resources.get('t1', 'Role', admin.id)).toBeNull();
+        expect(await heldBy(alice.id)).toEqual([]);
+      });
+
+      it('a role of the same name cannot be created between a forced delete and the move of its holders', async () => {
+        const admin = await role(t1, 'admin');
+        const alice = await user(t1, 'alice', ['admin']);
+        const bob = await user(t1, 'bob');
+        // The competing requests run right after the role is gone (its delete settled), before its holders are moved.
+        const { settle } = subject.store.memberships;
+        let competing: Promise<{ created: number; granted: number }> | undefined;
+        const store: Store = {
+          ...subject.store,
+          memberships: {
+            ...subject.store.memberships,
+            settle: async (tenantId, resourceType, id) => {
+              await settle.call(subject.store.memberships, tenantId, resourceType, id);
+              if (resourceType !== 'Role' || competing) return;
+              await (competing = createAndGrant('Admin', bob.id));
+            },
+          },
+        };
+        const { services: raced } = racing(store);
+        await raced.roles.service.deleteRole(t1, admin.id, { force: true });
+        // Serially the create came after the delete, while the move still held the name: 409, and so bob's grant is
+        // refused (strict catalogue). Had the create succeeded, the move would have taken the new role from bob too.
+        expect(await competing).toEqual({ created: 409, granted: 400 });
+        expect(await heldBy(alice.id)).toEqual([]);
+        expect(await heldBy(bob.id)).toEqual([]);
+        // Once the move is done, the name is free again.
+        expect((await role(t1, 'Admin')).attributes.name).toBe('Admin');
+      });
+
+      it('a role created under the former name of a renamed role keeps its holders', async () => {
+        const admin = await role(t1, 'admin');
+        const alice = await user(t1, 'alice', ['admin']);
+        const bob = await user(t1, 'bob');
+        // The competing requests run before the first job of the rename is recorded (once the rename is written, where
+        // the move used to be recorded only after it).
+        const { enqueue } = subject.store.jobs;
+        let competing: Promise<{ created: number; granted: number }> | undefined;
+        const store: Store = {
+          ...subject.store,
+          jobs: {
+            ...subject.store.jobs,
+            enqueue: async (job) => {
+              await (competing ??= createAndGrant('admin', bob.id));
+              return enqueue.call(subject.store.jobs, job);
+            },
+          },
+        };
+        const { services: raced } = racing(store);
+        await raced.resources.patch(t1, Role, admin.id, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name', value: 'Administrator' }] });
+        const outcome = (await competing)!;
+        expect(await heldBy(alice.id)).toEqual(['Administrator']);
+        // Whichever came first, bob holds a role that exists: the new "admin" he was granted, or (granted the old role
+        // before the rename was written) its new name.
+        const catalogue = (await subject.store.resources.list('t1', { resourceType: 'Role', page: { kind: 'index', startIndex: 1, count: 10 } })).resources.map(
+          (stored) => stored.attributes.name,
+        );
+        for (const held of await heldBy(bob.id)) expect(catalogue).toContain(held);
+        if (outcome.created === 201 && outcome.granted === 200) expect(await heldBy(bob.id)).toEqual(['admin']);
+        expect(outcome.granted).toBe(200);
+      });
+    });
+
     it('a rename reaches every holder; a second rename meanwhile ends at the latest name', async () => {
       const admin = await role(t1, 'admin');
       const holders = await resources.createMany(t1, User, Array.from({ length: 5 }, (_, index) => ({ schemas: [USER_SCHEMA], userName: `u${index}`, roles: [{ value: 'admin', display: 'Admins' }] })));
       await resources.patch(t1, Role, admin.id, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name', value: 'administrator' }] });
       await resources.replace(t1, Role, admin.id, { schemas: [ROLE_SCHEMA], name: 'Operators' });
-      const { jobs } = await subject.store.jobs.list('t1', { limit: 10, type: ROLE_HOLDERS_JOB });
-      // Nobody holds "administrator" yet, so the second rename queues nothing: the first job, from "admin", finds the
-      // role named Operators by now and moves its holders there.
+      const { jobs } = await subject.store.jobs.list('t1', { limit: 10, type: ROLE_HOLDERS_JOB, status: JobStatus.queued });
+      // Nobody holds "administrator" yet, so the second rename queues nothing (the claim on the name it made before
+      // writing is cancelled): the first job, from "admin", finds the role named Operators by now and moves its holders there.
       expect(jobs.map((job) => job.input)).toEqual([expect.objectContaining({ roleId: admin.id, from: 'admin' })]);
       for (const job of jobs) {
         await services.roles.holdersJob.run({

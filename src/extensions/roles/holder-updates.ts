@@ -37,7 +37,16 @@ export interface HolderUpdatesDeps {
 }
 
 export interface HolderUpdates {
-  start(context: RequestContext, change: HolderChange): Promise<HolderUpdate>;
+  /**
+   * Claims the role's name for its move before the role is deleted (a job due a minute later: the safety net, and the
+   * claim movingAway sees), so that no role of that name can be created between the delete and the move, whose holders
+   * the move would take it from. Cancel it when the delete does not happen; else hand it to start().
+   */
+  reserve(context: RequestContext, change: HolderChange): Promise<JobRecord>;
+  /** Moves the holders (after a rename, or a delete with the job reserve() made); the job is cancelled once it is not needed. */
+  start(context: RequestContext, change: HolderChange, reserved?: JobRecord): Promise<HolderUpdate>;
+  /** Ends a reservation whose delete did not happen. */
+  release(context: RequestContext, reserved: JobRecord): Promise<void>;
   /** The unfinished move of another role's holders off `name` (compared ignoring case, as role names are), if any. */
   movingAway(tenantId: string, name: string, roleId: string): Promise<JobRecord | undefined>;
 }
@@ -48,23 +57,46 @@ const MOVES_PAGE = 100;
 export function createHolderUpdates(deps: HolderUpdatesDeps): HolderUpdates {
   const clock = deps.clock ?? (() => new Date());
   const inlineHolders = deps.inlineHolders ?? INLINE_HOLDERS;
-  return {
-    async start(context, change) {
-      const holders = await deps.catalogue.holderCount(context.tenantId, change.from);
-      if (holders === 0) return { kind: 'done', holders };
-      const inline = holders <= inlineHolders;
-      const { job } = await deps.jobs.enqueue(context.tenantId, {
+  const enqueue = async (context: RequestContext, change: HolderChange, runAfter?: Date) =>
+    (
+      await deps.jobs.enqueue(context.tenantId, {
         type: ROLE_HOLDERS_JOB,
         input: { roleId: change.roleId, from: change.from, requestedBy: context.actor.label, requestId: context.requestId },
-        ...(inline ? { runAfter: new Date(clock().getTime() + SAFETY_NET_DELAY_MS) } : {}),
-      });
-      if (!inline) return { kind: 'queued', holders, job };
+        ...(runAfter ? { runAfter } : {}),
+      })
+    ).job;
+  const safetyNetDue = () => new Date(clock().getTime() + SAFETY_NET_DELAY_MS);
+  const cancel = async (context: RequestContext, job: JobRecord) => {
+    await deps.jobRecords.cancel(context.tenantId, job.id, clock().toISOString());
+  };
+
+  return {
+    // Should the process die before the delete, the job finds the role still under its name: nothing to move, and it
+    // ends (role-holders.ts), which frees the name.
+    reserve: (context, change) => enqueue(context, change, safetyNetDue()),
+
+    release: cancel,
+
+    async start(context, change, reserved) {
+      const holders = await deps.catalogue.holderCount(context.tenantId, change.from);
+      if (holders === 0) {
+        if (reserved) await cancel(context, reserved);
+        return { kind: 'done', holders };
+      }
+      const inline = holders <= inlineHolders;
+      if (!inline) {
+        // Due at once; the reservation is cancelled only after it, so that the name stays claimed throughout.
+        const job = await enqueue(context, change);
+        if (reserved) await cancel(context, reserved);
+        return { kind: 'queued', holders, job };
+      }
+      const job = reserved ?? (await enqueue(context, change, safetyNetDue()));
       let after: string | undefined;
       do {
         after = (await deps.holders.runBatch(context, change, after)).next;
       } while (after !== undefined);
       // Everyone is moved: the safety net has nothing left to do, and while queued it would hold the name.
-      await deps.jobRecords.cancel(context.tenantId, job.id, clock().toISOString());
+      await cancel(context, job);
       return { kind: 'done', holders };
     },
 

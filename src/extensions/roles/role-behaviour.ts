@@ -8,7 +8,10 @@ import { resolveAttributePath } from '../../scim/paths/attribute-path';
 import type { SchemaRegistry } from '../../scim/schema/registry';
 import type { ResourceReader } from '../../store/resource-store';
 import type { DefaultRoles } from './default-roles';
+import type { RequestContext } from '../../auth/request-context';
+import type { JobRecord } from '../../store/job-store';
 import type { HolderUpdates } from './holder-updates';
+import type { HolderChange } from './role-holders';
 import { ROLE_RESOURCE_TYPE, type RoleCatalogue } from './role-catalogue';
 
 export interface RoleBehaviourDeps {
@@ -23,6 +26,10 @@ export interface RoleBehaviourDeps {
 export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehaviour {
   const roleType = deps.registry.resourceType(ROLE_RESOURCE_TYPE);
   const holdersPath = roleType ? resolveAttributePath(deps.registry, roleType, 'holders') : undefined;
+  // The move a rename claimed its former name with before the write (holder-updates.ts reserve), by request and
+  // "role id, former name": a write retried after a lost compare-and-set claims it once.
+  const reservations = new WeakMap<RequestContext, Map<string, JobRecord>>();
+  const reservationKey = (change: HolderChange) => `${change.roleId}\u0000${change.from}`;
   return {
     // One indexed count per role returned with attributes=holders (a list page asks once per role on it).
     async computedAttributes(context, id, compute) {
@@ -42,6 +49,15 @@ export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehavi
           `The name ${JSON.stringify(name)} is still being taken off the users who held a deleted or renamed role (job ${move.id}): ` +
             `use it once GET /Jobs/${move.id} shows the job finished`,
         );
+      }
+      if (input.current !== undefined) {
+        // A rename: the former name is claimed for the move of its holders before the rename is written, so that no new
+        // role takes it between the rename and the move (the move would take that role's holders too). Should the
+        // write not happen, the claim ends by itself: its job finds the role still under that name, nothing to move.
+        const change = { roleId: input.id, from: String(input.current.attributes.name) };
+        let claimed = reservations.get(context);
+        if (!claimed) reservations.set(context, (claimed = new Map()));
+        if (!claimed.has(reservationKey(change))) claimed.set(reservationKey(change), await deps.holderUpdates.reserve(context, change));
       }
       return draft;
     },
@@ -66,10 +82,16 @@ export function createRoleBehaviour(deps: RoleBehaviourDeps): ResourceTypeBehavi
     async afterWrite(context, input, stored) {
       deps.defaults.forget(context.tenantId);
       if (!input.current) return;
-      const from = String(input.current.attributes.name);
+      const change = { roleId: stored.id, from: String(input.current.attributes.name) };
+      const claimed = reservations.get(context);
+      const reserved = claimed?.get(reservationKey(change));
+      claimed?.delete(reservationKey(change));
       // Users hold the catalogue's spelling, so a change of case is a rename too.
-      if (from === String(stored.attributes.name)) return;
-      await deps.holderUpdates.start(context, { roleId: stored.id, from });
+      if (change.from === String(stored.attributes.name)) {
+        if (reserved) await deps.holderUpdates.release(context, reserved);
+        return;
+      }
+      await deps.holderUpdates.start(context, change, reserved);
     },
   };
 }

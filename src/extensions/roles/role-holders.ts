@@ -9,6 +9,7 @@ import type { RequestContext } from '../../auth/request-context';
 import type { ResourceService } from '../../resources/resource-service';
 import { ScimError, ScimType } from '../../scim/errors';
 import { URN } from '../../scim/urns';
+import { isBeingDeleted } from '../../store/membership-store';
 import type { ResourceReader } from '../../store/resource-store';
 import { ROLE_RESOURCE_TYPE, type RoleCatalogue } from './role-catalogue';
 
@@ -34,6 +35,8 @@ export interface BatchOutcome {
 
 export interface RoleHolders {
   runBatch(context: RequestContext, change: HolderChange, after: string | undefined): Promise<BatchOutcome>;
+  /** One holder, as a batch would move it: to the role's current name, or off it once the role is gone. */
+  moveOne(context: RequestContext, userId: string, change: HolderChange): Promise<boolean>;
 }
 
 export interface RoleHoldersDeps {
@@ -67,10 +70,20 @@ export function createRoleHolders(deps: RoleHoldersDeps): RoleHolders {
     }
   };
 
+  /** Where the holders of `change` go now: the role's current name, or null once it is gone. */
+  const targetOf = async (context: RequestContext, change: HolderChange) => {
+    const role = await deps.roles.get(context.tenantId, ROLE_RESOURCE_TYPE, change.roleId);
+    return role && !isBeingDeleted(role) ? String(role.attributes.name) : null;
+  };
+
   return {
+    async moveOne(context, userId, change) {
+      const to = await targetOf(context, change);
+      return to === change.from ? false : moveHolder(context, userId, change.from, to);
+    },
+
     async runBatch(context, change, after) {
-      const role = await deps.roles.get(context.tenantId, ROLE_RESOURCE_TYPE, change.roleId);
-      const to = role ? String(role.attributes.name) : null;
+      const to = await targetOf(context, change);
       // A rename back to the old spelling, or a role recreated under its old id: nothing to move.
       if (to === change.from) return { processed: 0, changed: 0 };
       const page = await deps.catalogue.holders(context.tenantId, change.from, { after, limit: batchSize });

@@ -70,6 +70,7 @@ export function createRolesExtension(deps: RolesExtensionDeps): RolesExtension {
       mode: async (context) => (await deps.settings.forTenant(context.tenantId)).roles,
       createRoles,
       maxValues: deps.maxAttributeValues,
+      holders,
     }),
     roleBehaviour: createRoleBehaviour({ catalogue, roles: deps.store, holderUpdates, registry: deps.registry, defaults }),
     service: createRolesService({ resources: lazy(deps.resources), holderUpdates }),

@@ -64,14 +64,20 @@ export function createRolesService(deps: RolesServiceDeps): RolesService {
 
     async deleteRole(context, roleId, { force, ifMatch }) {
       const roleType = resources.resourceType(ROLE_RESOURCE_TYPE);
-      if (!force) {
-        await resources.delete(context, roleType, roleId, { ifMatch });
-        return { kind: 'done', holders: 0 };
-      }
       const role = await resources.get(context, roleType, roleId);
-      // The role goes first, so that nobody is granted it while its holders are being moved off it.
-      await resources.delete(context, roleType, roleId, { ifMatch }, { force: true });
-      return deps.holderUpdates.start(context, { roleId, from: String(role.attributes.name) });
+      const change = { roleId, from: String(role.attributes.name) };
+      // The name is claimed for the move before the role goes, so that no new role takes it in between (its holders
+      // would lose it to this move); then the role goes, so that nobody is granted it while its holders are moved off it.
+      const reserved = await deps.holderUpdates.reserve(context, change);
+      try {
+        await resources.delete(context, roleType, roleId, { ifMatch }, { force });
+      } catch (error) {
+        await deps.holderUpdates.release(context, reserved);
+        throw error;
+      }
+      // Without force too: a user granted the role between the holder check and the delete is a holder now, and is
+      // moved off it as a forced delete would (the grant came first). Normally there is none: one count.
+      return deps.holderUpdates.start(context, change, reserved);
     },
   };
 }

@@ -14,6 +14,7 @@ import { DEFAULT_MAX_ATTRIBUTE_VALUES } from '../../scim/schema/value-limit';
 import { RolesMode } from '../../settings/tenant-settings';
 import type { DefaultRoles } from './default-roles';
 import { roleKey, type CatalogueRole, type RoleCatalogue } from './role-catalogue';
+import type { RoleHolders } from './role-holders';
 
 export interface UserRolesBehaviourDeps {
   readonly catalogue: RoleCatalogue;
@@ -25,6 +26,8 @@ export interface UserRolesBehaviourDeps {
   readonly createRoles: (context: RequestContext, names: readonly string[]) => Promise<void>;
   /** SCIM_MAX_ATTRIBUTE_VALUES: more roles than this are left to the value limit's 400 tooMany, unlooked-up. */
   readonly maxValues?: number;
+  /** Moves one holder off a role renamed or deleted meanwhile, as the role's holder move does (role-holders.ts). */
+  readonly holders: Pick<RoleHolders, 'moveOne'>;
 }
 
 type RoleValue = Readonly<Record<string, unknown>>;
@@ -92,6 +95,23 @@ export function createUserRolesBehaviour(deps: UserRolesBehaviourDeps): Resource
 
       if (roles.length === requested.length && roles.every((role, index) => role === requested[index])) return draft;
       return { ...draft, attributes: { ...draft.attributes, roles } };
+    },
+
+    // A role granted by this write may have been deleted or renamed between its lookup and the write, after its holder
+    // move had looked for holders (README "Roles"): the user would keep a name no role has. So the roles this write
+    // granted are looked up again once it is written, and a holder of one that is gone is moved as that move would
+    // have moved it. Written, then checked: a delete or rename committed after this check moves its holders after
+    // this write, so one of the two always sees the other. One indexed query, and only for writes that grant a role.
+    async afterWrite(context, input, stored) {
+      const held = new Set(rolesOf(input.current?.attributes).map((role) => role.value));
+      const granted = [...new Set(rolesOf(stored.attributes).flatMap((role) => (typeof role.value === 'string' && !held.has(role.value) ? [role.value] : [])))];
+      if (granted.length === 0) return;
+      const now = await deps.catalogue.find(context.tenantId, granted);
+      for (const name of granted) {
+        if (now.get(roleKey(name))?.name === name) continue;
+        const lookedUp = foundOfRequest.get(context)?.get(roleKey(name));
+        if (lookedUp) await deps.holders.moveOne(context, stored.id, { roleId: lookedUp.id, from: name });
+      }
     },
   };
 }
