@@ -1365,15 +1365,6 @@ module.exports = [
     testNamePattern: '^an import record on sqlite .*member write of several fails',
   },
   {
-    id: 'transfer/undone-group-deleted-beside-a-join',
-    bug: "the undo of a group a failed record created runs beside a join of that group by a record in flight: the group is deleted under the newcomer, whose join is reported done",
-    file: 'src/extensions/transfer/record-importer.ts',
-    search: 'undo.push(() => joins(key, { undoCreate: () => deleteIfUnused(key, created.id, userId, index) }));',
-    replace: 'undo.push(() => deleteIfUnused(key, created.id, userId, index));',
-    tests: ['test/unit/extensions/transfer/record-importer.test.ts'],
-    testNamePattern: '^an import record on sqlite .*keeps a new group that a record in flight joined',
-  },
-  {
     id: 'transfer/group-batches-overlap',
     bug: "a record that reaches a group while a batch of joins runs there starts a batch of its own: two batches of one group race (a group created twice, member writes in parallel)",
     file: 'src/extensions/transfer/keyed-batches.ts',
