@@ -34,6 +34,9 @@ const placeholders = (count: number) => Array.from({ length: count }, () => '?')
 /** Keys of a release or discard are bound in chunks, well under SQLite's limit on parameters per statement. */
 const KEY_CHUNK = 500;
 
+const INSERT_MESSAGE_SQL = `INSERT INTO outbox (id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, condition)
+     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (tenant_id, topic, key) DO NOTHING`;
+
 /**
  * Appends messages whose (tenant, topic, key) is new; returns how many. Must run inside a write transaction. A message
  * for the audit store only (`auditStoreOnly`) is delivered here and now instead: its events are staged for the audit
@@ -43,10 +46,6 @@ const KEY_CHUNK = 500;
  * it, now. They are staged after the other messages are inserted, so that no failure of this call can follow them.
  */
 export function insertOutboxMessages(statements: StatementCache, messages: readonly NewOutboxMessage[], staging?: Pick<AuditStaging, 'stage'>): number {
-  const insert = statements.get(
-    `INSERT INTO outbox (id, tenant_id, topic, key, payload, status, attempts, created, available_at, updated, condition)
-     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (tenant_id, topic, key) DO NOTHING`,
-  );
   let added = 0;
   const forAuditStore: NewOutboxMessage[] = [];
   for (const message of messages) {
@@ -55,6 +54,8 @@ export function insertOutboxMessages(statements: StatementCache, messages: reado
       continue;
     }
     const condition = message.condition === undefined ? null : JSON.stringify(message.condition);
+    // Looked up only for a message that is inserted: most writes carry only a message for the audit store.
+    const insert = statements.get(INSERT_MESSAGE_SQL);
     added += insert.run(message.id, message.tenantId, message.topic, message.key, JSON.stringify(message.payload), message.created, message.availableAt ?? message.created, message.created, condition).changes;
   }
   for (const message of forAuditStore) {
