@@ -1807,4 +1807,37 @@ module.exports = [
     tests: SQLITE_CONTRACT,
     testNamePattern: SQLITE_MEMORY('getMany'),
   },
+  // WAL checkpoints off the main thread (README "Performance", round six, writes)
+  {
+    id: 'checkpoints/writer-still-autocheckpoints',
+    bug: 'the writing connection keeps wal_autocheckpoint: every 1,000 pages a commit copies the log and syncs the database file on the main thread',
+    file: 'src/store/sqlite/wal-checkpointer.ts',
+    search: "  db.pragma('wal_autocheckpoint = 0');\n",
+    replace: '',
+    tests: ['test/unit/store/sqlite-wal-checkpointer.test.ts'],
+  },
+  {
+    id: 'checkpoints/thread-never-started',
+    bug: 'the log past the threshold starts no checkpoint on the thread: nothing is copied until the writing connection reaches the bound',
+    file: 'src/store/sqlite/wal-checkpointer.ts',
+    search: '      onThread();\n',
+    replace: '',
+    tests: ['test/unit/store/sqlite-wal-checkpointer.test.ts'],
+  },
+  {
+    id: 'checkpoints/no-bound',
+    bug: 'past the limit the writing connection never checkpoints itself: under continuous writes the log is never complete, never restarts, and grows without end',
+    file: 'src/store/sqlite/wal-checkpointer.ts',
+    search: 'if (log >= limitFrames && checkpointed < log) {',
+    replace: 'if (log >= Number.MAX_SAFE_INTEGER && checkpointed < log) {',
+    tests: ['test/unit/store/sqlite-wal-checkpointer.test.ts'],
+  },
+  {
+    id: 'checkpoints/thread-not-stopped-at-close',
+    bug: "the store's close leaves the checkpointer's thread and its connection open: the log is not checkpointed and removed at close",
+    file: 'src/store/sqlite/sqlite-store.ts',
+    search: '      // The thread\'s connection first: the last connection to close checkpoints what is left and removes the log.\n      await checkpointer?.close();\n',
+    replace: '',
+    tests: ['test/unit/store/sqlite-wal-checkpointer.test.ts'],
+  },
 ];

@@ -77,6 +77,8 @@ export interface GroupCommitOptions {
   readonly walSync?: WalSync;
   /** Rows the writes of a group transaction gather, inserted together before its COMMIT (see above). */
   readonly gathering?: CommitGathering;
+  /** Called after each group COMMIT, once its sync has started (wal-checkpointer.ts looks at the log's size). */
+  readonly afterCommit?: () => void;
 }
 
 /** Longest gathering window accepted (SCIM_GROUP_COMMIT_WINDOW_MS): each queued write waits up to this long. */
@@ -162,6 +164,7 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
       return;
     }
     whenOnDisk(() => item.resolve(value), item.reject);
+    options.afterCommit?.();
   };
 
   const commitMany = (batch: readonly Queued[]) => {
@@ -200,6 +203,7 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
         for (const item of batch) item.reject(error);
       },
     );
+    options.afterCommit?.();
   };
 
   function flush(): void {

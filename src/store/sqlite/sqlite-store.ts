@@ -44,6 +44,7 @@ import { createStatementCache } from './statement-cache';
 import { createAuditStaging } from './audit-staging';
 import { createGroupCommit } from './group-commit';
 import { createWalSync, type WalSync } from './wal-sync';
+import { createWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 
 export interface SqliteStoreOptions {
   /** A file path (its directory is created when missing), or ':memory:' for a private in-memory database. */
@@ -98,6 +99,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       readPool,
       groupCommitWindowMs: options.groupCommitWindowMs,
       walSync: inMemory ? undefined : createWalSync(resolve(options.path)),
+      checkpointer: inMemory ? undefined : () => createWalCheckpointer(db, { path: resolve(options.path), busyTimeoutMs }),
     });
   } catch (error) {
     db.close();
@@ -115,6 +117,11 @@ export interface SqliteStoreOnOptions {
   readonly groupCommitWindowMs?: number;
   /** Syncs the WAL of `db` off the event loop after each group transaction (group-commit.ts); without it each COMMIT syncs. */
   readonly walSync?: WalSync;
+  /**
+   * Takes the WAL checkpoints off `db` (wal-checkpointer.ts), after the migrations; without it SQLite checkpoints on
+   * `db` after its commits (wal_autocheckpoint).
+   */
+  readonly checkpointer?: () => WalCheckpointer;
 }
 
 /**
@@ -130,7 +137,13 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
   const readPool = options.readPool?.();
   const accessChanges = createAccessChanges();
   const auditStaging = createAuditStaging(statements);
-  const commits = createGroupCommit(db, { windowMs: options.groupCommitWindowMs ?? 0, walSync: options.walSync, gathering: auditStaging });
+  const checkpointer = options.checkpointer?.();
+  const commits = createGroupCommit(db, {
+    windowMs: options.groupCommitWindowMs ?? 0,
+    walSync: options.walSync,
+    gathering: auditStaging,
+    afterCommit: checkpointer?.check,
+  });
   const auditEvents = createSqliteAuditEventStore({ db, statements, commits, staging: auditStaging });
   return {
     resources: createSqliteResourceStore({ db, statements, model, readPool, commits, auditStaging }),
@@ -163,10 +176,15 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     async close() {
       await readPool?.close();
       auditEvents.stop();
-      if (!db.open) return;
+      if (!db.open) {
+        await checkpointer?.close();
+        return;
+      }
       // Writes still queued are committed (and answered) before the connection goes.
       commits.flush();
       await commits.drain();
+      // The thread's connection first: the last connection to close checkpoints what is left and removes the log.
+      await checkpointer?.close();
       // Lets SQLite refresh the planner's statistics for the indexes used since open (cheap; see PRAGMA optimize).
       db.pragma('optimize');
       db.close();

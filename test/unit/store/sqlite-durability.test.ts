@@ -1,9 +1,10 @@
 // Acknowledged writes survive `kill -9` of the process that made them: a child process runs the real store on a
 // file, acknowledges each committed write on stdout, and is SIGKILLed mid-stream; the file is then reopened.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { filterBuilder } from '../../contract/filter-builder';
@@ -18,9 +19,9 @@ interface Outcome {
   readonly stderr: string;
 }
 
-function runAndKill(file: string): Promise<Outcome> {
+function runAndKill(file: string, mode = 'default', acksBeforeKill = ACKS_BEFORE_KILL): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WRITER, file, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked = new Map<string, number>();
     let buffered = '';
     let stderr = '';
@@ -36,7 +37,7 @@ function runAndKill(file: string): Promise<Outcome> {
         const match = /^ack (\S+) (\d+)$/.exec(line);
         if (match) acked.set(match[1], Number(match[2]));
       }
-      if (!killed && acked.size >= ACKS_BEFORE_KILL) {
+      if (!killed && acked.size >= acksBeforeKill) {
         killed = true;
         child.kill('SIGKILL');
       }
@@ -84,6 +85,33 @@ describe('sqlite store durability', () => {
       expect(found.resources.map((row) => row.id)).toEqual([lastId]);
       // And the file still takes writes.
       await store.resources.create('t1', { resourceType: 'User', id: 'after', created: '2025-01-01T00:00:00.000Z', attributes: { userName: 'after' }, internal: {} });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps every acknowledged write when the writer is killed among checkpoints on their own thread', async () => {
+    const file = join(directory, 'scim.db');
+    const { acked, signal, stderr } = await runAndKill(file, 'checkpoint-often', 400);
+    expect(stderr).toBe('');
+    expect(signal).toBe('SIGKILL');
+    // The thread had copied writes into the database file itself before the kill (the writing connection never does in
+    // this mode): the database file alone, without its log, already holds users.
+    const copy = join(directory, 'alone.db');
+    copyFileSync(file, copy);
+    const alone = new Database(copy, { readonly: true });
+    const inFile = (alone.prepare("SELECT count(*) AS n FROM resources WHERE resource_type = 'User'").get() as { n: number }).n;
+    alone.close();
+    expect(inFile).toBeGreaterThan(0);
+
+    const store = createSqliteStore({ path: file, registry });
+    try {
+      for (const [id, version] of acked) {
+        expect(await store.resources.get('t1', 'User', id)).toMatchObject({ id, version, attributes: { title: 'replaced' } });
+      }
+      const all = await store.resources.list('t1', { resourceType: 'User', page: { kind: 'index', startIndex: 1, count: 100000 } });
+      expect(all.totalResults).toBeGreaterThanOrEqual(acked.size);
+      expect(all.totalResults).toBeLessThanOrEqual(acked.size + 1);
     } finally {
       await store.close();
     }
