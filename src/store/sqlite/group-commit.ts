@@ -79,6 +79,11 @@ export interface GroupCommitOptions {
   readonly gathering?: CommitGathering;
   /** Called after each group COMMIT, once its sync has started (wal-checkpointer.ts looks at the log's size). */
   readonly afterCommit?: () => void;
+  /**
+   * While it returns a promise, the next group transaction waits for it (never rejected): the writes queue meanwhile.
+   * wal-checkpointer.ts holds the writes while a checkpoint completes the log. `flush()` does not wait.
+   */
+  readonly hold?: () => Promise<void> | undefined;
 }
 
 /** Longest gathering window accepted (SCIM_GROUP_COMMIT_WINDOW_MS): each queued write waits up to this long. */
@@ -139,13 +144,27 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
   const schedule = () => {
     if (windowMs === 0) {
       // setImmediate runs after the I/O callbacks of this turn: every request read in it has queued its write.
-      const immediate = setImmediate(flush);
+      const immediate = setImmediate(flushUnlessHeld);
       scheduled = { cancel: () => clearImmediate(immediate) };
     } else {
-      const timer = setTimeout(flush, windowMs);
+      const timer = setTimeout(flushUnlessHeld, windowMs);
       scheduled = { cancel: () => clearTimeout(timer) };
     }
   };
+
+  /** The scheduled flush: at once, or once the hold is over (the writes queued until then go in one transaction). */
+  function flushUnlessHeld(): void {
+    const held = options.hold?.();
+    if (!held) {
+      flush();
+      return;
+    }
+    let cancelled = false;
+    scheduled = { cancel: () => (cancelled = true) };
+    void held.then(() => {
+      if (!cancelled) flushUnlessHeld();
+    });
+  }
 
   const commitOne = (item: Queued) => {
     let value: unknown;

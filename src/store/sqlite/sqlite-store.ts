@@ -143,6 +143,7 @@ export function sqliteStoreOn(db: Database.Database, options: SqliteStoreOnOptio
     walSync: options.walSync,
     gathering: auditStaging,
     afterCommit: checkpointer?.check,
+    hold: checkpointer?.held,
   });
   const auditEvents = createSqliteAuditEventStore({ db, statements, commits, staging: auditStaging });
   return {

@@ -16,12 +16,14 @@
 // Bound. The log starts again from its beginning only when a write begins after a checkpoint that copied ALL of it,
 // with no reader still on the old pages. Under continuous writes a checkpoint on another thread rarely catches up:
 // commits append while it copies. So once the log holds `limitFrames` pages (four times the threshold by default), the
-// writing connection runs one PASSIVE checkpoint itself after its commit, as wal_autocheckpoint would have (SQLite
-// answers it busy at once while the thread still copies; the next commit tries again): between two transactions
-// nothing is appended, so unless a reader still holds old pages it copies the rest (a threshold's worth or so: the
-// thread copied the others) and the next write starts the log again. The log so stays under the limit plus what is
-// written while one checkpoint of the thread runs. A long read can hold the log past the bound, as it can with wal_autocheckpoint; it shrinks back when the
-// read ends (SCIM_QUERY_TIMEOUT_MS bounds the reads of the read threads).
+// group commit holds its next transaction (group-commit.ts `hold`; the writes queue, the event loop goes on serving)
+// until the checkpoint in flight has ended and one more has copied the rest with nothing appended meanwhile; the
+// first write after it starts the log again. The log so stays under the limit plus one group transaction. Two things
+// can still keep a checkpoint from the end: a read on older pages (SCIM_QUERY_TIMEOUT_MS bounds those of the read
+// threads), and writes outside the group commit (memberships, jobs, the outbox) made during the hold. Then no new hold
+// is tried before the log has grown by another threshold, and at twice the limit the writing connection runs the
+// PASSIVE checkpoint itself after its commit, as wal_autocheckpoint would have. A long read holds the log past every
+// bound, as it does with wal_autocheckpoint; it shrinks back when the read ends.
 //
 // Durability is not decided here. Every write is answered only once the log that holds it is on disk (group-commit.ts,
 // wal-sync.ts); a checkpoint copies only committed pages, syncs the log before it writes the database file, and syncs
@@ -38,13 +40,18 @@ export interface WalCheckpointerOptions {
   readonly busyTimeoutMs: number;
   /** Pages in the log and not yet in the database file that start a checkpoint on the thread. */
   readonly thresholdFrames?: number;
-  /** Pages in the log past which the writing connection checkpoints itself (see "Bound" above). */
+  /** Pages in the log past which the group commit waits for a complete checkpoint (see "Bound" above). */
   readonly limitFrames?: number;
 }
 
 export interface WalCheckpointer {
   /** Called after a commit of the writing connection: starts a checkpoint when the log has grown enough. */
   check(): void;
+  /**
+   * Undefined, or, while the log is being completed on the thread past the limit, a promise (never rejected) that the
+   * group commit waits for before its next transaction.
+   */
+  held(): Promise<void> | undefined;
   /** Checkpoints run so far: on the thread, and on the writing connection (past the bound). */
   counts(): { readonly thread: number; readonly main: number };
   /** Resolves once no checkpoint runs on the thread. */
@@ -79,7 +86,12 @@ export function createWalCheckpointer(db: Database.Database, options: WalCheckpo
   const logState = db.prepare('PRAGMA wal_checkpoint(NOOP)');
   const counts = { thread: 0, main: 0 };
   let worker: Worker | undefined;
-  let running: { readonly done: Promise<void>; readonly settle: () => void } | undefined;
+  /** The checkpoint on the thread, until its answer: what it found, or undefined when it failed. */
+  let running: { readonly done: Promise<LogState | undefined>; readonly settle: (state?: LogState) => void } | undefined;
+  /** While set, the group commit waits before its next transaction (see "Bound" above). */
+  let holding: Promise<void> | undefined;
+  /** After a hold that could not complete the log: no new hold before the log has grown by another threshold. */
+  let nextHoldAt = 0;
   let stopped = false;
 
   /** The thread failed: SQLite checkpoints on the writing connection again, as it does by default. */
@@ -99,9 +111,9 @@ export function createWalCheckpointer(db: Database.Database, options: WalCheckpo
     started.unref();
     started.on('message', (message: WorkerMessage) => {
       if (message.result) counts.thread += 1;
-      // A failed checkpoint (an I/O error) is tried again at the next look at the log; past the bound the writing
-      // connection's own checkpoint meets the same error where the write that follows can see it.
-      running?.settle();
+      // A failed checkpoint (an I/O error) is tried again at the next look at the log; past twice the limit the
+      // writing connection's own checkpoint meets the same error where the write that follows can see it.
+      running?.settle(message.result);
       running = undefined;
     });
     started.on('error', giveBack);
@@ -111,29 +123,45 @@ export function createWalCheckpointer(db: Database.Database, options: WalCheckpo
     return started;
   };
 
-  const onThread = () => {
+  const onThread = (): Promise<LogState | undefined> => {
+    if (stopped) return Promise.resolve(undefined);
     worker ??= startWorker();
-    let settle!: () => void;
-    const done = new Promise<void>((resolve) => (settle = resolve));
+    let settle!: (state?: LogState) => void;
+    const done = new Promise<LogState | undefined>((resolve) => (settle = resolve));
     running = { done, settle };
     worker.postMessage('checkpoint');
+    return done;
+  };
+
+  /** With the group commit held: the checkpoint in flight ends, and one more copies what it could not. */
+  const completeOnThread = async (log: number) => {
+    await running?.done;
+    const last = await onThread();
+    // A reader on older pages, or a write outside the group commit, kept it from the end of the log: wait for another
+    // threshold rather than hold every commit while that reader runs.
+    nextHoldAt = last && last.checkpointed >= last.log ? 0 : log + thresholdFrames;
+  };
+
+  /** The writing connection's own PASSIVE checkpoint, as wal_autocheckpoint would run it (busy at once if the thread copies). */
+  const onMain = () => {
+    try {
+      const [ran] = db.pragma('wal_checkpoint(PASSIVE)') as LogState[];
+      if (!ran.busy) counts.main += 1;
+    } catch {
+      // The commits before it are done and answered apart from it; an I/O error here meets the next write too.
+    }
   };
 
   const check = () => {
     if (stopped || !db.open || db.inTransaction) return;
     const { log, checkpointed } = logState.get() as LogState;
-    if (log <= 0) return;
-    if (log >= limitFrames && checkpointed < log) {
-      // Also while the thread is (or seems) busy: its message may wait for a later turn of the event loop. If it is
-      // still copying, SQLite answers busy at once, without waiting, and the next commit tries again.
-      try {
-        const [ran] = db.pragma('wal_checkpoint(PASSIVE)') as LogState[];
-        if (!ran.busy) counts.main += 1;
-      } catch {
-        // The commits before it are done and answered apart from it; an I/O error here meets the next write too.
-      }
+    if (log <= 0 || checkpointed >= log) return;
+    if (log >= 2 * limitFrames) {
+      onMain();
+    } else if (log >= Math.max(limitFrames, nextHoldAt)) {
+      holding ??= completeOnThread(log).finally(() => (holding = undefined));
     } else if (!running && log - checkpointed >= thresholdFrames) {
-      onThread();
+      void onThread();
     }
   };
 
@@ -142,8 +170,11 @@ export function createWalCheckpointer(db: Database.Database, options: WalCheckpo
 
   return {
     check,
+    held: () => holding,
     counts: () => ({ ...counts }),
-    idle: async () => running?.done,
+    idle: async () => {
+      await running?.done;
+    },
     async close() {
       if (stopped) return;
       stopped = true;

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { loadBuiltinRegistry } from '../../../src/scim/schema/builtin-registry';
 import { configureConnection, createSqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { createWalCheckpointer, type WalCheckpointer } from '../../../src/store/sqlite/wal-checkpointer';
+import { createGroupCommit } from '../../../src/store/sqlite/group-commit';
 
 let directory: string;
 beforeEach(() => {
@@ -94,8 +95,8 @@ describe('the WAL checkpointer on a connection', () => {
     expect(checkpointer.counts().main).toBe(0);
   });
 
-  it('keeps the log bounded under continuous writes: past the limit the writing connection checkpoints', () => {
-    // No turn of the event loop between the commits: the thread's answers wait, so only the bound keeps the log short.
+  it('keeps the log bounded under writes outside the group commit: past twice the limit the writing connection checkpoints', () => {
+    // No turn of the event loop between the commits: the thread's answers wait, and nothing waits for a hold.
     const limitFrames = 200;
     checkpointer = createWalCheckpointer(db, { path: file, busyTimeoutMs: 0, thresholdFrames: 50, limitFrames });
     let longest = 0;
@@ -115,6 +116,36 @@ describe('the WAL checkpointer on a connection', () => {
     expect(rowsInDatabaseFile(file)).toBeGreaterThan(0);
   });
 
+  it('holds the group commit at the limit until the thread has completed the log: continuous writes, no checkpoint on the writer', async () => {
+    const limitFrames = 200;
+    checkpointer = createWalCheckpointer(db, { path: file, busyTimeoutMs: 0, thresholdFrames: 50, limitFrames });
+    const commits = createGroupCommit(db, { windowMs: 0, afterCommit: checkpointer.check, hold: checkpointer.held });
+    const insert = db.prepare('INSERT INTO items (body) VALUES (randomblob(3000))');
+    let longest = 0;
+    let restarts = 0;
+    let previous = 0;
+    let holds = 0;
+    // Four writers, each queueing its next write as soon as the last is answered: the log never rests.
+    const writer = async () => {
+      for (let index = 0; index < 150; index++) {
+        await commits.run(() => insert.run());
+        if (checkpointer?.held()) holds += 1;
+        const { log } = logOf(spy);
+        if (log < previous) restarts += 1;
+        previous = log;
+        longest = Math.max(longest, log);
+      }
+    };
+    await Promise.all([writer(), writer(), writer(), writer()]);
+    // 600 rows of a page each, in group transactions of up to 4: the log reached the limit, the commits waited for the
+    // thread, and the next one started the log again; the writing connection itself never checkpointed.
+    expect(holds).toBeGreaterThanOrEqual(1);
+    expect(restarts).toBeGreaterThanOrEqual(2);
+    expect(longest).toBeLessThan(limitFrames + 20);
+    expect(checkpointer.counts().main).toBe(0);
+    expect(checkpointer.counts().thread).toBeGreaterThanOrEqual(2);
+  });
+
   it('stops its thread on close; the connection then closes with the log checkpointed and removed', async () => {
     checkpointer = createWalCheckpointer(db, { path: file, busyTimeoutMs: 0, thresholdFrames: 10, limitFrames: 1e9 });
     commit(20);
@@ -132,7 +163,7 @@ describe('the WAL checkpointer on a connection', () => {
 });
 
 describe('the store on a file', () => {
-  it('runs its checkpoints off the writing connection, and closes with the log checkpointed', async () => {
+  it('checkpoints and starts its log again under writes, and closes with the log checkpointed and removed', async () => {
     const file = join(directory, 'scim.db');
     const store = createSqliteStore({ path: file, registry: loadBuiltinRegistry() });
     const spy = new Database(file);
