@@ -1,5 +1,8 @@
 // Groups over HTTP (RFC 7643 §4.2, RFC 7644 §3): members kept in the membership relation, User.groups computed
 // direct and indirect, member existence per tenant, cycles, PATCH on members as deltas, and the Entra group push.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { createTestApp, ERROR_SCHEMA, GROUP_SCHEMA, SCIM, user, type TestApp, type TestTenant } from '../helpers/test-app';
 
@@ -255,6 +258,46 @@ describe('nested groups and User.groups', () => {
     expect(listed.body.Resources.find((resource: { id: string }) => resource.id === loner).groups).toBeUndefined();
     const searched = await request(t.app).post(`${SCIM}/.search`).set(a.auth).send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `id eq "${alice}"` });
     expect(searched.body.Resources[0].groups).toEqual(res.body.groups);
+  });
+
+  it('answers a list page on a store file (its page read on a read thread) with the groups a read by id gives each user', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'scim-groups-list-'));
+    const onFile = await createTestApp({}, { path: join(directory, 'scim.db') });
+    // The helpers of this file read `t` and `a`: the file's app for this test, the in-memory one again after it.
+    const [inMemory, inMemoryTenant] = [t, a];
+    try {
+      t = onFile;
+      a = await onFile.tenant({ name: 'a' });
+      const alice = await createUser('alice');
+      const bob = await createUser('bob');
+      const carol = await createUser('carol');
+      await createUser('dave');
+      const engineers = await createGroup('Engineers', [alice, bob]);
+      const staff = await createGroup('Staff', [engineers, carol]);
+      await createGroup('Everyone', [staff, alice]);
+      // A group that is gone, and one whose delete is recorded: neither is listed, nor walked through to its parents.
+      const gone = await createGroup('Gone', [bob]);
+      await createGroup('Above gone', [gone]);
+      expect((await request(t.app).delete(`${SCIM}/Groups/${gone}`).set(a.auth)).status).toBe(204);
+      const leaving = await createGroup('Leaving', [carol]);
+      await createGroup('Above leaving', [leaving]);
+      await t.store.resources.mark(a.tenant.id, 'Group', leaving, { lastModified: new Date().toISOString(), pending: [{ id: 'delete-leaving', change: { kind: 'delete' } }] });
+
+      const listed = await request(t.app).get(`${SCIM}/Users?filter=${encodeURIComponent('userName ne "nobody"')}`).set(a.auth);
+      expect(listed.status).toBe(200);
+      const resources = listed.body.Resources as { id: string; userName: string; groups?: { display: string; type: string }[] }[];
+      expect(resources.map((resource) => resource.userName)).toEqual(expect.arrayContaining(['alice', 'bob', 'carol', 'dave']));
+      for (const resource of resources) expect(resource).toEqual((await getUser(resource.id)).body);
+      const groupsOf = (userName: string) => resources.find((resource) => resource.userName === userName)?.groups?.map((entry) => `${entry.display}:${entry.type}`).sort();
+      expect(groupsOf('alice')).toEqual(['Engineers:direct', 'Everyone:direct', 'Staff:indirect']);
+      expect(groupsOf('bob')).toEqual(['Engineers:direct', 'Everyone:indirect', 'Staff:indirect']);
+      expect(groupsOf('carol')).toEqual(['Everyone:indirect', 'Staff:direct']);
+      expect(groupsOf('dave')).toBeUndefined();
+    } finally {
+      [t, a] = [inMemory, inMemoryTenant];
+      await onFile.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('does not read memberships when the response leaves groups out', async () => {

@@ -1840,4 +1840,16 @@ module.exports = [
     replace: 'const held = options.hold ? undefined : undefined;',
     tests: ['test/unit/store/sqlite-wal-checkpointer.test.ts'],
   },
+  // User `groups` of a list page: one value per group and kind, shared by the page's users (user-groups-behaviour.ts)
+  {
+    id: 'groups/page-values-shared-across-kinds',
+    bug: "a list page builds one groups value per group whatever its kind: a user gets another user's direct or indirect",
+    file: 'src/resources/groups/user-groups-behaviour.ts',
+    edits: [
+      { search: 'let value = built[kind].get(groupId);', replace: 'let value = built.direct.get(groupId);' },
+      { search: 'built[kind].set(groupId, value);', replace: 'built.direct.set(groupId, value);' },
+    ],
+    tests: ['test/http/groups.test.ts'],
+    testNamePattern: 'User.groups',
+  },
 ];

@@ -10,7 +10,7 @@ import type { StoredResource } from '../../store/resource-store';
 import { resourceLocation } from '../represent';
 import type { ComputeContext, ResourceTypeBehaviour } from '../resource-type-behaviour';
 import { isAttributeNeeded } from './attribute-needed';
-import { parentEdges, walkUp } from './group-ancestry';
+import { parentEdges, walkUp, type MembershipKind } from './group-ancestry';
 import { resolveMembershipSchema, type MembershipDeps } from './membership-deps';
 
 export type UserMembershipBehaviour = Required<Pick<ResourceTypeBehaviour, 'computedAttributes' | 'computedAttributesOfPage'>>;
@@ -30,25 +30,25 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
     const groupById = new Map((await deps.resources.getMany(tenantId, schema.groupType.name, groupIds)).map((group) => [group.id, group]));
     // A group that is gone (or being deleted) is no membership, and nobody is a member of its parents through it.
     const membershipsOf = walkUp(parentsOf, ids, (groupId) => isLive(groupById.get(groupId)));
-    // A page's users mostly share their groups: each group's location is built once per call, not once per member.
-    const locations = new Map<string, string>();
-    const locationOf = (groupId: string) => {
-      let location = locations.get(groupId);
-      if (location === undefined) locations.set(groupId, (location = resourceLocation(compute.baseUrl, schema.groupType, groupId)));
-      return location;
+    // A page's users mostly share their groups: each group's value (one per kind) is built once per call, not once per
+    // member. The values are only read after this (projection copies what it returns), so members can share them.
+    const built: Record<MembershipKind, Map<string, ScimAttributes>> = { direct: new Map(), indirect: new Map() };
+    const valueOf = (groupId: string, kind: MembershipKind, group: StoredResource): ScimAttributes => {
+      let value = built[kind].get(groupId);
+      if (value === undefined) {
+        const display = group.attributes.displayName;
+        value = { value: groupId, $ref: resourceLocation(compute.baseUrl, schema.groupType, groupId), ...(typeof display === 'string' ? { display } : {}), type: kind };
+        built[kind].set(groupId, value);
+      }
+      return value;
     };
     for (const id of ids) {
+      const found = membershipsOf.get(id);
+      if (!found || found.size === 0) continue;
       const values: ScimAttributes[] = [];
-      for (const [groupId, kind] of [...(membershipsOf.get(id) ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const [groupId, kind] of found.size === 1 ? found : [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         const group = groupById.get(groupId);
-        if (!group) continue;
-        const display = group.attributes.displayName;
-        values.push({
-          value: groupId,
-          $ref: locationOf(groupId),
-          ...(typeof display === 'string' ? { display } : {}),
-          type: kind,
-        });
+        if (group) values.push(valueOf(groupId, kind, group));
       }
       if (values.length > 0) computed.set(id, { [groupsKey]: values });
     }
