@@ -5,7 +5,7 @@ import type { AttributeDefinition, ResourceTypeDefinition, ScimAttributes } from
 import type { AttributeSelection } from '../scim/schema/attribute-selection';
 import { projectResource, type ResourceMeta, type ResourceRepresentation } from '../scim/schema/project';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import { unversionedAttributesOf, type StoredResource } from '../store/resource-store';
+import { UNVERSIONED_ATTRIBUTES, unversionedAttributesOf, type StoredResource } from '../store/resource-store';
 
 /** `baseUrl` is the absolute SCIM base, e.g. `https://scim.example.com/scim/v2`, without a trailing slash. */
 export function resourceLocation(baseUrl: string, type: ResourceTypeDefinition, id: string): string {
@@ -41,6 +41,8 @@ export function representResource(
  * declare unversioned are taken from the unversioned state: nothing there can stand in for a stored attribute.
  */
 export function withUnversionedAttributes(registry: SchemaRegistry, type: ResourceTypeDefinition, stored: StoredResource): ScimAttributes {
+  // Most resources have none (no sign-in yet): their stored attributes, without building an empty object to learn it.
+  if (stored.unversioned.values[UNVERSIONED_ATTRIBUTES] === undefined) return stored.attributes;
   const unversioned = unversionedAttributesOf(stored.unversioned.values);
   if (Object.keys(unversioned).length === 0) return stored.attributes;
   const { core, extensions } = registry.schemasOf(type);
