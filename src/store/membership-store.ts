@@ -36,6 +36,20 @@ export interface MembershipEdge {
   readonly groupId: string;
 }
 
+/** groupsAbove's answer: the edges, and the groups among them that exist (gone groups are simply absent). */
+export interface GroupsAbove {
+  readonly edges: readonly MembershipEdge[];
+  readonly groups: readonly GroupAbove[];
+}
+
+export interface GroupAbove {
+  readonly id: string;
+  /** The group's displayName when it is a string (absent otherwise). */
+  readonly displayName?: string;
+  /** The group carries a recorded delete (isBeingDeleted). */
+  readonly beingDeleted: boolean;
+}
+
 /** A membership change recorded in a resource's document, to be applied by settle(). */
 export type MembershipChange =
   /** Members added (idempotent) and member ids removed, in that order of precedence: an id in both is removed. */
@@ -110,6 +124,12 @@ export interface MembershipStore extends PendingChanges {
    * per GET_MANY_BATCH members (a list page's users together), never one per member.
    */
   groupsOf(tenantId: string, memberIds: readonly string[]): Promise<MembershipEdge[]>;
+  /**
+   * Optional: what one member's `groups` attribute needs, in one round trip: every edge above the member (as groupsOf
+   * level by level would find them, through groups that are gone too) and, for each group among them that exists as
+   * `groupType`, its displayName and whether it is being deleted. A store without it is asked level by level.
+   */
+  groupsAbove?(tenantId: string, memberId: string, groupType: string): Promise<GroupsAbove>;
   /** A deleted user or group leaves every group, and a deleted group loses its members. */
   removeEverywhere(tenantId: string, id: string): Promise<void>;
 }

@@ -6,10 +6,13 @@
 // cleared, and applied once however often settle() runs; a recorded delete takes the memberships both ways and then
 // the resource; a member deleted while a change naming it waited is never added back.
 // A store's test file calls describeMembershipStoreContract with a factory; nothing here knows the database.
+import { createUserMembershipBehaviour } from '../../src/resources/groups/user-groups-behaviour';
+import { DEFAULT_SELECTION, parseAttributeSelection } from '../../src/scim/schema/attribute-selection';
 import { loadBuiltinRegistry } from '../../src/scim/schema/builtin-registry';
 import { isBeingDeleted, type Member, type MembershipChange, type MembershipStore, type PendingChangeInput } from '../../src/store/membership-store';
 import { GET_MANY_BATCH, type NewResource, type ResourceStore, type StoredResource } from '../../src/store/resource-store';
 import type { StoreUnderTest } from './resource-store.contract';
+import { tokenContext } from '../helpers/request-context';
 import { filterBuilder } from './filter-builder';
 
 const registry = loadBuiltinRegistry();
@@ -175,6 +178,74 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
         expect(sortEdges(await memberships.groupsOf('t1', ['u-1', 'g-c']))).toEqual([{ memberId: 'u-1', groupId: 'g-a' }]);
         // Its former members are otherwise untouched.
         expect(values(await memberships.list('t1', 'g-c', { limit: 10 }))).toEqual(['u-3']);
+      });
+    });
+
+    describe('groupsAbove (one member in one round trip), where the store answers it', () => {
+      const BASE = 'https://scim.example.com/scim/v2';
+      const context = tokenContext('t1');
+      const compute = { selection: DEFAULT_SELECTION, baseUrl: BASE };
+      const ref = (id: string) => `${BASE}/Groups/${id}`;
+
+      beforeEach(async () => {
+        const resources = subject.store.resources;
+        const groupNamed = (id: string, displayName: unknown) => resources.create('t1', { ...newResource('Group', id), attributes: { displayName } });
+        for (const [id, name] of [['g-a', 'A'], ['g-b', 'B'], ['g-c', 'C'], ['g-top', 'Top'], ['g-del', 'Deleted'], ['g-above-del', 'Above deleted']]) await groupNamed(id, name);
+        await groupNamed('g-odd', 7);
+        await resources.create('t1', newResource('User', 'u-1'));
+        await resources.create('t1', newResource('User', 'not-a-group'));
+        // u-1: direct in g-b, g-gone (no document), g-del (being deleted), g-odd and a User id; g-a above g-b and above
+        // g-c, g-c above g-a (a cycle), g-top above g-gone, g-above-del above g-del.
+        await memberships.add('t1', 'g-b', [user('u-1')]);
+        await memberships.add('t1', 'g-a', [group('g-b'), group('g-c')]);
+        await memberships.add('t1', 'g-c', [group('g-a')]);
+        await memberships.add('t1', 'g-gone', [user('u-1')]);
+        await memberships.add('t1', 'g-top', [group('g-gone')]);
+        await memberships.add('t1', 'g-del', [user('u-1')]);
+        await memberships.add('t1', 'g-above-del', [group('g-del')]);
+        await memberships.add('t1', 'g-odd', [user('u-1')]);
+        await memberships.add('t1', 'not-a-group', [user('u-1')]);
+        await mark(resources, 'Group', 'g-del', recorded({ kind: 'delete' }));
+        // Another tenant's rows for the same ids never show.
+        await memberships.add('t2', 'g-x', [user('u-1')]);
+      });
+
+      it('answers every edge above the member, with the groups that exist, their displayName and whether they are being deleted', async () => {
+        if (!memberships.groupsAbove) return;
+        const above = await memberships.groupsAbove('t1', 'u-1', 'Group');
+        const sortEdges = (edges: readonly { memberId: string; groupId: string }[]) => edges.map((edge) => `${edge.memberId}>${edge.groupId}`).sort();
+        expect(sortEdges(above.edges)).toEqual(
+          ['g-a>g-c', 'g-b>g-a', 'g-c>g-a', 'g-del>g-above-del', 'g-gone>g-top', 'u-1>g-b', 'u-1>g-del', 'u-1>g-gone', 'u-1>g-odd', 'u-1>not-a-group'].sort(),
+        );
+        expect([...above.groups].sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+          { id: 'g-a', displayName: 'A', beingDeleted: false },
+          { id: 'g-above-del', displayName: 'Above deleted', beingDeleted: false },
+          { id: 'g-b', displayName: 'B', beingDeleted: false },
+          { id: 'g-c', displayName: 'C', beingDeleted: false },
+          { id: 'g-del', displayName: 'Deleted', beingDeleted: true },
+          { id: 'g-odd', beingDeleted: false },
+          { id: 'g-top', displayName: 'Top', beingDeleted: false },
+        ]);
+        expect(await memberships.groupsAbove('t1', 'u-9', 'Group')).toEqual({ edges: [], groups: [] });
+        expect(await memberships.groupsAbove('t2', 'u-1', 'Group')).toEqual({ edges: [{ memberId: 'u-1', groupId: 'g-x' }], groups: [] });
+      });
+
+      it("gives a user's `groups` exactly as the level-by-level path does: nested, gone and being-deleted groups alike", async () => {
+        const behaviour = createUserMembershipBehaviour({ registry, memberships, resources: subject.store.resources });
+        const expected = {
+          groups: [
+            { value: 'g-a', $ref: ref('g-a'), display: 'A', type: 'indirect' },
+            { value: 'g-b', $ref: ref('g-b'), display: 'B', type: 'direct' },
+            { value: 'g-c', $ref: ref('g-c'), display: 'C', type: 'indirect' },
+            { value: 'g-odd', $ref: ref('g-odd'), type: 'direct' },
+          ],
+        };
+        // computedAttributes takes groupsAbove when the store has it; a page (here of one) always walks level by level.
+        expect(await behaviour.computedAttributes(context, 'u-1', compute)).toEqual(expected);
+        expect((await behaviour.computedAttributesOfPage(context, ['u-1'], compute)).get('u-1')).toEqual(expected);
+        expect(await behaviour.computedAttributes(tokenContext('t1'), 'u-9', compute)).toEqual({});
+        const withoutGroups = { ...compute, selection: parseAttributeSelection(registry, registry.resourceType('User')!, { excludedAttributes: 'groups' }) };
+        expect(await behaviour.computedAttributes(context, 'u-1', withoutGroups)).toEqual({});
       });
     });
 

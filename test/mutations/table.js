@@ -311,6 +311,33 @@ module.exports = [
     tests: SQLITE_CONTRACT,
     testNamePattern: SQLITE_MEMORY('settle'),
   },
+  // One user's `groups` in one round trip (21): the same values as the level-by-level walk
+  {
+    id: 'membership/sqlite-groups-above-misses-a-pending-delete',
+    bug: "groupsAbove reports a group being deleted as live, so a user's `groups` on GET still lists it",
+    file: 'src/store/sqlite/sqlite-membership-store.ts',
+    search: 'const beingDeleted = row.pending !== null && isBeingDeleted({ pending: parsePending(row.pending) });',
+    replace: 'const beingDeleted = false;',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('groupsAbove'),
+  },
+  {
+    id: 'membership/sqlite-groups-above-searches-the-tenant',
+    bug: "groupsAbove lets SQLite choose the join order, and each step of the walk searches the tenant's whole memberships",
+    file: 'src/store/sqlite/sqlite-membership-store.ts',
+    search: 'FROM up CROSS JOIN memberships m',
+    replace: 'FROM up JOIN memberships m',
+    tests: ['test/unit/store/sqlite-migrations.test.ts'],
+  },
+  {
+    id: 'membership/groups-of-one-walks-through-gone-groups',
+    bug: "a user's `groups` on GET walks through a group that is gone or being deleted and lists the groups above it",
+    file: 'src/resources/groups/user-groups-behaviour.ts',
+    search: 'walkUp(parentsOf, [id], (groupId) => live.has(groupId))',
+    replace: 'walkUp(parentsOf, [id])',
+    tests: SQLITE_CONTRACT,
+    testNamePattern: SQLITE_MEMORY('groupsAbove'),
+  },
   {
     id: 'membership/mongo-late-settle-overwrites-newer-rows',
     bug: 'the MongoDB store writes a change whatever its stamp, so a late settle undoes newer changes',

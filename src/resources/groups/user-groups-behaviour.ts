@@ -5,7 +5,7 @@
 // listed nor walked through, so a membership row that outlived its group never makes anyone an indirect member.
 import type { RequestContext } from '../../auth/request-context';
 import type { ScimAttributes } from '../../scim/schema/attribute';
-import { isBeingDeleted } from '../../store/membership-store';
+import { isBeingDeleted, type GroupAbove, type MembershipStore } from '../../store/membership-store';
 import type { StoredResource } from '../../store/resource-store';
 import { resourceLocation } from '../represent';
 import type { ComputeContext, ResourceTypeBehaviour } from '../resource-type-behaviour';
@@ -37,7 +37,7 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
       let value = built[kind].get(groupId);
       if (value === undefined) {
         const display = group.attributes.displayName;
-        value = { value: groupId, $ref: resourceLocation(compute.baseUrl, schema.groupType, groupId), ...(typeof display === 'string' ? { display } : {}), type: kind };
+        value = groupValue(groupId, resourceLocation(compute.baseUrl, schema.groupType, groupId), typeof display === 'string' ? display : undefined, kind);
         built[kind].set(groupId, value);
       }
       return value;
@@ -55,12 +55,48 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
     return computed;
   };
 
+  /**
+   * `groups` of one user (a read of one resource) from a store that answers groupsAbove: the edges above the user and
+   * its groups' displayNames in one round trip, without reading the groups' documents; the same walk and the same
+   * values as groupsOfEach.
+   */
+  const groupsOfOne = async (context: RequestContext, id: string, compute: ComputeContext, groupsAbove: GroupsAboveCall): Promise<ScimAttributes> => {
+    if (!isAttributeNeeded(compute.selection, schema.groups)) return {};
+    const above = await groupsAbove(context.tenantId, id, schema.groupType.name);
+    const parentsOf = new Map<string, string[]>();
+    for (const edge of above.edges) {
+      const parents = parentsOf.get(edge.memberId);
+      if (parents) parents.push(edge.groupId);
+      else parentsOf.set(edge.memberId, [edge.groupId]);
+    }
+    // A group that is gone (absent) or being deleted is no membership, and nobody is a member of its parents through it.
+    const live = new Map<string, GroupAbove>();
+    for (const group of above.groups) if (!group.beingDeleted) live.set(group.id, group);
+    const found = walkUp(parentsOf, [id], (groupId) => live.has(groupId)).get(id);
+    if (!found || found.size === 0) return {};
+    const values = [...found]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([groupId, kind]) => groupValue(groupId, resourceLocation(compute.baseUrl, schema.groupType, groupId), live.get(groupId)?.displayName, kind));
+    return { [groupsKey]: values };
+  };
+
+  // Looked up once: a store either answers groupsAbove or not.
+  const groupsAbove = deps.memberships.groupsAbove?.bind(deps.memberships);
+
   return {
     async computedAttributes(context, id, compute) {
+      if (groupsAbove) return groupsOfOne(context, id, compute, groupsAbove);
       return (await groupsOfEach(context, [id], compute)).get(id) ?? {};
     },
     computedAttributesOfPage: groupsOfEach,
   };
+}
+
+type GroupsAboveCall = NonNullable<MembershipStore['groupsAbove']>;
+
+/** One value of User `groups` (RFC 7643 §4.1.2): display only when the group's displayName is a string. */
+function groupValue(groupId: string, location: string, display: string | undefined, kind: MembershipKind): ScimAttributes {
+  return { value: groupId, $ref: location, ...(display !== undefined ? { display } : {}), type: kind };
 }
 
 /** A stored group that is not being deleted. */

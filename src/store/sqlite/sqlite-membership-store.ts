@@ -7,7 +7,7 @@
 // comes second finds nothing left to do. A member is added only if it still exists and is not being deleted, checked
 // inside the same transaction: a user deleted while a group change naming it was pending is not added back.
 import type Database from 'better-sqlite3';
-import type { Member, MembershipChange, MembershipEdge, MembershipStore, MemberType, UnsettledResource } from '../membership-store';
+import { isBeingDeleted, type GroupAbove, type Member, type MembershipChange, type MembershipEdge, type MembershipStore, type MemberType, type UnsettledResource } from '../membership-store';
 import { GET_MANY_BATCH } from '../resource-store';
 import { translateErrors } from './sqlite-errors';
 import { deleteResourceRow, parsePending } from './sqlite-resource-store';
@@ -21,6 +21,12 @@ export interface SqliteMembershipStoreDeps {
 interface EdgeRow {
   readonly member_id: string;
   readonly group_id: string;
+}
+
+interface AboveRow extends EdgeRow {
+  readonly found: 0 | 1;
+  readonly display: string | null;
+  readonly pending: string | null;
 }
 
 interface MemberRow {
@@ -45,6 +51,16 @@ export const MEMBERSHIP_SQL = {
   // One member (a read of one resource, and each level above it): the same index lookup without the JSON array, which
   // costs about as much again as the lookup itself.
   groupsOfOne: 'SELECT member_id, group_id FROM memberships WHERE tenant_id = ? AND member_id = ?',
+  // Every edge above one member in one statement (a recursive walk up memberships_by_member; UNION drops repeated
+  // edges, so a cycle in the data ends the walk), each with its group's row when one exists: its displayName (only
+  // a JSON string, as the general path keeps it) and its pending changes, read without parsing the whole document.
+  groupsAbove: `WITH RECURSIVE up(member_id, group_id) AS (
+                  SELECT member_id, group_id FROM memberships WHERE tenant_id = ? AND member_id = ?
+                  UNION
+                  SELECT m.member_id, m.group_id FROM up CROSS JOIN memberships m ON m.tenant_id = ? AND m.member_id = up.group_id)
+                SELECT up.member_id, up.group_id, r.id IS NOT NULL AS found,
+                       CASE json_type(r.data, '$.displayName') WHEN 'text' THEN json_extract(r.data, '$.displayName') END AS display, r.pending
+                FROM up LEFT JOIN resources r ON r.tenant_id = ? AND r.resource_type = ? AND r.id = up.group_id`,
   deleteMembers: 'DELETE FROM memberships WHERE tenant_id = ? AND group_id = ?',
   deleteFromGroups: 'DELETE FROM memberships WHERE tenant_id = ? AND member_id = ?',
   // A member that exists and carries no pending delete (the same test settle() applies to every add).
@@ -168,6 +184,20 @@ export function createSqliteMembershipStore(deps: SqliteMembershipStoreDeps): Me
         }
         return edges;
       });
+    },
+
+    async groupsAbove(tenantId, memberId, groupType) {
+      const rows = run(() => prepared(SQL.groupsAbove).all(tenantId, memberId, tenantId, tenantId, groupType) as AboveRow[]);
+      const edges: MembershipEdge[] = [];
+      const groups = new Map<string, GroupAbove>();
+      for (const row of rows) {
+        edges.push(toEdge(row));
+        if (row.found && !groups.has(row.group_id)) {
+          const beingDeleted = row.pending !== null && isBeingDeleted({ pending: parsePending(row.pending) });
+          groups.set(row.group_id, row.display === null ? { id: row.group_id, beingDeleted } : { id: row.group_id, displayName: row.display, beingDeleted });
+        }
+      }
+      return { edges, groups: [...groups.values()] };
     },
 
     async removeEverywhere(tenantId, id) {

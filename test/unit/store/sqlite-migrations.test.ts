@@ -90,6 +90,18 @@ describe('migration 2: memberships', () => {
     ]);
     // One member: the same index, without the JSON array.
     expect(plan(MEMBERSHIP_SQL.groupsOfOne)).toEqual(['SEARCH memberships USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)']);
+    // One member's groups at every level: each step of the walk a search by member id, never a search of the whole
+    // tenant's memberships (the join order is fixed: the walk's rows outside, the index inside).
+    expect(plan(MEMBERSHIP_SQL.groupsAbove)).toEqual([
+      'CO-ROUTINE up',
+      'SETUP',
+      'SEARCH memberships USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)',
+      'RECURSIVE STEP',
+      'SCAN up',
+      'SEARCH m USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)',
+      'SCAN up',
+      'SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id=?) LEFT-JOIN',
+    ]);
     expect(plan(MEMBERSHIP_SQL.has)).toEqual(['SEARCH memberships USING PRIMARY KEY (tenant_id=? AND group_id=? AND member_id=?)']);
   });
 });
