@@ -205,7 +205,12 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
         await memberships.add('t1', 'g-above-del', [group('g-del')]);
         await memberships.add('t1', 'g-odd', [user('u-1')]);
         await memberships.add('t1', 'not-a-group', [user('u-1')]);
+        // u-2: no nesting above it (one level answers), in a live group, a gone one, one being deleted and one without a name.
+        await resources.create('t1', newResource('User', 'u-2'));
+        await groupNamed('g-del-top', 'Deleted top');
+        for (const id of ['g-top', 'g-nowhere', 'g-del-top', 'g-odd']) await memberships.add('t1', id, [user('u-2')]);
         await mark(resources, 'Group', 'g-del', recorded({ kind: 'delete' }));
+        await mark(resources, 'Group', 'g-del-top', recorded({ kind: 'delete' }));
         // Another tenant's rows for the same ids never show.
         await memberships.add('t2', 'g-x', [user('u-1')]);
       });
@@ -226,6 +231,13 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
           { id: 'g-odd', beingDeleted: false },
           { id: 'g-top', displayName: 'Top', beingDeleted: false },
         ]);
+        const direct = await memberships.groupsAbove('t1', 'u-2', 'Group');
+        expect(sortEdges(direct.edges)).toEqual(['u-2>g-del-top', 'u-2>g-nowhere', 'u-2>g-odd', 'u-2>g-top']);
+        expect([...direct.groups].sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+          { id: 'g-del-top', displayName: 'Deleted top', beingDeleted: true },
+          { id: 'g-odd', beingDeleted: false },
+          { id: 'g-top', displayName: 'Top', beingDeleted: false },
+        ]);
         expect(await memberships.groupsAbove('t1', 'u-9', 'Group')).toEqual({ edges: [], groups: [] });
         expect(await memberships.groupsAbove('t2', 'u-1', 'Group')).toEqual({ edges: [{ memberId: 'u-1', groupId: 'g-x' }], groups: [] });
       });
@@ -243,6 +255,14 @@ export function describeMembershipStoreContract(name: string, makeStore: () => P
         // computedAttributes takes groupsAbove when the store has it; a page (here of one) always walks level by level.
         expect(await behaviour.computedAttributes(context, 'u-1', compute)).toEqual(expected);
         expect((await behaviour.computedAttributesOfPage(context, ['u-1'], compute)).get('u-1')).toEqual(expected);
+        const direct = {
+          groups: [
+            { value: 'g-odd', $ref: ref('g-odd'), type: 'direct' },
+            { value: 'g-top', $ref: ref('g-top'), display: 'Top', type: 'direct' },
+          ],
+        };
+        expect(await behaviour.computedAttributes(context, 'u-2', compute)).toEqual(direct);
+        expect((await behaviour.computedAttributesOfPage(context, ['u-2'], compute)).get('u-2')).toEqual(direct);
         expect(await behaviour.computedAttributes(tokenContext('t1'), 'u-9', compute)).toEqual({});
         const withoutGroups = { ...compute, selection: parseAttributeSelection(registry, registry.resourceType('User')!, { excludedAttributes: 'groups' }) };
         expect(await behaviour.computedAttributes(context, 'u-1', withoutGroups)).toEqual({});

@@ -102,6 +102,12 @@ describe('migration 2: memberships', () => {
       'SCAN up',
       'SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id=?) LEFT-JOIN',
     ]);
+    expect(plan(MEMBERSHIP_SQL.groupsAboveDirect)).toEqual([
+      'SEARCH m USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)',
+      'SEARCH r USING INDEX sqlite_autoindex_resources_1 (tenant_id=? AND resource_type=? AND id=?) LEFT-JOIN',
+      'CORRELATED SCALAR SUBQUERY 1',
+      'SEARCH p USING COVERING INDEX memberships_by_member (tenant_id=? AND member_id=?)',
+    ]);
     expect(plan(MEMBERSHIP_SQL.has)).toEqual(['SEARCH memberships USING PRIMARY KEY (tenant_id=? AND group_id=? AND member_id=?)']);
   });
 });
