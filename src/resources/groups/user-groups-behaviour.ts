@@ -31,7 +31,8 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
     // A group that is gone (or being deleted) is no membership, and nobody is a member of its parents through it.
     const membershipsOf = walkUp(parentsOf, ids, (groupId) => isLive(groupById.get(groupId)));
     // A page's users mostly share their groups: each group's value (one per kind) is built once per call, not once per
-    // member. The values are only read after this (projection copies what it returns), so members can share them.
+    // member. Nothing writes to a value after this (the projection reads it, and may hand it on as it is), so members
+    // can share them.
     const built: Record<MembershipKind, Map<string, ScimAttributes>> = { direct: new Map(), indirect: new Map() };
     const valueOf = (groupId: string, kind: MembershipKind, group: StoredResource): ScimAttributes => {
       let value = built[kind].get(groupId);
@@ -46,7 +47,7 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
       const found = membershipsOf.get(id);
       if (!found || found.size === 0) continue;
       const values: ScimAttributes[] = [];
-      for (const [groupId, kind] of found.size === 1 ? found : [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const [groupId, kind] of found.size === 1 ? found : [...found].sort(byGroupId)) {
         const group = groupById.get(groupId);
         if (group) values.push(valueOf(groupId, kind, group));
       }
@@ -75,7 +76,7 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
     const found = walkUp(parentsOf, [id], (groupId) => live.has(groupId)).get(id);
     if (!found || found.size === 0) return {};
     const values = [...found]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(byGroupId)
       .map(([groupId, kind]) => groupValue(groupId, resourceLocation(compute.baseUrl, schema.groupType, groupId), live.get(groupId)?.displayName, kind));
     return { [groupsKey]: values };
   };
@@ -93,6 +94,11 @@ export function createUserMembershipBehaviour(deps: MembershipDeps): UserMembers
 }
 
 type GroupsAboveCall = NonNullable<MembershipStore['groupsAbove']>;
+
+/** A user's groups in the order of their ids (code unit order, as both paths list them). */
+function byGroupId([a]: readonly [string, MembershipKind], [b]: readonly [string, MembershipKind]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** One value of User `groups` (RFC 7643 §4.1.2): display only when the group's displayName is a string. */
 function groupValue(groupId: string, location: string, display: string | undefined, kind: MembershipKind): ScimAttributes {
